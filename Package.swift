@@ -1,0 +1,77 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Every target gets the same upcoming features, so a type that leaks out of a
+/// module must be spelled `public import`, and `any` is always explicit.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "natter",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "natter", targets: ["natter"]),
+        .library(name: "NatterCore", targets: ["NatterCore"]),
+        .library(name: "NatterWire", targets: ["NatterWire"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // Pure: identities, conversations, messages, the session-state machine.
+        .target(name: "NatterCore", swiftSettings: strictSettings),
+        // Pure: team key schedule, device identity, handshake, frame and datagram codecs.
+        .target(
+            name: "NatterWire",
+            dependencies: [
+                "NatterCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The system's libavahi-client, wrapped thinly.
+        .systemLibrary(
+            name: "CAvahi",
+            pkgConfig: "avahi-client",
+            providers: [.apt(["libavahi-client-dev"])]
+        ),
+        .target(
+            name: "NatterDiscovery",
+            dependencies: ["NatterCore", "NatterWire", "CAvahi", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        // The running peer: links, routing, outbox, store, local API.
+        .target(
+            name: "NatterNode",
+            dependencies: [
+                "NatterCore", "NatterWire", "NatterDiscovery",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "natter",
+            dependencies: [
+                "NatterCore", "NatterWire", "NatterNode",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "NatterCoreTests", dependencies: ["NatterCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "NatterWireTests",
+            dependencies: ["NatterWire", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

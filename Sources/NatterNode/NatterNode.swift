@@ -1,0 +1,1 @@
+// NatterNode: the running peer — links, routing, outbox, store, local API.

@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // Pure: identities, conversations, messages, the session-state machine.
@@ -54,23 +57,61 @@ let package = Package(
                 "NatterCore", "NatterWire", "NatterDiscovery",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "natter",
             dependencies: [
-                "NatterCore", "NatterWire", "NatterNode",
+                "NatterCore", "NatterWire", "NatterDiscovery", "NatterNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
+        // Development tool for the lab: runs discovery alone and prints what it sees.
+        .executableTarget(
+            name: "natter-lab-peer",
+            dependencies: [
+                "NatterCore", "NatterWire", "NatterDiscovery",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Test support: drives Tests/lab/netlab (network-namespace hosts) from Swift tests.
+        .target(name: "LabSupport", path: "Tests/LabSupport", swiftSettings: strictSettings),
         .testTarget(name: "NatterCoreTests", dependencies: ["NatterCore"], swiftSettings: strictSettings),
         .testTarget(
             name: "NatterWireTests",
             dependencies: ["NatterWire", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NatterDiscoveryTests",
+            dependencies: ["NatterDiscovery", "NatterWire", "NatterCore", "LabSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NatterNodeTests",
+            dependencies: [
+                "NatterNode", "NatterWire", "NatterCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Whole-product tests on lab hosts: the real `natter` binary, CLI and chat in tmux.
+        .testTarget(
+            name: "NatterEndToEndTests",
+            dependencies: ["LabSupport"],
             swiftSettings: strictSettings
         ),
     ]

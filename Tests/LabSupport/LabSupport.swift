@@ -1,0 +1,1 @@
+// LabSupport: drives Tests/lab/netlab from Swift tests. Built by the lab work.

@@ -1,0 +1,1 @@
+// Discovery tests (unit and lab). Built by the discovery issue.

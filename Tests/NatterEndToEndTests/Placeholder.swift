@@ -1,0 +1,1 @@
+// End-to-end tests on lab hosts. Built by the messenger issue.

@@ -1,0 +1,1 @@
+// Node tests (links, store, API). Built by the link and messenger issues.

@@ -1,0 +1,89 @@
+/// A message's identity: unique across devices, and ordered by creation time so
+/// history sorts without a central clock.
+///
+/// The layout follows UUIDv7 (RFC 9562 §5.7): 48 bits of Unix milliseconds, then
+/// 80 random bits. Two devices can create ids in the same millisecond; the random
+/// tail keeps them apart, and redelivery is recognised by the id alone.
+public struct MessageID: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
+    public static let byteCount = 16
+
+    public let bytes: [UInt8]
+
+    /// Wraps existing bytes, e.g. from a frame or the store.
+    /// Returns nil unless there are exactly ``byteCount`` bytes.
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == Self.byteCount else { return nil }
+        self.bytes = bytes
+    }
+
+    /// Makes a new id for a message created at `unixMilliseconds`, with the
+    /// random tail taken from `generator` (injectable so tests are reproducible).
+    public init(unixMilliseconds: UInt64, using generator: inout some RandomNumberGenerator) {
+        var bytes = [UInt8](repeating: 0, count: Self.byteCount)
+        for index in 0..<6 {
+            bytes[index] = UInt8(truncatingIfNeeded: unixMilliseconds >> (8 * (5 - index)))
+        }
+        for index in 6..<Self.byteCount {
+            bytes[index] = UInt8.random(in: .min ... .max, using: &generator)
+        }
+        bytes[6] = (bytes[6] & 0x0F) | 0x70  // version 7
+        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 9562 variant
+        self.bytes = bytes
+    }
+
+    /// The creation time encoded in the id, in Unix milliseconds.
+    public var unixMilliseconds: UInt64 {
+        bytes.prefix(6).reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// Parses the 32-character lowercase hex form used in the API and the store.
+    public init?(hex: String) {
+        guard hex.utf8.count == Self.byteCount * 2 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Self.byteCount)
+        var iterator = hex.utf8.makeIterator()
+        while let high = iterator.next(), let low = iterator.next() {
+            guard let h = Self.nibble(high), let l = Self.nibble(low) else { return nil }
+            bytes.append(h << 4 | l)
+        }
+        self.bytes = bytes
+    }
+
+    /// The 32-character lowercase hex form.
+    public var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(Self.byteCount * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    public var description: String { hex }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let id = MessageID(hex: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a 32-digit hex message id"))
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(hex)
+    }
+
+    private static func nibble(_ character: UInt8) -> UInt8? {
+        switch character {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

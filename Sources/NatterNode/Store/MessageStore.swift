@@ -1,0 +1,211 @@
+import Foundation
+import GRDB
+public import NatterCore
+
+/// The device's durable memory: every message in both directions, the outbox,
+/// the colleagues met so far and persisted settings, in one SQLite file (WAL).
+///
+/// A write returns only after SQLite committed it, which is what lets the
+/// daemon acknowledge an incoming message ("stored durably") and lets the
+/// outbox survive a crash. Safe to share between tasks: GRDB serialises writes.
+public final class MessageStore: Sendable {
+    private let database: DatabasePool
+
+    /// Opens (creating and migrating if needed) the store at `path`.
+    public init(path: String) throws(StoreError) {
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(5)
+            database = try DatabasePool(path: path, configuration: configuration)
+            try StoreSchema.migrator.migrate(database)
+        } catch {
+            throw .cannotOpen(path: path, reason: String(describing: error))
+        }
+    }
+
+    // MARK: Messages
+
+    /// Stores a message this device is sending, as `queued`: it is in the
+    /// outbox until ``markDelivered(_:at:)``.
+    public func insertOutgoing(_ message: ChatMessage) throws(StoreError) {
+        try write("store an outgoing message") { db in
+            try Self.insert(message, into: db, ignoringDuplicates: false)
+        }
+    }
+
+    /// Stores an incoming message unless one with its id is already stored.
+    /// - Returns: true when it was new, false for a redelivery (already shown once).
+    @discardableResult
+    public func insertIncoming(_ message: ChatMessage) throws(StoreError) -> Bool {
+        try write("store an incoming message") { db in
+            try Self.insert(message, into: db, ignoringDuplicates: true)
+            return db.changesCount > 0
+        }
+    }
+
+    /// Records the peer's acknowledgement of an outgoing message.
+    /// - Returns: the updated message, or nil if it was unknown or already delivered.
+    public func markDelivered(_ id: MessageID, at time: UInt64) throws(StoreError) -> ChatMessage? {
+        try write("record a delivery receipt") { db in
+            try db.execute(
+                sql: "UPDATE message SET delivery = 'delivered', receivedAt = ? WHERE id = ? AND direction = 'outgoing' AND delivery = 'queued'",
+                arguments: [Int64(time), Data(id.bytes)])
+            guard db.changesCount > 0 else { return nil }
+            return try Row.fetchOne(db, sql: "SELECT * FROM message WHERE id = ?", arguments: [Data(id.bytes)])
+                .flatMap(Self.message(from:))
+        }
+    }
+
+    /// The outbox for one colleague, oldest first: what must go out when they are reachable.
+    public func outbox(for peer: DeviceFingerprint) throws(StoreError) -> [ChatMessage] {
+        try read("read the outbox") { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM message WHERE delivery = 'queued' AND peer = ? ORDER BY sequence",
+                arguments: [peer.fullText]
+            ).compactMap(Self.message(from:))
+        }
+    }
+
+    /// Colleagues with undelivered messages, so the daemon knows whom to dial.
+    public func peersWithQueuedMessages() throws(StoreError) -> [DeviceFingerprint] {
+        try read("read the outbox") { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT peer FROM message WHERE delivery = 'queued'")
+                .compactMap(DeviceFingerprint.init(fullText:))
+        }
+    }
+
+    /// The conversation with `peer`, oldest first, at most the `limit` newest messages.
+    public func history(with peer: DeviceFingerprint, limit: Int) throws(StoreError) -> [ChatMessage] {
+        try read("read history") { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM (SELECT * FROM message WHERE peer = ? ORDER BY sentAt DESC, id DESC LIMIT ?) ORDER BY sentAt, id",
+                arguments: [peer.fullText, limit]
+            ).compactMap(Self.message(from:))
+        }
+    }
+
+    /// One message by id, e.g. to answer an API lookup.
+    public func message(_ id: MessageID) throws(StoreError) -> ChatMessage? {
+        try read("read a message") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM message WHERE id = ?", arguments: [Data(id.bytes)])
+                .flatMap(Self.message(from:))
+        }
+    }
+
+    // MARK: Peers
+
+    /// Remembers a colleague (or refreshes their name and last-seen time),
+    /// keeping any sharing override already set.
+    public func rememberPeer(_ fingerprint: DeviceFingerprint, displayName: String, seenAt time: UInt64) throws(StoreError) {
+        try write("remember a colleague") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO peer (fingerprint, displayName, lastSeen) VALUES (?, ?, ?)
+                    ON CONFLICT(fingerprint) DO UPDATE SET displayName = excluded.displayName, lastSeen = excluded.lastSeen
+                    """,
+                arguments: [fingerprint.fullText, displayName, Int64(time)])
+        }
+    }
+
+    /// Sets or clears (nil) the per-colleague session-state sharing override.
+    public func setShareState(_ share: Bool?, for fingerprint: DeviceFingerprint) throws(StoreError) {
+        try write("save a privacy setting") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO peer (fingerprint, displayName, lastSeen, shareState) VALUES (?, '', 0, ?)
+                    ON CONFLICT(fingerprint) DO UPDATE SET shareState = excluded.shareState
+                    """,
+                arguments: [fingerprint.fullText, share])
+        }
+    }
+
+    /// Every colleague met so far.
+    public func knownPeers() throws(StoreError) -> [KnownPeer] {
+        try read("list colleagues") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM peer ORDER BY displayName").compactMap { row in
+                guard let fingerprint = DeviceFingerprint(fullText: row["fingerprint"]) else { return nil }
+                let lastSeen: Int64 = row["lastSeen"]
+                return KnownPeer(
+                    fingerprint: fingerprint, displayName: row["displayName"],
+                    lastSeen: UInt64(max(0, lastSeen)), shareState: row["shareState"])
+            }
+        }
+    }
+
+    // MARK: Settings
+
+    /// A persisted setting, nil when never set.
+    public func setting(_ key: String) throws(StoreError) -> String? {
+        try read("read a setting") { db in
+            try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key])
+        }
+    }
+
+    public func setSetting(_ key: String, to value: String) throws(StoreError) {
+        try write("save a setting") { db in
+            try db.execute(
+                sql: "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [key, value])
+        }
+    }
+
+    /// Makes sure everything written so far is in the main database file, so a
+    /// clean shutdown leaves no WAL to replay.
+    public func checkpoint() throws(StoreError) {
+        do {
+            try database.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        } catch {
+            throw .failed(operation: "checkpoint", reason: String(describing: error))
+        }
+    }
+
+    // MARK: Plumbing
+
+    private static func insert(_ message: ChatMessage, into db: Database, ignoringDuplicates: Bool) throws {
+        try db.execute(
+            sql: """
+                INSERT \(ignoringDuplicates ? "OR IGNORE " : "")INTO message
+                (id, peer, direction, text, sequence, sentAt, receivedAt, delivery)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                Data(message.id.bytes), message.peer.fullText, message.direction.rawValue, message.text,
+                Int64(bitPattern: message.sequence), Int64(message.sentAt), message.receivedAt.map { Int64($0) },
+                message.delivery.rawValue,
+            ])
+    }
+
+    private static func message(from row: Row) -> ChatMessage? {
+        let idData: Data = row["id"]
+        guard let id = MessageID(bytes: Array(idData)),
+            let peer = DeviceFingerprint(fullText: row["peer"]),
+            let direction = ChatMessage.Direction(rawValue: row["direction"]),
+            let delivery = DeliveryState(rawValue: row["delivery"])
+        else { return nil }
+        let sequence: Int64 = row["sequence"]
+        let sentAt: Int64 = row["sentAt"]
+        let receivedAt: Int64? = row["receivedAt"]
+        return ChatMessage(
+            id: id, peer: peer, direction: direction, text: row["text"],
+            sequence: UInt64(bitPattern: sequence), sentAt: UInt64(max(0, sentAt)),
+            receivedAt: receivedAt.map { UInt64(max(0, $0)) }, delivery: delivery)
+    }
+
+    private func write<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try database.write(body)
+        } catch {
+            throw .failed(operation: operation, reason: String(describing: error))
+        }
+    }
+
+    private func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try database.read(body)
+        } catch {
+            throw .failed(operation: operation, reason: String(describing: error))
+        }
+    }
+}

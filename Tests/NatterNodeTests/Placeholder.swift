@@ -1,1 +1,0 @@
-// Node tests (links, store, API). Built by the link and messenger issues.

@@ -1,0 +1,119 @@
+import Foundation
+import NatterCore
+import NatterNode
+import Testing
+
+@Suite("MessageStore on a real SQLite file")
+struct MessageStoreTests {
+    let directory: String
+    let alice = DeviceFingerprint(bytes: [UInt8](repeating: 0xA1, count: 32))
+    let bob = DeviceFingerprint(bytes: [UInt8](repeating: 0xB0, count: 32))
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "natter-store-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    var path: String { directory + "/messages.sqlite" }
+
+    func message(_ sequence: UInt64, to peer: DeviceFingerprint, text: String = "hi", direction: ChatMessage.Direction = .outgoing) -> ChatMessage {
+        var generator = SystemRandomNumberGenerator()
+        return ChatMessage(
+            id: MessageID(unixMilliseconds: 1_700_000_000_000 + sequence, using: &generator),
+            peer: peer, direction: direction, text: text, sequence: sequence,
+            sentAt: 1_700_000_000_000 + sequence, receivedAt: direction == .incoming ? 1 : nil,
+            delivery: direction == .incoming ? .received : .queued)
+    }
+
+    @Test func outboxSurvivesReopenAndEmptiesOnDelivery() throws {
+        let first = message(1, to: bob), second = message(2, to: bob)
+        do {
+            let store = try MessageStore(path: path)
+            try store.insertOutgoing(second)
+            try store.insertOutgoing(first)
+        }
+        let reopened = try MessageStore(path: path)
+        #expect(try reopened.outbox(for: bob).map(\.id) == [first.id, second.id])
+        #expect(try reopened.peersWithQueuedMessages() == [bob])
+
+        let delivered = try reopened.markDelivered(first.id, at: 42)
+        #expect(delivered?.delivery == .delivered)
+        #expect(delivered?.receivedAt == 42)
+        #expect(try reopened.markDelivered(first.id, at: 43) == nil, "a second receipt changes nothing")
+        #expect(try reopened.outbox(for: bob).map(\.id) == [second.id])
+    }
+
+    @Test func redeliveryIsStoredOnce() throws {
+        let store = try MessageStore(path: path)
+        let incoming = message(7, to: alice, text: "你好, Alice 👋", direction: .incoming)
+        #expect(try store.insertIncoming(incoming))
+        #expect(try !store.insertIncoming(incoming))
+        let history = try store.history(with: alice, limit: 10)
+        #expect(history == [incoming])
+        #expect(history.first?.text == "你好, Alice 👋")
+    }
+
+    @Test func historyReturnsTheNewestInTimeOrder() throws {
+        let store = try MessageStore(path: path)
+        for sequence in 1...5 { try store.insertOutgoing(message(UInt64(sequence), to: bob)) }
+        try store.insertIncoming(message(9, to: alice, direction: .incoming))
+        #expect(try store.history(with: bob, limit: 3).map(\.sequence) == [3, 4, 5])
+        #expect(try store.history(with: alice, limit: 10).count == 1)
+    }
+
+    @Test func peersKeepTheirPrivacyOverrideWhenSeenAgain() throws {
+        let store = try MessageStore(path: path)
+        try store.rememberPeer(bob, displayName: "Bob", seenAt: 1)
+        try store.setShareState(false, for: bob)
+        try store.rememberPeer(bob, displayName: "Bob Builder", seenAt: 2)
+        let peers = try store.knownPeers()
+        #expect(peers == [KnownPeer(fingerprint: bob, displayName: "Bob Builder", lastSeen: 2, shareState: false)])
+        try store.setShareState(nil, for: bob)
+        #expect(try store.knownPeers().first?.shareState == nil)
+    }
+
+    @Test func settingsPersist() throws {
+        do {
+            let store = try MessageStore(path: path)
+            #expect(try store.setting("privacy.shareState") == nil)
+            try store.setSetting("privacy.shareState", to: "off")
+            try store.checkpoint()
+        }
+        #expect(try MessageStore(path: path).setting("privacy.shareState") == "off")
+    }
+
+    @Test func unwritableLocationIsAClearError() {
+        #expect(throws: StoreError.self) { try MessageStore(path: "/proc/natter-cannot-be-here/messages.sqlite") }
+    }
+}
+
+@Suite("SequenceAllocator")
+struct SequenceAllocatorTests {
+    @Test func reservesBlocksAndNeverReusesAfterRestart() {
+        var allocator = SequenceAllocator(persistedEnd: 0)
+        let first = allocator.allocate()
+        #expect(first.sequence == 1)
+        #expect(first.reservation == 1 + SequenceAllocator.blockSize)
+        var last = first.sequence
+        for _ in 0..<10 {
+            let next = allocator.allocate()
+            #expect(next.sequence == last + 1)
+            #expect(next.reservation == nil)
+            last = next.sequence
+        }
+        // A crash now: the next run starts at the persisted block end, above all used numbers.
+        var restarted = SequenceAllocator(persistedEnd: first.reservation!)
+        let afterRestart = restarted.allocate()
+        #expect(afterRestart.sequence > last)
+        #expect(afterRestart.reservation != nil, "the first number of a run always opens a new block")
+    }
+
+    @Test func opensANewBlockWhenTheOldOneIsUsedUp() {
+        var allocator = SequenceAllocator(persistedEnd: 100)
+        var reservations: [UInt64] = []
+        for _ in 0..<(SequenceAllocator.blockSize + 1) {
+            if let reservation = allocator.allocate().reservation { reservations.append(reservation) }
+        }
+        #expect(reservations == [100 + SequenceAllocator.blockSize, 100 + 2 * SequenceAllocator.blockSize])
+    }
+}

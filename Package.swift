@@ -65,10 +65,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Pure pieces of the terminal chat window: key decoding, the input line, screen layout.
+        .target(name: "NatterTerminal", dependencies: ["NatterCore"], swiftSettings: strictSettings),
         .executableTarget(
             name: "natter",
             dependencies: [
-                "NatterCore", "NatterWire", "NatterDiscovery", "NatterNode",
+                "NatterCore", "NatterWire", "NatterDiscovery", "NatterNode", "NatterTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -93,6 +95,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "NatterTerminalTests", dependencies: ["NatterTerminal"], swiftSettings: strictSettings),
         .testTarget(
             name: "NatterDiscoveryTests",
             dependencies: ["NatterDiscovery", "NatterWire", "NatterCore", "LabSupport"],

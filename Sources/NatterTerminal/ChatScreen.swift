@@ -1,0 +1,38 @@
+/// Lays out the chat window — a title, the conversation, the colleague's live
+/// state line and the input line — as one frame of terminal output.
+///
+/// Pure: it returns the bytes to write, so layout is tested without a terminal.
+/// The whole frame is redrawn each time; a chat window is small and this keeps
+/// the screen honest after resizes and wide characters.
+public struct ChatScreen: Sendable {
+    public var title: String
+    /// Conversation lines, oldest first, already formatted ("Alice: hi").
+    public var lines: [String] = []
+    /// The colleague's state ("Bob is typing…"), or nil for nothing to show.
+    public var stateLine: String?
+    /// A transient notice (errors, "Bob is offline; the message will go out when Bob returns").
+    public var notice: String?
+    public var input = ""
+
+    public init(title: String) {
+        self.title = title
+    }
+
+    /// The escape sequences and text that draw the screen at `columns` × `rows`.
+    public func render(columns: Int, rows: Int) -> String {
+        let columns = max(columns, 10)
+        let rows = max(rows, 5)
+        let conversationRows = rows - 4  // title, state, separator, input
+        let wrapped = lines.flatMap { DisplayWidth.wrap($0, columns: columns) }
+        let visible = wrapped.suffix(conversationRows)
+        var frame = "\u{1B}[H\u{1B}[2J"
+        frame += "\u{1B}[1m" + DisplayWidth.tail(of: title, fitting: columns) + "\u{1B}[0m\r\n"
+        for _ in 0..<(conversationRows - visible.count) { frame += "\r\n" }
+        for line in visible { frame += line + "\r\n" }
+        let status = notice ?? stateLine ?? ""
+        frame += "\u{1B}[2m" + DisplayWidth.tail(of: status, fitting: columns) + "\u{1B}[0m\r\n"
+        frame += String(repeating: "─", count: columns) + "\r\n"
+        frame += "> " + DisplayWidth.tail(of: input, fitting: columns - 3)
+        return frame
+    }
+}

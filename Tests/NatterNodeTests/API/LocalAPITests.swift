@@ -1,0 +1,87 @@
+import Foundation
+import Logging
+import NatterNode
+import Testing
+
+/// Answers `/echo` with the request it saw and `/events` with three events.
+struct EchoHandler: LocalAPIHandler {
+    let closed: ClosedFlag
+
+    func respond(to request: APIRequest) async -> APIResponse {
+        switch request.path {
+        case "/echo":
+            let object: [String: String] = [
+                "method": request.method, "peer": request.query["peer"] ?? "", "body": String(decoding: request.body, as: UTF8.self),
+            ]
+            return .json(status: 200, body: Array(try! JSONEncoder().encode(object)))
+        case "/events":
+            let (stream, continuation) = AsyncStream<String>.makeStream()
+            for index in 1...3 { continuation.yield("event: tick\ndata: {\"n\":\(index)}\n\n") }
+            continuation.finish()
+            return .eventStream(stream, onClose: { closed.set() })
+        default:
+            return .json(status: 404, body: Array(#"{"error":"no such endpoint"}"#.utf8))
+        }
+    }
+}
+
+final class ClosedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+}
+
+@Suite("Local API over a Unix socket")
+struct LocalAPITests {
+    @Test func requestsStreamsAndPermissions() async throws {
+        let runtime = NSTemporaryDirectory() + "natter-api-\(UUID().uuidString.prefix(8))"
+        let socket = runtime + "/natter/api.sock"
+        let closed = ClosedFlag()
+        let server = LocalAPIServer(socketPath: socket, handler: EchoHandler(closed: closed), logger: Logger(label: "test"))
+        let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
+        let serving = Task {
+            defer { readyContinuation.finish() }
+            try await server.run(ready: { readyContinuation.yield() })
+        }
+        for await _ in ready { break }
+        defer { serving.cancel() }
+
+        let client = LocalAPIClient(socketPath: socket)
+        let reply = try client.request("POST", "/echo?peer=B%C3%B6b+x", json: Array("你好".utf8))
+        #expect(reply.status == 200)
+        let echoed = try JSONDecoder().decode([String: String].self, from: Data(reply.body))
+        #expect(echoed == ["method": "POST", "peer": "Böb x", "body": "你好"])
+
+        let missing = try client.request("GET", "/nope")
+        #expect(missing.status == 404)
+        #expect(missing.errorMessage == "no such endpoint")
+
+        var events: [String] = []
+        try client.streamEvents("/events") { name, data in
+            events.append("\(name) \(data)")
+            return true
+        }
+        #expect(events == [#"tick {"n":1}"#, #"tick {"n":2}"#, #"tick {"n":3}"#])
+        // onClose runs as the server tears the connection down, just after the client saw EOF.
+        let deadline = ContinuousClock.now + .seconds(2)
+        while !closed.isSet && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(closed.isSet, "the handler learns that the subscriber left")
+
+        var directory = stat()
+        #expect(stat(runtime + "/natter", &directory) == 0)
+        #expect(directory.st_mode & 0o777 == 0o700, "other users cannot enter the API directory")
+        var file = stat()
+        #expect(stat(socket, &file) == 0)
+        #expect(file.st_mode & 0o077 == 0)
+
+        // A second server for the same socket refuses to steal it.
+        let second = LocalAPIServer(socketPath: socket, handler: EchoHandler(closed: closed), logger: Logger(label: "test"))
+        await #expect(throws: LocalAPIError.self) { try await second.run() }
+
+        serving.cancel()
+        _ = await serving.result
+        #expect(!FileManager.default.fileExists(atPath: socket), "the socket is removed on shutdown")
+        #expect(throws: LocalAPIClientError.self) { try client.request("GET", "/echo") }
+    }
+}

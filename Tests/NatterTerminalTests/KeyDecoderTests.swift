@@ -1,0 +1,95 @@
+import NatterTerminal
+import Testing
+
+@Suite("KeyDecoder")
+struct KeyDecoderTests {
+    @Test func focusReportsAreRecognised() {
+        var decoder = KeyDecoder()
+        #expect(decoder.feed(Array("\u{1B}[I".utf8)) == [.focusIn])
+        #expect(decoder.feed(Array("\u{1B}[O".utf8)) == [.focusOut])
+    }
+
+    @Test func everyInputSurvivesBeingFedOneByteAtATime() {
+        let stream = Array("héllo 你好\u{1B}[Ix\u{7F}\r\u{1B}[A\u{15}\u{1B}[O\u{03}".utf8)
+        var whole = KeyDecoder()
+        let expected = whole.feed(stream)
+        var dripped = KeyDecoder()
+        var inputs: [TerminalInput] = []
+        for byte in stream { inputs += dripped.feed([byte]) }
+        // Dripping yields text one character at a time; merge adjacent text to compare.
+        #expect(Self.mergingText(inputs) == Self.mergingText(expected))
+        #expect(Self.mergingText(expected) == [
+            .text("héllo 你好"), .focusIn, .text("x"), .backspace, .enter, .otherKey, .clearLine, .focusOut, .quit,
+        ])
+    }
+
+    @Test func aSplitChineseCharacterWaitsForItsTail() {
+        var decoder = KeyDecoder()
+        let bytes = Array("中".utf8)
+        #expect(decoder.feed(bytes.prefix(2)) == [])
+        #expect(decoder.feed(bytes.suffix(1)) == [.text("中")])
+    }
+
+    @Test func aLoneEscapeWaitsAndAStrayByteDoesNotStall() {
+        var decoder = KeyDecoder()
+        #expect(decoder.feed([0x1B]) == [])
+        #expect(decoder.feed(Array("[B".utf8)) == [.otherKey])
+        #expect(decoder.feed([0x80, UInt8(ascii: "a")]) == [.text("\u{FFFD}a")])
+    }
+
+    static func mergingText(_ inputs: [TerminalInput]) -> [TerminalInput] {
+        var merged: [TerminalInput] = []
+        for input in inputs {
+            if case .text(let next) = input, case .text(let previous)? = merged.last {
+                merged[merged.count - 1] = .text(previous + next)
+            } else {
+                merged.append(input)
+            }
+        }
+        return merged
+    }
+}
+
+@Suite("InputLine")
+struct InputLineTests {
+    @Test func reportsKeystrokesClearingAndSending() {
+        var line = InputLine()
+        #expect(line.apply(.backspace) == .unchanged)
+        #expect(line.apply(.text("你")) == .edited)
+        #expect(line.apply(.text("好")) == .edited)
+        #expect(line.apply(.backspace) == .edited)
+        #expect(line.apply(.backspace) == .cleared)
+        #expect(line.apply(.enter) == .unchanged, "Enter on an empty box sends nothing")
+        #expect(line.apply(.text("hi")) == .edited)
+        #expect(line.apply(.clearLine) == .cleared)
+        #expect(line.apply(.text("ok")) == .edited)
+        #expect(line.apply(.enter) == .submitted("ok"))
+        #expect(line.text.isEmpty)
+        #expect(line.apply(.focusOut) == .unchanged)
+    }
+}
+
+@Suite("Screen layout")
+struct ChatScreenTests {
+    @Test func wideCharactersCountTwoColumns() {
+        #expect(DisplayWidth.of("abc") == 3)
+        #expect(DisplayWidth.of("你好") == 4)
+        #expect(DisplayWidth.wrap("你好你好", columns: 5) == ["你好", "你好"])
+        #expect(DisplayWidth.tail(of: "abc你好", fitting: 5) == "c你好")
+    }
+
+    @Test func frameShowsTheNewestLinesTheStateAndTheInput() {
+        var screen = ChatScreen(title: "natter — Bob")
+        screen.lines = (1...30).map { "Bob: line \($0)" }
+        screen.stateLine = "Bob is typing…"
+        screen.input = "draft"
+        let frame = screen.render(columns: 40, rows: 10)
+        #expect(frame.contains("Bob: line 30"))
+        #expect(frame.contains("Bob: line 25"))
+        #expect(!frame.contains("Bob: line 24\r"), "only rows - 4 conversation lines fit")
+        #expect(frame.contains("Bob is typing…"))
+        #expect(frame.hasSuffix("> draft"))
+        screen.notice = "Bob is offline"
+        #expect(screen.render(columns: 40, rows: 10).contains("Bob is offline"))
+    }
+}

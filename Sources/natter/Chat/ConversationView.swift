@@ -1,0 +1,56 @@
+import Foundation
+import NatterNode
+import NatterTerminal
+
+/// What the chat window shows for one conversation, updated from history and
+/// from the daemon's events.
+struct ConversationView {
+    let peer: String
+    let peerName: String
+    let ownName: String
+    private var messages: [MessageView] = []
+    private var stateText: String?
+    private var online = true
+    var notice: String?
+
+    init(peer: String, peerName: String, ownName: String) {
+        self.peer = peer
+        self.peerName = peerName
+        self.ownName = ownName
+    }
+
+    mutating func load(_ history: [MessageView]) {
+        messages = history
+    }
+
+    mutating func apply(_ message: MessageView) {
+        guard message.peer == peer else { return }
+        if let index = messages.firstIndex(where: { $0.id == message.id }) {
+            messages[index] = message
+        } else {
+            messages.append(message)
+        }
+    }
+
+    mutating func apply(event data: String) {
+        let decoder = JSONDecoder()
+        let bytes = Data(data.utf8)
+        if let message = try? decoder.decode(MessageView.self, from: bytes) {
+            apply(message)
+        } else if let state = try? decoder.decode(StateView.self, from: bytes), state.peer == peer {
+            stateText = state.text
+        } else if let colleague = try? decoder.decode(PeerView.self, from: bytes), colleague.fingerprint == peer {
+            online = colleague.online
+            if !online { stateText = nil }
+        }
+    }
+
+    func render(input: String, size: (columns: Int, rows: Int)) -> String {
+        var screen = ChatScreen(title: "natter — \(peerName)\(online ? "" : " (offline: messages wait in the outbox)")")
+        screen.lines = messages.map { formatLine($0, ownName: ownName) }
+        screen.stateLine = stateText
+        screen.notice = notice
+        screen.input = input
+        return screen.render(columns: size.columns, rows: size.rows)
+    }
+}

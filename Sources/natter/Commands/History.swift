@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import NatterNode
+
+struct History: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the conversation with a colleague, oldest first.")
+
+    @OptionGroup var instance: InstanceOptions
+    @Argument(help: "The colleague: a display name or a fingerprint prefix.") var peer: String
+    @Option(help: "How many of the newest messages to show.") var limit = 50
+    @Flag(help: "One JSON object per line.") var json = false
+
+    func run() throws {
+        let messages = try instance.client.get("/v1/messages?peer=\(queryValue(peer))&limit=\(limit)", as: [MessageView].self)
+        for message in messages {
+            if json {
+                try printJSON(message)
+            } else {
+                print(formatLine(message))
+            }
+        }
+    }
+}
+
+/// "[12:03] Alice: text" with a delivery mark on outgoing messages.
+func formatLine(_ message: MessageView, ownName: String = "me") -> String {
+    let time = Date(timeIntervalSince1970: Double(message.sentAt) / 1000)
+    let formatter = DateFormatter()
+    formatter.dateFormat = "HH:mm"
+    let who = message.direction == "outgoing" ? ownName : message.peerName
+    let mark = message.direction == "outgoing" ? (message.delivery == "delivered" ? " ✓" : " …") : ""
+    return "[\(formatter.string(from: time))] \(who): \(message.text)\(mark)"
+}

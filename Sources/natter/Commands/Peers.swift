@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import NatterNode
+
+struct Peers: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the colleagues this device knows, online first.")
+
+    @OptionGroup var instance: InstanceOptions
+    @Flag(help: "One JSON object per line.") var json = false
+
+    func run() throws {
+        let peers = try instance.client.get("/v1/peers", as: [PeerView].self)
+        if json {
+            for peer in peers { try printJSON(peer) }
+            return
+        }
+        if peers.isEmpty {
+            print("No colleagues seen yet. They appear here when they run natter on this network with the same team key.")
+            return
+        }
+        for peer in peers {
+            let presence = peer.online ? (peer.status ?? "online") : "offline"
+            let state = peer.state == "active" ? "" : "  [\(peer.state)]"
+            print("\(peer.name)  \(peer.fingerprint.prefix(8))  \(presence)\(state)")
+        }
+    }
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+import NatterNode
+
+struct Send: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Send a message. It waits in the outbox until the colleague is reachable.")
+
+    @OptionGroup var instance: InstanceOptions
+    @Argument(help: "The colleague: a display name or a fingerprint prefix.") var peer: String
+    @Argument(help: "The message text (quote it).") var text: String
+    @Flag(help: "Print the stored message as JSON.") var json = false
+
+    func run() throws {
+        let message = try instance.client.post("/v1/messages", SendRequest(peer: peer, text: text), as: MessageView.self)
+        if json {
+            try printJSON(message)
+        } else {
+            print("Sent to \(message.peerName) (\(message.delivery)).")
+        }
+    }
+}

@@ -1,1 +1,1 @@
-// End-to-end tests on lab hosts. Built by the messenger issue.
+// End-to-end tests on lab hosts.

@@ -1,0 +1,148 @@
+import Foundation
+public import NatterCore
+import TOMLKit
+
+/// The user's settings, read from a TOML file that people edit by hand.
+///
+/// Every key is optional so a short file works and a newer natter can read an
+/// older file. Session-state presets are in seconds.
+public struct NatterConfig: Sendable, Equatable {
+    /// The name colleagues see, sealed in the mDNS record (members only).
+    public var displayName: String
+    /// Language of the state lines shown in `natter chat`.
+    public var language: DisplayLanguage
+    /// TCP port for links; 0 picks a free one (it is published over mDNS).
+    public var tcpPort: UInt16
+    /// UDP port for state datagrams; 0 picks a free one.
+    public var udpPort: UInt16
+    /// Whether to publish and browse over mDNS (off where multicast is blocked).
+    public var mdns: Bool
+    /// `host:port` of colleagues to dial directly, for networks without multicast.
+    public var staticPeers: [String]
+    /// The session-state presets.
+    public var timings: SessionStateTimings
+
+    public init(displayName: String) {
+        self.displayName = displayName
+        language = .english
+        tcpPort = 0
+        udpPort = 0
+        mdns = true
+        staticPeers = []
+        timings = SessionStateTimings()
+    }
+
+    /// The longest display name accepted: it must fit the sealed mDNS record.
+    public static let maximumNameBytes = 64
+
+    // MARK: TOML
+
+    /// Parses the file's text. Errors name the key or line at fault.
+    public init(toml text: String) throws(ConfigError) {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw .invalid("line \(error.source.begin.line): \(error.description)")
+        } catch {
+            throw .invalid(String(describing: error))
+        }
+        guard let name = table["name"]?.string, !name.isEmpty else {
+            throw .invalid("`name` is missing; set it with: natter init --name \"Your Name\"")
+        }
+        self.init(displayName: name)
+        if let language = table["language"]?.string {
+            switch language {
+            case "en": self.language = .english
+            case "zh", "zh-Hans": self.language = .simplifiedChinese
+            default: throw .invalid("`language` must be \"en\" or \"zh\", not \"\(language)\"")
+            }
+        }
+        if let network = table["network"]?.table {
+            tcpPort = try Self.port(network, "tcp_port") ?? 0
+            udpPort = try Self.port(network, "udp_port") ?? 0
+            mdns = network["mdns"]?.bool ?? true
+            if let peers = network["static_peers"]?.array {
+                staticPeers = try peers.map { value throws(ConfigError) in
+                    guard let text = value.string else { throw .invalid("`network.static_peers` must be a list of \"host:port\" strings") }
+                    return text
+                }
+            }
+        }
+        if let presets = table["timings"]?.table {
+            func seconds(_ key: String, _ keyPath: WritableKeyPath<SessionStateTimings, Duration>) throws(ConfigError) {
+                guard let value = presets[key] else { return }
+                guard let number = value.double ?? value.int.map(Double.init), number > 0, number < 86_400 else {
+                    throw .invalid("`timings.\(key)` must be a number of seconds between 0 and 86400")
+                }
+                timings[keyPath: keyPath] = .milliseconds(Int64(number * 1000))
+            }
+            try seconds("paused_typing", \.pausedTyping)
+            try seconds("left_temporarily", \.leftTemporarily)
+            try seconds("away", \.away)
+        }
+    }
+
+    private static func port(_ table: TOMLTable, _ key: String) throws(ConfigError) -> UInt16? {
+        guard let value = table[key] else { return nil }
+        guard let number = value.int, let port = UInt16(exactly: number) else {
+            throw .invalid("`network.\(key)` must be a port number from 0 to 65535")
+        }
+        return port
+    }
+
+    /// The file `natter init` writes: every setting present and commented.
+    public var tomlText: String {
+        let peers = staticPeers.map { "\"\(Self.escape($0))\"" }.joined(separator: ", ")
+        return """
+            # natter configuration. Edit, then restart `natter up`.
+
+            # The name colleagues see (sent only to members of your team).
+            name = "\(Self.escape(displayName))"
+            # Language of the state lines in `natter chat`: "en" or "zh".
+            language = "\(language == .english ? "en" : "zh")"
+
+            [network]
+            # 0 picks a free port; the chosen port is published over mDNS.
+            tcp_port = \(tcpPort)
+            udp_port = \(udpPort)
+            # Find colleagues with mDNS (Avahi). Turn off where multicast is blocked.
+            mdns = \(mdns)
+            # Colleagues to dial directly, as "host:port", e.g. ["10.0.0.7:7300"].
+            static_peers = [\(peers)]
+
+            [timings]
+            # Session-state presets, in seconds.
+            paused_typing = \(timings.pausedTyping.seconds)
+            left_temporarily = \(timings.leftTemporarily.seconds)
+            away = \(timings.away.seconds)
+
+            """
+    }
+
+    private static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+    }
+}
+
+extension Duration {
+    /// Whole or fractional seconds as TOML writes them.
+    fileprivate var seconds: String {
+        let (whole, fraction) = components
+        let milliseconds = fraction / 1_000_000_000_000_000
+        return milliseconds == 0 ? "\(whole)" : "\(Double(whole) + Double(milliseconds) / 1000)"
+    }
+}
+
+/// Why the configuration could not be used.
+public enum ConfigError: Error, CustomStringConvertible, Equatable {
+    case invalid(String)
+    case missing(path: String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let reason): "the configuration is invalid: \(reason)"
+        case .missing(let path): "natter is not set up yet (no \(path)); run: natter init --name \"Your Name\""
+        }
+    }
+}

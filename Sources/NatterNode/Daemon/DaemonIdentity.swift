@@ -1,0 +1,16 @@
+public import NatterCore
+
+/// Who this daemon is, as the API reports it; fixed for the daemon's lifetime.
+public struct DaemonIdentity: Sendable {
+    public let fingerprint: DeviceFingerprint
+    /// The team tag (hex), safe to show.
+    public let teamTag: String
+
+    public init(fingerprint: DeviceFingerprint, teamTag: String) {
+        self.fingerprint = fingerprint
+        self.teamTag = teamTag
+    }
+}
+
+/// The natter version reported by the API and `--version`.
+public let natterVersion = "0.1.0"

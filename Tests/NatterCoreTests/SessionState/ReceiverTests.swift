@@ -1,0 +1,133 @@
+import NatterCore
+import Testing
+
+func at(_ seconds: Double) -> MonotonicInstant { MonotonicInstant(sinceOrigin: .milliseconds(Int64(seconds * 1000))) }
+
+@Suite("Session-state receiver")
+struct ReceiverTests {
+    @Test func appliesInSequenceOrderAndDropsOlderEvents() {
+        var remote = RemoteSessionState()
+        let applied1 = remote.apply(.typing, source: 1, sequence: 10, at: at(0))
+        #expect(applied1)
+        let applied2 = remote.apply(.pausedTyping, source: 1, sequence: 12, at: at(0))
+        #expect(applied2)
+        let applied3 = remote.apply(.typing, source: 1, sequence: 11, at: at(0))
+        #expect(!applied3, "reordered: older than what we have")
+        let applied4 = remote.apply(.typing, source: 1, sequence: 12, at: at(0))
+        #expect(!applied4, "a duplicate")
+        #expect(remote.shown == .pausedTyping)
+    }
+
+    @Test func theMessageClearsTypingAtOnce() {
+        var remote = RemoteSessionState()
+        remote.apply(.typing, source: 1, sequence: 10, at: at(0))
+        remote.messageArrived(sequence: 11, at: at(1))
+        #expect(remote.shown == .active)
+    }
+
+    @Test func aLateTypingNeverReappearsAfterItsMessage() {
+        var remote = RemoteSessionState()
+        remote.messageArrived(sequence: 11, at: at(0))
+        let applied5 = remote.apply(.typing, source: 1, sequence: 10, at: at(0.1))
+        #expect(!applied5)
+        #expect(remote.shown == .active)
+        // A new typing after the message is fine.
+        let applied6 = remote.apply(.typing, source: 1, sequence: 12, at: at(0.2))
+        #expect(applied6)
+        #expect(remote.shown == .typing)
+    }
+
+    @Test func anActiveEventClears() {
+        var remote = RemoteSessionState()
+        remote.apply(.away, source: 1, sequence: 1, at: at(0))
+        remote.apply(.active, source: 1, sequence: 2, at: at(1))
+        #expect(remote.shown == .active)
+        #expect(remote.nextDeadline == nil)
+    }
+
+    @Test func typingExpiresAfterEightSecondsWithoutRefresh() {
+        var remote = RemoteSessionState()
+        remote.apply(.typing, source: 1, sequence: 1, at: at(0))
+        #expect(remote.nextDeadline == at(8))
+        remote.tick(at: at(7.9))
+        #expect(remote.shown == .typing)
+        remote.tick(at: at(8.1))
+        #expect(remote.shown == .active)
+    }
+
+    @Test func aRefreshExtendsTheLifetime() {
+        var remote = RemoteSessionState()
+        remote.apply(.away, source: 1, sequence: 1, at: at(0))
+        remote.apply(.away, source: 1, sequence: 2, at: at(20))
+        remote.tick(at: at(79.9))
+        #expect(remote.shown == .away)
+        remote.tick(at: at(80.1))
+        #expect(remote.shown == .active)
+    }
+
+    @Test func goingOfflineClearsEverything() {
+        var remote = RemoteSessionState()
+        remote.apply(.reading, source: 1, sequence: 1, at: at(0))
+        remote.apply(.typing, source: 2, sequence: 2, at: at(0))
+        remote.peerWentOffline()
+        #expect(remote.shown == .active)
+        #expect(remote.nextDeadline == nil)
+    }
+
+    @Test func typingAnywhereBeatsReadingElsewhere() {
+        var remote = RemoteSessionState()
+        remote.apply(.reading, source: 1, sequence: 1, at: at(0))
+        remote.apply(.typing, source: 2, sequence: 2, at: at(0))
+        #expect(remote.shown == .typing)
+        remote.apply(.active, source: 2, sequence: 3, at: at(1))
+        #expect(remote.shown == .reading)
+    }
+
+    @Test func anOpenWindowBeatsAClosedOne() {
+        var remote = RemoteSessionState()
+        remote.apply(.closedWindow, source: 1, sequence: 1, at: at(0))
+        remote.apply(.leftTemporarily, source: 2, sequence: 2, at: at(0))
+        #expect(remote.shown == .leftTemporarily)
+        remote.apply(.away, source: 2, sequence: 3, at: at(0))
+        #expect(remote.shown == .away)
+    }
+
+    @Test func precedenceIsTotal() {
+        // Every pair of states resolves the same way whichever source holds which.
+        for first in SessionState.allCases where first != .active {
+            for second in SessionState.allCases where second != .active && second != first {
+                var a = RemoteSessionState(), b = RemoteSessionState()
+                a.apply(first, source: 1, sequence: 1, at: at(0)); a.apply(second, source: 2, sequence: 2, at: at(0))
+                b.apply(second, source: 1, sequence: 1, at: at(0)); b.apply(first, source: 2, sequence: 2, at: at(0))
+                #expect(a.shown == b.shown)
+                let expected = RemoteSessionState.precedence.first { $0 == first || $0 == second }
+                #expect(a.shown == expected)
+            }
+        }
+    }
+}
+
+@Suite("Display text")
+struct DisplayTextTests {
+    @Test(arguments: [
+        (SessionState.typing, "Alice is typing…", "Alice正在输入消息"),
+        (.pausedTyping, "Alice paused typing", "Alice暂停输入消息"),
+        (.leftTemporarily, "Alice has left the conversation for a moment", "Alice暂时离开会话"),
+        (.reading, "Alice is reading your message", "Alice正在阅读消息"),
+        (.closedWindow, "Alice closed the conversation", "Alice关闭了会话窗口"),
+        (.away, "Alice is away", "Alice外出或离开"),
+    ])
+    func bothLanguagesMatchTheBrief(state: SessionState, english: String, chinese: String) {
+        #expect(displayText(for: state, name: "Alice", language: .english) == english)
+        #expect(displayText(for: state, name: "Alice", language: .simplifiedChinese) == chinese)
+    }
+
+    @Test func activeShowsNothing() {
+        #expect(displayText(for: .active, name: "Alice", language: .english) == nil)
+        #expect(displayText(for: .active, name: "Alice", language: .simplifiedChinese) == nil)
+    }
+
+    @Test func wireValuesNeverChange() {
+        #expect(SessionState.allCases.map(\.rawValue) == [0, 1, 2, 3, 4, 5, 6])
+    }
+}

@@ -1,0 +1,31 @@
+/// Every limit and period of the wire protocol, named once (Docs/protocol.md).
+public enum WireConstants {
+    /// The protocol version, first byte of every handshake message, transport
+    /// message, datagram and frame; bound into the Noise prologue.
+    public static let protocolVersion: UInt8 = 1
+    /// A frame's plaintext bound: a Noise transport message (≤ 65535 bytes)
+    /// minus the 16-byte tag, rounded down to leave room for the envelope.
+    public static let maximumFrameBytes = 65_000
+    /// The longest display name carried in a hello frame, in UTF-8 bytes.
+    public static let maximumNameBytes = 64
+    /// A handshake's first message carries its creation time; older or newer
+    /// than this (clock skew included) is refused before any key work.
+    public static let handshakeTimestampTolerance: Duration = .seconds(120)
+    /// How many recent first messages the responder remembers to refuse replays.
+    public static let handshakeReplayCacheSize = 4096
+    /// A connection that has not finished its handshake after this long is closed.
+    public static let handshakeTimeout: Duration = .seconds(5)
+    /// Send a keepalive when nothing else was sent for this long (WireGuard: 10 s;
+    /// shorter here so a dead peer is noticed within ``deadPeerTimeout``).
+    public static let keepaliveInterval: Duration = .seconds(5)
+    /// A link that received nothing for this long is dead: its peer's session
+    /// state clears (the issue asks for detection within 15 s).
+    public static let deadPeerTimeout: Duration = .seconds(15)
+    /// Handshake attempts accepted per source address per ``rateLimitWindow``.
+    public static let handshakesPerSource = 20
+    public static let rateLimitWindow: Duration = .seconds(10)
+    /// Sliding replay window for datagrams, in packets (WireGuard / RFC 6479: 8192 − 64).
+    public static let replayWindowSize: UInt64 = 8128
+    /// Largest datagram accepted; state datagrams are tiny.
+    public static let maximumDatagramBytes = 1_200
+}

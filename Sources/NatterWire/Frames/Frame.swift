@@ -1,0 +1,45 @@
+/// One unit of conversation between two linked peers — the patent's "same
+/// format, different content": chat messages and state events share the frame
+/// layout and the sender's sequence (Docs/protocol.md, "Frames").
+public enum Frame: Sendable, Equatable {
+    /// A chat message: 16-byte time-ordered id, sender's Unix ms, UTF-8 text.
+    case chat(sequence: UInt64, id: [UInt8], sentAt: UInt64, text: String)
+    /// A session-state event: the state's wire code and the window it came from.
+    case state(sequence: UInt64, code: UInt8, source: UInt32)
+    /// "Stored durably": the receipt for a chat message.
+    case ack(sequence: UInt64, id: [UInt8])
+    /// Keeps the link's liveness timer fed.
+    case keepalive(sequence: UInt64)
+    /// The sender is closing the link on purpose.
+    case goodbye(sequence: UInt64)
+    /// First frame each way after the handshake: who I am to humans, and where
+    /// my datagrams come from.
+    case hello(sequence: UInt64, name: String, udpPort: UInt16, datagramIndex: UInt32)
+
+    public var sequence: UInt64 {
+        switch self {
+        case .chat(let sequence, _, _, _), .state(let sequence, _, _), .ack(let sequence, _), .keepalive(let sequence),
+            .goodbye(let sequence), .hello(let sequence, _, _, _):
+            sequence
+        }
+    }
+}
+
+/// Why bytes are not a frame. Each is dropped with one log line; none is fatal.
+public enum FrameError: Error, Equatable, CustomStringConvertible {
+    case truncated
+    case oversized(Int)
+    case unsupportedVersion(UInt8)
+    case unknownKind(UInt8)
+    case invalidField(String)
+
+    public var description: String {
+        switch self {
+        case .truncated: "the frame is truncated"
+        case .oversized(let size): "the frame is \(size) bytes, over the limit of \(WireConstants.maximumFrameBytes)"
+        case .unsupportedVersion(let version): "the frame has protocol version \(version); this natter speaks \(WireConstants.protocolVersion)"
+        case .unknownKind(let kind): "unknown frame kind \(kind)"
+        case .invalidField(let field): "the frame's \(field) is invalid"
+        }
+    }
+}

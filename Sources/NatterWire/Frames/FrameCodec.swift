@@ -1,0 +1,127 @@
+/// Encodes and decodes ``Frame``s. Layout (big-endian), Docs/protocol.md:
+///
+///     version u8 | kind u8 | sequence u64 | body
+///     chat:      id [16] | sentAt u64 | text (rest, UTF-8, ≤ 16 KiB)
+///     state:     code u8 | source u32
+///     ack:       id [16]
+///     keepalive, goodbye: empty
+///     hello:     udpPort u16 | datagramIndex u32 | name (rest, UTF-8, ≤ 64 bytes)
+///
+/// The decoder never traps: every length is checked and anything malformed
+/// throws ``FrameError``.
+public enum FrameCodec {
+    enum Kind: UInt8 {
+        case chat = 1, state = 2, ack = 3, keepalive = 4, goodbye = 5, hello = 6
+    }
+
+    static let messageIDLength = 16
+    /// The chat text bound, in UTF-8 bytes (NatterCore's `MessageText` limit).
+    public static let maximumTextBytes = 16 * 1024
+
+    public static func encode(_ frame: Frame) -> [UInt8] {
+        var bytes: [UInt8] = [WireConstants.protocolVersion]
+        switch frame {
+        case .chat(let sequence, let id, let sentAt, let text):
+            bytes.append(Kind.chat.rawValue)
+            append(sequence, to: &bytes)
+            bytes += id
+            append(sentAt, to: &bytes)
+            bytes += Array(text.utf8)
+        case .state(let sequence, let code, let source):
+            bytes.append(Kind.state.rawValue)
+            append(sequence, to: &bytes)
+            bytes.append(code)
+            append(source, to: &bytes)
+        case .ack(let sequence, let id):
+            bytes.append(Kind.ack.rawValue)
+            append(sequence, to: &bytes)
+            bytes += id
+        case .keepalive(let sequence):
+            bytes.append(Kind.keepalive.rawValue)
+            append(sequence, to: &bytes)
+        case .goodbye(let sequence):
+            bytes.append(Kind.goodbye.rawValue)
+            append(sequence, to: &bytes)
+        case .hello(let sequence, let name, let udpPort, let index):
+            bytes.append(Kind.hello.rawValue)
+            append(sequence, to: &bytes)
+            append(udpPort, to: &bytes)
+            append(index, to: &bytes)
+            bytes += Array(name.utf8.prefix(WireConstants.maximumNameBytes))
+        }
+        return bytes
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(FrameError) -> Frame {
+        guard bytes.count <= WireConstants.maximumFrameBytes else { throw .oversized(bytes.count) }
+        var reader = ByteReader(bytes)
+        let version = try reader.byte()
+        guard version == WireConstants.protocolVersion else { throw .unsupportedVersion(version) }
+        let rawKind = try reader.byte()
+        guard let kind = Kind(rawValue: rawKind) else { throw .unknownKind(rawKind) }
+        let sequence = try reader.uint64()
+        let frame: Frame
+        switch kind {
+        case .chat:
+            let id = try reader.bytes(messageIDLength)
+            let sentAt = try reader.uint64()
+            let text = reader.rest()
+            guard text.count <= maximumTextBytes else { throw .invalidField("text length") }
+            guard let string = String(validating: text, as: UTF8.self) else { throw .invalidField("text encoding") }
+            frame = .chat(sequence: sequence, id: id, sentAt: sentAt, text: string)
+        case .state:
+            frame = .state(sequence: sequence, code: try reader.byte(), source: try reader.uint32())
+        case .ack:
+            frame = .ack(sequence: sequence, id: try reader.bytes(messageIDLength))
+        case .keepalive:
+            frame = .keepalive(sequence: sequence)
+        case .goodbye:
+            frame = .goodbye(sequence: sequence)
+        case .hello:
+            let port = try reader.uint16()
+            let index = try reader.uint32()
+            let name = reader.rest()
+            guard name.count <= WireConstants.maximumNameBytes, let string = String(validating: name, as: UTF8.self) else {
+                throw .invalidField("name")
+            }
+            frame = .hello(sequence: sequence, name: string, udpPort: port, datagramIndex: index)
+        }
+        guard reader.isAtEnd else { throw .invalidField("trailing bytes") }
+        return frame
+    }
+
+    static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.bigEndian) { bytes += $0 }
+    }
+}
+
+/// Reads big-endian fields from bytes, throwing instead of trapping.
+struct ByteReader {
+    private let bytes: [UInt8]
+    private var offset = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    var isAtEnd: Bool { offset == bytes.count }
+
+    mutating func byte() throws(FrameError) -> UInt8 { try bytes(1)[0] }
+
+    mutating func bytes(_ count: Int) throws(FrameError) -> [UInt8] {
+        guard count >= 0, bytes.count - offset >= count else { throw .truncated }
+        defer { offset += count }
+        return Array(bytes[offset..<offset + count])
+    }
+
+    mutating func uint16() throws(FrameError) -> UInt16 { UInt16(try integer(2)) }
+    mutating func uint32() throws(FrameError) -> UInt32 { UInt32(try integer(4)) }
+    mutating func uint64() throws(FrameError) -> UInt64 { try integer(8) }
+
+    mutating func rest() -> [UInt8] {
+        defer { offset = bytes.count }
+        return Array(bytes[offset...])
+    }
+
+    private mutating func integer(_ width: Int) throws(FrameError) -> UInt64 {
+        try bytes(width).reduce(0) { $0 << 8 | UInt64($1) }
+    }
+}

@@ -1,0 +1,31 @@
+/// Why a link refused input. Messages are for logs: they never contain keys or
+/// message text, and the remote side is told nothing (the connection just closes).
+public enum LinkError: Error, Equatable, CustomStringConvertible {
+    case unsupportedVersion(UInt8)
+    case unexpectedMessage(UInt8)
+    case truncated
+    case admissionFailed
+    case staleHandshake
+    case replayedHandshake
+    case replayedDatagram
+    case handshake(NoiseError)
+    case frame(FrameError)
+    case notEstablished
+
+    public var description: String {
+        switch self {
+        case .unsupportedVersion(let version):
+            "a peer speaks natter protocol version \(version); this natter speaks \(WireConstants.protocolVersion) — upgrade the older side"
+        case .unexpectedMessage(let type): "a message of type \(type) arrived out of turn"
+        case .truncated: "a message was truncated"
+        case .admissionFailed:
+            "a handshake failed admission: the peer does not hold this team's key (or the message was tampered with)"
+        case .staleHandshake: "a handshake carried a timestamp outside ±120 s; check both machines' clocks"
+        case .replayedHandshake: "a handshake first message was replayed; ignored"
+        case .replayedDatagram: "a datagram was replayed or is older than the replay window; dropped"
+        case .handshake(let error): "the handshake failed: \(error)"
+        case .frame(let error): "a frame was malformed: \(error)"
+        case .notEstablished: "a frame arrived before the handshake completed"
+        }
+    }
+}

@@ -44,16 +44,21 @@ public struct LocalAPIServer: Sendable {
         logger.info("local API listening", metadata: ["socket": "\(socketPath)"])
         ready()
         defer { unlink(socketPath) }
-        try await withTaskCancellationHandler {
-            try await server.executeThenClose { connections in
-                try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in connections {
-                        group.addTask { await serve(connection) }
+        do {
+            try await withTaskCancellationHandler {
+                try await server.executeThenClose { connections in
+                    try await withThrowingDiscardingTaskGroup { group in
+                        for try await connection in connections {
+                            group.addTask { await serve(connection) }
+                        }
                     }
                 }
+            } onCancel: {
+                server.channel.close(promise: nil)
             }
-        } onCancel: {
-            server.channel.close(promise: nil)
+        } catch {
+            // Cancellation is the normal way to stop; anything else is real.
+            guard Task.isCancelled else { throw error }
         }
     }
 

@@ -1,5 +1,5 @@
 import Logging
-import NatterCore
+public import NatterCore
 
 /// When to dial a colleague again after a failed attempt: 1 s, doubling to 30 s.
 struct DialBackoff: Sendable {

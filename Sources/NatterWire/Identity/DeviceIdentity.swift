@@ -17,6 +17,9 @@ public struct DeviceIdentity: Sendable {
         }
     }
 
+    /// The private key's 32 raw bytes, for the 0600 key file only.
+    public var privateKeyBytes: [UInt8] { Array(privateKey.rawRepresentation) }
+
     public var publicKeyBytes: [UInt8] { Array(privateKey.publicKey.rawRepresentation) }
     public var fingerprint: DeviceFingerprint { DeviceFingerprint(publicKey: publicKeyBytes) }
 }

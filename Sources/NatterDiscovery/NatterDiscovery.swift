@@ -1,2 +1,0 @@
-// NatterDiscovery: publishing and browsing peers (Avahi), static peers, peers
-// learned from a forwarder. Built by the discovery issue.

@@ -1,0 +1,30 @@
+import NIOCore
+
+/// Limits handshake attempts per source address: a fixed window of
+/// ``WireConstants/handshakesPerSource`` per ``WireConstants/rateLimitWindow``.
+/// Bounded: at most `maximumSources` addresses are tracked; the table is
+/// cleared when a window passes.
+struct SourceRateLimiter {
+    static let maximumSources = 4096
+
+    let limit: Int
+    let window: Duration
+    private var counts: [String: Int] = [:]
+    private var windowStart: ContinuousClock.Instant
+
+    init(limit: Int, window: Duration, now: ContinuousClock.Instant) {
+        self.limit = limit
+        self.window = window
+        windowStart = now
+    }
+
+    /// Counts an attempt from `source`; false when it is over the limit.
+    mutating func allow(_ source: String, now: ContinuousClock.Instant) -> Bool {
+        if now - windowStart >= window || counts.count >= Self.maximumSources {
+            counts.removeAll(keepingCapacity: true)
+            windowStart = now
+        }
+        counts[source, default: 0] += 1
+        return counts[source]! <= limit
+    }
+}

@@ -1,0 +1,94 @@
+public import ArgumentParser
+import Foundation
+public import Logging
+import NatterCore
+import NatterDiscovery
+import NatterNode
+import NatterWire
+import ServiceLifecycle
+import UnixSignals
+
+struct Up: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run natter in the foreground: discovery, links, the message store and the local API.",
+        discussion: "Stops gracefully on SIGTERM or SIGINT: says goodbye on mDNS, closes links, flushes the store.")
+
+    @OptionGroup var instance: InstanceOptions
+    @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "natter")
+        let paths = instance.paths
+
+        guard let text = try? String(contentsOfFile: paths.configFile, encoding: .utf8) else {
+            throw CLIError(ConfigError.missing(path: paths.configFile).description)
+        }
+        let config = try NatterConfig(toml: text)
+        let keys = KeyFiles(directory: paths.dataDirectory)
+        try keys.prepareDirectory()
+        let identity = try keys.loadOrCreateIdentity()
+        guard let team = try keys.loadTeam() else {
+            throw CLIError("this device has no team yet; run natter team create or natter team join CODE")
+        }
+        let store = try MessageStore(path: paths.database)
+        let links = PeerLinkService(
+            identity: identity, team: team, displayName: config.displayName,
+            pins: PinStore(directory: paths.dataDirectory), logger: logger)
+        let ports = try await links.start(tcpPort: Int(config.tcpPort), udpPort: Int(config.udpPort))
+        let daemon = try NatterDaemon(
+            identity: DaemonIdentity(fingerprint: identity.fingerprint, teamTag: team.subkeys.teamTag.description),
+            config: config, store: store, links: links, logger: logger)
+
+        var services: [any Service] = [LinkShutdownService(links: links)]
+        if config.mdns {
+            let discovery = DiscoveryService(
+                team: team, fingerprint: identity.fingerprint, name: config.displayName,
+                status: await daemon.presenceStatus, ports: ports, daemon: daemon, logger: logger)
+            await daemon.configure(linkPorts: ports, presenceChanged: { status in discovery.publish(status: status) })
+            services.append(discovery)
+        } else {
+            await daemon.configure(linkPorts: ports, presenceChanged: nil)
+        }
+        services.append(DaemonService(daemon: daemon))
+        services.append(APIService(server: LocalAPIServer(socketPath: paths.apiSocket, handler: DaemonAPI(daemon: daemon), logger: logger)))
+
+        let group = ServiceGroup(
+            configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.info("natter stopped")
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// Runs the daemon until graceful shutdown.
+struct DaemonService: Service {
+    let daemon: NatterDaemon
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await daemon.run() }
+    }
+}
+
+/// Serves the local API until graceful shutdown.
+struct APIService: Service {
+    let server: LocalAPIServer
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { try await server.run() }
+    }
+}
+
+/// Keeps the links open until shutdown, then says goodbye and closes them
+/// (the group stops services in reverse order, so this goes last).
+struct LinkShutdownService: Service {
+    let links: PeerLinkService
+    func run() async throws {
+        try? await gracefulShutdown()
+        await links.shutdown()
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+
+/// Whether lab tests can run here: they need root for network namespaces.
+public enum LabGate {
+    /// True when root. Otherwise the lab tests are skipped with a loud message
+    /// — except under `CI=true`, where they run anyway and fail, because a CI
+    /// run that silently skips the integration tests proves nothing.
+    public static let isAvailable: Bool = {
+        if getuid() == 0 { return true }
+        if ProcessInfo.processInfo.environment["CI"] == "true" {
+            FileHandle.standardError.write(Data("LAB TESTS NEED ROOT: running them anyway under CI=true, where they will fail\n".utf8))
+            return true
+        }
+        FileHandle.standardError.write(Data("""
+
+            ************************************************************
+            SKIPPED: the lab tests need root (network namespaces).
+            Run them with: sudo make test
+            ************************************************************
+
+            """.utf8))
+        return false
+    }()
+}
+
+/// Paths of the package's pieces, found from this source file and the running test bundle.
+public enum LabPaths {
+    /// The package root (two levels above Tests/LabSupport).
+    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    public static var netlab: String { packageRoot + "/Tests/lab/netlab" }
+
+    /// A built executable next to the running test bundle, e.g. `.build/debug/natter`.
+    public static func product(_ name: String) -> String {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        // The bundle may be a directory (…/natterPackageTests.xctest/…) or a file.
+        while directory.path != "/" && directory.lastPathComponent.hasSuffix(".xctest") == false
+            && !FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path)
+        {
+            directory.deleteLastPathComponent()
+        }
+        if directory.lastPathComponent.hasSuffix(".xctest") { directory.deleteLastPathComponent() }
+        return directory.appendingPathComponent(name).path
+    }
+}
+
+public struct LabHost: Sendable, Hashable {
+    public let name: String
+    public let address: String
+}
+
+public struct LabResult: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+}
+
+public enum AvahiAction: String, Sendable { case stop, start, restart }
+
+public struct LabError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A lab of hosts built by `Tests/lab/netlab`. Destroy it when done (``withLab`` does).
+public final class Lab: Sendable {
+    public let name: String
+    public let hosts: [LabHost]
+
+    init(name: String, hosts: [LabHost]) {
+        self.name = name
+        self.hosts = hosts
+    }
+
+    /// Builds a lab of `hosts` hosts (`router`: two subnets joined by a router host `r`).
+    public static func create(hosts count: Int, router: Bool = false) async throws -> Lab {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        let name = "l" + String((0..<5).map { _ in alphabet.randomElement()! })
+        let created = try await runCommand([LabPaths.netlab, "create", name, String(count)] + (router ? ["--router"] : []), timeout: .seconds(120))
+        guard created.status == 0 else {
+            _ = try? await runCommand([LabPaths.netlab, "destroy", name], timeout: .seconds(60))
+            throw LabError("netlab create failed: \(created.stderr)")
+        }
+        var hosts: [LabHost] = []
+        for index in 1...count {
+            let address = try await runCommand([LabPaths.netlab, "ip", name, "h\(index)"], timeout: .seconds(10))
+            hosts.append(LabHost(name: "h\(index)", address: address.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        return Lab(name: name, hosts: hosts)
+    }
+
+    /// Runs a command on `host` and waits for it (bounded by `timeout`).
+    public func run(on host: LabHost, _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(30)) async throws -> LabResult {
+        try await runCommand([LabPaths.netlab, "exec", name, host.name] + envArguments(environment) + ["--"] + arguments, timeout: timeout)
+    }
+
+    /// Starts a command on `host` in the background; the lab kills it at teardown.
+    public func spawn(on host: LabHost, _ arguments: [String], environment: [String: String] = [:]) async throws -> LabProcess {
+        let log = NSTemporaryDirectory() + "natter-lab-\(name)-\(host.name)-\(UUID().uuidString.prefix(8)).log"
+        let result = try await runCommand(
+            [LabPaths.netlab, "spawn", name, host.name, log] + envArguments(environment) + ["--"] + arguments, timeout: .seconds(10))
+        guard result.status == 0, let pid = Int32(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw LabError("netlab spawn failed: \(result.stderr)")
+        }
+        return LabProcess(pid: pid, logPath: log)
+    }
+
+    /// Loss, delay, jitter and reorder on `host`'s link (netem emulated: nftables drops, an NFQUEUE delayer).
+    public func impair(_ host: LabHost, loss: Int = 0, delayMilliseconds: Int = 0, jitterMilliseconds: Int = 0, reorder: Int = 0, duplicate: Int = 0) async throws {
+        let result = try await runCommand(
+            [LabPaths.netlab, "impair", name, host.name, "--loss", "\(loss)", "--delay", "\(delayMilliseconds)",
+             "--jitter", "\(jitterMilliseconds)", "--reorder", "\(reorder)", "--duplicate", "\(duplicate)"], timeout: .seconds(30))
+        guard result.status == 0 else { throw LabError("netlab impair failed: \(result.stderr)") }
+    }
+
+    public func clearImpairment(_ host: LabHost) async throws {
+        _ = try await runCommand([LabPaths.netlab, "impair", name, host.name, "--clear"], timeout: .seconds(30))
+    }
+
+    public func avahi(on host: LabHost, _ action: AvahiAction) async throws {
+        let result = try await runCommand([LabPaths.netlab, "avahi", name, host.name, action.rawValue], timeout: .seconds(30))
+        guard result.status == 0 else { throw LabError("netlab avahi \(action) failed: \(result.stderr)") }
+    }
+
+    /// A private per-host directory, usable as `XDG_RUNTIME_DIR`.
+    public func runtimeDirectory(of host: LabHost) -> String { "/run/natter-lab/\(name)/\(host.name)/run" }
+
+    /// Kills every process the lab started, removes its namespaces. Idempotent.
+    public func destroy() async {
+        _ = try? await runCommand([LabPaths.netlab, "destroy", name], timeout: .seconds(60))
+    }
+
+    private func envArguments(_ environment: [String: String]) -> [String] {
+        environment.sorted { $0.key < $1.key }.flatMap { ["--env", "\($0.key)=\($0.value)"] }
+    }
+}
+
+/// Runs `body` with a fresh lab and destroys it afterwards, also when `body` throws.
+public func withLab<T: Sendable>(hosts: Int, router: Bool = false, _ body: (Lab) async throws -> T) async throws -> T {
+    let lab = try await Lab.create(hosts: hosts, router: router)
+    do {
+        let result = try await body(lab)
+        await lab.destroy()
+        return result
+    } catch {
+        await lab.destroy()
+        throw error
+    }
+}
+
+/// A background process on a lab host, its output in a log file.
+public final class LabProcess: Sendable {
+    public let pid: Int32
+    public let logPath: String
+
+    init(pid: Int32, logPath: String) {
+        self.pid = pid
+        self.logPath = logPath
+    }
+
+    /// Everything it printed so far.
+    public func output() -> String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    /// Waits until a line containing `text` appears; throws quoting the log's tail.
+    @discardableResult
+    public func waitForLine(containing text: String, timeout: Duration) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let line = output().split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw LabError("no line containing \"\(text)\" within \(timeout); the log ends with:\n\(output().suffix(2000))")
+    }
+
+    public func signal(_ number: Int32) {
+        kill(pid, number)
+    }
+
+    public var isRunning: Bool { kill(pid, 0) == 0 && !isZombie }
+
+    private var isZombie: Bool {
+        ((try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?.split(separator: " ").dropFirst(2).first) == "Z"
+    }
+
+    /// Waits until the process has exited (bounded).
+    public func waitForExit(timeout: Duration) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if !isRunning { return 0 }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw LabError("process \(pid) did not exit within \(timeout)")
+    }
+}
+
+/// Runs a command in the default namespace (only netlab itself), output to temporary files.
+///
+/// Spawned with `posix_spawn` and reaped with `waitpid` here: Foundation's
+/// `Process` relies on a SIGCHLD handler that does not fire under the test
+/// runner, which left finished commands as zombies that never "finished".
+func runCommand(_ arguments: [String], timeout: Duration) async throws -> LabResult {
+    let base = NSTemporaryDirectory() + "natter-lab-run-\(UUID().uuidString)"
+    defer {
+        try? FileManager.default.removeItem(atPath: base + ".out")
+        try? FileManager.default.removeItem(atPath: base + ".err")
+    }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, base + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_addopen(&actions, 2, base + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
+    guard spawned == 0 else { throw LabError("could not start \(arguments[0]): \(String(cString: strerror(spawned)))") }
+
+    let deadline = ContinuousClock.now + timeout
+    var status: Int32 = 0
+    while waitpid(pid, &status, WNOHANG) == 0 {
+        if ContinuousClock.now > deadline {
+            kill(pid, SIGKILL)
+            _ = waitpid(pid, &status, 0)
+            throw LabError("\(arguments.joined(separator: " ")) did not finish within \(timeout)")
+        }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+    let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    let stdout = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
+    let stderr = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
+    return LabResult(status: exitStatus, stdout: stdout, stderr: stderr)
+}

@@ -1,1 +1,0 @@
-// LabSupport: drives Tests/lab/netlab from Swift tests. Built by the lab work.

@@ -198,10 +198,13 @@ public final class LabProcess: Sendable {
 
 /// Runs a command in the default namespace (only netlab itself), output to temporary files.
 ///
-/// Spawned with `posix_spawn` and reaped with `waitpid` here: Foundation's
-/// `Process` relies on a SIGCHLD handler that does not fire under the test
-/// runner, which left finished commands as zombies that never "finished".
-func runCommand(_ arguments: [String], timeout: Duration) async throws -> LabResult {
+/// Spawned with `posix_spawn` and reaped with `waitpid` here. Foundation's
+/// `Process` does neither well under the test runner: its children inherit the
+/// worker thread's blocked signal mask (so daemons started through them ignore
+/// SIGTERM), and its SIGCHLD-driven reaping never fired, leaving finished
+/// commands as zombies that never "finished". The child gets an empty signal
+/// mask and default dispositions, as a shell would give it.
+public func runCommand(_ arguments: [String], timeout: Duration) async throws -> LabResult {
     let base = NSTemporaryDirectory() + "natter-lab-run-\(UUID().uuidString)"
     defer {
         try? FileManager.default.removeItem(atPath: base + ".out")
@@ -215,8 +218,18 @@ func runCommand(_ arguments: [String], timeout: Duration) async throws -> LabRes
     posix_spawn_file_actions_addopen(&actions, 2, base + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    var allSignals = sigset_t()
+    sigfillset(&allSignals)
+    posix_spawnattr_setsigmask(&attributes, &noSignals)
+    posix_spawnattr_setsigdefault(&attributes, &allSignals)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
+    let spawned = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
     guard spawned == 0 else { throw LabError("could not start \(arguments[0]): \(String(cString: strerror(spawned)))") }
 
     let deadline = ContinuousClock.now + timeout

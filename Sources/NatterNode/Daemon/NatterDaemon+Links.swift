@@ -32,6 +32,7 @@ extension NatterDaemon {
                 receiveAck(id, from: peer)
             case .state(let state, let source, let sequence):
                 guard linked.contains(peer) else { return }
+                logger.debug("state event in", metadata: ["peer": "\(peer.compact)", "state": "\(state.name)", "window": "\(source)", "sequence": "\(sequence)"])
                 publishShown(sessionStates.remoteState(state, source: source, sequence: sequence, from: peer, at: clock.now))
                 rescheduleTimer()
             }

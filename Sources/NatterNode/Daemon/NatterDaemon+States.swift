@@ -19,6 +19,7 @@ extension NatterDaemon {
         guard let outputs = sessionStates.signal(signal, window: window, at: clock.now) else {
             throw .notFound("there is no open window \(window); open one with POST /v1/windows")
         }
+        logger.debug("window signal", metadata: ["window": "\(window)", "signal": "\(name)"])
         emit(outputs)
     }
 
@@ -30,6 +31,7 @@ extension NatterDaemon {
     /// have no session state), each with the next sequence number.
     func emit(_ outputs: [SessionStateHub.Outgoing]) {
         for output in outputs where linked.contains(output.peer) {
+            logger.debug("state event out", metadata: ["peer": "\(output.peer.compact)", "state": "\(output.state.name)", "window": "\(output.source)"])
             send(.state(output.state, source: output.source, sequence: nextSequence()), to: output.peer, preferDatagram: true)
         }
         rescheduleTimer()

@@ -177,6 +177,15 @@ struct EventLog: Sendable {
         throw MessengerLabError("timed out after \(timeout) waiting for \(description); watch saw:\n\(process.output().suffix(3000))")
     }
 
+    /// Performs `action`, then waits for the colleague's shown state to become
+    /// `state` — counting only events after the action began, so a state that
+    /// arrives faster than the action returns is still seen.
+    func expectState(_ state: String, timeout: Duration = .seconds(10), after action: () async throws -> Void) async throws {
+        let mark = states().count
+        try await action()
+        try await waitForState(state, after: mark, timeout: timeout)
+    }
+
     /// Waits for the colleague's shown state to become `state`, ignoring the first `count` state events.
     func waitForState(_ state: String, after count: Int = 0, timeout: Duration = .seconds(10)) async throws {
         try await wait(for: "state \(state)", timeout: timeout) { _ in states().dropFirst(count).contains(state) }

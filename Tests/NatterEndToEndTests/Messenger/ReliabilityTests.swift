@@ -23,22 +23,21 @@ struct ReliabilityTests {
             // netem loss 20% delay 5ms reorder 10% duplicate 5%, emulated by the lab (no sch_netem here).
             try await lab.lab.impair(bob, loss: 20, delayMilliseconds: 5, reorder: 10, duplicate: 5)
             let watch = try await lab.watch(bob)
-            let chat = try await ChatPane.open(on: alice, of: lab, with: "Bob")
-            defer { chat.close() }
-            try await sendNumberedInBatches(500, from: alice, in: lab)
-            try await watch.wait(for: "500 messages", timeout: .seconds(240)) { _ in watch.incomingMessages().count >= 500 }
-            try await Task.sleep(for: .seconds(2))  // any duplicate would show up now
-            let received = Self.numbered(watch.incomingMessages().map(\.text))
-            #expect(received == Array(1...500), "each exactly once, in order")
-            let history = try await lab.cli(bob, ["history", "Alice", "--limit", "1000", "--json"]).stdout
-            #expect(history.split(separator: "\n").count == 500)
+            try await ChatPane.with(on: alice, of: lab, peer: "Bob") { chat in
+                try await sendNumberedInBatches(500, from: alice, in: lab)
+                try await watch.wait(for: "500 messages", timeout: .seconds(240)) { _ in watch.incomingMessages().count >= 500 }
+                try await Task.sleep(for: .seconds(2))  // any duplicate would show up now
+                let received = Self.numbered(watch.incomingMessages().map(\.text))
+                #expect(received == Array(1...500), "each exactly once, in order")
+                let history = try await lab.cli(bob, ["history", "Alice", "--limit", "1000", "--json"]).stdout
+                #expect(history.split(separator: "\n").count == 500)
 
-            // The final state shown matches the sender's: typing, then nothing after sending.
-            try chat.type("last words")
-            try await watch.waitForState("typing", after: watch.states().count, timeout: .seconds(20))
-            try chat.press("Enter")
-            try await watch.wait(for: "the last message", timeout: .seconds(30)) { _ in watch.incomingMessages().contains { $0.text == "last words" } }
-            try await watch.wait(for: "the final state", timeout: .seconds(20)) { _ in watch.states().last == "active" }
+                // The final state shown matches the sender's: typing, then nothing after sending.
+                try await watch.expectState("typing", timeout: .seconds(20)) { try await chat.type("last words") }
+                try await chat.press("Enter")
+                try await watch.wait(for: "the last message", timeout: .seconds(30)) { _ in watch.incomingMessages().contains { $0.text == "last words" } }
+                try await watch.wait(for: "the final state", timeout: .seconds(20)) { _ in watch.states().last == "active" }
+            }
         }
     }
 

@@ -11,40 +11,37 @@ struct SessionStateEndToEndTests {
         try await withMessengerLab(["Alice", "Bob"]) { lab in
             let (alice, bob) = (lab.hosts[0], lab.hosts[1])
             let watch = try await lab.watch(bob)
-            let chat = try await ChatPane.open(on: alice, of: lab, with: "Bob")
-            defer { chat.close() }
+            try await ChatPane.with(on: alice, of: lab, peer: "Bob") { chat in
+                // A detached tmux session has no focused client, so tmux reports the
+                // pane unfocused when the chat turns focus reporting on: focus it first.
+                try await chat.focusIn()
+                try await watch.expectState("typing") { try await chat.type("h") }
+                // No keystroke for 1 s: paused.
+                try await watch.expectState("pausedTyping") {}
+                // Clearing the input box without sending: the indicator goes away.
+                try await watch.expectState("active") { try await chat.press("C-u") }
 
-            try chat.type("h")
-            try await watch.waitForState("typing")
-            // No keystroke for 1 s: paused.
-            try await watch.waitForState("pausedTyping", after: watch.states().count)
-            // Clearing the input box without sending: the indicator goes away.
-            try chat.press("C-u")
-            try await watch.waitForState("active", after: watch.states().count)
+                // Unfocused for 2 s: left temporarily; focus back: active.
+                try await watch.expectState("leftTemporarily") { try await chat.focusOut() }
+                try await watch.expectState("active") { try await chat.focusIn() }
 
-            // Unfocused for 2 s: left temporarily; focus back: active.
-            try chat.focusOut()
-            try await watch.waitForState("leftTemporarily", after: watch.states().count)
-            try chat.focusIn()
-            try await watch.waitForState("active", after: watch.states().count)
+                // Typing, then sending: the message arrives and typing is gone at once.
+                try await watch.expectState("typing") { try await chat.type("see you") }
+                let beforeSending = watch.states().count
+                try await watch.expectState("active") { try await chat.press("Enter") }
+                #expect(watch.incomingMessages().contains { $0.text == "see you" }, "the message arrived")
+                #expect(!watch.states().dropFirst(beforeSending).contains("pausedTyping"), "a sent message never shows as paused")
 
-            // Typing, then sending: the message arrives and typing is gone at once.
-            try chat.type("see you")
-            try await watch.waitForState("typing", after: watch.states().count)
-            let before = watch.states().count
-            try chat.press("Enter")
-            try await watch.wait(for: "the message") { _ in watch.incomingMessages().contains { $0.text == "see you" } }
-            try await watch.waitForState("active", after: before)
-            #expect(!watch.states().dropFirst(before).contains("pausedTyping"), "a sent message never shows as paused")
+                // Idle (no input at all) for 4 s: away. Any key: back.
+                try await watch.expectState("away", timeout: .seconds(10)) {}
+                try await watch.expectState("active") { try await chat.press("Right") }
+                #expect(
+                    !watch.states().dropFirst(beforeSending).contains { $0 == "typing" || $0 == "pausedTyping" },
+                    "no late typing state re-appeared after the message: \(watch.states().dropFirst(beforeSending))")
 
-            // Idle (no input at all) for 4 s: away. Any key: back.
-            try await watch.waitForState("away", after: watch.states().count, timeout: .seconds(10))
-            try chat.press("Right")
-            try await watch.waitForState("active", after: watch.states().count)
-
-            // Closing the window that was opened and focused: closed.
-            try chat.press("C-c")
-            try await watch.waitForState("closedWindow", after: watch.states().count)
+                // Closing the window that was opened and focused: closed.
+                try await watch.expectState("closedWindow") { try await chat.press("C-c") }
+            }
         }
     }
 
@@ -53,10 +50,10 @@ struct SessionStateEndToEndTests {
             let (alice, bob) = (lab.hosts[0], lab.hosts[1])
             let watch = try await lab.watch(bob)
             try await lab.cli(bob, ["send", "Alice", "did you read the doc?"])
-            let chat = try await ChatPane.open(on: alice, of: lab, with: "Bob")
-            defer { chat.close() }
-            try await chat.waitForScreen(containing: "did you read the doc?")
-            try await watch.waitForState("reading")
+            try await ChatPane.with(on: alice, of: lab, peer: "Bob") { chat in
+                try await chat.waitForScreen(containing: "did you read the doc?")
+                try await watch.waitForState("reading")
+            }
         }
     }
 
@@ -65,23 +62,23 @@ struct SessionStateEndToEndTests {
             let (alice, bob) = (lab.hosts[0], lab.hosts[1])
             try await lab.cli(alice, ["privacy", "share-state", "off"])
             let watch = try await lab.watch(bob)
-            let chat = try await ChatPane.open(on: alice, of: lab, with: "Bob")
-            defer { chat.close() }
-            try chat.type("secret draft")
-            try chat.focusOut()
-            try await Task.sleep(for: .seconds(3))  // longer than the paused and left presets
-            try chat.focusIn()
-            try chat.press("Enter")
-            try await watch.wait(for: "the message") { _ in !watch.incomingMessages().isEmpty }
-            try chat.press("C-c")
-            try await Task.sleep(for: .seconds(1))
-            #expect(watch.states().filter { $0 != "active" }.isEmpty, "with sharing off Bob sees no state: \(watch.states())")
+            try await ChatPane.with(on: alice, of: lab, peer: "Bob") { chat in
+                try await chat.type("secret draft")
+                try await chat.focusOut()
+                try await Task.sleep(for: .seconds(3))  // longer than the paused and left presets
+                try await chat.focusIn()
+                try await chat.press("Enter")
+                try await watch.wait(for: "the message") { _ in !watch.incomingMessages().isEmpty }
+                try await chat.press("C-c")
+                try await Task.sleep(for: .seconds(1))
+                #expect(watch.states().filter { $0 != "active" }.isEmpty, "with sharing off Bob sees no state: \(watch.states())")
 
-            // The switch persists across a restart of the daemon.
-            try await lab.stopDaemon(alice)
-            try await lab.startDaemon(alice)
-            let status = try await lab.cli(alice, ["status", "--json"]).stdout
-            #expect(status.contains("\"shareState\":false"))
+                // The switch persists across a restart of the daemon.
+                try await lab.stopDaemon(alice)
+                try await lab.startDaemon(alice)
+                let status = try await lab.cli(alice, ["status", "--json"]).stdout
+                #expect(status.contains("\"shareState\":false"))
+            }
         }
     }
 }

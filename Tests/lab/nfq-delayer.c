@@ -4,8 +4,9 @@
 // then accepted. With REORDER %, a packet skips the delay and so overtakes
 // the ones held before it, which is what netem's reorder does.
 //
-// usage: nfq-delayer QUEUE DELAY_MS JITTER_MS REORDER_PCT DUPLICATE_PCT
-// (DUPLICATE_PCT is accepted for symmetry but not emulated: see Docs/testing.md)
+// usage: nfq-delayer QUEUE DELAY_MS JITTER_MS REORDER_PCT
+// (duplication is not done here: netlab uses nftables' `dup` for it)
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netfilter.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
@@ -51,8 +52,8 @@ static int on_packet(struct nfq_q_handle *queue, struct nfgenmsg *message, struc
 static void on_signal(int number) { (void)number; stop = 1; }
 
 int main(int argc, char **argv) {
-    if (argc < 6) {
-        fprintf(stderr, "usage: %s QUEUE DELAY_MS JITTER_MS REORDER_PCT DUPLICATE_PCT\n", argv[0]);
+    if (argc < 5) {
+        fprintf(stderr, "usage: %s QUEUE DELAY_MS JITTER_MS REORDER_PCT\n", argv[0]);
         return 2;
     }
     int queue_number = atoi(argv[1]);

@@ -22,3 +22,13 @@ public enum DetectorSignal: String, Sendable, CaseIterable, Codable {
     /// Any user input anywhere (mouse, keys in other windows).
     case userActivity
 }
+
+extension DetectorSignal {
+    /// Signals from the conversation's own input box: the user is in the window.
+    var isInputInWindow: Bool {
+        switch self {
+        case .keystroke, .inputCleared, .messageSent: true
+        default: false
+        }
+    }
+}

@@ -55,6 +55,7 @@ public struct SessionStateSender: Sendable {
     /// Feeds one detector signal. Ignored entirely while sharing is off.
     public mutating func handle(_ signal: DetectorSignal, at now: MonotonicInstant) -> [SessionStateOutput] {
         guard isSharing, !isClosed else { return [] }
+        if signal.isInputInWindow { markFocusedByInput() }
         switch signal {
         case .keystroke:
             inputIsEmpty = false
@@ -155,6 +156,17 @@ public struct SessionStateSender: Sendable {
         }
         if isOpen && isFocused && hasUnreadMessage { return .reading }
         return .active
+    }
+
+    /// Input typed into the window proves the user is in it, whatever the
+    /// window-state detector last said: terminals and multiplexers do not
+    /// always report focus (a detached tmux pane reports "unfocused" forever).
+    private mutating func markFocusedByInput() {
+        isOpen = true
+        isFocused = true
+        isMinimized = false
+        wasOpenedAndFocused = true
+        unfocusedSince = nil
     }
 
     private mutating func change(to state: SessionState, at now: MonotonicInstant) -> [SessionStateOutput] {

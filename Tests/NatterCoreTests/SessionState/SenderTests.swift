@@ -195,6 +195,29 @@ struct SenderReturnTests {
         #expect(h.changes == [.typing, .active])
     }
 
+    @Test func typingIntoAWindowReportedUnfocusedIsTypingNotLeft() {
+        // A detached tmux pane reports "unfocused" forever; input in the window
+        // proves the user is in it, and restarts the left-temporarily timer.
+        var h = SenderHarness()
+        h.openFocused()
+        h.signal(.windowUnfocused)
+        h.advance(to: 31)
+        h.signal(.keystroke)
+        h.advance(to: 34)
+        h.signal(.messageSent)
+        h.advance(to: 60)
+        #expect(h.changes == [.leftTemporarily, .typing, .active])
+    }
+
+    @Test func aWindowNeverReportedFocusedIsClosedAfterInput() {
+        var h = SenderHarness()
+        h.signal(.windowOpened)
+        h.signal(.keystroke)
+        h.signal(.messageSent)
+        h.signal(.windowClosed)
+        #expect(h.changes == [.typing, .active, .closedWindow])
+    }
+
     @Test func typingThenUnfocusedPausesThenLeaves() {
         var h = SenderHarness()
         h.openFocused()

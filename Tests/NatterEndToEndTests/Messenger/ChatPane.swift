@@ -22,6 +22,10 @@ struct ChatPane: Sendable {
         try await pane.tmux(["new-session", "-d", "-s", pane.session, "-x", "100", "-y", "30", command.map(shellQuote).joined(separator: " ")])
         try await pane.tmux(["set-option", "-t", pane.session, "focus-events", "on"])
         try await pane.waitForScreen(containing: "────")  // the rule above the input line (capture-pane trims the "> ")
+        // A detached tmux session has no focused client, so tmux reports the pane
+        // unfocused as soon as the chat turns focus reporting on. The user is
+        // looking at this window: report focus, as their terminal would.
+        try await pane.focusIn()
         return pane
     }
 

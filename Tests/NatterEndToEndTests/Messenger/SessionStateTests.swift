@@ -12,9 +12,6 @@ struct SessionStateEndToEndTests {
             let (alice, bob) = (lab.hosts[0], lab.hosts[1])
             let watch = try await lab.watch(bob)
             try await ChatPane.with(on: alice, of: lab, peer: "Bob") { chat in
-                // A detached tmux session has no focused client, so tmux reports the
-                // pane unfocused when the chat turns focus reporting on: focus it first.
-                try await chat.focusIn()
                 try await watch.expectState("typing") { try await chat.type("h") }
                 // No keystroke for 1 s: paused.
                 try await watch.expectState("pausedTyping") {}

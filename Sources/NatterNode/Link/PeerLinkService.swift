@@ -52,8 +52,7 @@ public final class PeerLinkService: PeerLinks, Sendable {
         var tcpServer: (any Channel)?
         var udpChannel: (any Channel)?
         var udpPort = 0
-        var refused = 0
-        var droppedDatagrams = 0
+        var counters = Counters()
     }
 
     public init(identity: DeviceIdentity, team: TeamKey, displayName: String, pins: PinStore, logger: Logger) {
@@ -76,7 +75,11 @@ public final class PeerLinkService: PeerLinks, Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { [self] channel in
                 let source = channel.remoteAddress?.ipAddress ?? "?"
-                let allowed = state.withLock { $0.rateLimiter.allow(source, now: .now) }
+                let allowed = state.withLock { state in
+                    let allowed = state.rateLimiter.allow(source, now: .now)
+                    if !allowed { state.counters.rateLimitedConnections += 1 }
+                    return allowed
+                }
                 guard allowed else {
                     logger.notice("rate-limited handshake attempts", metadata: ["remote": "\(source)"])
                     return channel.close()
@@ -167,10 +170,20 @@ public final class PeerLinkService: PeerLinks, Sendable {
         continuation.finish()
     }
 
-    /// Dropped inputs so far: refused connections and bad datagrams.
-    public var dropCounts: (refusedConnections: Int, droppedDatagrams: Int) {
-        state.withLock { ($0.refused, $0.droppedDatagrams) }
+    /// What the link layer turned away and let in so far: the figures an
+    /// operator (or a test) reads to see that bad input is dropped, not served.
+    public struct Counters: Sendable, Equatable {
+        /// Connections closed for bad input: failed admission, malformed or replayed messages.
+        public var refusedConnections = 0
+        /// Connections closed at once because their source was over the handshake rate limit.
+        public var rateLimitedConnections = 0
+        /// Datagrams dropped: unknown index, forged, replayed, stale or malformed.
+        public var droppedDatagrams = 0
+        /// Datagrams authenticated and delivered.
+        public var acceptedDatagrams = 0
     }
+
+    public var counters: Counters { state.withLock { $0.counters } }
 
     // MARK: Called by handlers
 
@@ -179,7 +192,7 @@ public final class PeerLinkService: PeerLinks, Sendable {
     }
 
     func countRefusal() {
-        state.withLock { $0.refused += 1 }
+        state.withLock { $0.counters.refusedConnections += 1 }
     }
 
     /// Registers a link after its handshake; returns the hello frame to send.
@@ -281,12 +294,13 @@ public final class PeerLinkService: PeerLinks, Sendable {
                 guard var session = state.datagramSessions[index] else { throw LinkError.admissionFailed }
                 let frame = try DatagramCodec.open(bytes, key: session.key, window: &session.window)
                 state.datagramSessions[index] = session
+                state.counters.acceptedDatagrams += 1
                 return .success((frame, session.fingerprint))
             } catch let error as LinkError {
-                state.droppedDatagrams += 1
+                state.counters.droppedDatagrams += 1
                 return .failure(error)
             } catch {
-                state.droppedDatagrams += 1
+                state.counters.droppedDatagrams += 1
                 return .failure(.truncated)
             }
         }

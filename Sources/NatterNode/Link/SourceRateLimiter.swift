@@ -18,6 +18,9 @@ struct SourceRateLimiter {
         windowStart = now
     }
 
+    /// How many source addresses are tracked now (never above ``maximumSources``).
+    var trackedSources: Int { counts.count }
+
     /// Counts an attempt from `source`; false when it is over the limit.
     mutating func allow(_ source: String, now: ContinuousClock.Instant) -> Bool {
         if now - windowStart >= window || counts.count >= Self.maximumSources {

@@ -1,0 +1,225 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NatterCore
+import NatterNode
+import NatterWire
+import Synchronization
+
+/// Log lines captured from one component, so a test can check that bad input
+/// produced exactly the clear line it promises.
+final class LogRecorder: Sendable {
+    private let lines = Mutex<[(Logger.Level, String)]>([])
+
+    func logger(_ label: String = "test") -> Logger {
+        var logger = Logger(label: label) { _ in RecordingLogHandler(recorder: self) }
+        logger.logLevel = .debug
+        return logger
+    }
+
+    func record(_ level: Logger.Level, _ text: String) { lines.withLock { $0.append((level, text)) } }
+
+    /// Lines at `level` or above.
+    func messages(atLeast level: Logger.Level = .trace) -> [String] {
+        lines.withLock { $0.filter { $0.0 >= level }.map(\.1) }
+    }
+
+    func hasLine(containing text: String, atLeast level: Logger.Level = .trace) -> Bool {
+        messages(atLeast: level).contains { $0.contains(text) }
+    }
+}
+
+struct RecordingLogHandler: LogHandler {
+    let recorder: LogRecorder
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        recorder.record(event.level, event.message.description)
+    }
+}
+
+/// One peer's link layer on loopback, with its own identity, pins and log.
+struct LinkPeer: Sendable {
+    let service: PeerLinkService
+    let identity: DeviceIdentity
+    let log: LogRecorder
+    let ports: (tcp: Int, udp: Int)
+    let events: EventCollector
+
+    var fingerprint: DeviceFingerprint { identity.fingerprint }
+
+    static func start(name: String, team: TeamKey, identity: DeviceIdentity = DeviceIdentity(), pinDirectory: String? = nil) async throws -> LinkPeer {
+        let log = LogRecorder()
+        let directory = pinDirectory ?? temporaryDirectory()
+        let service = PeerLinkService(identity: identity, team: team, displayName: name, pins: PinStore(directory: directory), logger: log.logger(name))
+        let ports = try await service.start(tcpPort: 0, udpPort: 0)
+        return LinkPeer(service: service, identity: identity, log: log, ports: ports, events: EventCollector(service.events))
+    }
+
+    func dial(_ other: LinkPeer) async { await service.dial(host: "127.0.0.1", port: UInt16(other.ports.tcp)) }
+}
+
+func temporaryDirectory() -> String {
+    let path = NSTemporaryDirectory() + "natter-link-test-\(UUID().uuidString)"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Collects a link layer's events in the background.
+final class EventCollector: Sendable {
+    private final class Box: Sendable {
+        let events = Mutex<[LinkEvent]>([])
+    }
+    private let box = Box()
+
+    init(_ stream: AsyncStream<LinkEvent>) {
+        Task { [box] in
+            for await event in stream { box.events.withLock { $0.append(event) } }
+        }
+    }
+
+    var all: [LinkEvent] { box.events.withLock { $0 } }
+
+    var upPeers: [DeviceFingerprint] {
+        all.compactMap { if case .up(let peer, _, _) = $0 { peer } else { nil } }
+    }
+
+    var downPeers: [DeviceFingerprint] {
+        all.compactMap { if case .down(let peer) = $0 { peer } else { nil } }
+    }
+
+    var payloads: [LinkPayload] {
+        all.compactMap { if case .received(let payload, _) = $0 { payload } else { nil } }
+    }
+
+    /// Polls until `predicate` holds; false on timeout. Real sockets need real time.
+    func wait(timeout: Duration = .seconds(5), until predicate: (EventCollector) -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if predicate(self) { return true }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return predicate(self)
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return condition()
+}
+
+/// A raw TCP client that writes whatever a test gives it and records whether
+/// the server closed the connection and what (if anything) it sent back.
+final class RawConnection: Sendable {
+    private let channel: any Channel
+    private let seen: Seen
+
+    /// What came back, written from the event loop.
+    final class Seen: Sendable {
+        let bytes = Mutex<[UInt8]>([])
+        let closed = Mutex(false)
+    }
+
+    private init(channel: any Channel, seen: Seen) {
+        self.channel = channel
+        self.seen = seen
+    }
+
+    static func connect(port: Int) async throws -> RawConnection {
+        let seen = Seen()
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(Recorder(seen: seen))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        return RawConnection(channel: channel, seen: seen)
+    }
+
+    func send(_ bytes: [UInt8]) async throws {
+        try await channel.writeAndFlush(ByteBuffer(bytes: bytes))
+    }
+
+    /// Sends `message` with its u16 length prefix, as a peer would.
+    func sendMessage(_ message: [UInt8]) async throws {
+        try await send([UInt8(message.count >> 8), UInt8(message.count & 0xFF)] + message)
+    }
+
+    var receivedBytes: [UInt8] { seen.bytes.withLock { $0 } }
+
+    /// Takes the next length-prefixed message the server sent, waiting for it (bounded).
+    func nextMessage(timeout: Duration = .seconds(2)) async -> [UInt8]? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let message: [UInt8]? = seen.bytes.withLock { bytes in
+                guard bytes.count >= 2 else { return nil }
+                let length = Int(bytes[0]) << 8 | Int(bytes[1])
+                guard bytes.count >= 2 + length else { return nil }
+                let message = Array(bytes[2..<2 + length])
+                bytes.removeFirst(2 + length)
+                return message
+            }
+            if let message { return message }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return nil
+    }
+    var isClosed: Bool { seen.closed.withLock { $0 } }
+
+    func waitUntilClosed(timeout: Duration) async -> Bool { await eventually(timeout: timeout) { isClosed } }
+
+    func close() async { try? await channel.close() }
+
+    private final class Recorder: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let seen: Seen
+        init(seen: Seen) { self.seen = seen }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            var buffer = unwrapInboundIn(data)
+            let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+            seen.bytes.withLock { $0 += bytes }
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            seen.closed.withLock { $0 = true }
+        }
+    }
+}
+
+/// A plain UDP socket for throwing datagrams at a port on loopback.
+struct UDPSender {
+    private let descriptor: Int32
+
+    init() throws {
+        descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard descriptor >= 0 else { throw POSIXError(.EIO) }
+    }
+
+    func send(_ bytes: [UInt8], to port: Int) {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(descriptor, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+    }
+
+    func close() { _ = Glibc.close(descriptor) }
+}

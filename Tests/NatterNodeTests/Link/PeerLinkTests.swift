@@ -1,0 +1,225 @@
+import Foundation
+import Logging
+import NatterCore
+@testable import NatterNode
+import NatterWire
+import Testing
+
+/// The link layer over real loopback sockets: two `PeerLinkService`s, or one
+/// and a raw client that misbehaves on purpose.
+@Suite("Peer links on loopback", .serialized)
+struct PeerLinkTests {
+    static func now() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
+
+    static func newMessageID() -> MessageID {
+        var generator = SystemRandomNumberGenerator()
+        return MessageID(unixMilliseconds: now(), using: &generator)
+    }
+
+    /// A valid first handshake message for `team`, as a dialling peer would send it.
+    static func firstMessage(team: TeamKey, identity: DeviceIdentity = DeviceIdentity()) throws -> (SecureSession, [UInt8]) {
+        var session = SecureSession(initiator: true, identity: identity, team: team)
+        let first = try session.start(nowMilliseconds: now())
+        return (session, first)
+    }
+
+    @Test func twoPeersHandshakeAndExchangeChatFramesAndStateDatagrams() async throws {
+        let team = TeamKey()
+        let alice = try await LinkPeer.start(name: "Alice", team: team)
+        let bob = try await LinkPeer.start(name: "Bob", team: team)
+        defer { Task { await alice.service.shutdown(); await bob.service.shutdown() } }
+
+        await alice.dial(bob)
+        #expect(await alice.events.wait { $0.upPeers == [bob.fingerprint] })
+        #expect(await bob.events.wait { $0.upPeers == [alice.fingerprint] })
+
+        let id = Self.newMessageID()
+        #expect(await alice.service.send(.chat(id: id, sequence: 7, sentAt: 1, text: "hello 你好"), to: bob.fingerprint, preferDatagram: false))
+        #expect(await bob.events.wait { $0.payloads.contains(.chat(id: id, sequence: 7, sentAt: 1, text: "hello 你好")) })
+        #expect(await bob.service.send(.ack(id), to: alice.fingerprint, preferDatagram: false))
+        #expect(await alice.events.wait { $0.payloads.contains(.ack(id)) })
+
+        // A state event goes as a UDP datagram (and, as a fallback, in the stream).
+        #expect(await alice.service.send(.state(.typing, source: 1, sequence: 8), to: bob.fingerprint, preferDatagram: true))
+        #expect(await bob.events.wait { $0.payloads.contains(.state(.typing, source: 1, sequence: 8)) })
+        #expect(await eventually { bob.service.counters.acceptedDatagrams == 1 }, "the datagram itself was authenticated and accepted")
+        #expect(bob.service.counters.droppedDatagrams == 0)
+    }
+
+    @Test func aPeerWithTheWrongTeamKeyIsRefusedWithOneClearLineAndLearnsNothing() async throws {
+        let alice = try await LinkPeer.start(name: "Alice", team: TeamKey())
+        let mallory = try await LinkPeer.start(name: "Mallory", team: TeamKey())
+        defer { Task { await alice.service.shutdown(); await mallory.service.shutdown() } }
+
+        await mallory.dial(alice)
+        #expect(await eventually { alice.service.counters.refusedConnections == 1 })
+        #expect(alice.log.messages(atLeast: .warning).filter { $0.contains("refused a connection") }.count == 1)
+        #expect(alice.events.upPeers.isEmpty && mallory.events.upPeers.isEmpty)
+
+        // What a stranger's socket sees: its first message answered by nothing at all.
+        let (_, first) = try Self.firstMessage(team: TeamKey())
+        let raw = try await RawConnection.connect(port: alice.ports.tcp)
+        try await raw.sendMessage(first)
+        #expect(await raw.waitUntilClosed(timeout: .seconds(2)))
+        #expect(raw.receivedBytes.isEmpty, "no handshake reply, so no device key and no Diffie-Hellman work")
+    }
+
+    @Test func badInputIsDroppedWithOneLogLineEachAndOtherLinksCarryOn() async throws {
+        let team = TeamKey()
+        let alice = try await LinkPeer.start(name: "Alice", team: team)
+        let bob = try await LinkPeer.start(name: "Bob", team: team)
+        defer { Task { await alice.service.shutdown(); await bob.service.shutdown() } }
+        await bob.dial(alice)
+        #expect(await alice.events.wait { $0.upPeers == [bob.fingerprint] })
+
+        let (_, valid) = try Self.firstMessage(team: team)
+        var wrongVersion = valid
+        wrongVersion[0] = 99
+        var tampered = valid
+        tampered[tampered.count - 1] ^= 0x01
+        let badInputs: [(String, [UInt8])] = [
+            ("random bytes", (0..<200).map { _ in UInt8.random(in: 0...255) }),
+            ("wrong version", wrongVersion),
+            ("a tampered first message", tampered),
+            ("a transport message before any handshake", [WireConstants.protocolVersion, 4] + [UInt8](repeating: 0, count: 40)),
+            ("an oversized message", [UInt8](repeating: 0x41, count: 65_535)),
+            ("a truncated first message", Array(valid.prefix(20))),
+            ("an empty message", []),
+        ]
+        for (name, bytes) in badInputs {
+            let before = alice.service.counters.refusedConnections
+            let raw = try await RawConnection.connect(port: alice.ports.tcp)
+            try await raw.sendMessage(bytes)
+            #expect(await raw.waitUntilClosed(timeout: .seconds(2)), "\(name) closes the connection")
+            #expect(raw.receivedBytes.isEmpty, "\(name) gets no answer")
+            #expect(await eventually { alice.service.counters.refusedConnections == before + 1 }, "\(name) is counted")
+        }
+        let lines = alice.log.messages(atLeast: .notice).filter { $0.contains("refused a connection") || $0.contains("dropped a link after bad input") }
+        #expect(lines.count == badInputs.count, "one line per bad input: \(lines)")
+
+        // The good link was never disturbed.
+        let id = Self.newMessageID()
+        #expect(await bob.service.send(.chat(id: id, sequence: 1, sentAt: 1, text: "still here"), to: alice.fingerprint, preferDatagram: false))
+        #expect(await alice.events.wait { $0.payloads.contains(.chat(id: id, sequence: 1, sentAt: 1, text: "still here")) })
+        #expect(alice.events.downPeers.isEmpty)
+    }
+
+    @Test func aReplayedFirstHandshakeMessageIsRefused() async throws {
+        let team = TeamKey()
+        let alice = try await LinkPeer.start(name: "Alice", team: team)
+        defer { Task { await alice.service.shutdown() } }
+        let (_, first) = try Self.firstMessage(team: team)
+
+        let original = try await RawConnection.connect(port: alice.ports.tcp)
+        try await original.sendMessage(first)
+        #expect(await eventually { !original.receivedBytes.isEmpty }, "the first time, the responder answers")
+
+        let replay = try await RawConnection.connect(port: alice.ports.tcp)
+        try await replay.sendMessage(first)
+        #expect(await replay.waitUntilClosed(timeout: .seconds(2)))
+        #expect(replay.receivedBytes.isEmpty)
+        #expect(alice.log.hasLine(containing: "replayed", atLeast: .notice))
+        await original.close()
+    }
+
+    @Test func aConnectionThatStaysSilentIsClosedAtTheHandshakeTimeout() async throws {
+        let alice = try await LinkPeer.start(name: "Alice", team: TeamKey())
+        defer { Task { await alice.service.shutdown() } }
+        let started = ContinuousClock.now
+        let silent = try await RawConnection.connect(port: alice.ports.tcp)
+        let halfMessage = try await RawConnection.connect(port: alice.ports.tcp)
+        try await halfMessage.send([0, 100] + [UInt8](repeating: 1, count: 10))  // announces 100 bytes, sends 10
+
+        #expect(await silent.waitUntilClosed(timeout: WireConstants.handshakeTimeout + .seconds(2)))
+        #expect(await halfMessage.waitUntilClosed(timeout: .seconds(1)))
+        #expect(ContinuousClock.now - started >= WireConstants.handshakeTimeout - .milliseconds(100))
+        #expect(alice.log.messages(atLeast: .notice).filter { $0.contains("did not finish the handshake in time") }.count == 2)
+    }
+
+    @Test func aFloodOfHandshakeAttemptsIsRateLimitedPerSource() async throws {
+        let alice = try await LinkPeer.start(name: "Alice", team: TeamKey())
+        defer { Task { await alice.service.shutdown() } }
+        var connections: [RawConnection] = []
+        for _ in 0..<(WireConstants.handshakesPerSource + 10) {
+            connections.append(try await RawConnection.connect(port: alice.ports.tcp))
+        }
+        #expect(await eventually { alice.service.counters.rateLimitedConnections == 10 })
+        let closedAtOnce = await eventually(timeout: .seconds(1)) { connections.filter(\.isClosed).count == 10 }
+        #expect(closedAtOnce, "the ten over the limit are closed at once, the rest wait for their handshake")
+        let overTheLimit = connections.suffix(10).filter { $0.isClosed }.count
+        #expect(overTheLimit == 10, "exactly the attempts over the limit")
+        #expect(alice.log.hasLine(containing: "rate-limited", atLeast: .notice))
+        for connection in connections { await connection.close() }
+    }
+
+    @Test func garbageDatagramsAreDroppedAndCounted() async throws {
+        let alice = try await LinkPeer.start(name: "Alice", team: TeamKey())
+        defer { Task { await alice.service.shutdown() } }
+        let socket = try UDPSender()
+        defer { socket.close() }
+        for length in [0, 1, 16, 45, 200, 1_500] {
+            socket.send((0..<length).map { _ in UInt8.random(in: 0...255) }, to: alice.ports.udp)
+        }
+        #expect(await eventually { alice.service.counters.droppedDatagrams >= 5 })
+        #expect(alice.service.counters.acceptedDatagrams == 0)
+    }
+
+    @Test func aDeadPeerIsDetectedByKeepalivesWithinFifteenSeconds() async throws {
+        let team = TeamKey()
+        let alice = try await LinkPeer.start(name: "Alice", team: team)
+        defer { Task { await alice.service.shutdown() } }
+        // A raw peer that completes the handshake and its hello, then falls silent
+        // (a crashed machine: no FIN, no goodbye).
+        let ghostIdentity = DeviceIdentity()
+        var (session, first) = try Self.firstMessage(team: team, identity: ghostIdentity)
+        let raw = try await RawConnection.connect(port: alice.ports.tcp)
+        try await raw.sendMessage(first)
+        #expect(await eventually { raw.receivedBytes.count >= 2 })
+        let second = try #require(await raw.nextMessage())
+        var peerKey: [UInt8]?
+        for output in try session.receive(second) {
+            switch output {
+            case .send(let third): try await raw.sendMessage(third)
+            case .established(let key): peerKey = key
+            case .frame: break
+            }
+        }
+        #expect(peerKey == alice.identity.publicKeyBytes)
+        try await raw.sendMessage(try session.seal(.hello(sequence: 0, name: "Ghost", udpPort: 0, datagramIndex: 1)))
+        let ghost = ghostIdentity.fingerprint
+        #expect(await alice.events.wait { $0.upPeers == [ghost] })
+        let upAt = ContinuousClock.now
+
+        #expect(await alice.events.wait(timeout: WireConstants.deadPeerTimeout + .seconds(3)) { $0.downPeers == [ghost] })
+        let detectedAfter = ContinuousClock.now - upAt
+        #expect(detectedAfter <= WireConstants.deadPeerTimeout + .seconds(1), "detected after \(detectedAfter)")
+        #expect(detectedAfter >= WireConstants.deadPeerTimeout - .seconds(1))
+        await raw.close()
+    }
+}
+
+@Suite("Handshake rate limiter")
+struct SourceRateLimiterTests {
+    let start = ContinuousClock.now
+
+    @Test func allowsTheLimitPerWindowThenRefusesUntilTheWindowPasses() {
+        var limiter = SourceRateLimiter(limit: 3, window: .seconds(10), now: start)
+        var answers: [Bool] = []
+        for _ in 0..<5 { answers.append(limiter.allow("10.0.0.1", now: start)) }
+        #expect(answers == [true, true, true, false, false])
+        let otherSource = limiter.allow("10.0.0.2", now: start)
+        #expect(otherSource, "other sources are not affected")
+        let stillLimited = limiter.allow("10.0.0.1", now: start + .seconds(9.9))
+        #expect(!stillLimited)
+        let nextWindow = limiter.allow("10.0.0.1", now: start + .seconds(10))
+        #expect(nextWindow)
+    }
+
+    @Test func memoryStaysBoundedUnderSpoofedSources() {
+        var limiter = SourceRateLimiter(limit: 3, window: .seconds(10), now: start)
+        for index in 0..<(SourceRateLimiter.maximumSources * 3) {
+            _ = limiter.allow("source-\(index)", now: start)
+            #expect(limiter.trackedSources <= SourceRateLimiter.maximumSources)
+        }
+    }
+}

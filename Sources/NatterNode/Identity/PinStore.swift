@@ -5,8 +5,16 @@ public import NatterCore
 /// Trust on first use: the first device seen under a display name is pinned;
 /// a different device (another key) later claiming that name is refused — and
 /// reported loudly — until the user compares fingerprints and runs
-/// `natter trust NAME`. Stored as `pins` (0600) in the data directory, one
-/// `FINGERPRINT NAME` line per colleague.
+/// `natter trust NAME`, which pins exactly the key that was refused.
+///
+/// Stored as `pins` (0600) in the data directory: one `FINGERPRINT NAME` line
+/// per pinned colleague and one `refused FINGERPRINT NAME` line per name whose
+/// last refused key awaits a decision. The file is the single source of truth
+/// for the daemon and the CLI: it is re-read at every check (once per link
+/// set-up; the file is a few lines), so `natter trust` takes effect in a
+/// running daemon without a restart. Modification times would not do: the
+/// kernel stamps them at timer-tick granularity, and two writes in one tick
+/// look unchanged.
 public final class PinStore: Sendable {
     public enum Verdict: Equatable, Sendable {
         case firstContact
@@ -15,50 +23,88 @@ public final class PinStore: Sendable {
         case conflict(pinned: DeviceFingerprint)
     }
 
+    /// A trust decision made: the name now pins `trusted` instead of `previous`.
+    public struct Change: Equatable, Sendable {
+        public let name: String
+        public let previous: DeviceFingerprint
+        public let trusted: DeviceFingerprint
+    }
+
+    private struct Table {
+        var pinned: [String: DeviceFingerprint] = [:]
+        var refused: [String: DeviceFingerprint] = [:]
+    }
+
     private let path: String
-    private let pins: Mutex<[String: DeviceFingerprint]>
+    private let table: Mutex<Table>
 
     public init(directory: String) {
         path = directory + "/pins"
-        var loaded: [String: DeviceFingerprint] = [:]
+        table = Mutex(Table())
+        table.withLock { reload(&$0) }
+    }
+
+    /// Checks `fingerprint` against the pin for `name`, pinning on first
+    /// contact and remembering a conflicting key for ``trustRefused(name:)``.
+    public func check(name: String, fingerprint: DeviceFingerprint) -> Verdict {
+        table.withLock { table in
+            reload(&table)
+            if let pinned = table.pinned[name] {
+                if pinned == fingerprint { return .known }
+                if table.refused[name] != fingerprint {
+                    table.refused[name] = fingerprint
+                    save(table)
+                }
+                return .conflict(pinned: pinned)
+            }
+            table.pinned[name] = fingerprint
+            save(table)
+            return .firstContact
+        }
+    }
+
+    /// Pins the key last refused for `name` (after the user compared
+    /// fingerprints in person); nil when nothing was refused for that name.
+    public func trustRefused(name: String) -> Change? {
+        table.withLock { table in
+            reload(&table)
+            guard let refused = table.refused[name], let previous = table.pinned[name] else { return nil }
+            table.pinned[name] = refused
+            table.refused[name] = nil
+            save(table)
+            return Change(name: name, previous: previous, trusted: refused)
+        }
+    }
+
+    /// Every pinned name and its device.
+    public var all: [String: DeviceFingerprint] { table.withLock { reload(&$0); return $0.pinned } }
+
+    /// Names whose last presented key was refused, with that key.
+    public var refused: [String: DeviceFingerprint] { table.withLock { reload(&$0); return $0.refused } }
+
+    private func reload(_ table: inout Table) {
+        var fresh = Table()
         if let text = try? String(contentsOfFile: path, encoding: .utf8) {
             for line in text.split(separator: "\n") {
-                let parts = line.split(separator: " ", maxSplits: 1)
-                if parts.count == 2, let fingerprint = DeviceFingerprint(fullText: String(parts[0])) {
-                    loaded[String(parts[1])] = fingerprint
+                let isRefused = line.hasPrefix("refused ")
+                let parts = line.dropFirst(isRefused ? 8 : 0).split(separator: " ", maxSplits: 1)
+                guard parts.count == 2, let fingerprint = DeviceFingerprint(fullText: String(parts[0])) else { continue }
+                if isRefused {
+                    fresh.refused[String(parts[1])] = fingerprint
+                } else {
+                    fresh.pinned[String(parts[1])] = fingerprint
                 }
             }
         }
-        pins = Mutex(loaded)
+        table = fresh
     }
 
-    /// Checks `fingerprint` against the pin for `name`, pinning on first contact.
-    public func check(name: String, fingerprint: DeviceFingerprint) -> Verdict {
-        let verdict: Verdict = pins.withLock { pins in
-            if let pinned = pins[name] {
-                return pinned == fingerprint ? .known : .conflict(pinned: pinned)
-            }
-            pins[name] = fingerprint
-            return .firstContact
-        }
-        if verdict == .firstContact { save() }
-        return verdict
-    }
-
-    /// Replaces the pin for `name` (after the user compared fingerprints).
-    public func trust(name: String, fingerprint: DeviceFingerprint?) {
-        pins.withLock { $0[name] = fingerprint }
-        save()
-    }
-
-    public var all: [String: DeviceFingerprint] { pins.withLock { $0 } }
-
-    private func save() {
-        let text = pins.withLock { pins in
-            pins.sorted { $0.key < $1.key }.map { "\($0.value.fullText) \($0.key)\n" }.joined()
-        }
+    private func save(_ table: Table) {
+        let pinnedLines = table.pinned.sorted { $0.key < $1.key }.map { "\($0.value.fullText) \($0.key)\n" }
+        let refusedLines = table.refused.sorted { $0.key < $1.key }.map { "refused \($0.value.fullText) \($0.key)\n" }
         let temporary = path + ".tmp"
-        FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        FileManager.default.createFile(
+            atPath: temporary, contents: Data((pinnedLines + refusedLines).joined().utf8), attributes: [.posixPermissions: 0o600])
         rename(temporary, path)
     }
 }

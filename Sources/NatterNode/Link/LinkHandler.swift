@@ -80,6 +80,8 @@ final class LinkHandler: ChannelDuplexHandler {
         case .frame(let frame):
             guard let fingerprint = remoteFingerprint else { return }
             if case .hello = frame {
+                // One hello per link: a second could claim (and pin) another name.
+                guard !helloReceived else { return }
                 helloReceived = true
             } else if !helloReceived {
                 return

@@ -4,7 +4,11 @@ import NatterNode
 struct Trust: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Accept a colleague's new device key after comparing fingerprints in person.",
-        discussion: "When a colleague reinstalls, their new key is refused until you run this. Compare the fingerprint they read from natter fingerprint with the one natter logged.")
+        discussion: """
+            When a colleague reinstalls, natter refuses their new key and logs both fingerprints. \
+            Ask them to read out `natter fingerprint`; if it matches the refused one, run this. \
+            It pins exactly the key that was refused, and a running daemon accepts it at the next connection.
+            """)
 
     @OptionGroup var instance: InstanceOptions
     @Argument(help: "The colleague's display name as pinned.") var peer: String
@@ -12,9 +16,12 @@ struct Trust: ParsableCommand {
     func run() throws {
         let pins = PinStore(directory: instance.paths.dataDirectory)
         guard pins.all[peer] != nil else {
-            throw CLIError("no pinned colleague is named \"\(peer)\"; pinned: \(pins.all.keys.sorted().joined(separator: ", "))")
+            let names = pins.all.keys.sorted()
+            throw CLIError("no pinned colleague is named \"\(peer)\"" + (names.isEmpty ? "" : "; pinned: " + names.joined(separator: ", ")))
         }
-        pins.trust(name: peer, fingerprint: nil)
-        print("Removed the pin for \(peer); their next key will be pinned on contact. Restart natter up to reconnect now.")
+        guard let change = pins.trustRefused(name: peer) else {
+            throw CLIError("\(peer) has not presented a different device key; nothing to trust (pinned: \(pins.all[peer]!))")
+        }
+        print("Now trusting \(change.name)'s device \(change.trusted) (was \(change.previous)).")
     }
 }

@@ -104,6 +104,31 @@ struct PeerLinkTests {
         #expect(alice.events.downPeers.isEmpty)
     }
 
+    @Test func aKnownNameWithAnotherDeviceKeyIsRefusedLoudlyUntilTrusted() async throws {
+        let team = TeamKey()
+        let pinDirectory = temporaryDirectory()
+        let alice = try await LinkPeer.start(name: "Alice", team: team, pinDirectory: pinDirectory)
+        let bob = try await LinkPeer.start(name: "Bob", team: team)
+        await bob.dial(alice)
+        #expect(await alice.events.wait { $0.upPeers == [bob.fingerprint] })
+        await bob.service.shutdown()
+        #expect(await alice.events.wait { $0.downPeers == [bob.fingerprint] })
+
+        // "Bob" comes back with another device key: refused, loudly, with both fingerprints.
+        let newBob = try await LinkPeer.start(name: "Bob", team: team)
+        defer { Task { await alice.service.shutdown(); await newBob.service.shutdown() } }
+        await newBob.dial(alice)
+        #expect(await eventually { alice.log.hasLine(containing: "REFUSED", atLeast: .critical) })
+        let line = alice.log.messages(atLeast: .critical).first { $0.contains("REFUSED") } ?? ""
+        #expect(line.contains(bob.fingerprint.description) && line.contains(newBob.fingerprint.description))
+        #expect(!alice.events.upPeers.contains(newBob.fingerprint))
+
+        // After comparing fingerprints, the user trusts the refused key (`natter trust Bob`).
+        #expect(PinStore(directory: pinDirectory).trustRefused(name: "Bob")?.trusted == newBob.fingerprint)
+        await newBob.dial(alice)
+        #expect(await alice.events.wait { $0.upPeers.contains(newBob.fingerprint) }, "alice's log: \(alice.log.messages()); bob's: \(newBob.log.messages())")
+    }
+
     @Test func aReplayedFirstHandshakeMessageIsRefused() async throws {
         let team = TeamKey()
         let alice = try await LinkPeer.start(name: "Alice", team: team)

@@ -79,15 +79,6 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // Development tool for the lab: runs discovery alone and prints what it sees.
-        .executableTarget(
-            name: "natter-lab-peer",
-            dependencies: [
-                "NatterCore", "NatterWire", "NatterDiscovery",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strictSettings
-        ),
         // Test support: drives Tests/lab/netlab (network-namespace hosts) from Swift tests.
         .target(name: "LabSupport", path: "Tests/LabSupport", swiftSettings: strictSettings),
         .testTarget(name: "NatterCoreTests", dependencies: ["NatterCore"], swiftSettings: strictSettings),

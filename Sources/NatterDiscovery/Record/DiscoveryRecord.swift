@@ -33,7 +33,7 @@ public struct DiscoveryRecord: Sendable, Equatable {
     /// The TXT strings to publish.
     public func encode(team: TeamSubkeys) -> [String] {
         let keyed = team.keyedFingerprint(fingerprint.bytes)
-        let plaintext = fingerprint.bytes + [status.code] + Array(displayName.utf8.prefix(Self.maximumNameBytes))
+        let plaintext = fingerprint.bytes + [status.code] + Array(displayName.prefix(utf8Bytes: Self.maximumNameBytes).utf8)
         let sealed = team.seal(plaintext, context: Self.context(keyed))
         return [
             "v=\(Self.version)", "t=\(team.teamTag)", "k=\(Self.hex(keyed))", "u=\(udpPort)",

@@ -1,3 +1,4 @@
+import NatterCore
 /// Encodes and decodes ``Frame``s. Layout (big-endian), Docs/protocol.md:
 ///
 ///     version u8 | kind u8 | sequence u64 | body
@@ -47,7 +48,7 @@ public enum FrameCodec {
             append(sequence, to: &bytes)
             append(udpPort, to: &bytes)
             append(index, to: &bytes)
-            bytes += Array(name.utf8.prefix(WireConstants.maximumNameBytes))
+            bytes += Array(name.prefix(utf8Bytes: WireConstants.maximumNameBytes).utf8)
         }
         return bytes
     }

@@ -61,10 +61,8 @@ public struct SecureSession: Sendable {
             let answer = try handshake.writeMessage()
             let tag = Envelope.secondTag(firstMessage: fullMessage, noise: answer, admit: admit)
             return [.send(Envelope.wrap(.handshake2, tag + answer))]
-        } catch let error as NoiseError {
-            throw .handshake(error)
         } catch {
-            throw .admissionFailed
+            throw .handshake(error)
         }
     }
 

@@ -1,1 +1,0 @@
-// Discovery tests (unit and lab). Built by the discovery issue.

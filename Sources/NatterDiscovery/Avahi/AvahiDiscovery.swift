@@ -35,6 +35,7 @@ public final class AvahiDiscovery: @unchecked Sendable {
     private var client: OpaquePointer?
     private var group: OpaquePointer?
     private var browser: OpaquePointer?
+    private var reconnectTimeout: OpaquePointer?
     private var serviceName: String
     private var instances: [String: Instance] = [:]
     private var warnedUnavailable = false
@@ -68,18 +69,56 @@ public final class AvahiDiscovery: @unchecked Sendable {
     public func start() throws(DiscoveryError) {
         guard let poll = avahi_threaded_poll_new() else { throw .daemonUnavailable("cannot create the Avahi poll") }
         self.poll = poll
-        var error: Int32 = 0
-        let context = Unmanaged.passUnretained(self).toOpaque()
         avahi_threaded_poll_lock(poll)
-        client = avahi_client_new(avahi_threaded_poll_get(poll), AVAHI_CLIENT_NO_FAIL, { client, state, context in
-            guard let context else { return }
-            Unmanaged<AvahiDiscovery>.fromOpaque(context).takeUnretainedValue().clientChanged(client, state)
-        }, context, &error)
+        let error = makeClient()
         avahi_threaded_poll_unlock(poll)
         guard client != nil else {
             throw .daemonUnavailable(String(cString: avahi_strerror(error)))
         }
         avahi_threaded_poll_start(poll)
+    }
+
+    /// A client that waits for the daemon rather than failing (NO_FAIL).
+    /// Called with the poll lock held; returns Avahi's error code.
+    private func makeClient() -> Int32 {
+        guard let poll else { return Int32(AVAHI_ERR_INVALID_OBJECT) }
+        var error: Int32 = 0
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        client = avahi_client_new(avahi_threaded_poll_get(poll), AVAHI_CLIENT_NO_FAIL, { client, state, context in
+            guard let context else { return }
+            Unmanaged<AvahiDiscovery>.fromOpaque(context).takeUnretainedValue().clientChanged(client, state)
+        }, context, &error)
+        return error
+    }
+
+    /// Even with NO_FAIL, a client whose daemon went away ends in FAILURE
+    /// (AVAHI_ERR_DISCONNECTED) and never recovers: it must be replaced. Not
+    /// from inside its own callback — the replacement runs from a zero-delay
+    /// timeout on the same poll thread.
+    private func scheduleReconnect() {
+        guard let poll, let api = avahi_threaded_poll_get(poll) else { return }
+        var now = timeval()
+        gettimeofday(&now, nil)
+        if let reconnectTimeout {
+            api.pointee.timeout_update(reconnectTimeout, &now)
+            return
+        }
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        reconnectTimeout = api.pointee.timeout_new(api, &now, { timeout, context in
+            guard let context else { return }
+            Unmanaged<AvahiDiscovery>.fromOpaque(context).takeUnretainedValue().reconnect()
+        }, context)
+    }
+
+    private func reconnect() {
+        if let poll, let api = avahi_threaded_poll_get(poll), let reconnectTimeout {
+            api.pointee.timeout_update(reconnectTimeout, nil)
+        }
+        if let client { avahi_client_free(client) }
+        client = nil
+        logger.debug("replacing the Avahi client after the daemon went away")
+        let error = makeClient()
+        if client == nil { logger.error("could not recreate the Avahi client: \(String(cString: avahi_strerror(error)))") }
     }
 
     /// Updates the TXT record in place (name or status changed).
@@ -101,6 +140,8 @@ public final class AvahiDiscovery: @unchecked Sendable {
         guard let poll else { return }
         avahi_threaded_poll_stop(poll)
         freeAll()
+        if let reconnectTimeout, let api = avahi_threaded_poll_get(poll) { api.pointee.timeout_free(reconnectTimeout) }
+        reconnectTimeout = nil
         if let client { avahi_client_free(client) }
         client = nil
         avahi_threaded_poll_free(poll)
@@ -128,6 +169,7 @@ public final class AvahiDiscovery: @unchecked Sendable {
                 warnedUnavailable = true
             }
             freeAll()
+            if state == AVAHI_CLIENT_FAILURE { scheduleReconnect() }
         default:
             break
         }

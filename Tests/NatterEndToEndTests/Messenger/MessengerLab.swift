@@ -45,10 +45,12 @@ final class MessengerLab: Sendable {
         return result
     }
 
-    /// `natter init` and one shared team on every host, with short presets.
-    func setUp() async throws {
-        var code: String?
-        for host in hosts {
+    /// `natter init` on every host, with short presets, and a team per host:
+    /// hosts with the same number in `teams` share a team (all one team by default).
+    func setUp(teams: [Int]? = nil) async throws {
+        var codes: [Int: String] = [:]
+        for (index, host) in hosts.enumerated() {
+            let team = teams?[index] ?? 0
             try await cli(host, ["init", "--name", name(host)])
             let config = dataDirectory(host) + "/config.toml"
             var text = try String(contentsOfFile: config, encoding: .utf8)
@@ -56,11 +58,11 @@ final class MessengerLab: Sendable {
                 .replacingOccurrences(of: "left_temporarily = 30", with: "left_temporarily = 2")
                 .replacingOccurrences(of: "away = 300", with: "away = 4")
             try text.write(toFile: config, atomically: true, encoding: .utf8)
-            if let code {
+            if let code = codes[team] {
                 try await cli(host, ["team", "join", code])
             } else {
                 let created = try await cli(host, ["team", "create", "--json"])
-                code = try Self.field("code", in: created.stdout)
+                codes[team] = try Self.field("code", in: created.stdout)
             }
         }
     }
@@ -91,17 +93,49 @@ final class MessengerLab: Sendable {
         return EventLog(process: process)
     }
 
-    /// Waits until `host` lists `colleague` as online.
-    func waitUntilOnline(_ host: LabHost, sees colleague: String, timeout: Duration = .seconds(20)) async throws {
+    /// The colleagues `host` lists (`natter peers --json`).
+    func peers(of host: LabHost) async throws -> [PeerLine] {
+        let output = try await cli(host, ["peers", "--json"], expectSuccess: false).stdout
+        return output.split(separator: "\n").compactMap { try? JSONDecoder().decode(PeerLine.self, from: Data($0.utf8)) }
+    }
+
+    /// Waits until `host` lists every one of `colleagues` as online.
+    func waitUntilOnline(_ host: LabHost, sees colleagues: [String], timeout: Duration = .seconds(20)) async throws {
         let deadline = ContinuousClock.now + timeout
+        var online: Set<String> = []
         while ContinuousClock.now < deadline {
-            let peers = try await cli(host, ["peers", "--json"], expectSuccess: false)
-            if peers.stdout.split(separator: "\n").contains(where: { $0.contains("\"name\":\"\(colleague)\"") && $0.contains("\"online\":true") }) {
-                return
-            }
+            online = Set(try await peers(of: host).filter(\.online).map(\.name))
+            if online.isSuperset(of: colleagues) { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw MessengerLabError("\(host.name) did not see \(colleague) online within \(timeout)")
+        throw MessengerLabError("\(host.name) did not see \(Set(colleagues).subtracting(online).sorted()) online within \(timeout)")
+    }
+
+    func waitUntilOnline(_ host: LabHost, sees colleague: String, timeout: Duration = .seconds(20)) async throws {
+        try await waitUntilOnline(host, sees: [colleague], timeout: timeout)
+    }
+
+    /// Polls `condition` until it holds; throws naming `description` on timeout.
+    func waitFor(_ description: String, timeout: Duration = .seconds(10), until condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw MessengerLabError("timed out after \(timeout) waiting for \(description)")
+    }
+
+    /// Rewrites `host`'s `[network]` settings in its config file (before its daemon starts).
+    func setNetwork(_ host: LabHost, tcpPort: Int? = nil, staticPeers: [String]? = nil) async throws {
+        let path = dataDirectory(host) + "/config.toml"
+        var lines = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n")
+        for index in lines.indices {
+            if let tcpPort, lines[index].hasPrefix("tcp_port =") { lines[index] = "tcp_port = \(tcpPort)" }
+            if let staticPeers, lines[index].hasPrefix("static_peers =") {
+                lines[index] = "static_peers = [" + staticPeers.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+            }
+        }
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     static func field(_ name: String, in json: String) throws -> String {
@@ -118,24 +152,33 @@ final class MessengerLab: Sendable {
 }
 
 /// Runs `body` with a messenger lab of `names.count` hosts, each with a running
-/// daemon, all in one team and online to each other; always tears down.
+/// daemon, in one team (or the `teams` given, one number per host), every host
+/// online to each of its team mates; always tears down.
 func withMessengerLab<T: Sendable>(
-    _ names: [String], startDaemons: Bool = true, _ body: (MessengerLab) async throws -> T
+    _ names: [String], teams: [Int]? = nil, startDaemons: Bool = true, onlineTimeout: Duration = .seconds(20),
+    _ body: (MessengerLab) async throws -> T
 ) async throws -> T {
     try await withLab(hosts: names.count) { lab in
         let messenger = try MessengerLab(lab: lab, names: names)
         defer { try? FileManager.default.removeItem(atPath: messenger.root) }
-        try await messenger.setUp()
+        try await messenger.setUp(teams: teams)
         if startDaemons {
             for host in lab.hosts { try await messenger.startDaemon(host) }
-            for host in lab.hosts {
-                for other in names where other != messenger.name(host) {
-                    try await messenger.waitUntilOnline(host, sees: other)
-                }
+            for (index, host) in lab.hosts.enumerated() {
+                let mates = names.indices.filter { $0 != index && (teams?[$0] ?? 0) == (teams?[index] ?? 0) }.map { names[$0] }
+                try await messenger.waitUntilOnline(host, sees: mates, timeout: onlineTimeout)
             }
         }
         return try await body(messenger)
     }
+}
+
+/// One line of `natter peers --json`.
+struct PeerLine: Decodable, Sendable {
+    let name: String
+    let online: Bool
+    let status: String?
+    let fingerprint: String
 }
 
 /// One line of `natter watch --json` (the fields the tests look at).

@@ -1,0 +1,117 @@
+import Foundation
+import LabSupport
+import Testing
+
+/// Discovery through each host's own avahi-daemon, seen through the real
+/// daemon and `natter peers --json`.
+@Suite("Discovery on lab hosts", .enabled(if: LabGate.isAvailable), .serialized)
+struct DiscoveryLabTests {
+    @Test func teamMatesFindEachOtherAndAnotherTeamIsNeverListed() async throws {
+        try await withMessengerLab(["Alice", "Bob", "Carol"], teams: [0, 0, 1]) { lab in
+            let (alice, bob, carol) = (lab.hosts[0], lab.hosts[1], lab.hosts[2])
+            // Give Carol's record time to be seen (Avahi's own publish→browse is ~1 s).
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await lab.peers(of: alice).map(\.name) == ["Bob"])
+            #expect(try await lab.peers(of: bob).map(\.name) == ["Alice"])
+            #expect(try await lab.peers(of: carol).isEmpty)
+            // Carol's daemon saw the others' records and skipped them by team tag.
+            #expect(lab.daemon(carol)?.output().contains("ignored an mDNS record") == true)
+        }
+    }
+
+    @Test func aStatusChangePropagatesInPlace() async throws {
+        try await withMessengerLab(["Alice", "Bob"]) { lab in
+            let (alice, bob) = (lab.hosts[0], lab.hosts[1])
+            #expect(try await lab.peers(of: bob).first?.status == "available")
+            try await lab.cli(alice, ["status", "busy"])
+            try await lab.waitFor("Bob to see Alice busy") { try await lab.peers(of: bob).first?.status == "busy" }
+            try await lab.cli(alice, ["status", "away"])
+            try await lab.waitFor("Bob to see Alice away") { try await lab.peers(of: bob).first?.status == "away" }
+        }
+    }
+
+    @Test func aCleanExitDisappearsWithinTwoSeconds() async throws {
+        try await withMessengerLab(["Alice", "Bob"]) { lab in
+            let (alice, bob) = (lab.hosts[0], lab.hosts[1])
+            let stopped = ContinuousClock.now
+            try await lab.stopDaemon(alice)
+            try await lab.waitFor("Alice to go offline on Bob's host", timeout: .seconds(2)) {
+                try await lab.peers(of: bob).first { $0.name == "Alice" }?.online == false
+            }
+            let elapsed = ContinuousClock.now - stopped
+            #expect(elapsed < .seconds(2), "gone after \(elapsed)")
+            // And she comes back when she starts again.
+            try await lab.startDaemon(alice)
+            try await lab.waitUntilOnline(bob, sees: "Alice")
+        }
+    }
+
+    @Test func afterAvahiRestartsBothHostsAreListedAgain() async throws {
+        try await withMessengerLab(["Alice", "Bob"]) { lab in
+            let (alice, bob) = (lab.hosts[0], lab.hosts[1])
+            // Bob leaves, Alice's avahi-daemon dies and comes back; Bob returns.
+            // They can only meet again if Alice's daemon re-registered and re-browsed.
+            try await lab.stopDaemon(bob)
+            try await lab.lab.avahi(on: alice, .stop)
+            try await lab.daemon(alice)!.waitForLine(containing: "avahi-daemon is not running", timeout: .seconds(10))
+            try await lab.lab.avahi(on: alice, .start)
+            try await lab.daemon(alice)!.waitForLine(containing: "avahi-daemon is available again", timeout: .seconds(10))
+            try await lab.startDaemon(bob)
+            try await lab.waitUntilOnline(alice, sees: "Bob")
+            try await lab.waitUntilOnline(bob, sees: "Alice")
+            // Alice's record is on the network again, seen by Bob's own avahi.
+            let browse = try await lab.lab.run(on: bob, ["avahi-browse", "-t", "-r", "-p", "_natter._tcp"], timeout: .seconds(15))
+            #expect(browse.stdout.contains(alice.address), "avahi-browse on Bob's host:\n\(browse.stdout)")
+        }
+    }
+
+    @Test func twentyHostsAllSeeEachOther() async throws {
+        let names = (1...20).map { "Colleague\($0)" }
+        let started = ContinuousClock.now
+        try await withMessengerLab(names, onlineTimeout: .seconds(60)) { lab in
+            for host in lab.hosts {
+                let online = try await lab.peers(of: host).filter(\.online).count
+                #expect(online == 19, "\(host.name) lists \(online) of 19 online")
+            }
+        }
+        print("twenty hosts: lab, daemons and full mesh in \(ContinuousClock.now - started)")
+    }
+
+    @Test func recordsWithGarbageAreIgnoredAndNothingBreaks() async throws {
+        try await withMessengerLab(["Alice", "Bob", "Junk"], teams: [0, 0, 0], startDaemons: false) { lab in
+            let (alice, bob, junk) = (lab.hosts[0], lab.hosts[1], lab.hosts[2])
+            let tag = try MessengerLab.field("teamTag", in: try await lab.cli(alice, ["team", "show", "--json"]).stdout)
+            // Junk's host publishes broken natter records with avahi's own tool: one of
+            // another shape, one claiming our team with a seal that does not open.
+            _ = try await lab.lab.spawn(on: junk, ["avahi-publish", "-s", "natter-junk1", "_natter._tcp", "4000", "v=1", "t=zz", "garbage"])
+            _ = try await lab.lab.spawn(
+                on: junk,
+                ["avahi-publish", "-s", "natter-junk2", "_natter._tcp", "4001", "v=1", "t=\(tag)", "k=" + String(repeating: "00", count: 16), "u=1", "s=AAAAAAAA"])
+            try await lab.startDaemon(alice)
+            try await lab.startDaemon(bob)
+            try await lab.waitUntilOnline(alice, sees: "Bob")
+            try await lab.waitUntilOnline(bob, sees: "Alice")
+            try await lab.daemon(alice)!.waitForLine(containing: "ignored an mDNS record", timeout: .seconds(10))
+            #expect(try await lab.peers(of: alice).map(\.name) == ["Bob"])
+            #expect(lab.daemon(alice)!.isRunning && lab.daemon(bob)!.isRunning)
+        }
+    }
+
+    @Test func withoutAvahiOneClearErrorAndStaticPeersStillWork() async throws {
+        try await withMessengerLab(["Alice", "Bob"], startDaemons: false) { lab in
+            let (alice, bob) = (lab.hosts[0], lab.hosts[1])
+            try await lab.lab.avahi(on: alice, .stop)
+            try await lab.setNetwork(bob, tcpPort: 47_101)
+            try await lab.setNetwork(alice, staticPeers: ["\(bob.address):47101"])
+            let daemon = try await lab.startDaemon(alice)
+            try await lab.startDaemon(bob)
+            let line = try await daemon.waitForLine(containing: "avahi-daemon is not running", timeout: .seconds(10))
+            #expect(line.contains("start it with: systemctl start avahi-daemon"))
+            try await lab.waitUntilOnline(alice, sees: "Bob")
+            try await lab.cli(alice, ["send", "Bob", "over a static peer"])
+            let history = try await lab.cli(bob, ["history", "Alice", "--json"]).stdout
+            #expect(history.contains("over a static peer"))
+            #expect(daemon.output().components(separatedBy: "avahi-daemon is not running").count - 1 == 1, "said once, not on every retry")
+        }
+    }
+}

@@ -21,7 +21,7 @@ demo: build
 ## namespace or daemon is left behind.
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	status=0; $(SWIFT) test --skip-build $(BUILD_FLAGS) || status=$$?; \
+	status=0; $(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS) || status=$$?; \
 	  $(MAKE) --no-print-directory lab-clean; exit $$status
 
 ## Benchmarks (not tests): rewrite Docs/benchmarks.md. Needs root.

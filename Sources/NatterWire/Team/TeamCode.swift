@@ -46,7 +46,7 @@ public enum TeamCode {
         guard passphrase.count >= minimumPassphraseLength else { throw .passphraseTooShort }
         do {
             let key = try KDF.Scrypt.deriveKey(
-                from: Array(passphrase.utf8), salt: scryptSalt, outputByteCount: TeamKey.byteCount,
+                from: Array(passphrase.precomposedStringWithCanonicalMapping.utf8), salt: scryptSalt, outputByteCount: TeamKey.byteCount,
                 rounds: scryptRounds, blockSize: scryptBlockSize, parallelism: scryptParallelism)
             return try TeamKey(bytes: key.withUnsafeBytes { Array($0) })
         } catch {

@@ -28,6 +28,10 @@ test: deps
 bench: build
 	scripts/bench
 
+## libFuzzer over every parser of untrusted bytes, for FUZZ_SECONDS (default 300).
+fuzz: deps
+	scripts/fuzz
+
 ## Removes every lab this checkout's netlab created (namespaces, daemons).
 lab-clean:
 	@if [ -x $(NETLAB) ] && [ "$$(id -u)" -eq 0 ]; then $(NETLAB) destroy-all; fi

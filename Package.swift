@@ -79,6 +79,23 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // `make bench`'s measuring tool (scripts/bench runs it in and around the lab).
+        .executableTarget(
+            name: "natter-bench",
+            dependencies: ["NatterNode", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+        // libFuzzer target over every parser of untrusted bytes (`make fuzz`);
+        // in a normal build it replays saved inputs.
+        .executableTarget(
+            name: "natter-fuzz",
+            dependencies: [
+                "NatterCore", "NatterWire", "NatterDiscovery", "NatterTerminal",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/Fuzz",
+            swiftSettings: strictSettings
+        ),
         // Test support: drives Tests/lab/netlab (network-namespace hosts) from Swift tests.
         .target(name: "LabSupport", path: "Tests/LabSupport", swiftSettings: strictSettings),
         .testTarget(name: "NatterCoreTests", dependencies: ["NatterCore"], swiftSettings: strictSettings),

@@ -60,6 +60,18 @@ struct DiscoveryRecordTests {
         }
     }
 
+    /// Found by `make fuzz`: hex parsed by Characters let "é" (2 bytes, 1
+    /// Character) walk past the end of the string and trap. The team tag a
+    /// stranger must send first is public, so this crashed every daemon on the LAN.
+    @Test func hexWithMultiByteCharactersIsMalformedNotACrash() {
+        let tag = record.encode(team: team).first { $0.hasPrefix("t=") }!
+        for keyed in ["é", "aé", "éa", "张a", "0" + String(repeating: "é", count: 15) + "0", "zz", "0g"] {
+            #expect(throws: DiscoveryRecord.Rejection.malformed("keyed fingerprint")) {
+                try DiscoveryRecord.decode(["v=1", tag, "k=" + keyed, "u=1", "s=AAAA"], team: team)
+            }
+        }
+    }
+
     @Test func aLongNameIsCutOnACharacterBoundaryAndStillDecodes() throws {
         let long = String(repeating: "张", count: 30)  // 90 bytes of UTF-8
         let cut = DiscoveryRecord(fingerprint: fingerprint, displayName: long, status: .available, udpPort: 1)

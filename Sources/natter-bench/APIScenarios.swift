@@ -1,0 +1,267 @@
+import ArgumentParser
+import Foundation
+import NatterNode
+
+/// One daemon's event stream, read on its own thread and kept, so the
+/// measuring loop can wait for an event that may already have arrived.
+final class EventTap: @unchecked Sendable {
+    struct Event {
+        let name: String
+        let data: String
+        let at: ContinuousClock.Instant
+    }
+
+    private let condition = NSCondition()
+    private var events: [Event] = []
+    private var ended = false
+
+    init(socket: String) {
+        let client = LocalAPIClient(socketPath: socket)
+        Thread { [self] in
+            try? client.streamEvents("/v1/events") { name, data in
+                let event = Event(name: name, data: data, at: .now)
+                self.condition.lock()
+                self.events.append(event)
+                self.condition.broadcast()
+                self.condition.unlock()
+                return true
+            }
+            self.condition.lock()
+            self.ended = true
+            self.condition.broadcast()
+            self.condition.unlock()
+        }.start()
+    }
+
+    /// Where the next event will be stored: wait from here for what an action causes.
+    var mark: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return events.count
+    }
+
+    /// The first event at or after `mark` matching `predicate`, waiting up to `timeout`.
+    func first(after mark: Int, timeout: Duration, where predicate: (Event) -> Bool) -> Event? {
+        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        condition.lock()
+        defer { condition.unlock() }
+        var index = mark
+        while true {
+            while index < events.count {
+                if predicate(events[index]) { return events[index] }
+                index += 1
+            }
+            if ended || !condition.wait(until: deadline) { return nil }
+        }
+    }
+
+    func count(after mark: Int, where predicate: (Event) -> Bool) -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return events[mark...].filter(predicate).count
+    }
+}
+
+extension LocalAPIClient {
+    func post<Body: Encodable>(_ path: String, _ body: Body) throws -> [UInt8] {
+        let reply = try request("POST", path, json: Array(try JSONEncoder().encode(body)))
+        guard reply.status / 100 == 2 else { throw BenchError("POST \(path): \(reply.errorMessage ?? "status \(reply.status)")") }
+        return reply.body
+    }
+}
+
+struct StateLatency: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "state-latency", abstract: "A detector signal posted to A's API → the state event on B's event stream.")
+    @Option(help: "A's API socket.") var from: String
+    @Option(help: "B's API socket.") var to: String
+    @Option(help: "B's name as A knows it.") var peer: String
+    @Option var count = 2000
+
+    func run() throws {
+        let alice = LocalAPIClient(socketPath: from)
+        let bob = EventTap(socket: to)
+        Thread.sleep(forTimeInterval: 0.2)  // the stream is open before the first signal
+        let window = try JSONDecoder().decode(WindowView.self, from: Data(try alice.post("/v1/windows", OpenWindowRequest(peer: peer))))
+        let path = "/v1/windows/\(window.window)/signals"
+        var samples = Samples()
+        // typing, then cleared (active), alternately: each signal changes the state.
+        for index in 0..<(count + count / 10) {
+            let (signal, expected) = index % 2 == 0 ? ("keystroke", "\"state\":\"typing\"") : ("inputCleared", "\"state\":\"active\"")
+            let mark = bob.mark
+            let start = ContinuousClock.now
+            _ = try alice.post(path, SignalRequest(signal: signal))
+            guard let event = bob.first(after: mark, timeout: .seconds(2), where: { $0.name == "state" && $0.data.contains(expected) }) else {
+                throw BenchError("no \(expected) on B's stream within 2 s (signal \(index))")
+            }
+            if index >= count / 10 { samples.add(event.at - start) }
+        }
+        _ = try? alice.post(path, SignalRequest(signal: "closed"))
+        print(samples.summary("state-event"))
+    }
+}
+
+struct DeliveryLatency: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delivery-latency", abstract: "A message posted to A's API → its delivery receipt (stored on both sides) on A's stream.")
+    @Option(help: "A's API socket.") var from: String
+    @Option var peer: String
+    @Option var count = 2000
+
+    func run() throws {
+        let alice = LocalAPIClient(socketPath: from)
+        let events = EventTap(socket: from)
+        Thread.sleep(forTimeInterval: 0.2)
+        var samples = Samples()
+        for index in 0..<(count + count / 10) {
+            let mark = events.mark
+            let start = ContinuousClock.now
+            let sent = try JSONDecoder().decode(MessageView.self, from: Data(try alice.post("/v1/messages", SendRequest(peer: peer, text: "bench \(index)"))))
+            let idField = "\"id\":\"\(sent.id)\""
+            guard let receipt = events.first(after: mark, timeout: .seconds(5), where: { $0.name == "delivery" && $0.data.contains(idField) }) else {
+                throw BenchError("no delivery receipt for message \(index) within 5 s")
+            }
+            if index >= count / 10 { samples.add(receipt.at - start) }
+        }
+        print(samples.summary("message-delivery"))
+    }
+}
+
+struct Throughput: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Messages posted as fast as A accepts them for a bounded time; receipts per second while the outbox is full.")
+    @Option(help: "A's API socket.") var from: String
+    @Option var peer: String
+    @Option var seconds = 10
+    @Option(help: "Concurrent posting connections.") var connections = 4
+
+    func run() throws {
+        let events = EventTap(socket: from)
+        Thread.sleep(forTimeInterval: 0.2)
+        let mark = events.mark
+        let start = ContinuousClock.now
+        let deadline = start + .seconds(seconds)
+        let posted = LockedCounter()
+        let group = DispatchGroup()
+        for worker in 0..<connections {
+            group.enter()
+            Thread {
+                let client = LocalAPIClient(socketPath: from)
+                var index = 0
+                while ContinuousClock.now < deadline {
+                    guard (try? client.post("/v1/messages", SendRequest(peer: peer, text: "load \(worker)-\(index)"))) != nil else { break }
+                    index += 1
+                }
+                posted.add(index)
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        let postedCount = posted.value
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let delivered = events.count(after: mark) { $0.name == "delivery" && $0.at <= deadline }
+        // Let the outbox drain (bounded), so the next run starts empty.
+        let drainDeadline = ContinuousClock.now + .seconds(120)
+        while events.count(after: mark, where: { $0.name == "delivery" }) < postedCount && ContinuousClock.now < drainDeadline {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        let drained = events.count(after: mark) { $0.name == "delivery" }
+        print(
+            "{\"scenario\":\"throughput\",\"posted\":\(postedCount),\"posted_per_s\":\(String(format: "%.0f", Double(postedCount) / seconds)),"
+                + "\"delivered_per_s\":\(String(format: "%.0f", Double(delivered) / seconds)),\"drained\":\(drained)}")
+    }
+}
+
+struct TimeUntilOnline: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "time-until-online", abstract: "Runs a command (starting a peer) and times until A's stream says that peer is online.")
+    @Option(help: "A's API socket.") var socket: String
+    @Option var name: String
+    @Argument(parsing: .captureForPassthrough) var command: [String]
+
+    func run() throws {
+        let events = EventTap(socket: socket)
+        Thread.sleep(forTimeInterval: 0.2)
+        let mark = events.mark
+        let start = ContinuousClock.now
+        try runToCompletion(command.first == "--" ? Array(command.dropFirst()) : command)
+        guard let event = events.first(after: mark, timeout: .seconds(30), where: {
+            $0.name == "peer" && $0.data.contains("\"name\":\"\(name)\"") && $0.data.contains("\"online\":true")
+        }) else { throw BenchError("\(name) did not come online within 30 s") }
+        var samples = Samples()
+        samples.add(event.at - start)
+        print(samples.summary("natter-discovery"))
+    }
+}
+
+struct TimeUntilOutput: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "time-until-output", abstract: "Starts a watcher, then a trigger; times until the watcher prints TEXT (Avahi's own publish→browse).")
+    @Option var text: String
+    @Option(help: "The watcher command, as one shell line.") var watcher: String
+    @Option(help: "The trigger command, as one shell line.") var trigger: String
+
+    func run() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", watcher]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        let watch = OutputWatch(text: text)
+        pipe.fileHandleForReading.readabilityHandler = { handle in watch.append(handle.availableData) }
+        try process.run()
+        defer { process.terminate() }
+        Thread.sleep(forTimeInterval: 1.0)  // the browser is up and has answered its first query
+        let start = ContinuousClock.now
+        try runToCompletion(["/bin/sh", "-c", trigger])
+        guard let at = watch.wait(seconds: 30) else { throw BenchError("the watcher never printed \(text)") }
+        var samples = Samples()
+        samples.add(at - start)
+        print(samples.summary("avahi-publish-browse"))
+    }
+}
+
+/// Runs a short command (netlab spawn, which returns at once) and waits for it.
+func runToCompletion(_ arguments: [String]) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: arguments[0])
+    process.arguments = Array(arguments.dropFirst())
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw BenchError("\(arguments.joined(separator: " ")) failed") }
+}
+
+final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total = 0
+    func add(_ count: Int) { lock.lock(); total += count; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return total }
+}
+
+/// A watcher's output, and when `text` first appeared in it.
+final class OutputWatch: @unchecked Sendable {
+    private let condition = NSCondition()
+    private let text: String
+    private var output = ""
+    private var found: ContinuousClock.Instant?
+
+    init(text: String) { self.text = text }
+
+    func append(_ data: Data) {
+        condition.lock()
+        output += String(decoding: data, as: UTF8.self)
+        if found == nil && output.contains(text) { found = .now }
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func wait(seconds: Double) -> ContinuousClock.Instant? {
+        let deadline = Date().addingTimeInterval(seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while found == nil && condition.wait(until: deadline) {}
+        return found
+    }
+}

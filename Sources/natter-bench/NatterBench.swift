@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The measuring half of `make bench` (scripts/bench orchestrates the lab and
+/// writes Docs/benchmarks.md). Every figure printed is a measurement of this
+/// run; each line is one JSON object.
+@main
+struct NatterBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "natter-bench",
+        abstract: "Measurements for make bench: raw baselines, state-event and delivery latency, throughput, discovery, idle cost.",
+        subcommands: [
+            UDPEcho.self, UDPPing.self, TCPEcho.self, TCPPing.self, StateLatency.self, DeliveryLatency.self, Throughput.self,
+            TimeUntilOnline.self, TimeUntilOutput.self, WaitMesh.self, IdleCost.self,
+        ])
+}

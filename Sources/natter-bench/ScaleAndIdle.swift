@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import NatterNode
+
+struct WaitMesh: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wait-mesh", abstract: "Polls every daemon's peer list until each lists all the others online; prints when.")
+    @Option(help: "A file listing the API sockets, one per line.") var sockets: String
+    @Option var timeout = 600
+
+    func run() throws {
+        let paths = try String(contentsOfFile: sockets, encoding: .utf8).split(separator: "\n").map(String.init)
+        let deadline = ContinuousClock.now + .seconds(timeout)
+        var pending = Set(paths)
+        while !pending.isEmpty {
+            guard ContinuousClock.now < deadline else { throw BenchError("\(pending.count) daemons still incomplete after \(timeout) s") }
+            for path in pending {
+                guard let reply = try? LocalAPIClient(socketPath: path).request("GET", "/v1/peers"), reply.status == 200,
+                    let peers = try? JSONDecoder().decode([PeerView].self, from: Data(reply.body))
+                else { continue }
+                if peers.filter(\.online).count >= paths.count - 1 { pending.remove(path) }
+            }
+            if !pending.isEmpty { Thread.sleep(forTimeInterval: 0.2) }
+        }
+        print("{\"scenario\":\"mesh\",\"hosts\":\(paths.count),\"done_unix_ms\":\(UInt64(Date().timeIntervalSince1970 * 1000))}")
+    }
+}
+
+struct IdleCost: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "idle-cost", abstract: "A process's RSS, CPU and wake-ups per second over a quiet period, from /proc.")
+    @Option var pid: Int32
+    @Option var seconds = 60
+
+    struct Reading {
+        let cpuTicks: Double
+        let switches: Double
+    }
+
+    func read() throws -> Reading {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { throw BenchError("no process \(pid)") }
+        // Fields after the command name (which may hold spaces) start at ") ".
+        let fields = stat[stat.range(of: ") ")!.upperBound...].split(separator: " ")
+        let ticks = Double(fields[11])! + Double(fields[12])!  // utime, stime
+        var switches = 0.0
+        for task in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? [] {
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8)) ?? ""
+            for line in status.split(separator: "\n") where line.hasPrefix("voluntary_ctxt_switches") || line.hasPrefix("nonvoluntary_ctxt_switches") {
+                switches += Double(line.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "0") ?? 0
+            }
+        }
+        return Reading(cpuTicks: ticks, switches: switches)
+    }
+
+    func run() throws {
+        let before = try read()
+        Thread.sleep(forTimeInterval: Double(seconds))
+        let after = try read()
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let rssKiB = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }?.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "0"
+        let threads = status.split(separator: "\n").first { $0.hasPrefix("Threads:") }?.split(separator: "\t").last ?? "?"
+        let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let cpuPercent = (after.cpuTicks - before.cpuTicks) / ticksPerSecond / Double(seconds) * 100
+        let wakeups = (after.switches - before.switches) / Double(seconds)
+        print(
+            "{\"scenario\":\"idle\",\"rss_mib\":\(String(format: "%.1f", (Double(rssKiB) ?? 0) / 1024)),\"cpu_percent\":\(String(format: "%.3f", cpuPercent)),"
+                + "\"wakeups_per_s\":\(String(format: "%.2f", wakeups)),\"threads\":\(threads)}")
+    }
+}

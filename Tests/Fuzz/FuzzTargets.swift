@@ -1,0 +1,145 @@
+import Crypto
+import Foundation
+import NatterCore
+import NatterDiscovery
+import NatterTerminal
+import NatterWire
+
+/// Every parser that reads bytes a stranger controls, behind one entry point.
+/// The first input byte picks the parser; the rest is its input. A parser may
+/// refuse anything, but must never crash, hang or grow without bound.
+enum FuzzTargets {
+    /// Fixed keys: the fuzzer must be deterministic to minimise its findings.
+    static let team = try! TeamKey(bytes: [UInt8](repeating: 7, count: 32))
+    static let responder = try! DeviceIdentity(rawRepresentation: [UInt8](repeating: 9, count: 32))
+    static let now: UInt64 = 1_800_000_000_000
+
+    static func run(_ input: [UInt8]) {
+        guard let selector = input.first else { return }
+        let data = Array(input.dropFirst())
+        switch selector % 6 {
+        case 0:
+            // The frame decoder: plaintext frames after Noise decryption.
+            _ = try? FrameCodec.decode(data)
+        case 1:
+            // The handshake message parser as a responder sees it: envelope, then admission.
+            if let (type, body) = try? Envelope.unwrap(data), type == .handshake1 {
+                _ = try? Envelope.admitFirst(body, admit: team.subkeys.admit, nowMilliseconds: now)
+            }
+        case 2:
+            // Behind admission: Noise message 1 with a valid admission tag, so the
+            // fuzzer reaches the Noise parser and the responder's state machine.
+            let tag = Envelope.firstTag(data, timestamp: now, admit: team.subkeys.admit)
+            var timestamp: [UInt8] = []
+            for shift in stride(from: 56, through: 0, by: -8) { timestamp.append(UInt8(truncatingIfNeeded: now >> UInt64(shift))) }
+            let message = Envelope.wrap(.handshake1, timestamp + tag + data)
+            var session = SecureSession(initiator: false, identity: responder, team: team)
+            if let (_, body) = try? Envelope.unwrap(message), let admitted = try? Envelope.admitFirst(body, admit: team.subkeys.admit, nowMilliseconds: now) {
+                _ = try? session.respond(toAdmitted: admitted.noise, fullMessage: message)
+                _ = try? session.receive(data)
+            }
+        case 3:
+            // State datagrams: header, replay window, AEAD.
+            var window = ReplayWindow()
+            _ = try? DatagramCodec.receiverIndex(of: data)
+            _ = try? DatagramCodec.open(data, key: SymmetricKey(data: [UInt8](repeating: 3, count: 32)), window: &window)
+        case 4:
+            // mDNS TXT records: strings split at NUL bytes.
+            let strings = data.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+            _ = try? DiscoveryRecord.decode(strings, team: team.subkeys)
+            _ = try? StaticPeer(parsing: String(decoding: data, as: UTF8.self))
+        default:
+            // Terminal input, fed in two pieces split at the first byte's value.
+            var decoder = KeyDecoder()
+            let split = min(Int(data.first ?? 0), data.count)
+            _ = decoder.feed(data[..<split])
+            _ = decoder.feed(data[split...])
+            _ = try? TeamCode.decode(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+extension FuzzTargets {
+    /// One valid input per parser, so the fuzzer starts past the trivial
+    /// rejections (`make fuzz` writes them to its corpus before each run).
+    static func seeds() throws -> [String: [UInt8]] {
+        let frames: [Frame] = [
+            .hello(sequence: 0, name: "Alice 张", udpPort: 47_002, datagramIndex: 7),
+            .chat(sequence: 1, id: [UInt8](repeating: 1, count: 16), sentAt: now, text: "hello 你好 👋"),
+            .state(sequence: 2, code: 1, source: 1), .ack(sequence: 0, id: [UInt8](repeating: 1, count: 16)),
+            .keepalive(sequence: 0), .goodbye(sequence: 0),
+        ]
+        var seeds: [String: [UInt8]] = [:]
+        for (index, frame) in frames.enumerated() { seeds["frame-\(index)"] = [0] + FrameCodec.encode(frame) }
+        var initiator = SecureSession(initiator: true, identity: DeviceIdentity(), team: team)
+        let first = try initiator.start(nowMilliseconds: now)
+        seeds["handshake1"] = [1] + first
+        seeds["noise1"] = [2] + Array(first.dropFirst(2 + 8 + 16))
+        seeds["datagram"] = [3] + DatagramCodec.seal(
+            .state(sequence: 3, code: 1, source: 1), receiverIndex: 9, counter: 0, key: SymmetricKey(data: [UInt8](repeating: 3, count: 32)))
+        let record = DiscoveryRecord(fingerprint: responder.fingerprint, displayName: "Bob", status: .busy, udpPort: 1)
+        seeds["txt"] = [4] + Array(record.encode(team: team.subkeys).joined(separator: "\0").utf8)
+        seeds["keys"] = [5, 3] + Array("ab\u{1B}[I\u{1B}[O\u{1B}[1;5C张\r".utf8)
+        return seeds
+    }
+}
+
+#if NATTER_FUZZ
+/// libFuzzer's driver, from the runtime `-sanitize=fuzzer` links in.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+/// SwiftPM links an executable target with its entry point renamed to
+/// `<target>_main`; libFuzzer's own `main` is not used, so this one starts
+/// libFuzzer's driver with the fuzz callback.
+@_cdecl("natter_fuzz_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments) { start, length in
+        FuzzTargets.run(start.map { Array(UnsafeBufferPointer(start: $0, count: length)) } ?? [])
+        return 0
+    }
+}
+#else
+/// Without the fuzzer: replays saved inputs (a corpus or a crash file) through
+/// the same parsers, so a finding can be reproduced and debugged in a normal build.
+@main
+struct ReplayCorpus {
+    static func main() {
+        let paths = CommandLine.arguments.dropFirst()
+        if paths.first == "--write-seeds", let directory = paths.dropFirst().first {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                for (name, bytes) in try FuzzTargets.seeds() {
+                    FileManager.default.createFile(atPath: directory + "/seed-" + name, contents: Data(bytes))
+                }
+            } catch {
+                print("could not write the seeds: \(error)")
+                exit(1)
+            }
+            return
+        }
+        guard !paths.isEmpty else {
+            print("usage: natter-fuzz FILE|DIRECTORY...  (replays inputs; `make fuzz` runs the fuzzer itself)")
+            return
+        }
+        var count = 0
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            let files = isDirectory.boolValue
+                ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).map { path + "/" + $0 } : [path]
+            for file in files {
+                guard let data = FileManager.default.contents(atPath: file) else { continue }
+                FuzzTargets.run(Array(data))
+                count += 1
+            }
+        }
+        print("replayed \(count) inputs without a crash")
+    }
+}
+#endif

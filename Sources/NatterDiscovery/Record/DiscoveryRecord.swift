@@ -81,29 +81,7 @@ public struct DiscoveryRecord: Sendable, Equatable {
 
     static func context(_ keyed: [UInt8]) -> [UInt8] { Array("natter txt v1".utf8) + keyed }
 
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+    static func hex(_ bytes: [UInt8]) -> String { Hex.encode(bytes) }
 
-    /// Parses hex over the raw UTF-8 bytes: the text comes from strangers, and
-    /// walking it by Characters let a multi-byte character step past the end
-    /// (a crash found by `make fuzz`).
-    static func bytes(hex: String) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var result: [UInt8] = []
-        result.reserveCapacity(digits.count / 2)
-        for pair in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = nibble(digits[pair]), let low = nibble(digits[pair + 1]) else { return nil }
-            result.append(high << 4 | low)
-        }
-        return result
-    }
-
-    private static func nibble(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
+    static func bytes(hex: String) -> [UInt8]? { Hex.decode(hex) }
 }

@@ -1,5 +1,6 @@
 public import Crypto
 public import Foundation
+import NatterCore
 
 /// The secret every member of one office team holds: 32 random bytes.
 ///
@@ -107,17 +108,11 @@ public struct TeamTag: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Lowercase hex, 16 characters: the form in TXT records and `team show`.
-    public var description: String { bytes.map { String(format: "%02x", $0) }.joined() }
+    public var description: String { Hex.encode(bytes) }
 
     /// Parses the hex form; `nil` for anything else.
     public init?(hex: String) {
-        let chars = Array(hex.utf8)
-        guard chars.count == Self.byteCount * 2 else { return nil }
-        var out: [UInt8] = []
-        for i in stride(from: 0, to: chars.count, by: 2) {
-            guard let byte = UInt8(String(decoding: chars[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
-            out.append(byte)
-        }
-        self.bytes = out
+        guard let bytes = Hex.decode(hex), bytes.count == Self.byteCount else { return nil }
+        self.bytes = bytes
     }
 }

@@ -203,15 +203,18 @@ struct TimeUntilOutput: ParsableCommand {
     @Option(help: "The trigger command, as one shell line.") var trigger: String
 
     func run() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", watcher]
-        let pipe = Pipe()
-        process.standardOutput = pipe
+        let child = try Child.spawn(["/bin/sh", "-c", watcher], captureOutput: true)
+        defer { child.stop() }
         let watch = OutputWatch(text: text)
-        pipe.fileHandleForReading.readabilityHandler = { handle in watch.append(handle.availableData) }
-        try process.run()
-        defer { process.terminate() }
+        let descriptor = child.output!
+        Thread {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = read(descriptor, &buffer, buffer.count)
+                guard count > 0 else { return }
+                watch.append(Data(buffer[0..<count]))
+            }
+        }.start()
         Thread.sleep(forTimeInterval: 1.0)  // the browser is up and has answered its first query
         let start = ContinuousClock.now
         try runToCompletion(["/bin/sh", "-c", trigger])
@@ -222,16 +225,6 @@ struct TimeUntilOutput: ParsableCommand {
     }
 }
 
-/// Runs a short command (netlab spawn, which returns at once) and waits for it.
-func runToCompletion(_ arguments: [String]) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: arguments[0])
-    process.arguments = Array(arguments.dropFirst())
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw BenchError("\(arguments.joined(separator: " ")) failed") }
-}
 
 final class LockedCounter: @unchecked Sendable {
     private let lock = NSLock()

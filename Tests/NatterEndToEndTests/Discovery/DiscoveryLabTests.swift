@@ -97,6 +97,25 @@ struct DiscoveryLabTests {
         }
     }
 
+    @Test func aServiceNameCollisionIsResolvedByRenaming() async throws {
+        try await withMessengerLab(["Alice", "Bob", "Squatter"], startDaemons: false) { lab in
+            let (alice, bob, squatter) = (lab.hosts[0], lab.hosts[1], lab.hosts[2])
+            // Learn the instance name Alice publishes, then let another host take it.
+            let first = try await lab.startDaemon(alice)
+            let published = try await first.waitForLine(containing: "published on mDNS", timeout: .seconds(10))
+            let name = try #require(published.split(separator: " ").first { $0.hasPrefix("service=natter-") }?.dropFirst("service=".count))
+            try await lab.stopDaemon(alice)
+            let squat = try await lab.lab.spawn(on: squatter, ["avahi-publish", "-s", String(name), "_natter._tcp", "4000", "v=1"])
+            try await squat.waitForLine(containing: "Established", timeout: .seconds(10))
+
+            let daemon = try await lab.startDaemon(alice)
+            try await lab.startDaemon(bob)
+            try await daemon.waitForLine(containing: "mDNS name collision; renamed", timeout: .seconds(15))
+            try await lab.waitUntilOnline(bob, sees: "Alice")
+            try await lab.waitUntilOnline(alice, sees: "Bob")
+        }
+    }
+
     @Test func withoutAvahiOneClearErrorAndStaticPeersStillWork() async throws {
         try await withMessengerLab(["Alice", "Bob"], startDaemons: false) { lab in
             let (alice, bob) = (lab.hosts[0], lab.hosts[1])

@@ -59,11 +59,20 @@ struct IdleCost: ParsableCommand {
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
         let rssKiB = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }?.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "0"
         let threads = status.split(separator: "\n").first { $0.hasPrefix("Threads:") }?.split(separator: "\t").last ?? "?"
+        // RSS counts shared, clean code pages (the Swift runtime, Foundation, the
+        // binary) that other processes share and the kernel can drop; PSS shares
+        // them out, and private dirty memory is what this daemon alone costs.
+        let rollup = (try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8)) ?? ""
+        func kibibytes(_ key: String) -> Double {
+            Double(rollup.split(separator: "\n").first { $0.hasPrefix(key + ":") }?.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "0") ?? 0
+        }
         let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
         let cpuPercent = (after.cpuTicks - before.cpuTicks) / ticksPerSecond / Double(seconds) * 100
         let wakeups = (after.switches - before.switches) / Double(seconds)
         print(
-            "{\"scenario\":\"idle\",\"rss_mib\":\(String(format: "%.1f", (Double(rssKiB) ?? 0) / 1024)),\"cpu_percent\":\(String(format: "%.3f", cpuPercent)),"
+            "{\"scenario\":\"idle\",\"rss_mib\":\(String(format: "%.1f", (Double(rssKiB) ?? 0) / 1024)),"
+                + "\"pss_mib\":\(String(format: "%.1f", kibibytes("Pss") / 1024)),\"private_mib\":\(String(format: "%.1f", kibibytes("Private_Dirty") / 1024)),"
+                + "\"cpu_percent\":\(String(format: "%.3f", cpuPercent)),"
                 + "\"wakeups_per_s\":\(String(format: "%.2f", wakeups)),\"threads\":\(threads)}")
     }
 }

@@ -61,7 +61,7 @@ extension NatterDaemon {
             } catch {
                 return
             }
-            await self.timerFired()
+            self.timerFired()
         }
     }
 

@@ -28,8 +28,11 @@ public protocol PeerLinks: Sendable {
     /// Dials `host:port`; success shows up as a `.up` event (the peer's identity
     /// is known only after the handshake), failure is logged by the link layer.
     func dial(host: String, port: UInt16) async
-    /// Sends over the peer's link; returns false when there is no usable link
-    /// (the daemon keeps chat messages in the outbox and retries).
+    /// Hands a frame to the peer's link and returns at once (the write happens
+    /// on the link's event loop, in call order); false when there is no usable
+    /// link (the daemon keeps chat messages in the outbox and retries).
     /// `preferDatagram` asks for UDP when it gets through (state events).
-    func send(_ payload: LinkPayload, to peer: DeviceFingerprint, preferDatagram: Bool) async -> Bool
+    /// Synchronous on purpose: the daemon actor calls it directly, so frames
+    /// keep the actor's order without a queue and a thread hop in between.
+    func send(_ payload: LinkPayload, to peer: DeviceFingerprint, preferDatagram: Bool) -> Bool
 }

@@ -125,7 +125,7 @@ public final class PeerLinkService: PeerLinks, Sendable {
         }
     }
 
-    public func send(_ payload: LinkPayload, to peer: DeviceFingerprint, preferDatagram: Bool) async -> Bool {
+    public func send(_ payload: LinkPayload, to peer: DeviceFingerprint, preferDatagram: Bool) -> Bool {
         let frame: Frame
         switch payload {
         case .chat(let id, let sequence, let sentAt, let text):

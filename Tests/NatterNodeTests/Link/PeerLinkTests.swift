@@ -34,13 +34,13 @@ struct PeerLinkTests {
         #expect(await bob.events.wait { $0.upPeers == [alice.fingerprint] })
 
         let id = Self.newMessageID()
-        #expect(await alice.service.send(.chat(id: id, sequence: 7, sentAt: 1, text: "hello 你好"), to: bob.fingerprint, preferDatagram: false))
+        #expect(alice.service.send(.chat(id: id, sequence: 7, sentAt: 1, text: "hello 你好"), to: bob.fingerprint, preferDatagram: false))
         #expect(await bob.events.wait { $0.payloads.contains(.chat(id: id, sequence: 7, sentAt: 1, text: "hello 你好")) })
-        #expect(await bob.service.send(.ack(id), to: alice.fingerprint, preferDatagram: false))
+        #expect(bob.service.send(.ack(id), to: alice.fingerprint, preferDatagram: false))
         #expect(await alice.events.wait { $0.payloads.contains(.ack(id)) })
 
         // A state event goes as a UDP datagram (and, as a fallback, in the stream).
-        #expect(await alice.service.send(.state(.typing, source: 1, sequence: 8), to: bob.fingerprint, preferDatagram: true))
+        #expect(alice.service.send(.state(.typing, source: 1, sequence: 8), to: bob.fingerprint, preferDatagram: true))
         #expect(await bob.events.wait { $0.payloads.contains(.state(.typing, source: 1, sequence: 8)) })
         #expect(await eventually { bob.service.counters.acceptedDatagrams == 1 }, "the datagram itself was authenticated and accepted")
         #expect(bob.service.counters.droppedDatagrams == 0)
@@ -99,7 +99,7 @@ struct PeerLinkTests {
 
         // The good link was never disturbed.
         let id = Self.newMessageID()
-        #expect(await bob.service.send(.chat(id: id, sequence: 1, sentAt: 1, text: "still here"), to: alice.fingerprint, preferDatagram: false))
+        #expect(bob.service.send(.chat(id: id, sequence: 1, sentAt: 1, text: "still here"), to: alice.fingerprint, preferDatagram: false))
         #expect(await alice.events.wait { $0.payloads.contains(.chat(id: id, sequence: 1, sentAt: 1, text: "still here")) })
         #expect(alice.events.downPeers.isEmpty)
     }

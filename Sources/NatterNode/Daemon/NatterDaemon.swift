@@ -66,9 +66,9 @@ public actor NatterDaemon {
         sessionStates = SessionStateHub(timings: config.timings, language: config.language)
     }
 
-    /// Runs until cancelled: consumes link events, sends queued frames in
-    /// order, and drives the timers. On cancellation, closes every window
-    /// (so colleagues see the final state) and checkpoints the store.
+    /// Runs until cancelled: consumes link events, dials and resends on a calm
+    /// maintenance tick, and drives the timers. On cancellation, closes every
+    /// window (so colleagues see the final state) and checkpoints the store.
     public func run() async {
         applyPolicy()
         await withTaskGroup(of: Void.self) { group in

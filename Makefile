@@ -37,4 +37,4 @@ lab-clean:
 	@if [ -x $(NETLAB) ] && [ "$$(id -u)" -eq 0 ]; then $(NETLAB) destroy-all; fi
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

@@ -79,10 +79,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Child processes started the way a shell starts them (for the lab and the bench).
+        .target(name: "Spawn", swiftSettings: strictSettings),
         // `make bench`'s measuring tool (scripts/bench runs it in and around the lab).
         .executableTarget(
             name: "natter-bench",
-            dependencies: ["NatterNode", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["NatterNode", "Spawn", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         // libFuzzer target over every parser of untrusted bytes (`make fuzz`);
@@ -97,7 +99,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // Test support: drives Tests/lab/netlab (network-namespace hosts) from Swift tests.
-        .target(name: "LabSupport", path: "Tests/LabSupport", swiftSettings: strictSettings),
+        .target(name: "LabSupport", dependencies: ["Spawn"], path: "Tests/LabSupport", swiftSettings: strictSettings),
         .testTarget(name: "NatterCoreTests", dependencies: ["NatterCore"], swiftSettings: strictSettings),
         .testTarget(
             name: "NatterWireTests",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NatterNode
+import Spawn
 
 /// One daemon's event stream, read on its own thread and kept, so the
 /// measuring loop can wait for an event that may already have arrived.
@@ -203,14 +204,14 @@ struct TimeUntilOutput: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "time-until-output", abstract: "Starts a watcher, then a trigger; times until the watcher prints TEXT (Avahi's own publish→browse).")
     @Option var text: String
-    @Option(help: "The watcher command, as one shell line.") var watcher: String
+    @Option(help: "The watcher command, as one shell line; start it with exec, so that stopping the watcher stops the command.") var watcher: String
     @Option(help: "The trigger command, as one shell line.") var trigger: String
 
     func run() throws {
-        let child = try Child.spawn(["/bin/sh", "-c", watcher], captureOutput: true)
+        let child = try ChildProcess.start(["/bin/sh", "-c", watcher], standardOutput: .pipe)
         defer { child.stop() }
         let watch = OutputWatch(text: text)
-        let descriptor = child.output!
+        let descriptor = child.outputPipe!
         Thread {
             var buffer = [UInt8](repeating: 0, count: 4096)
             while true {
@@ -261,4 +262,10 @@ final class OutputWatch: @unchecked Sendable {
         while found == nil && condition.wait(until: deadline) {}
         return found
     }
+}
+
+/// Runs a short command (netlab spawn, which returns at once) and waits for it.
+func runToCompletion(_ arguments: [String]) throws {
+    let status = try ChildProcess.start(arguments).waitForExit()
+    guard status == 0 else { throw BenchError("\(arguments.joined(separator: " ")) failed with status \(status)") }
 }

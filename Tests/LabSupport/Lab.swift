@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 
 /// Whether lab tests can run here: they need root for network namespaces.
 public enum LabGate {
@@ -196,54 +197,27 @@ public final class LabProcess: Sendable {
     }
 }
 
-/// Runs a command in the default namespace (only netlab itself), output to temporary files.
-///
-/// Spawned with `posix_spawn` and reaped with `waitpid` here. Foundation's
-/// `Process` does neither well under the test runner: its children inherit the
-/// worker thread's blocked signal mask (so daemons started through them ignore
-/// SIGTERM), and its SIGCHLD-driven reaping never fired, leaving finished
-/// commands as zombies that never "finished". The child gets an empty signal
-/// mask and default dispositions, as a shell would give it.
+/// Runs a command in the default namespace (only netlab itself), output to
+/// temporary files, bounded by `timeout`. Spawned through ``ChildProcess``,
+/// not Foundation's `Process` (see there for why).
 public func runCommand(_ arguments: [String], timeout: Duration) async throws -> LabResult {
     let base = NSTemporaryDirectory() + "natter-lab-run-\(UUID().uuidString)"
     defer {
         try? FileManager.default.removeItem(atPath: base + ".out")
         try? FileManager.default.removeItem(atPath: base + ".err")
     }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, base + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&actions, 2, base + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var noSignals = sigset_t()
-    sigemptyset(&noSignals)
-    var allSignals = sigset_t()
-    sigfillset(&allSignals)
-    posix_spawnattr_setsigmask(&attributes, &noSignals)
-    posix_spawnattr_setsigdefault(&attributes, &allSignals)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
-    guard spawned == 0 else { throw LabError("could not start \(arguments[0]): \(String(cString: strerror(spawned)))") }
-
+    let child = try ChildProcess.start(arguments, standardOutput: .file(base + ".out"), standardError: .file(base + ".err"))
     let deadline = ContinuousClock.now + timeout
-    var status: Int32 = 0
-    while waitpid(pid, &status, WNOHANG) == 0 {
+    var status = child.exitStatusIfExited()
+    while status == nil {
         if ContinuousClock.now > deadline {
-            kill(pid, SIGKILL)
-            _ = waitpid(pid, &status, 0)
+            child.stop(signal: SIGKILL)
             throw LabError("\(arguments.joined(separator: " ")) did not finish within \(timeout)")
         }
         try await Task.sleep(for: .milliseconds(10))
+        status = child.exitStatusIfExited()
     }
-    let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     let stdout = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
     let stderr = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
-    return LabResult(status: exitStatus, stdout: stdout, stderr: stderr)
+    return LabResult(status: status ?? 0, stdout: stdout, stderr: stderr)
 }

@@ -63,14 +63,6 @@ final class EventTap: @unchecked Sendable {
     }
 }
 
-extension LocalAPIClient {
-    func post<Body: Encodable>(_ path: String, _ body: Body) throws -> [UInt8] {
-        let reply = try request("POST", path, json: Array(try JSONEncoder().encode(body)))
-        guard reply.status / 100 == 2 else { throw BenchError("POST \(path): \(reply.errorMessage ?? "status \(reply.status)")") }
-        return reply.body
-    }
-}
-
 struct StateLatency: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "state-latency", abstract: "A detector signal posted to A's API → the state event on B's event stream.")
@@ -83,7 +75,7 @@ struct StateLatency: ParsableCommand {
         let alice = LocalAPIClient(socketPath: from)
         let bob = EventTap(socket: to)
         Thread.sleep(forTimeInterval: 0.2)  // the stream is open before the first signal
-        let window = try JSONDecoder().decode(WindowView.self, from: Data(try alice.post("/v1/windows", OpenWindowRequest(peer: peer))))
+        let window = try alice.json("POST", "/v1/windows", body: OpenWindowRequest(peer: peer), as: WindowView.self)
         let path = "/v1/windows/\(window.window)/signals"
         var samples = Samples()
         // A keystroke (typing), then the input cleared, alternately: each signal
@@ -94,7 +86,7 @@ struct StateLatency: ParsableCommand {
             let signal = index % 2 == 0 ? "keystroke" : "inputCleared"
             let mark = bob.mark
             let start = ContinuousClock.now
-            _ = try alice.post(path, SignalRequest(signal: signal))
+            _ = try alice.json("POST", path, body: SignalRequest(signal: signal), as: EmptyReply.self)
             guard let event = bob.first(after: mark, timeout: .seconds(2), where: { event in
                 event.name == "state" && event.data.contains(typing) == (signal == "keystroke")
             }) else {
@@ -121,7 +113,7 @@ struct DeliveryLatency: ParsableCommand {
         for index in 0..<(count + count / 10) {
             let mark = events.mark
             let start = ContinuousClock.now
-            let sent = try JSONDecoder().decode(MessageView.self, from: Data(try alice.post("/v1/messages", SendRequest(peer: peer, text: "bench \(index)"))))
+            let sent = try alice.json("POST", "/v1/messages", body: SendRequest(peer: peer, text: "bench \(index)"), as: MessageView.self)
             let idField = "\"id\":\"\(sent.id)\""
             guard let receipt = events.first(after: mark, timeout: .seconds(5), where: { $0.name == "delivery" && $0.data.contains(idField) }) else {
                 throw BenchError("no delivery receipt for message \(index) within 5 s")
@@ -154,7 +146,8 @@ struct Throughput: ParsableCommand {
                 let client = LocalAPIClient(socketPath: from)
                 var index = 0
                 while ContinuousClock.now < deadline {
-                    guard (try? client.post("/v1/messages", SendRequest(peer: peer, text: "load \(worker)-\(index)"))) != nil else { break }
+                    let message = SendRequest(peer: peer, text: "load \(worker)-\(index)")
+                    guard (try? client.json("POST", "/v1/messages", body: message, as: MessageView.self)) != nil else { break }
                     index += 1
                 }
                 posted.add(index)

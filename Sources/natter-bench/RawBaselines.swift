@@ -42,13 +42,13 @@ struct UDPPing: ParsableCommand {
         var samples = Samples()
         var buffer = [UInt8](repeating: 0, count: 64)
         let payload = [UInt8](repeating: 0x42, count: 45)  // the size of a state datagram
-        for _ in 0..<(count + count / 10) {  // the first tenth warms up and is not counted
+        for index in 0..<(count + count / 10) {  // the first tenth warms up and is not counted
             let start = ContinuousClock.now
             guard send(socket.descriptor, payload, payload.count, 0) == payload.count else { throw BenchError("send failed: \(errno)") }
             guard recv(socket.descriptor, &buffer, buffer.count, 0) > 0 else { continue }  // a loss: not a sample
-            samples.add(ContinuousClock.now - start)
+            if index >= count / 10 { samples.add(ContinuousClock.now - start) }
         }
-        print(Samples(dropFirst: count / 10, of: samples).summary("udp-one-way", factor: 0.5))
+        print(samples.summary("udp-one-way", factor: 0.5))
     }
 }
 
@@ -93,7 +93,7 @@ struct TCPPing: ParsableCommand {
         var samples = Samples()
         var buffer = [UInt8](repeating: 0, count: 256)
         let payload = [UInt8](repeating: 0x42, count: 100)  // about a short chat frame
-        for _ in 0..<(count + count / 10) {
+        for index in 0..<(count + count / 10) {  // the first tenth warms up and is not counted
             let start = ContinuousClock.now
             guard write(socket.descriptor, payload, payload.count) == payload.count else { throw BenchError("write failed") }
             var received = 0
@@ -102,17 +102,9 @@ struct TCPPing: ParsableCommand {
                 guard count > 0 else { throw BenchError("the echo server went away") }
                 received += count
             }
-            samples.add(ContinuousClock.now - start)
+            if index >= count / 10 { samples.add(ContinuousClock.now - start) }
         }
-        print(Samples(dropFirst: count / 10, of: samples).summary("tcp-round-trip"))
-    }
-}
-
-extension Samples {
-    /// `samples` without its first `count` (the warm-up).
-    init(dropFirst count: Int, of samples: Samples) {
-        self.init()
-        for value in samples.microseconds.dropFirst(count) { add(.nanoseconds(Int64(value * 1000))) }
+        print(samples.summary("tcp-round-trip"))
     }
 }
 

@@ -168,12 +168,12 @@ public final class LabProcess: Sendable {
     /// Waits until a line containing `text` appears; throws quoting the log's tail.
     @discardableResult
     public func waitForLine(containing text: String, timeout: Duration) async throws -> String {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let line = output().split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
-            try await Task.sleep(for: .milliseconds(20))
+        var line = ""
+        try await waitUntil("a line containing \"\(text)\"", timeout: timeout, detail: { "the log ends with:\n\(self.output().suffix(2000))" }) {
+            line = output().split(separator: "\n").first { $0.contains(text) }.map(String.init) ?? ""
+            return !line.isEmpty
         }
-        throw LabError("no line containing \"\(text)\" within \(timeout); the log ends with:\n\(output().suffix(2000))")
+        return line
     }
 
     public func signal(_ number: Int32) {
@@ -187,13 +187,32 @@ public final class LabProcess: Sendable {
     }
 
     /// Waits until the process has exited (bounded).
-    public func waitForExit(timeout: Duration) async throws -> Int32 {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if !isRunning { return 0 }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw LabError("process \(pid) did not exit within \(timeout)")
+    public func waitForExit(timeout: Duration) async throws {
+        try await waitUntil("process \(pid) to exit", timeout: timeout) { !isRunning }
+    }
+}
+
+/// Polls `condition` every `interval` until it holds or `timeout` passes, and
+/// says whether it held: real daemons on real sockets need real time, and a
+/// deadline instead of a fixed sleep keeps the tests both fast and patient.
+public func poll(every interval: Duration = .milliseconds(20), for timeout: Duration, until condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: interval)
+    }
+    return try await condition()
+}
+
+/// ``poll(every:for:until:)``, throwing when the condition never held: the
+/// error names what was awaited and adds `detail` (a log's tail, a screen).
+public func waitUntil(
+    _ description: String, timeout: Duration, every interval: Duration = .milliseconds(20),
+    detail: () async -> String = { "" }, _ condition: () async throws -> Bool
+) async throws {
+    guard try await poll(every: interval, for: timeout, until: condition) else {
+        let more = await detail()
+        throw LabError("timed out after \(timeout) waiting for \(description)" + (more.isEmpty ? "" : "; " + more))
     }
 }
 
@@ -207,15 +226,10 @@ public func runCommand(_ arguments: [String], timeout: Duration) async throws ->
         try? FileManager.default.removeItem(atPath: base + ".err")
     }
     let child = try ChildProcess.start(arguments, standardOutput: .file(base + ".out"), standardError: .file(base + ".err"))
-    let deadline = ContinuousClock.now + timeout
-    var status = child.exitStatusIfExited()
-    while status == nil {
-        if ContinuousClock.now > deadline {
-            child.stop(signal: SIGKILL)
-            throw LabError("\(arguments.joined(separator: " ")) did not finish within \(timeout)")
-        }
-        try await Task.sleep(for: .milliseconds(10))
-        status = child.exitStatusIfExited()
+    var status: Int32?
+    guard try await poll(every: .milliseconds(10), for: timeout, until: { status = child.exitStatusIfExited(); return status != nil }) else {
+        child.stop(signal: SIGKILL)
+        throw LabError("\(arguments.joined(separator: " ")) did not finish within \(timeout)")
     }
     let stdout = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
     let stderr = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""

@@ -18,7 +18,7 @@ struct DiscoveryRecordTests {
     @Test func theClearTextHoldsNothingIdentifying() {
         let text = record.encode(team: team).joined(separator: " ")
         #expect(!text.contains("Alice"))
-        #expect(!text.contains(fingerprint.compact) && !text.lowercased().contains(DiscoveryRecordTests.hex(fingerprint.bytes)))
+        #expect(!text.contains(fingerprint.compact) && !text.lowercased().contains(Hex.encode(fingerprint.bytes)))
         #expect(Set(record.encode(team: team).map { String($0.prefix { $0 != "=" }) }) == ["v", "t", "k", "u", "s"])
     }
 
@@ -78,8 +78,6 @@ struct DiscoveryRecordTests {
         let decoded = try DiscoveryRecord.decode(cut.encode(team: team), team: team)
         #expect(decoded.displayName == String(repeating: "张", count: 21))
     }
-
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 }
 
 @Suite("Static peers from the config file")

@@ -1,4 +1,5 @@
 import Foundation
+import NatterCore
 import NatterWire
 import Testing
 
@@ -39,7 +40,7 @@ struct TeamCodeTests {
     /// N=32768, r=8, p=1, salt "natter team passphrase v1", 32 bytes): they pin
     /// the documented parameters, not just this implementation's agreement with itself.
     @Test func aPassphraseDerivesTheDocumentedScryptKey() throws {
-        #expect(hex(try TeamCode.derive(passphrase: "correct horse battery staple").bytes)
+        #expect(Hex.encode(try TeamCode.derive(passphrase: "correct horse battery staple").bytes)
             == "434c80d92f25dfa85cb588d330ef6dff3f6067c0e588bdcf8c5ce49c8c601879")
     }
 
@@ -48,13 +49,11 @@ struct TeamCodeTests {
         let decomposed = "Zoe\u{308} cafe\u{301} passphrase"
         #expect(Array(composed.utf8) != Array(decomposed.utf8))
         let golden = "52b2d4cc4a32e28b6390193af56565a06583dc8d29771c67c9ca5dbf90b7be3f"
-        #expect(hex(try TeamCode.derive(passphrase: composed).bytes) == golden)
-        #expect(hex(try TeamCode.derive(passphrase: decomposed).bytes) == golden)
+        #expect(Hex.encode(try TeamCode.derive(passphrase: composed).bytes) == golden)
+        #expect(Hex.encode(try TeamCode.derive(passphrase: decomposed).bytes) == golden)
     }
 
     @Test func aShortPassphraseIsRefused() {
         #expect(throws: TeamCodeError.passphraseTooShort) { try TeamCode.derive(passphrase: "short pass") }
     }
-
-    func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 }

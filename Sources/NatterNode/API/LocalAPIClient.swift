@@ -50,6 +50,26 @@ public struct LocalAPIClient: Sendable {
         return try Self.parse(response)
     }
 
+    /// A JSON call: sends `body` encoded, and decodes a 2xx answer as `Reply`;
+    /// any other answer throws the daemon's own error sentence.
+    public func json<Reply: Decodable>(
+        _ method: String, _ target: String, body: (any Encodable)? = nil, as type: Reply.Type = Reply.self
+    ) throws(LocalAPIClientError) -> Reply {
+        let encoded: [UInt8]
+        do {
+            encoded = try body.map { Array(try JSONEncoder().encode($0)) } ?? []
+        } catch {
+            throw .daemonError("could not encode the request: \(error)")
+        }
+        let reply = try request(method, target, json: encoded)
+        if let message = reply.errorMessage { throw .daemonError(message) }
+        do {
+            return try JSONDecoder().decode(type, from: Data(reply.body))
+        } catch {
+            throw .daemonError("the daemon's answer could not be read (\(error)); is it the same natter version?")
+        }
+    }
+
     /// Opens the event stream at `target` and calls `onEvent(name, data)` for each
     /// server-sent event until the daemon closes it or `onEvent` returns false.
     public func streamEvents(_ target: String, onEvent: (String, String) -> Bool) throws(LocalAPIClientError) {
@@ -142,6 +162,9 @@ public struct LocalAPIClient: Sendable {
         return output
     }
 }
+
+/// For calls whose answer carries nothing the caller needs.
+public struct EmptyReply: Decodable, Sendable {}
 
 /// Why a CLI command could not talk to the daemon.
 public enum LocalAPIClientError: Error, CustomStringConvertible {

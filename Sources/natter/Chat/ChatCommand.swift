@@ -112,6 +112,3 @@ struct Chat: AsyncParsableCommand {
         try? client.delete("/v1/windows/\(window.window)")
     }
 }
-
-/// For API calls whose answer carries nothing the caller needs.
-struct EmptyReply: Decodable {}

@@ -7,15 +7,15 @@ struct DaemonClient {
     let api: LocalAPIClient
 
     func get<Reply: Decodable>(_ target: String, as type: Reply.Type = Reply.self) throws -> Reply {
-        try decode(call("GET", target), as: type)
+        try sentence { () throws(LocalAPIClientError) in try api.json("GET", target, as: type) }
     }
 
     func post<Reply: Decodable>(_ target: String, _ body: some Encodable, as type: Reply.Type = Reply.self) throws -> Reply {
-        try decode(call("POST", target, body: JSONEncoder().encode(body)), as: type)
+        try sentence { () throws(LocalAPIClientError) in try api.json("POST", target, body: body, as: type) }
     }
 
     func delete(_ target: String) throws {
-        _ = try call("DELETE", target)
+        _ = try sentence { () throws(LocalAPIClientError) in try api.json("DELETE", target, as: EmptyReply.self) }
     }
 
     /// Follows the event stream until it ends or `onEvent` returns false.
@@ -27,22 +27,12 @@ struct DaemonClient {
         }
     }
 
-    private func call(_ method: String, _ target: String, body: Data = Data()) throws -> [UInt8] {
-        let reply: LocalAPIClient.Reply
+    /// Runs a call, turning its failure into the one sentence the user sees.
+    private func sentence<Reply>(_ call: () throws(LocalAPIClientError) -> Reply) throws -> Reply {
         do {
-            reply = try api.request(method, target, json: Array(body))
+            return try call()
         } catch {
             throw CLIError(error.description)
-        }
-        if let message = reply.errorMessage { throw CLIError(message) }
-        return reply.body
-    }
-
-    private func decode<Reply: Decodable>(_ body: [UInt8], as type: Reply.Type) throws -> Reply {
-        do {
-            return try JSONDecoder().decode(type, from: Data(body))
-        } catch {
-            throw CLIError("the daemon's answer could not be read (\(error)); is it the same natter version?")
         }
     }
 }

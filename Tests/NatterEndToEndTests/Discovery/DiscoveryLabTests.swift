@@ -24,9 +24,9 @@ struct DiscoveryLabTests {
             let (alice, bob) = (lab.hosts[0], lab.hosts[1])
             #expect(try await lab.peers(of: bob).first?.status == "available")
             try await lab.cli(alice, ["status", "busy"])
-            try await lab.waitFor("Bob to see Alice busy") { try await lab.peers(of: bob).first?.status == "busy" }
+            try await waitUntil("Bob to see Alice busy", timeout: .seconds(10)) { try await lab.peers(of: bob).first?.status == "busy" }
             try await lab.cli(alice, ["status", "away"])
-            try await lab.waitFor("Bob to see Alice away") { try await lab.peers(of: bob).first?.status == "away" }
+            try await waitUntil("Bob to see Alice away", timeout: .seconds(10)) { try await lab.peers(of: bob).first?.status == "away" }
         }
     }
 
@@ -35,7 +35,7 @@ struct DiscoveryLabTests {
             let (alice, bob) = (lab.hosts[0], lab.hosts[1])
             let stopped = ContinuousClock.now
             try await lab.stopDaemon(alice)
-            try await lab.waitFor("Alice to go offline on Bob's host", timeout: .seconds(2)) {
+            try await waitUntil("Alice to go offline on Bob's host", timeout: .seconds(2)) {
                 try await lab.peers(of: bob).first { $0.name == "Alice" }?.online == false
             }
             let elapsed = ContinuousClock.now - stopped

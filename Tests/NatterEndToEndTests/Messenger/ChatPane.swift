@@ -54,12 +54,9 @@ struct ChatPane: Sendable {
     func screen() async -> String { (try? await tmux(["capture-pane", "-p", "-t", session])) ?? "" }
 
     func waitForScreen(containing text: String, timeout: Duration = .seconds(10)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if await screen().contains(text) { return }
-            try await Task.sleep(for: .milliseconds(20))
+        try await waitUntil("the chat pane to show \"\(text)\"", timeout: timeout, detail: { "it shows:\n\(await screen())" }) {
+            await screen().contains(text)
         }
-        throw MessengerLabError("the chat pane never showed \"\(text)\"; it shows:\n\(await screen())")
     }
 
     /// True while the chat process is still running in its pane.

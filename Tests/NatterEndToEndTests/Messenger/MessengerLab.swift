@@ -84,7 +84,7 @@ final class MessengerLab: Sendable {
     func stopDaemon(_ host: LabHost, signal: Int32 = SIGTERM) async throws {
         guard let process = daemon(host) else { return }
         process.signal(signal)
-        _ = try await process.waitForExit(timeout: .seconds(15))
+        try await process.waitForExit(timeout: .seconds(15))
     }
 
     /// Starts `natter watch --json` on `host`.
@@ -101,28 +101,16 @@ final class MessengerLab: Sendable {
 
     /// Waits until `host` lists every one of `colleagues` as online.
     func waitUntilOnline(_ host: LabHost, sees colleagues: [String], timeout: Duration = .seconds(20)) async throws {
-        let deadline = ContinuousClock.now + timeout
         var online: Set<String> = []
-        while ContinuousClock.now < deadline {
+        try await waitUntil("\(host.name) to see \(colleagues.sorted()) online", timeout: timeout, every: .milliseconds(100),
+            detail: { "missing: \(Set(colleagues).subtracting(online).sorted())" }) {
             online = Set(try await peers(of: host).filter(\.online).map(\.name))
-            if online.isSuperset(of: colleagues) { return }
-            try await Task.sleep(for: .milliseconds(100))
+            return online.isSuperset(of: colleagues)
         }
-        throw MessengerLabError("\(host.name) did not see \(Set(colleagues).subtracting(online).sorted()) online within \(timeout)")
     }
 
     func waitUntilOnline(_ host: LabHost, sees colleague: String, timeout: Duration = .seconds(20)) async throws {
         try await waitUntilOnline(host, sees: [colleague], timeout: timeout)
-    }
-
-    /// Polls `condition` until it holds; throws naming `description` on timeout.
-    func waitFor(_ description: String, timeout: Duration = .seconds(10), until condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw MessengerLabError("timed out after \(timeout) waiting for \(description)")
     }
 
     /// Rewrites `host`'s `[network]` settings in its config file (before its daemon starts).
@@ -207,17 +195,10 @@ struct EventLog: Sendable {
     func incomingMessages() -> [WatchEvent] { events().filter { $0.type == "message" && $0.direction == "incoming" } }
 
     /// Waits until `predicate` holds for the events so far.
-    @discardableResult
-    func wait(
-        for description: String, timeout: Duration = .seconds(10), until predicate: ([WatchEvent]) -> Bool
-    ) async throws -> [WatchEvent] {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            let all = events()
-            if predicate(all) { return all }
-            try await Task.sleep(for: .milliseconds(20))
+    func wait(for description: String, timeout: Duration = .seconds(10), until predicate: ([WatchEvent]) -> Bool) async throws {
+        try await waitUntil(description, timeout: timeout, detail: { "watch saw:\n\(process.output().suffix(3000))" }) {
+            predicate(events())
         }
-        throw MessengerLabError("timed out after \(timeout) waiting for \(description); watch saw:\n\(process.output().suffix(3000))")
     }
 
     /// Performs `action`, then waits for the colleague's shown state to become

@@ -61,15 +61,13 @@ struct ReliabilityTests {
             try await Task.sleep(for: .milliseconds(500))
             try await lab.startDaemon(bob)
             try await sending.value
-            let deadline = ContinuousClock.now + .seconds(60)
             var texts: [String] = []
-            while ContinuousClock.now < deadline {
+            _ = try await poll(every: .milliseconds(200), for: .seconds(60)) {
                 let history = try await lab.cli(bob, ["history", "Alice", "--limit", "1000", "--json"]).stdout
                 texts = history.split(separator: "\n").compactMap { line in
                     (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["text"] as? String
                 }
-                if texts.count >= 120 { break }
-                try await Task.sleep(for: .milliseconds(200))
+                return texts.count >= 120
             }
             #expect(Self.numbered(texts) == Array(1...120), "every message exactly once, in order, after the crash")
         }
@@ -88,13 +86,11 @@ struct ReliabilityTests {
             try await lab.startDaemon(alice)
             try await watch.wait(for: "the queued messages", timeout: .seconds(60)) { _ in watch.incomingMessages().count >= 20 }
             #expect(Self.numbered(watch.incomingMessages().map(\.text), prefix: "q") == Array(1...20))
-            let deadline = ContinuousClock.now + .seconds(20)
             var delivered = 0
-            while ContinuousClock.now < deadline {
+            _ = try await poll(every: .milliseconds(200), for: .seconds(20)) {
                 let history = try await lab.cli(alice, ["history", "Bob", "--json"]).stdout
                 delivered = history.components(separatedBy: "\"delivery\":\"delivered\"").count - 1
-                if delivered == 20 { break }
-                try await Task.sleep(for: .milliseconds(200))
+                return delivered == 20
             }
             #expect(delivered == 20, "every receipt reached Alice")
         }

@@ -65,8 +65,8 @@ extension FuzzTargets {
     static func seeds() throws -> [String: [UInt8]] {
         let frames: [Frame] = [
             .hello(sequence: 0, name: "Alice 张", udpPort: 47_002, datagramIndex: 7),
-            .chat(sequence: 1, id: [UInt8](repeating: 1, count: 16), sentAt: now, text: "hello 你好 👋"),
-            .state(sequence: 2, code: 1, source: 1), .ack(sequence: 0, id: [UInt8](repeating: 1, count: 16)),
+            .chat(sequence: 1, id: MessageID(bytes: [UInt8](repeating: 1, count: 16))!, sentAt: now, text: "hello 你好 👋"),
+            .state(sequence: 2, state: .typing, source: 1), .ack(sequence: 0, id: MessageID(bytes: [UInt8](repeating: 1, count: 16))!),
             .keepalive(sequence: 0), .goodbye(sequence: 0),
         ]
         var seeds: [String: [UInt8]] = [:]
@@ -76,7 +76,7 @@ extension FuzzTargets {
         seeds["handshake1"] = [1] + first
         seeds["noise1"] = [2] + Array(first.dropFirst(2 + 8 + 16))
         seeds["datagram"] = [3] + DatagramCodec.seal(
-            .state(sequence: 3, code: 1, source: 1), receiverIndex: 9, counter: 0, key: SymmetricKey(data: [UInt8](repeating: 3, count: 32)))
+            .state(sequence: 3, state: .typing, source: 1), receiverIndex: 9, counter: 0, key: SymmetricKey(data: [UInt8](repeating: 3, count: 32)))
         let record = DiscoveryRecord(fingerprint: responder.fingerprint, displayName: "Bob", status: .busy, udpPort: 1)
         seeds["txt"] = [4] + Array(record.encode(team: team.subkeys).joined(separator: "\0").utf8)
         seeds["keys"] = [5, 3] + Array("ab\u{1B}[I\u{1B}[O\u{1B}[1;5C张\r".utf8)

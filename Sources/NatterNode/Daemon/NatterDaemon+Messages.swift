@@ -1,5 +1,6 @@
 import Logging
 import NatterCore
+import NatterWire
 
 extension NatterDaemon {
     /// Stores a new outgoing message and sends it if the colleague is linked;
@@ -20,7 +21,7 @@ extension NatterDaemon {
         let view = messageView(message, type: "message")
         events.publish("message", view)
         if linked.contains(peer) {
-            send(.chat(id: message.id, sequence: message.sequence, sentAt: message.sentAt, text: message.text), to: peer)
+            send(.chat(sequence: message.sequence, id: message.id, sentAt: message.sentAt, text: message.text), to: peer)
         }
         return view
     }
@@ -52,7 +53,7 @@ extension NatterDaemon {
             logger.error("could not store an incoming message; the sender will retry", metadata: ["error": "\(error)"])
             return
         }
-        send(.ack(id), to: peer)
+        send(.ack(sequence: 0, id: id), to: peer)
         guard isNew else { return }
         events.publish("message", messageView(message, type: "message"))
         let instant = clock.now
@@ -76,7 +77,7 @@ extension NatterDaemon {
         let cutoff = now() &- age
         do {
             for message in try store.outbox(for: peer) where age == 0 || message.sentAt <= cutoff {
-                send(.chat(id: message.id, sequence: message.sequence, sentAt: message.sentAt, text: message.text), to: peer)
+                send(.chat(sequence: message.sequence, id: message.id, sentAt: message.sentAt, text: message.text), to: peer)
             }
         } catch {
             logger.error("could not read the outbox", metadata: ["error": "\(error)"])

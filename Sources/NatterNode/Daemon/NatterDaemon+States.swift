@@ -1,5 +1,6 @@
 import Logging
 import NatterCore
+import NatterWire
 
 extension NatterDaemon {
     /// A front end opened a conversation window: a new sender engine, whose
@@ -32,7 +33,7 @@ extension NatterDaemon {
     func emit(_ outputs: [SessionStateHub.Outgoing]) {
         for output in outputs where linked.contains(output.peer) {
             logger.debug("state event out", metadata: ["peer": "\(output.peer.compact)", "state": "\(output.state.name)", "window": "\(output.source)"])
-            send(.state(output.state, source: output.source, sequence: nextSequence()), to: output.peer, preferDatagram: true)
+            send(.state(sequence: nextSequence(), state: output.state, source: output.source), to: output.peer, preferDatagram: true)
         }
         rescheduleTimer()
     }

@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 public import NatterCore
+import NatterWire
 
 /// The running peer: joins discovery, links, the store and the session-state
 /// engines, and answers the local API.
@@ -14,6 +15,7 @@ public actor NatterDaemon {
     var config: NatterConfig
     let store: MessageStore
     let links: any PeerLinks
+    let pins: PinStore
     let events = EventHub()
     let logger: Logger
     let clock = ContinuousClock()
@@ -50,11 +52,12 @@ public actor NatterDaemon {
     static let shareStateKey = "privacy.shareState"
     static let presenceKey = "presence.status"
 
-    public init(identity: DaemonIdentity, config: NatterConfig, store: MessageStore, links: any PeerLinks, logger: Logger) throws(StoreError) {
+    public init(identity: DaemonIdentity, config: NatterConfig, store: MessageStore, links: any PeerLinks, pins: PinStore, logger: Logger) throws(StoreError) {
         self.identity = identity
         self.config = config
         self.store = store
         self.links = links
+        self.pins = pins
         self.logger = logger
         sequences = SequenceAllocator(persistedEnd: UInt64(try store.setting(Self.sequenceKey) ?? "0") ?? 0)
         presence = try store.setting(Self.presenceKey) ?? "available"
@@ -152,8 +155,8 @@ public actor NatterDaemon {
         }
     }
 
-    func send(_ payload: LinkPayload, to peer: DeviceFingerprint, preferDatagram: Bool = false) {
-        _ = links.send(payload, to: peer, preferDatagram: preferDatagram)
+    func send(_ frame: Frame, to peer: DeviceFingerprint, preferDatagram: Bool = false) {
+        links.send(frame, to: peer, preferDatagram: preferDatagram)
     }
 
     /// Link events, handled on the actor as they come: iterating here rather

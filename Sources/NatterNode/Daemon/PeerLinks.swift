@@ -1,31 +1,25 @@
 public import NatterCore
-
-/// What the daemon says to a colleague over the secure link: the patent's
-/// "same format, different content" — chat messages and state events travel in
-/// one frame format and share the sender's sequence.
-public enum LinkPayload: Sendable, Equatable {
-    case chat(id: MessageID, sequence: UInt64, sentAt: UInt64, text: String)
-    case state(SessionState, source: UInt32, sequence: UInt64)
-    /// "Stored durably": the delivery receipt for a chat message.
-    case ack(MessageID)
-}
+public import NatterWire
 
 /// What the link layer tells the daemon.
-public enum LinkEvent: Sendable {
-    /// An authenticated link to `peer` is up (after the handshake and pin check).
-    /// `remoteHost` is the address it came from (how static peers are matched).
-    case up(DeviceFingerprint, name: String?, remoteHost: String)
+public enum LinkEvent: Sendable, Equatable {
+    /// An authenticated link to `peer` is up and its hello arrived: `name` is
+    /// the display name it claims (the daemon checks it against the pins before
+    /// trusting the link), `remoteHost` the address it came from (how static
+    /// peers are matched).
+    case up(DeviceFingerprint, name: String, remoteHost: String)
     /// The last link to `peer` is gone (closed, keepalive timeout, error).
     case down(DeviceFingerprint)
-    case received(LinkPayload, from: DeviceFingerprint)
+    /// A chat, state or ack frame from `peer`, in the order it was received.
+    case received(Frame, from: DeviceFingerprint)
 }
 
 /// The daemon's view of the link layer, kept this small so the daemon's
-/// routing can be tested with links in memory and the link layer can change
-/// underneath it.
+/// decisions can be tested with links in memory (`NatterTesting`) and the link
+/// layer can change underneath it.
 public protocol PeerLinks: Sendable {
     var events: AsyncStream<LinkEvent> { get }
-    /// Dials `host:port`; success shows up as a `.up` event (the peer's identity
+    /// Dials `host:port`; success shows up as an `.up` event (the peer's identity
     /// is known only after the handshake), failure is logged by the link layer.
     func dial(host: String, port: UInt16) async
     /// Hands a frame to the peer's link and returns at once (the write happens
@@ -34,5 +28,9 @@ public protocol PeerLinks: Sendable {
     /// `preferDatagram` asks for UDP when it gets through (state events).
     /// Synchronous on purpose: the daemon actor calls it directly, so frames
     /// keep the actor's order without a queue and a thread hop in between.
-    func send(_ payload: LinkPayload, to peer: DeviceFingerprint, preferDatagram: Bool) -> Bool
+    @discardableResult
+    func send(_ frame: Frame, to peer: DeviceFingerprint, preferDatagram: Bool) -> Bool
+    /// Closes every link to `peer` without a goodbye: the daemon refused it
+    /// (a device presenting a pinned name with another key).
+    func disconnect(_ peer: DeviceFingerprint)
 }

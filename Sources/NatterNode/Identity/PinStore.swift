@@ -21,6 +21,9 @@ public final class PinStore: Sendable {
         case known
         /// The name is pinned to another device.
         case conflict(pinned: DeviceFingerprint)
+        /// First contact, but the pin could not be saved: treat as refused
+        /// (a pin that is lost at restart would silently trust the next key).
+        case failed(PinStoreError)
     }
 
     /// A trust decision made: the name now pins `trusted` instead of `previous`.
@@ -53,25 +56,35 @@ public final class PinStore: Sendable {
                 if pinned == fingerprint { return .known }
                 if table.refused[name] != fingerprint {
                     table.refused[name] = fingerprint
-                    save(table)
+                    // Best effort: the refusal itself already happened; only
+                    // `natter trust` needs the record, and it says so if missing.
+                    try? save(table)
                 }
                 return .conflict(pinned: pinned)
             }
             table.pinned[name] = fingerprint
-            save(table)
+            do throws(PinStoreError) {
+                try save(table)
+            } catch {
+                table.pinned[name] = nil
+                return .failed(error)
+            }
             return .firstContact
         }
     }
 
     /// Pins the key last refused for `name` (after the user compared
     /// fingerprints in person); nil when nothing was refused for that name.
-    public func trustRefused(name: String) -> Change? {
-        table.withLock { table in
+    /// Throws when the decision could not be saved (nothing changed then).
+    public func trustRefused(name: String) throws(PinStoreError) -> Change? {
+        try table.withLock { table throws(PinStoreError) -> Change? in
             reload(&table)
             guard let refused = table.refused[name], let previous = table.pinned[name] else { return nil }
-            table.pinned[name] = refused
-            table.refused[name] = nil
-            save(table)
+            var decided = table
+            decided.pinned[name] = refused
+            decided.refused[name] = nil
+            try save(decided)
+            table = decided
             return Change(name: name, previous: previous, trusted: refused)
         }
     }
@@ -99,12 +112,19 @@ public final class PinStore: Sendable {
         table = fresh
     }
 
-    private func save(_ table: Table) {
+    /// Atomic and durable (``DurableFile``): a pin is a security decision.
+    private func save(_ table: Table) throws(PinStoreError) {
         let pinnedLines = table.pinned.sorted { $0.key < $1.key }.map { "\($0.value.fullText) \($0.key)\n" }
         let refusedLines = table.refused.sorted { $0.key < $1.key }.map { "refused \($0.value.fullText) \($0.key)\n" }
-        let temporary = path + ".tmp"
-        FileManager.default.createFile(
-            atPath: temporary, contents: Data((pinnedLines + refusedLines).joined().utf8), attributes: [.posixPermissions: 0o600])
-        rename(temporary, path)
+        do {
+            try DurableFile.replace(path, with: Array((pinnedLines + refusedLines).joined().utf8))
+        } catch {
+            throw PinStoreError(description: "could not save the pinned device keys: \(error)")
+        }
     }
+}
+
+/// The pins file could not be written.
+public struct PinStoreError: Error, Equatable, CustomStringConvertible {
+    public let description: String
 }

@@ -91,6 +91,8 @@ final class LinkHandler: ChannelDuplexHandler {
                 return
             }
             service.frameReceived(frame, from: fingerprint, channel: context.channel)
+        case .skipped(let error):
+            logger.notice("skipped a frame: \(error)", metadata: ["peer": "\(remoteFingerprint?.compact.prefix(8) ?? "?")"])
         }
     }
 

@@ -19,7 +19,6 @@ public final class PeerLinkService: PeerLinks, Sendable {
     let admitKey: SymmetricKey
     let logger: Logger
     private let displayName: String
-    private let pins: PinStore
     private let group: any EventLoopGroup
     private let state: Mutex<State>
     private let continuation: AsyncStream<LinkEvent>.Continuation
@@ -55,12 +54,11 @@ public final class PeerLinkService: PeerLinks, Sendable {
         var counters = Counters()
     }
 
-    public init(identity: DeviceIdentity, team: TeamKey, displayName: String, pins: PinStore, logger: Logger) {
+    public init(identity: DeviceIdentity, team: TeamKey, displayName: String, logger: Logger) {
         self.identity = identity
         self.team = team
         admitKey = team.subkeys.admit
         self.displayName = displayName
-        self.pins = pins
         self.logger = logger
         group = MultiThreadedEventLoopGroup.singleton
         state = Mutex(State())
@@ -125,16 +123,7 @@ public final class PeerLinkService: PeerLinks, Sendable {
         }
     }
 
-    public func send(_ payload: LinkPayload, to peer: DeviceFingerprint, preferDatagram: Bool) -> Bool {
-        let frame: Frame
-        switch payload {
-        case .chat(let id, let sequence, let sentAt, let text):
-            frame = .chat(sequence: sequence, id: id.bytes, sentAt: sentAt, text: text)
-        case .state(let sessionState, let source, let sequence):
-            frame = .state(sequence: sequence, code: sessionState.rawValue, source: source)
-        case .ack(let id):
-            frame = .ack(sequence: 0, id: id.bytes)
-        }
+    public func send(_ frame: Frame, to peer: DeviceFingerprint, preferDatagram: Bool) -> Bool {
         let (channel, datagram, udp) = state.withLock { state -> ((any Channel)?, ([UInt8], SocketAddress)?, (any Channel)?) in
             guard var link = state.links[peer], link.announced else { return (nil, nil, nil) }
             var datagram: ([UInt8], SocketAddress)?
@@ -154,6 +143,11 @@ public final class PeerLinkService: PeerLinks, Sendable {
         guard let channel else { return false }
         channel.writeAndFlush(frame, promise: nil)
         return true
+    }
+
+    public func disconnect(_ peer: DeviceFingerprint) {
+        let channel = state.withLock { $0.links[peer]?.channel }
+        channel?.close(promise: nil)
     }
 
     /// Says goodbye on every link and closes the listeners.
@@ -229,17 +223,6 @@ public final class PeerLinkService: PeerLinks, Sendable {
     func frameReceived(_ frame: Frame, from peer: DeviceFingerprint, channel: any Channel) {
         switch frame {
         case .hello(_, let name, let udpPort, let index):
-            switch pins.check(name: name, fingerprint: peer) {
-            case .conflict(let pinned):
-                logger.critical(
-                    "REFUSED: \"\(name)\" presented a different device key. Pinned: \(pinned). Presented: \(peer). If \(name) really reinstalled, compare fingerprints in person, then run: natter trust \"\(name)\"")
-                channel.close(promise: nil)
-                return
-            case .firstContact:
-                logger.info("pinned \(name)'s device key on first contact", metadata: ["fingerprint": "\(peer)"])
-            case .known:
-                break
-            }
             let (announce, host) = state.withLock { state -> (Bool, String) in
                 guard var link = state.links[peer], link.channel === channel else { return (false, "") }
                 if udpPort != 0, let target = try? SocketAddress(ipAddress: link.remoteHost, port: Int(udpPort)) {
@@ -260,18 +243,8 @@ public final class PeerLinkService: PeerLinks, Sendable {
     /// Hands a chat, state or ack frame to the daemon.
     private func deliver(_ frame: Frame, from peer: DeviceFingerprint) {
         switch frame {
-        case .chat(let sequence, let id, let sentAt, let text):
-            guard let id = MessageID(bytes: id) else { return }
-            continuation.yield(.received(.chat(id: id, sequence: sequence, sentAt: sentAt, text: text), from: peer))
-        case .state(let sequence, let code, let source):
-            guard let sessionState = SessionState(rawValue: code) else {
-                logger.notice("dropped a state frame with unknown state \(code)")
-                return
-            }
-            continuation.yield(.received(.state(sessionState, source: source, sequence: sequence), from: peer))
-        case .ack(_, let id):
-            guard let id = MessageID(bytes: id) else { return }
-            continuation.yield(.received(.ack(id), from: peer))
+        case .chat, .state, .ack:
+            continuation.yield(.received(frame, from: peer))
         case .keepalive, .goodbye, .hello:
             break
         }

@@ -38,7 +38,7 @@ public enum DatagramCodec {
         do {
             plaintext = try NoiseCipher.open(datagram[headerLength...], key: key, nonce: counter, associatedData: Array(datagram[..<headerLength]))
         } catch {
-            throw .handshake(error)
+            throw .datagramAuthenticationFailed
         }
         window.accept(counter)
         do {

@@ -1,13 +1,15 @@
+public import NatterCore
+
 /// One unit of conversation between two linked peers — the patent's "same
 /// format, different content": chat messages and state events share the frame
 /// layout and the sender's sequence (Docs/protocol.md, "Frames").
 public enum Frame: Sendable, Equatable {
-    /// A chat message: 16-byte time-ordered id, sender's Unix ms, UTF-8 text.
-    case chat(sequence: UInt64, id: [UInt8], sentAt: UInt64, text: String)
-    /// A session-state event: the state's wire code and the window it came from.
-    case state(sequence: UInt64, code: UInt8, source: UInt32)
+    /// A chat message: its time-ordered id, the sender's Unix ms, UTF-8 text.
+    case chat(sequence: UInt64, id: MessageID, sentAt: UInt64, text: String)
+    /// A session-state event and the window (source) it came from.
+    case state(sequence: UInt64, state: SessionState, source: UInt32)
     /// "Stored durably": the receipt for a chat message.
-    case ack(sequence: UInt64, id: [UInt8])
+    case ack(sequence: UInt64, id: MessageID)
     /// Keeps the link's liveness timer fed.
     case keepalive(sequence: UInt64)
     /// The sender is closing the link on purpose.
@@ -32,6 +34,9 @@ public enum FrameError: Error, Equatable, CustomStringConvertible {
     case unsupportedVersion(UInt8)
     case unknownKind(UInt8)
     case invalidField(String)
+    /// A well-formed state frame with a state code this version does not know.
+    /// Not a reason to drop the link: a newer peer may add states.
+    case unknownState(UInt8)
 
     public var description: String {
         switch self {
@@ -40,6 +45,7 @@ public enum FrameError: Error, Equatable, CustomStringConvertible {
         case .unsupportedVersion(let version): "the frame has protocol version \(version); this natter speaks \(WireConstants.protocolVersion)"
         case .unknownKind(let kind): "unknown frame kind \(kind)"
         case .invalidField(let field): "the frame's \(field) is invalid"
+        case .unknownState(let code): "a state frame carries state \(code), which this natter does not know (a newer peer?)"
         }
     }
 }

@@ -15,7 +15,6 @@ public enum FrameCodec {
         case chat = 1, state = 2, ack = 3, keepalive = 4, goodbye = 5, hello = 6
     }
 
-    static let messageIDLength = 16
     /// The chat text bound, in UTF-8 bytes (NatterCore's `MessageText` limit).
     public static let maximumTextBytes = 16 * 1024
 
@@ -25,18 +24,18 @@ public enum FrameCodec {
         case .chat(let sequence, let id, let sentAt, let text):
             bytes.append(Kind.chat.rawValue)
             append(sequence, to: &bytes)
-            bytes += id
+            bytes += id.bytes
             append(sentAt, to: &bytes)
             bytes += Array(text.utf8)
-        case .state(let sequence, let code, let source):
+        case .state(let sequence, let state, let source):
             bytes.append(Kind.state.rawValue)
             append(sequence, to: &bytes)
-            bytes.append(code)
+            bytes.append(state.rawValue)
             append(source, to: &bytes)
         case .ack(let sequence, let id):
             bytes.append(Kind.ack.rawValue)
             append(sequence, to: &bytes)
-            bytes += id
+            bytes += id.bytes
         case .keepalive(let sequence):
             bytes.append(Kind.keepalive.rawValue)
             append(sequence, to: &bytes)
@@ -64,16 +63,20 @@ public enum FrameCodec {
         let frame: Frame
         switch kind {
         case .chat:
-            let id = try reader.bytes(messageIDLength)
+            let id = try reader.messageID()
             let sentAt = try reader.uint64()
             let text = reader.rest()
             guard text.count <= maximumTextBytes else { throw .invalidField("text length") }
             guard let string = String(validating: text, as: UTF8.self) else { throw .invalidField("text encoding") }
             frame = .chat(sequence: sequence, id: id, sentAt: sentAt, text: string)
         case .state:
-            frame = .state(sequence: sequence, code: try reader.byte(), source: try reader.uint32())
+            let code = try reader.byte()
+            let source = try reader.uint32()
+            guard reader.isAtEnd else { throw .invalidField("trailing bytes") }
+            guard let state = SessionState(rawValue: code) else { throw .unknownState(code) }
+            frame = .state(sequence: sequence, state: state, source: source)
         case .ack:
-            frame = .ack(sequence: sequence, id: try reader.bytes(messageIDLength))
+            frame = .ack(sequence: sequence, id: try reader.messageID())
         case .keepalive:
             frame = .keepalive(sequence: sequence)
         case .goodbye:
@@ -111,6 +114,11 @@ struct ByteReader {
         guard count >= 0, bytes.count - offset >= count else { throw .truncated }
         defer { offset += count }
         return Array(bytes[offset..<offset + count])
+    }
+
+    mutating func messageID() throws(FrameError) -> MessageID {
+        // Exactly `MessageID.byteCount` bytes, so the initialiser cannot fail.
+        MessageID(bytes: try bytes(MessageID.byteCount))!
     }
 
     mutating func uint16() throws(FrameError) -> UInt16 { UInt16(try integer(2)) }

@@ -11,6 +11,10 @@ public enum LinkError: Error, Equatable, CustomStringConvertible {
     case handshake(NoiseError)
     case frame(FrameError)
     case notEstablished
+    /// A transport message on an established link failed authentication.
+    case transportAuthenticationFailed
+    /// A datagram failed authentication: forged, damaged, or from an old session.
+    case datagramAuthenticationFailed
 
     public var description: String {
         switch self {
@@ -26,6 +30,9 @@ public enum LinkError: Error, Equatable, CustomStringConvertible {
         case .handshake(let error): "the handshake failed: \(error)"
         case .frame(let error): "a frame was malformed: \(error)"
         case .notEstablished: "a frame arrived before the handshake completed"
+        case .transportAuthenticationFailed:
+            "a frame on an established link failed authentication (damaged or tampered with in transit); the link was dropped and will be re-established"
+        case .datagramAuthenticationFailed: "a datagram failed authentication (forged, damaged or from an ended session); dropped"
         }
     }
 }

@@ -12,6 +12,9 @@ public struct SecureSession: Sendable {
         /// The handshake completed; the peer proved the team key and owns this static key.
         case established(remoteStaticKey: [UInt8])
         case frame(Frame)
+        /// A frame that authenticated but that this version cannot use (a
+        /// state code from a newer peer): skipped, and the link stays up.
+        case skipped(FrameError)
     }
 
     public let isInitiator: Bool
@@ -99,10 +102,15 @@ public struct SecureSession: Sendable {
         case (.transport, _, true):
             guard var cipher = receiveCipher else { throw .notEstablished }
             let plaintext: [UInt8]
-            do { plaintext = try cipher.decrypt(body) } catch { throw .handshake(error) }
+            // After the handshake a failed tag means damage or tampering in
+            // transit, not a wrong team key: its own error, so nobody hunts
+            // for a key problem that does not exist.
+            do { plaintext = try cipher.decrypt(body) } catch { throw .transportAuthenticationFailed }
             receiveCipher = cipher
             do {
                 return [.frame(try FrameCodec.decode(plaintext))]
+            } catch .unknownState(let code) {
+                return [.skipped(.unknownState(code))]
             } catch {
                 throw .frame(error)
             }

@@ -19,7 +19,7 @@ struct Trust: ParsableCommand {
             let names = pins.all.keys.sorted()
             throw CLIError("no pinned colleague is named \"\(peer)\"" + (names.isEmpty ? "" : "; pinned: " + names.joined(separator: ", ")))
         }
-        guard let change = pins.trustRefused(name: peer) else {
+        guard let change = try pins.trustRefused(name: peer) else {
             throw CLIError("\(peer) has not presented a different device key; nothing to trust (pinned: \(pins.all[peer]!))")
         }
         print("Now trusting \(change.name)'s device \(change.trusted) (was \(change.previous)).")

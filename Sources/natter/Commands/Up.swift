@@ -37,13 +37,11 @@ struct Up: AsyncParsableCommand {
             throw CLIError("this device has no team yet; run natter team create or natter team join CODE")
         }
         let store = try MessageStore(path: paths.database)
-        let links = PeerLinkService(
-            identity: identity, team: team, displayName: config.displayName,
-            pins: PinStore(directory: paths.dataDirectory), logger: logger)
+        let links = PeerLinkService(identity: identity, team: team, displayName: config.displayName, logger: logger)
         let ports = try await links.start(tcpPort: Int(config.tcpPort), udpPort: Int(config.udpPort))
         let daemon = try NatterDaemon(
             identity: DaemonIdentity(fingerprint: identity.fingerprint, teamTag: team.subkeys.teamTag.description),
-            config: config, store: store, links: links, logger: logger)
+            config: config, store: store, links: links, pins: PinStore(directory: paths.dataDirectory), logger: logger)
 
         var services: [any Service] = [LinkShutdownService(links: links)]
         if config.mdns {

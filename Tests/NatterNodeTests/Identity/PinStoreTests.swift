@@ -19,22 +19,22 @@ struct PinStoreTests {
         #expect(PinStore(directory: directory).all == ["Bob": bob], "pins survive a restart")
     }
 
-    @Test func trustPinsExactlyTheRefusedKey() {
+    @Test func trustPinsExactlyTheRefusedKey() throws {
         let pins = PinStore(directory: directory)
         _ = pins.check(name: "Bob", fingerprint: bob)
-        #expect(pins.trustRefused(name: "Bob") == nil, "nothing was refused, nothing to trust")
+        #expect(try pins.trustRefused(name: "Bob") == nil, "nothing was refused, nothing to trust")
         _ = pins.check(name: "Bob", fingerprint: impostor)
-        #expect(pins.trustRefused(name: "Bob") == PinStore.Change(name: "Bob", previous: bob, trusted: impostor))
+        #expect(try pins.trustRefused(name: "Bob") == PinStore.Change(name: "Bob", previous: bob, trusted: impostor))
         #expect(pins.check(name: "Bob", fingerprint: impostor) == .known)
         #expect(pins.check(name: "Bob", fingerprint: bob) == .conflict(pinned: impostor))
     }
 
-    @Test func aDecisionMadeByAnotherProcessIsSeenWithoutARestart() {
+    @Test func aDecisionMadeByAnotherProcessIsSeenWithoutARestart() throws {
         let daemon = PinStore(directory: directory)
         _ = daemon.check(name: "Bob", fingerprint: bob)
         _ = daemon.check(name: "Bob", fingerprint: impostor)
         // `natter trust` runs as its own process with its own PinStore.
-        #expect(PinStore(directory: directory).trustRefused(name: "Bob") != nil)
+        #expect(try PinStore(directory: directory).trustRefused(name: "Bob") != nil)
         #expect(daemon.check(name: "Bob", fingerprint: impostor) == .known)
     }
 

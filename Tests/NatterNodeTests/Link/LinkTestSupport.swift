@@ -45,7 +45,7 @@ struct RecordingLogHandler: LogHandler {
     }
 }
 
-/// One peer's link layer on loopback, with its own identity, pins and log.
+/// One peer's link layer on loopback, with its own identity and log.
 struct LinkPeer: Sendable {
     let service: PeerLinkService
     let identity: DeviceIdentity
@@ -55,10 +55,9 @@ struct LinkPeer: Sendable {
 
     var fingerprint: DeviceFingerprint { identity.fingerprint }
 
-    static func start(name: String, team: TeamKey, identity: DeviceIdentity = DeviceIdentity(), pinDirectory: String? = nil) async throws -> LinkPeer {
+    static func start(name: String, team: TeamKey, identity: DeviceIdentity = DeviceIdentity()) async throws -> LinkPeer {
         let log = LogRecorder()
-        let directory = pinDirectory ?? temporaryDirectory()
-        let service = PeerLinkService(identity: identity, team: team, displayName: name, pins: PinStore(directory: directory), logger: log.logger(name))
+        let service = PeerLinkService(identity: identity, team: team, displayName: name, logger: log.logger(name))
         let ports = try await service.start(tcpPort: 0, udpPort: 0)
         return LinkPeer(service: service, identity: identity, log: log, ports: ports, events: EventCollector(service.events))
     }
@@ -95,8 +94,8 @@ final class EventCollector: Sendable {
         all.compactMap { if case .down(let peer) = $0 { peer } else { nil } }
     }
 
-    var payloads: [LinkPayload] {
-        all.compactMap { if case .received(let payload, _) = $0 { payload } else { nil } }
+    var frames: [Frame] {
+        all.compactMap { if case .received(let frame, _) = $0 { frame } else { nil } }
     }
 
     /// Polls until `predicate` holds; false on timeout. Real sockets need real time.

@@ -1,13 +1,14 @@
+import NatterCore
 import NatterWire
 import Testing
 
 @Suite("Frame codec")
 struct FrameCodecTests {
-    static let id = [UInt8](0..<16)
+    static let id = MessageID(bytes: Array(0..<16))!
     static let frames: [Frame] = [
         .chat(sequence: 7, id: id, sentAt: 1_764_000_000_000, text: "你好 Bob 👋"),
         .chat(sequence: 8, id: id, sentAt: 0, text: ""),
-        .state(sequence: 9, code: 1, source: 0xDEAD_BEEF),
+        .state(sequence: 9, state: .typing, source: 0xDEAD_BEEF),
         .ack(sequence: 10, id: id),
         .keepalive(sequence: 11),
         .goodbye(sequence: 12),
@@ -43,6 +44,8 @@ struct FrameCodecTests {
         #expect(throws: FrameError.invalidField("text encoding")) { try FrameCodec.decode(badUTF8) }
         let longText = FrameCodec.encode(.chat(sequence: 1, id: Self.id, sentAt: 0, text: String(repeating: "a", count: FrameCodec.maximumTextBytes + 1)))
         #expect(throws: FrameError.invalidField("text length")) { try FrameCodec.decode(longText) }
+        #expect(throws: FrameError.unknownState(200)) { try FrameCodec.decode([1, 2, 0, 0, 0, 0, 0, 0, 0, 1, 200, 0, 0, 0, 9]) }
+        #expect(throws: FrameError.invalidField("trailing bytes")) { try FrameCodec.decode([1, 2, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 9, 0]) }
     }
 
     @Test func randomBytesNeverCrash() {

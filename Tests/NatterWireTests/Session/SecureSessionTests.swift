@@ -1,3 +1,4 @@
+import NatterCore
 import Crypto
 import NatterWire
 import Testing
@@ -44,9 +45,9 @@ struct SecureSessionTests {
         try pair.handshake(cache: &cache)
         #expect(pair.initiator.isEstablished && pair.responder.isEstablished)
         #expect(pair.established.count == 2)
-        let chat = Frame.chat(sequence: 1, id: [UInt8](repeating: 7, count: 16), sentAt: 5, text: "hi")
+        let chat = Frame.chat(sequence: 1, id: MessageID(bytes: [UInt8](repeating: 7, count: 16))!, sentAt: 5, text: "hi")
         #expect(try pair.responder.receive(pair.initiator.seal(chat)) == [.frame(chat)])
-        let ack = Frame.ack(sequence: 3, id: [UInt8](repeating: 7, count: 16))
+        let ack = Frame.ack(sequence: 3, id: MessageID(bytes: [UInt8](repeating: 7, count: 16))!)
         #expect(try pair.initiator.receive(pair.responder.seal(ack)) == [.frame(ack)])
         #expect(pair.initiator.datagramKeys?.send == pair.responder.datagramKeys?.receive)
     }
@@ -106,7 +107,7 @@ struct DatagramTests {
     @Test func replayedReorderedAndForgedDatagramsAreDropped() throws {
         let key = SymmetricKey(size: .bits256)
         var window = ReplayWindow()
-        let frames = (1...3).map { Frame.state(sequence: UInt64($0), code: 1, source: 9) }
+        let frames = (1...3).map { Frame.state(sequence: UInt64($0), state: .typing, source: 9) }
         let datagrams = frames.enumerated().map { DatagramCodec.seal($1, receiverIndex: 77, counter: UInt64($0), key: key) }
         #expect(try DatagramCodec.receiverIndex(of: datagrams[0]) == 77)
         #expect(try DatagramCodec.open(datagrams[2], key: key, window: &window) == frames[2])

@@ -39,6 +39,10 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The local API's contract: typed requests, views and events, and the
+        // client front ends use. No SwiftNIO, GRDB or crypto (NatterCore only
+        // lends its closed sets of values, Sources/NatterAPI/Exports.swift).
+        .target(name: "NatterAPI", dependencies: ["NatterCore"], swiftSettings: strictSettings),
         // The system's libavahi-client, wrapped thinly.
         .systemLibrary(
             name: "CAvahi",
@@ -54,7 +58,7 @@ let package = Package(
         .target(
             name: "NatterNode",
             dependencies: [
-                "NatterCore", "NatterWire", "NatterDiscovery",
+                "NatterCore", "NatterWire", "NatterDiscovery", "NatterAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -71,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "natter",
             dependencies: [
-                "NatterCore", "NatterWire", "NatterDiscovery", "NatterNode", "NatterTerminal",
+                "NatterCore", "NatterWire", "NatterDiscovery", "NatterNode", "NatterAPI", "NatterTerminal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -84,7 +88,7 @@ let package = Package(
         // `make bench`'s measuring tool (scripts/bench runs it in and around the lab).
         .executableTarget(
             name: "natter-bench",
-            dependencies: ["NatterNode", "Spawn", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["NatterAPI", "Spawn", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         // libFuzzer target over every parser of untrusted bytes (`make fuzz`);
@@ -100,7 +104,15 @@ let package = Package(
         ),
         // Test support: drives Tests/lab/netlab (network-namespace hosts) from Swift tests.
         .target(name: "LabSupport", dependencies: ["Spawn"], path: "Tests/LabSupport", swiftSettings: strictSettings),
+        // Test support for the daemon (the HummingbirdTesting pattern): links
+        // in memory, a test clock, a temporary store — daemon tests without root.
+        .target(
+            name: "NatterTesting",
+            dependencies: ["NatterNode", "NatterAPI", "NatterCore", "NatterWire", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "NatterCoreTests", dependencies: ["NatterCore"], swiftSettings: strictSettings),
+        .testTarget(name: "NatterAPITests", dependencies: ["NatterAPI"], swiftSettings: strictSettings),
         .testTarget(
             name: "NatterWireTests",
             dependencies: ["NatterWire", .product(name: "Crypto", package: "swift-crypto")],
@@ -116,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "NatterNodeTests",
             dependencies: [
-                "NatterNode", "NatterWire", "NatterCore",
+                "NatterNode", "NatterWire", "NatterCore", "NatterAPI", "NatterDiscovery", "NatterTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,21 +1,64 @@
-import Foundation
 public import NatterCore
 
-/// A colleague as discovery sees them: identity from the sealed record (to be
-/// confirmed by the handshake), where to reach them, and their presence.
-public struct DiscoveredPeer: Sendable, Equatable {
-    public let fingerprint: DeviceFingerprint
-    public var displayName: String
-    public var status: PresenceStatus
-    public var addresses: [String]
-    public var tcpPort: UInt16
-    public var udpPort: UInt16
+/// How a sighting is known across events: by the device it announced (mDNS,
+/// a forwarder) or, for a static peer whose identity only the handshake
+/// reveals, by its configured address.
+public enum DiscoveryKey: Hashable, Sendable {
+    case device(DeviceFingerprint)
+    case endpoint(StaticPeer)
 }
 
+/// A colleague as a discovery source sees them: where to reach them and,
+/// when the source knows it, who they claim to be (the handshake confirms it)
+/// and their presence.
+public struct DiscoveredPeer: Sendable, Equatable {
+    public let key: DiscoveryKey
+    /// The name from the sealed record; nil when the source cannot know it.
+    public var displayName: String?
+    public var status: PresenceStatus?
+    /// Addresses to dial, best first.
+    public var addresses: [String]
+    public var tcpPort: UInt16
+    /// 0 when unknown (the hello frame announces it anyway).
+    public var udpPort: UInt16
+
+    public init(
+        key: DiscoveryKey, displayName: String? = nil, status: PresenceStatus? = nil, addresses: [String],
+        tcpPort: UInt16, udpPort: UInt16 = 0
+    ) {
+        self.key = key
+        self.displayName = displayName
+        self.status = status
+        self.addresses = addresses
+        self.tcpPort = tcpPort
+        self.udpPort = udpPort
+    }
+
+    /// The device, when the source announced one.
+    public var fingerprint: DeviceFingerprint? {
+        if case .device(let fingerprint) = key { fingerprint } else { nil }
+    }
+}
+
+/// What every discovery source reports, in one shape (Syncthing's habit:
+/// local discovery, static addresses and a global server behind one
+/// interface): a sighting begins, changes, or ends.
 public enum DiscoveryEvent: Sendable, Equatable {
     case appeared(DiscoveredPeer)
     case updated(DiscoveredPeer)
-    case disappeared(DeviceFingerprint)
+    case disappeared(DiscoveryKey)
+}
+
+/// Something that finds colleagues: Avahi (mDNS), the static peers of the
+/// configuration, and next a forwarder. The daemon merges every source's
+/// events into one stream.
+public protocol DiscoverySource: Sendable {
+    /// A short name for logs, e.g. "mDNS".
+    var name: String { get }
+    /// Reports sightings until the task is cancelled. Throws only when the
+    /// source cannot run at all (the error says what to do); the other
+    /// sources keep running.
+    func run(report: @escaping @Sendable (DiscoveryEvent) async -> Void) async throws
 }
 
 /// Why discovery cannot run.
@@ -30,28 +73,5 @@ public enum DiscoveryError: Error, CustomStringConvertible, Equatable {
         case .invalidStaticPeer(let text):
             "\"\(text)\" is not a static peer; write it as host:port, e.g. 10.0.0.7:7300 or [fe80::1]:7300"
         }
-    }
-}
-
-/// A `host:port` entry from the config file, for networks where multicast is blocked.
-public struct StaticPeer: Sendable, Hashable {
-    public let host: String
-    public let port: UInt16
-
-    public init(parsing text: String) throws(DiscoveryError) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard let colon = trimmed.lastIndex(of: ":"), let port = UInt16(trimmed[trimmed.index(after: colon)...]), port != 0 else {
-            throw .invalidStaticPeer(text)
-        }
-        var host = String(trimmed[..<colon])
-        if host.hasPrefix("[") {
-            guard host.hasSuffix("]") else { throw .invalidStaticPeer(text) }
-            host = String(host.dropFirst().dropLast())
-        } else if host.contains(":") {
-            throw .invalidStaticPeer(text)  // an IPv6 address needs brackets
-        }
-        guard !host.isEmpty, !host.contains(" ") else { throw .invalidStaticPeer(text) }
-        self.host = host
-        self.port = port
     }
 }

@@ -1,14 +1,13 @@
 import ArgumentParser
 import Foundation
-import NatterNode
+import NatterAPI
 import Spawn
 
 /// One daemon's event stream, read on its own thread and kept, so the
 /// measuring loop can wait for an event that may already have arrived.
 final class EventTap: @unchecked Sendable {
     struct Event {
-        let name: String
-        let data: String
+        let event: APIEvent
         let at: ContinuousClock.Instant
     }
 
@@ -19,8 +18,8 @@ final class EventTap: @unchecked Sendable {
     init(socket: String) {
         let client = LocalAPIClient(socketPath: socket)
         Thread { [self] in
-            try? client.streamEvents("/v1/events") { name, data in
-                let event = Event(name: name, data: data, at: .now)
+            try? client.streamEvents { event in
+                let event = Event(event: event, at: .now)
                 self.condition.lock()
                 self.events.append(event)
                 self.condition.broadcast()
@@ -75,20 +74,19 @@ struct StateLatency: ParsableCommand {
         let alice = LocalAPIClient(socketPath: from)
         let bob = EventTap(socket: to)
         Thread.sleep(forTimeInterval: 0.2)  // the stream is open before the first signal
-        let window = try alice.json("POST", "/v1/windows", body: OpenWindowRequest(peer: peer), as: WindowView.self)
-        let path = "/v1/windows/\(window.window)/signals"
+        let window = try alice.openWindow(with: peer)
         var samples = Samples()
         // A keystroke (typing), then the input cleared, alternately: each signal
         // changes what B shows — to typing, then back to whatever A's other
         // windows say (active, or "closed" left by an earlier run's window).
-        let typing = "\"state\":\"typing\""
         for index in 0..<(count + count / 10) {
-            let signal = index % 2 == 0 ? "keystroke" : "inputCleared"
+            let signal: DetectorSignal = index % 2 == 0 ? .keystroke : .inputCleared
             let mark = bob.mark
             let start = ContinuousClock.now
-            _ = try alice.json("POST", path, body: SignalRequest(signal: signal), as: EmptyReply.self)
-            guard let event = bob.first(after: mark, timeout: .seconds(2), where: { event in
-                event.name == "state" && event.data.contains(typing) == (signal == "keystroke")
+            try alice.signal(signal, window: window.window)
+            guard let event = bob.first(after: mark, timeout: .seconds(2), where: { tapped in
+                guard case .state(let state) = tapped.event else { return false }
+                return (state.state == .typing) == (signal == .keystroke)
             }) else {
                 throw BenchError("no state change on B's stream within 2 s after \(signal) (signal \(index))")
             }
@@ -113,9 +111,8 @@ struct DeliveryLatency: ParsableCommand {
         for index in 0..<(count + count / 10) {
             let mark = events.mark
             let start = ContinuousClock.now
-            let sent = try alice.json("POST", "/v1/messages", body: SendRequest(peer: peer, text: "bench \(index)"), as: MessageView.self)
-            let idField = "\"id\":\"\(sent.id)\""
-            guard let receipt = events.first(after: mark, timeout: .seconds(5), where: { $0.name == "delivery" && $0.data.contains(idField) }) else {
+            let sent = try alice.send(to: peer, text: "bench \(index)")
+            guard let receipt = events.first(after: mark, timeout: .seconds(5), where: { $0.isDelivery(of: sent.id) }) else {
                 throw BenchError("no delivery receipt for message \(index) within 5 s")
             }
             if index >= count / 10 { samples.add(receipt.at - start) }
@@ -146,8 +143,7 @@ struct Throughput: ParsableCommand {
                 let client = LocalAPIClient(socketPath: from)
                 var index = 0
                 while ContinuousClock.now < deadline {
-                    let message = SendRequest(peer: peer, text: "load \(worker)-\(index)")
-                    guard (try? client.json("POST", "/v1/messages", body: message, as: MessageView.self)) != nil else { break }
+                    guard (try? client.send(to: peer, text: "load \(worker)-\(index)")) != nil else { break }
                     index += 1
                 }
                 posted.add(index)
@@ -158,13 +154,13 @@ struct Throughput: ParsableCommand {
         let postedCount = posted.value
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let delivered = events.count(after: mark) { $0.name == "delivery" && $0.at <= deadline }
+        let delivered = events.count(after: mark) { $0.isDelivery() && $0.at <= deadline }
         // Let the outbox drain (bounded), so the next run starts empty.
         let drainDeadline = ContinuousClock.now + .seconds(120)
-        while events.count(after: mark, where: { $0.name == "delivery" }) < postedCount && ContinuousClock.now < drainDeadline {
+        while events.count(after: mark, where: { $0.isDelivery() }) < postedCount && ContinuousClock.now < drainDeadline {
             Thread.sleep(forTimeInterval: 0.1)
         }
-        let drained = events.count(after: mark) { $0.name == "delivery" }
+        let drained = events.count(after: mark) { $0.isDelivery() }
         print(
             "{\"scenario\":\"throughput\",\"posted\":\(postedCount),\"posted_per_s\":\(String(format: "%.0f", Double(postedCount) / seconds)),"
                 + "\"delivered_per_s\":\(String(format: "%.0f", Double(delivered) / seconds)),\"drained\":\(drained)}")
@@ -184,8 +180,9 @@ struct TimeUntilOnline: ParsableCommand {
         let mark = events.mark
         let start = ContinuousClock.now
         try runToCompletion(command.first == "--" ? Array(command.dropFirst()) : command)
-        guard let event = events.first(after: mark, timeout: .seconds(30), where: {
-            $0.name == "peer" && $0.data.contains("\"name\":\"\(name)\"") && $0.data.contains("\"online\":true")
+        guard let event = events.first(after: mark, timeout: .seconds(30), where: { tapped in
+            guard case .peer(let peer) = tapped.event else { return false }
+            return peer.name == name && peer.online
         }) else { throw BenchError("\(name) did not come online within 30 s") }
         var samples = Samples()
         samples.add(event.at - start)
@@ -261,4 +258,12 @@ final class OutputWatch: @unchecked Sendable {
 func runToCompletion(_ arguments: [String]) throws {
     let status = try ChildProcess.start(arguments).waitForExit()
     guard status == 0 else { throw BenchError("\(arguments.joined(separator: " ")) failed with status \(status)") }
+}
+
+extension EventTap.Event {
+    /// A delivery receipt (for the message `id`, when given).
+    func isDelivery(of id: String? = nil) -> Bool {
+        guard case .delivery(let message) = event else { return false }
+        return id == nil || message.id == id
+    }
 }

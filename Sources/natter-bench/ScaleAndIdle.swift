@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import NatterNode
+import NatterAPI
 
 struct WaitMesh: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,9 +15,7 @@ struct WaitMesh: ParsableCommand {
         while !pending.isEmpty {
             guard ContinuousClock.now < deadline else { throw BenchError("\(pending.count) daemons still incomplete after \(timeout) s") }
             for path in pending {
-                guard let reply = try? LocalAPIClient(socketPath: path).request("GET", "/v1/peers"), reply.status == 200,
-                    let peers = try? JSONDecoder().decode([PeerView].self, from: Data(reply.body))
-                else { continue }
+                guard let peers = try? LocalAPIClient(socketPath: path).peers() else { continue }
                 if peers.filter(\.online).count >= paths.count - 1 { pending.remove(path) }
             }
             if !pending.isEmpty { Thread.sleep(forTimeInterval: 0.2) }

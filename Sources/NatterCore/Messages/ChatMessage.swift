@@ -8,12 +8,17 @@ public enum DeliveryState: String, Sendable, Codable, CaseIterable {
     case received
 }
 
+/// Which way a message went, seen from this device.
+public enum MessageDirection: String, Sendable, Codable, CaseIterable {
+    case outgoing, incoming
+}
+
 /// One chat message in a conversation with one colleague.
 ///
 /// A conversation is identified by the colleague's device fingerprint, so the
 /// same message has the same `id` on both sides and a redelivery is recognised.
 public struct ChatMessage: Sendable, Equatable {
-    public enum Direction: String, Sendable, Codable { case outgoing, incoming }
+    public typealias Direction = MessageDirection
 
     public let id: MessageID
     /// The colleague this conversation is with (the sender for incoming messages).

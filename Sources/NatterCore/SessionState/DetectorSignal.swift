@@ -1,4 +1,8 @@
 /// What the patent's three detectors report about one conversation window.
+///
+/// The raw values are the names front ends use on the local API
+/// (`POST /v1/windows/ID/signals`); ``isReportedByFrontEnds`` says which ones
+/// they may send — the daemon itself feeds `opened` and `messageReceived`.
 public enum DetectorSignal: String, Sendable, CaseIterable, Codable {
     // Keyboard detector: the conversation's input box.
     /// A key changed the input box and it is not empty.
@@ -11,16 +15,16 @@ public enum DetectorSignal: String, Sendable, CaseIterable, Codable {
     case messageReceived
 
     // Window-state detector.
-    case windowOpened
-    case windowFocused
-    case windowUnfocused
-    case windowMinimized
-    case windowRestored
-    case windowClosed
+    case opened
+    case focused
+    case unfocused
+    case minimized
+    case restored
+    case closed
 
     // Idle detector.
     /// Any user input anywhere (mouse, keys in other windows).
-    case userActivity
+    case activity
 }
 
 extension DetectorSignal {
@@ -29,6 +33,23 @@ extension DetectorSignal {
         switch self {
         case .keystroke, .inputCleared, .messageSent: true
         default: false
+        }
+    }
+
+    /// User input: it also tells every other window that the user is at the
+    /// computer (the idle detector watches input anywhere).
+    public var isUserInput: Bool {
+        switch self {
+        case .keystroke, .inputCleared, .messageSent, .activity, .focused: true
+        default: false
+        }
+    }
+
+    /// What a front end may report; the daemon feeds the rest itself.
+    public var isReportedByFrontEnds: Bool {
+        switch self {
+        case .opened, .messageReceived: false
+        default: true
         }
     }
 }

@@ -71,28 +71,28 @@ public struct SessionStateSender: Sendable {
             lastInput = now
         case .messageReceived:
             hasUnreadMessage = true
-        case .windowOpened:
+        case .opened:
             isOpen = true
             lastInput = now
-        case .windowFocused, .windowRestored:
+        case .focused, .restored:
             isOpen = true
-            if signal == .windowFocused { isFocused = true }
+            if signal == .focused { isFocused = true }
             isMinimized = false
             if isFocused { wasOpenedAndFocused = true }
             unfocusedSince = nil
             lastInput = now
-        case .windowUnfocused, .windowMinimized:
-            if signal == .windowMinimized { isMinimized = true }
+        case .unfocused, .minimized:
+            if signal == .minimized { isMinimized = true }
             isFocused = false
             // Leaving the window means whatever arrived has been seen.
             hasUnreadMessage = false
             if unfocusedSince == nil { unfocusedSince = now }
-        case .windowClosed:
+        case .closed:
             isClosed = true
             isOpen = false
             let final: SessionState = wasOpenedAndFocused ? .closedWindow : .active
             return change(to: final, at: now)
-        case .userActivity:
+        case .activity:
             lastInput = now
         }
         return change(to: derivedState(at: now), at: now)

@@ -283,7 +283,7 @@ public final class AvahiDiscovery: @unchecked Sendable {
             var buffer = [CChar](repeating: 0, count: Int(AVAHI_ADDRESS_STR_MAX))
             avahi_address_snprint(&buffer, buffer.count, address)
             instance.peers[key] = DiscoveredPeer(
-                fingerprint: record.fingerprint, displayName: record.displayName, status: record.status,
+                key: .device(record.fingerprint), displayName: record.displayName, status: record.status,
                 addresses: [String(cString: buffer)], tcpPort: port, udpPort: record.udpPort)
         } catch {
             if instance.peers[key] != nil || instance.reported == nil { rejected += 1 }
@@ -302,10 +302,10 @@ public final class AvahiDiscovery: @unchecked Sendable {
         case (nil, let peer?):
             continuation.yield(.appeared(peer))
         case (let old?, let peer?) where old != peer:
-            if old.fingerprint != peer.fingerprint { continuation.yield(.disappeared(old.fingerprint)) }
-            continuation.yield(old.fingerprint == peer.fingerprint ? .updated(peer) : .appeared(peer))
+            if old.key != peer.key { continuation.yield(.disappeared(old.key)) }
+            continuation.yield(old.key == peer.key ? .updated(peer) : .appeared(peer))
         case (let old?, nil):
-            continuation.yield(.disappeared(old.fingerprint))
+            continuation.yield(.disappeared(old.key))
         default:
             break
         }
@@ -331,7 +331,7 @@ public final class AvahiDiscovery: @unchecked Sendable {
     private func freeAll() {
         for (name, instance) in instances {
             instance.resolvers.values.forEach { avahi_service_resolver_free($0) }
-            if let reported = instance.reported { continuation.yield(.disappeared(reported.fingerprint)) }
+            if let reported = instance.reported { continuation.yield(.disappeared(reported.key)) }
             instances[name] = nil
         }
         if let browser { avahi_service_browser_free(browser) }

@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import NatterAPI
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -12,9 +13,6 @@ import NIOPosix
 /// 0600. A second daemon for the same user finds the socket alive and stops
 /// with a clear error instead of stealing it.
 public struct LocalAPIServer: Sendable {
-    /// Largest request body accepted: a message at its limit, JSON-escaped,
-    /// fits with room to spare.
-    static let maximumBodyBytes = 128 * 1024
 
     public let socketPath: String
     private let handler: any LocalAPIHandler
@@ -68,7 +66,7 @@ public struct LocalAPIServer: Sendable {
                 var iterator = inbound.makeAsyncIterator()
                 while let (request, keepAlive) = try await Self.readRequest(from: &iterator) {
                     guard let request else {
-                        try await Self.write(status: 413, body: APIErrorBody.encoded("the request body is over \(Self.maximumBodyBytes) bytes"), to: outbound)
+                        try await Self.write(status: 413, body: APIErrorBody.encoded("the request body is over \(NodeConstants.maximumAPIBodyBytes) bytes"), to: outbound)
                         return
                     }
                     switch await handler.respond(to: request) {
@@ -100,7 +98,7 @@ public struct LocalAPIServer: Sendable {
             case .head(let requestHead):
                 head = requestHead
             case .body(var buffer):
-                if body.count + buffer.readableBytes > maximumBodyBytes {
+                if body.count + buffer.readableBytes > NodeConstants.maximumAPIBodyBytes {
                     oversized = true
                 } else {
                     body += buffer.readBytes(length: buffer.readableBytes) ?? []
@@ -126,7 +124,7 @@ public struct LocalAPIServer: Sendable {
     /// Streams events until the stream ends or the client hangs up (its half of
     /// the connection ends), whichever comes first.
     private static func stream(
-        _ events: AsyncStream<String>,
+        _ events: AsyncStream<APIEvent>,
         to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
         until inbound: inout NIOAsyncChannelInboundStream<HTTPServerRequestPart>.AsyncIterator,
         closing channel: any Channel
@@ -141,7 +139,7 @@ public struct LocalAPIServer: Sendable {
             group.addTask {
                 for await event in events {
                     do {
-                        try await outbound.write(.body(.byteBuffer(ByteBuffer(string: event))))
+                        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: Self.serverSentEvent(event)))))
                     } catch {
                         return
                     }
@@ -155,6 +153,13 @@ public struct LocalAPIServer: Sendable {
             while (try? await inbound.next()) != nil {}
             group.cancelAll()
         }
+    }
+
+    /// One event as a server-sent event named after its kind, its data the
+    /// event's JSON on one line (JSON never contains a raw newline).
+    static func serverSentEvent(_ event: APIEvent) -> [UInt8] {
+        let data = (try? APIJSON.encode(event)) ?? []
+        return Array("event: \(event.kind.rawValue)\ndata: ".utf8) + data + Array("\n\n".utf8)
     }
 
     // MARK: The socket's directory
@@ -207,9 +212,9 @@ public enum LocalAPIError: Error, CustomStringConvertible {
     }
 }
 
-/// The JSON body of every error answer: `{"error": "one clear sentence"}`.
-enum APIErrorBody {
+extension APIErrorBody {
+    /// The encoded body of an error answer.
     static func encoded(_ message: String) -> [UInt8] {
-        (try? JSONEncoder().encode(["error": message])).map(Array.init) ?? Array(#"{"error":"internal error"}"#.utf8)
+        (try? APIJSON.encode(APIErrorBody(error: message))) ?? Array(#"{"error":"internal error"}"#.utf8)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 public import NatterCore
+public import NatterDiscovery
 import TOMLKit
 
 /// The user's settings, read from a TOML file that people edit by hand.
@@ -17,8 +18,8 @@ public struct NatterConfig: Sendable, Equatable {
     public var udpPort: UInt16
     /// Whether to publish and browse over mDNS (off where multicast is blocked).
     public var mdns: Bool
-    /// `host:port` of colleagues to dial directly, for networks without multicast.
-    public var staticPeers: [String]
+    /// Colleagues to dial directly, for networks without multicast.
+    public var staticPeers: [StaticPeer]
     /// The session-state presets.
     public var timings: SessionStateTimings
 
@@ -63,9 +64,15 @@ public struct NatterConfig: Sendable, Equatable {
             udpPort = try Self.port(network, "udp_port") ?? 0
             mdns = network["mdns"]?.bool ?? true
             if let peers = network["static_peers"]?.array {
+                // A malformed entry stops the daemon with its name: silently
+                // skipping it would leave a colleague unreachable with no clue why.
                 staticPeers = try peers.map { value throws(ConfigError) in
                     guard let text = value.string else { throw .invalid("`network.static_peers` must be a list of \"host:port\" strings") }
-                    return text
+                    do {
+                        return try StaticPeer(parsing: text)
+                    } catch {
+                        throw .invalid("`network.static_peers`: \(error)")
+                    }
                 }
             }
         }
@@ -93,7 +100,7 @@ public struct NatterConfig: Sendable, Equatable {
 
     /// The file `natter init` writes: every setting present and commented.
     public var tomlText: String {
-        let peers = staticPeers.map { "\"\(Self.escape($0))\"" }.joined(separator: ", ")
+        let peers = staticPeers.map { "\"\(Self.escape($0.description))\"" }.joined(separator: ", ")
         return """
             # natter configuration. Edit, then restart `natter up`.
 

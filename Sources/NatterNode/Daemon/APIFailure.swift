@@ -19,6 +19,14 @@ struct APIFailure: Error {
         }
     }
 
+    init(_ error: DeviceTrustError) {
+        switch error {
+        case .notPinned: self.init(status: 404, message: error.description)
+        case .nothingRefused: self.init(status: 409, message: error.description)
+        case .failed: self.init(status: 500, message: error.description)
+        }
+    }
+
     init(_ error: StoreError) {
         self.init(status: 500, message: error.description)
     }

@@ -1,6 +1,8 @@
 import Foundation
+import NatterAPI
 
-/// Routes local-API requests to the daemon (Docs/api.md is the contract).
+/// Routes local-API requests to the daemon (Docs/api.md is the contract):
+/// decodes the typed request, calls the daemon, encodes the typed answer.
 public struct DaemonAPI: LocalAPIHandler {
     let daemon: NatterDaemon
 
@@ -14,7 +16,7 @@ public struct DaemonAPI: LocalAPIHandler {
         } catch let failure as APIFailure {
             return .json(status: failure.status, body: APIErrorBody.encoded(failure.message))
         } catch {
-            return .json(status: 400, body: APIErrorBody.encoded("the request body is not valid JSON for this endpoint: \(error)"))
+            return .json(status: 500, body: APIErrorBody.encoded("the daemon could not encode its answer: \(error)"))
         }
     }
 
@@ -39,7 +41,8 @@ public struct DaemonAPI: LocalAPIHandler {
             return try ok(try await daemon.sendMessage(to: body.peer, text: body.text), status: 202)
         case ("GET", "messages", 2):
             guard let peer = request.query["peer"] else { throw APIFailure.badRequest("say whose history: ?peer=NAME or a fingerprint prefix") }
-            let limit = min(max(Int(request.query["limit"] ?? "") ?? 50, 1), 1000)
+            let asked = Int(request.query["limit"] ?? "") ?? NodeConstants.defaultHistoryLimit
+            let limit = min(max(asked, 1), NodeConstants.maximumHistoryLimit)
             return try ok(try await daemon.history(with: peer, limit: limit))
         case ("POST", "windows", 2):
             let body = try decode(OpenWindowRequest.self, request)
@@ -47,10 +50,13 @@ public struct DaemonAPI: LocalAPIHandler {
         case ("POST", "windows", 4) where segments[3] == "signals":
             let body = try decode(SignalRequest.self, request)
             try await daemon.signal(body.signal, window: try windowID(segments[2]))
-            return .json(status: 200, body: Array("{}".utf8))
+            return try ok(EmptyReply())
         case ("DELETE", "windows", 3):
             await daemon.closeWindow(try windowID(segments[2]))
-            return .json(status: 200, body: Array("{}".utf8))
+            return try ok(EmptyReply())
+        case ("POST", "trust", 2):
+            let body = try decode(TrustRequest.self, request)
+            return try ok(try await daemon.trust(body.peer))
         case ("GET", "events", 2):
             let window = try request.query["window"].map(windowID)
             let (stream, cancel) = await daemon.subscribe()
@@ -69,13 +75,26 @@ public struct DaemonAPI: LocalAPIHandler {
         return id
     }
 
-    private func decode<T: Decodable>(_ type: T.Type, _ request: APIRequest) throws -> T {
-        try JSONDecoder().decode(type, from: Data(request.body))
+    /// Decodes a request body; a bad one is a 400 that names the field at fault.
+    private func decode<T: Decodable>(_ type: T.Type, _ request: APIRequest) throws(APIFailure) -> T {
+        do {
+            return try APIJSON.decode(type, from: request.body)
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            throw .badRequest("`\(Self.field(context.codingPath))` is not valid here: \(context.debugDescription)")
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw .badRequest("`\(Self.field(context.codingPath + [key]))` is missing")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw .badRequest("`\(Self.field(context.codingPath))` has the wrong type: \(context.debugDescription)")
+        } catch {
+            throw .badRequest("the request body is not valid JSON for this endpoint; see Docs/api.md")
+        }
+    }
+
+    private static func field(_ path: [any CodingKey]) -> String {
+        path.map(\.stringValue).joined(separator: ".")
     }
 
     private func ok(_ value: some Encodable, status: Int = 200) throws -> APIResponse {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return .json(status: status, body: Array(try encoder.encode(value)))
+        .json(status: status, body: try APIJSON.encode(value))
     }
 }

@@ -1,85 +1,31 @@
-import Logging
-public import NatterCore
-
-/// When to dial a colleague again after a failed attempt: 1 s, doubling to 30 s.
-struct DialBackoff: Sendable {
-    static let first: Duration = .seconds(1)
-    static let maximum: Duration = .seconds(30)
-
-    var delay: Duration = first
-    var notBefore: ContinuousClock.Instant
-
-    mutating func failed(at now: ContinuousClock.Instant) {
-        notBefore = now + delay
-        delay = min(delay * 2, Self.maximum)
-    }
-}
+public import NatterDiscovery
+import NatterAPI
 
 extension NatterDaemon {
-    /// Discovery announced (or updated) a colleague.
-    func discovered(_ peer: DeviceFingerprint, name: String, status: String, addresses: [String], port: UInt16) {
-        guard peer != identity.fingerprint else { return }
-        let previous = discovered[peer]
-        discovered[peer] = DiscoveredColleague(name: name, status: status, addresses: addresses, port: port)
-        names[peer] = name
-        if previous?.name != name { remember(peer) }
-        if linked.contains(peer), previous?.status != status || previous?.name != name {
-            events.publish("peer", peerView(peer))
-        }
-        dialIfNeeded(peer)
-    }
-
-    /// Discovery lost a colleague (mDNS goodbye). The link, if any, decides
-    /// whether they are offline: it may still be alive.
-    func lost(_ peer: DeviceFingerprint) {
-        discovered[peer] = nil
-        dialAttempts[peer] = nil
-    }
-
-    /// Dials a discovered colleague that has no link, respecting the backoff.
-    /// Of two colleagues who see each other, the lower fingerprint dials first;
-    /// the other dials only after a grace period, so they rarely cross.
-    func dialIfNeeded(_ peer: DeviceFingerprint) {
-        guard !linked.contains(peer), let colleague = discovered[peer], let address = colleague.addresses.first else { return }
-        let now = clock.now
-        if var attempt = dialAttempts[peer] {
-            guard now >= attempt.notBefore else { return }
-            attempt.failed(at: now)
-            dialAttempts[peer] = attempt
-        } else {
-            var attempt = DialBackoff(notBefore: now)
-            if identity.fingerprint > peer {
-                attempt.notBefore = now + DialBackoff.first * 2
-                dialAttempts[peer] = attempt
-                return
+    /// A discovery source reported a sighting (mDNS, a static peer, next a forwarder).
+    public func discovery(_ event: DiscoveryEvent) {
+        switch event {
+        case .appeared(let peer), .updated(let peer):
+            dialling.sighted(peer)
+            if let fingerprint = peer.fingerprint, fingerprint != identity.fingerprint,
+                directory.sighted(fingerprint, name: peer.displayName, status: peer.status)
+            {
+                remember(fingerprint)
+                if directory.isLinked(fingerprint) { events.publish(.peer(peerView(fingerprint))) }
             }
-            attempt.failed(at: now)
-            dialAttempts[peer] = attempt
-        }
-        let port = colleague.port
-        Task { [links] in await links.dial(host: address, port: port) }
-    }
-
-    /// The periodic housekeeping: dial who should be dialled, resend what was
-    /// not acknowledged.
-    func maintenance() async {
-        for peer in discovered.keys { dialIfNeeded(peer) }
-        for peer in linked { flushOutbox(to: peer, olderThan: DaemonTimings.resendAfterMilliseconds) }
-        for text in config.staticPeers {
-            guard let (host, port) = Self.splitHostPort(text) else { continue }
-            // Static peers are dialled until some link is up from them; their
-            // identity is learned in the handshake, so dial on each round
-            // while nobody from that address is linked.
-            if !linkHosts.values.contains(host) {
-                await links.dial(host: host, port: port)
-            }
+            dial(dialling.due(only: peer.key, directory: directory, at: clock.now))
+        case .disappeared(let key):
+            // The link, if any, decides whether they are offline: it may still be alive.
+            dialling.lost(key)
+            if case .device(let fingerprint) = key { directory.lost(fingerprint) }
         }
     }
 
-    static func splitHostPort(_ text: String) -> (String, UInt16)? {
-        guard let colon = text.lastIndex(of: ":"), let port = UInt16(text[text.index(after: colon)...]) else { return nil }
-        var host = String(text[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return host.isEmpty ? nil : (host, port)
+    /// Dials each target without holding up the daemon (a dial may take the
+    /// whole connect timeout); success arrives as a link event.
+    func dial(_ targets: [DialScheduler.Target]) {
+        for target in targets {
+            Task { [links] in await links.dial(host: target.host, port: target.port) }
+        }
     }
 }

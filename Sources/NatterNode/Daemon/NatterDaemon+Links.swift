@@ -1,4 +1,5 @@
 import Logging
+import NatterAPI
 import NatterCore
 import NatterWire
 
@@ -7,37 +8,33 @@ extension NatterDaemon {
         switch event {
         case .up(let peer, let name, let remoteHost):
             guard peer != identity.fingerprint, admit(peer, claiming: name) else { return }
-            let isNew = linked.insert(peer).inserted
-            linkHosts[peer] = remoteHost
-            dialAttempts[peer] = nil
-            if !name.isEmpty { names[peer] = name }
+            dialling.linked(peer)
+            let cameOnline = directory.linkUp(peer, name: name, host: remoteHost)
             remember(peer)
-            guard isNew else { return }
+            guard cameOnline else { return }
             logger.info("colleague online", metadata: ["peer": "\(peer.compact.prefix(8))", "name": "\(self.name(of: peer))"])
-            events.publish("peer", peerView(peer))
+            events.publish(.peer(peerView(peer)))
             flushOutbox(to: peer)
             // Session state exists only while both are online: tell the newly
             // linked colleague what this user's windows currently show.
-            emit(sessionStates.peerCameOnline(peer, at: clock.now))
+            emit(sessionStates.peerCameOnline(peer))
         case .down(let peer):
-            guard linked.remove(peer) != nil else { return }
-            linkHosts[peer] = nil
+            guard directory.linkDown(peer) else { return }
             logger.info("colleague offline", metadata: ["peer": "\(peer.compact.prefix(8))"])
             publishShown(sessionStates.peerWentOffline(peer))
-            events.publish("peer", peerView(peer))
+            events.publish(.peer(peerView(peer)))
         case .received(let frame, let peer):
             // Frames from a link the daemon has not admitted (a refused name,
             // or one still closing) are not this colleague's words.
-            guard linked.contains(peer) else { return }
+            guard directory.isLinked(peer) else { return }
             switch frame {
             case .chat(let sequence, let id, let sentAt, let text):
                 receiveChat(id: id, sequence: sequence, sentAt: sentAt, text: text, from: peer)
             case .ack(_, let id):
                 receiveAck(id, from: peer)
             case .state(let sequence, let state, let source):
-                logger.debug("state event in", metadata: ["peer": "\(peer.compact)", "state": "\(state.name)", "window": "\(source)", "sequence": "\(sequence)"])
+                logger.debug("state event in", metadata: ["peer": "\(peer.compact)", "state": "\(state)", "window": "\(source)", "sequence": "\(sequence)"])
                 publishShown(sessionStates.remoteState(state, source: source, sequence: sequence, from: peer, at: clock.now))
-                rescheduleTimer()
             case .keepalive, .goodbye, .hello:
                 break
             }
@@ -61,9 +58,9 @@ extension NatterDaemon {
             links.disconnect(peer)
             return false
         case .failed(let error):
-            // A pin that cannot be saved would be forgotten at restart; refuse
-            // rather than trust silently.
-            logger.error("refused \(name)'s link: \(error)", metadata: ["fingerprint": "\(peer)"])
+            // A pin that cannot be saved would be forgotten at restart and the
+            // next key under this name trusted silently: refuse instead.
+            logger.error("refused \(name)'s link because \(error)", metadata: ["fingerprint": "\(peer)"])
             links.disconnect(peer)
             return false
         }
@@ -71,25 +68,26 @@ extension NatterDaemon {
 
     func remember(_ peer: DeviceFingerprint) {
         do {
-            try store.rememberPeer(peer, displayName: names[peer] ?? discovered[peer]?.name ?? "", seenAt: now())
+            try store.rememberPeer(peer, displayName: directory.knownName(of: peer) ?? "", seenAt: clock.unixMilliseconds)
         } catch {
             logger.error("could not remember a colleague", metadata: ["error": "\(error)"])
         }
     }
 
-    func peerView(_ peer: DeviceFingerprint) -> PeerView {
+    func peerView(_ peer: DeviceFingerprint, lastSeen: UInt64? = nil) -> PeerView {
         PeerView(
-            fingerprint: peer.compact, name: name(of: peer), online: linked.contains(peer),
-            status: linked.contains(peer) ? (discovered[peer]?.status ?? "available") : nil,
-            state: sessionStates.shown(for: peer).name, lastSeen: now(), shareState: overrides[peer])
+            fingerprint: peer.compact, name: name(of: peer), online: directory.isLinked(peer),
+            status: directory.status(of: peer), state: sessionStates.shown(for: peer),
+            lastSeen: lastSeen ?? clock.unixMilliseconds, shareState: directory.overrides[peer])
     }
 
+    /// Every known colleague, online first, then by name.
     func peerViews() -> [PeerView] {
-        let lastSeen = Dictionary((try? store.knownPeers())?.map { ($0.fingerprint, $0.lastSeen) } ?? [], uniquingKeysWith: max)
-        return candidates().map { candidate in
-            var view = peerView(candidate.fingerprint)
-            if !view.online { view.lastSeen = lastSeen[candidate.fingerprint] ?? 0 }
-            return view
+        let remembered = (try? store.knownPeers()) ?? []
+        let lastSeen = Dictionary(remembered.map { ($0.fingerprint, $0.lastSeen) }, uniquingKeysWith: max)
+        return directory.candidates.map { candidate in
+            let peer = candidate.fingerprint
+            return peerView(peer, lastSeen: directory.isLinked(peer) ? nil : lastSeen[peer] ?? 0)
         }.sorted { ($0.online ? 0 : 1, $0.name) < ($1.online ? 0 : 1, $1.name) }
     }
 }

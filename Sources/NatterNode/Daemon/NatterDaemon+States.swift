@@ -1,4 +1,5 @@
 import Logging
+import NatterAPI
 import NatterCore
 import NatterWire
 
@@ -13,14 +14,15 @@ extension NatterDaemon {
         return WindowView(window: window, peer: peer.compact, peerName: name(of: peer))
     }
 
-    func signal(_ name: String, window: UInt32) throws(APIFailure) {
-        guard let signal = WindowSignal(rawValue: name) else {
-            throw .badRequest("unknown signal \"\(name)\"; expected one of: " + WindowSignal.allCases.map(\.rawValue).joined(separator: ", "))
+    func signal(_ signal: DetectorSignal, window: UInt32) throws(APIFailure) {
+        guard signal.isReportedByFrontEnds else {
+            let allowed = DetectorSignal.allCases.filter(\.isReportedByFrontEnds).map(\.rawValue)
+            throw .badRequest("\"\(signal.rawValue)\" is reported by the daemon itself; a window may send: " + allowed.joined(separator: ", "))
         }
         guard let outputs = sessionStates.signal(signal, window: window, at: clock.now) else {
             throw .notFound("there is no open window \(window); open one with POST /v1/windows")
         }
-        logger.debug("window signal", metadata: ["window": "\(window)", "signal": "\(name)"])
+        logger.debug("window signal", metadata: ["window": "\(window)", "signal": "\(signal.rawValue)"])
         emit(outputs)
     }
 
@@ -31,8 +33,8 @@ extension NatterDaemon {
     /// Sends the engines' events to colleagues that are online (the others
     /// have no session state), each with the next sequence number.
     func emit(_ outputs: [SessionStateHub.Outgoing]) {
-        for output in outputs where linked.contains(output.peer) {
-            logger.debug("state event out", metadata: ["peer": "\(output.peer.compact)", "state": "\(output.state.name)", "window": "\(output.source)"])
+        for output in outputs where directory.isLinked(output.peer) {
+            logger.debug("state event out", metadata: ["peer": "\(output.peer.compact)", "state": "\(output.state)", "window": "\(output.source)"])
             send(.state(sequence: nextSequence(), state: output.state, source: output.source), to: output.peer, preferDatagram: true)
         }
         rescheduleTimer()
@@ -40,11 +42,12 @@ extension NatterDaemon {
 
     func publishShown(_ changes: [SessionStateHub.ShownChange]) {
         for change in changes {
+            let name = name(of: change.peer)
             events.publish(
-                "state",
-                StateView(
-                    peer: change.peer.compact, peerName: name(of: change.peer), state: change.state.name,
-                    text: displayText(for: change.state, name: name(of: change.peer), language: config.language)))
+                .state(
+                    StateView(
+                        peer: change.peer.compact, peerName: name, state: change.state,
+                        text: displayText(for: change.state, name: name, language: config.language))))
         }
         rescheduleTimer()
     }
@@ -62,7 +65,7 @@ extension NatterDaemon {
             } catch {
                 return
             }
-            self.timerFired()
+            await self.timerFired()
         }
     }
 
@@ -74,19 +77,19 @@ extension NatterDaemon {
     }
 
     func applyPolicy() {
-        emit(sessionStates.setPolicy(global: shareState, overrides: overrides, at: clock.now))
+        emit(sessionStates.setPolicy(SharingPolicy(sharesByDefault: shareState, overrides: directory.overrides), at: clock.now))
     }
 
     func setPrivacy(share: Bool?, peer query: String?) throws(APIFailure) -> StatusView {
         do {
             if let query {
                 let peer = try resolve(query)
-                overrides[peer] = share
                 try store.setShareState(share, for: peer)
+                directory.setOverride(share, for: peer)
             } else {
                 guard let share else { throw APIFailure.badRequest("the global switch must be true or false") }
+                try store.setSetting(SettingKey.shareState, to: share ? "on" : "off")
                 shareState = share
-                try store.setSetting(Self.shareStateKey, to: share ? "on" : "off")
             }
         } catch let error as StoreError {
             throw APIFailure(error)
@@ -100,16 +103,13 @@ extension NatterDaemon {
     }
 
     /// Sets the presence status colleagues see (published in the sealed mDNS record).
-    func setPresence(_ status: String) throws(APIFailure) -> StatusView {
-        guard ["available", "away", "busy"].contains(status) else {
-            throw .badRequest("the status must be available, away or busy, not \"\(status)\"")
-        }
-        presence = status
+    func setPresence(_ status: PresenceStatus) throws(APIFailure) -> StatusView {
         do {
-            try store.setSetting(Self.presenceKey, to: status)
+            try store.setSetting(SettingKey.presence, to: status.rawValue)
         } catch {
             throw APIFailure(error)
         }
+        presence = status
         presenceChanged?(status)
         return statusView()
     }
@@ -119,20 +119,5 @@ extension NatterDaemon {
             name: config.displayName, fingerprint: identity.fingerprint.compact,
             fingerprintGroups: identity.fingerprint.description, teamTag: identity.teamTag, status: presence,
             shareState: shareState, tcpPort: linkPorts.tcp, udpPort: linkPorts.udp, version: natterVersion)
-    }
-}
-
-extension SessionState {
-    /// The name used in the API and `--json` output.
-    var name: String {
-        switch self {
-        case .active: "active"
-        case .typing: "typing"
-        case .pausedTyping: "pausedTyping"
-        case .leftTemporarily: "leftTemporarily"
-        case .reading: "reading"
-        case .closedWindow: "closedWindow"
-        case .away: "away"
-        }
     }
 }

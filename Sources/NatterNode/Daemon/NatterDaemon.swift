@@ -1,87 +1,82 @@
-import Foundation
 public import Logging
+public import NatterAPI
 public import NatterCore
+import NatterDiscovery
 import NatterWire
 
 /// The running peer: joins discovery, links, the store and the session-state
 /// engines, and answers the local API.
 ///
-/// An actor, so all of its state changes one event at a time; everything slow
-/// (SQLite, sockets) sits behind `MessageStore` and `PeerLinks`. Frames leave
-/// through one ordered queue, so a colleague receives messages and state
-/// events in the order this daemon decided them.
+/// An actor, so its state changes one event at a time. It decides little
+/// itself: who is who lives in ``ColleagueDirectory``, whom to dial in
+/// ``DialScheduler``, what colleagues see in `SessionStateHub`, trust in
+/// ``PinStore`` — all values it asks and then acts on. Frames go straight to
+/// the link in the order decided here (see ``PeerLinks/send(_:to:preferDatagram:)``).
 public actor NatterDaemon {
     let identity: DaemonIdentity
-    var config: NatterConfig
+    let config: NatterConfig
     let store: MessageStore
     let links: any PeerLinks
     let pins: PinStore
+    let clock: any DaemonClock
     let events = EventHub()
     let logger: Logger
-    let clock = ContinuousClock()
 
     var sequences: SequenceAllocator
-    var presence: String
+    var presence: PresenceStatus
     var shareState: Bool
-    /// Colleagues with an authenticated link now: the only ones with session state.
-    var linked: Set<DeviceFingerprint> = []
-    /// The address each link came from, to tell which static peers are linked.
-    var linkHosts: [DeviceFingerprint: String] = [:]
-    /// Colleagues announced by discovery (mDNS), with where to reach them.
-    var discovered: [DeviceFingerprint: DiscoveredColleague] = [:]
-    var names: [DeviceFingerprint: String] = [:]
-    var overrides: [DeviceFingerprint: Bool] = [:]
+    var directory: ColleagueDirectory
+    var dialling: DialScheduler
     var sessionStates: SessionStateHub
     /// Told when the presence status changes, so discovery republishes it.
-    var presenceChanged: (@Sendable (String) -> Void)?
+    var presenceChanged: (@Sendable (PresenceStatus) -> Void)?
     /// The ports the link layer listens on, for the API's status.
     var linkPorts: (tcp: Int, udp: Int) = (0, 0)
     var timer: Task<Void, Never>?
-    var timerDeadline: ContinuousClock.Instant?
-    var dialAttempts: [DeviceFingerprint: DialBackoff] = [:]
+    var timerDeadline: MonotonicInstant?
 
-    /// Where a discovered colleague can be dialled.
-    struct DiscoveredColleague: Sendable {
-        var name: String
-        var status: String
-        var addresses: [String]
-        var port: UInt16
+    /// Keys of the settings the daemon keeps in the store.
+    enum SettingKey {
+        static let sequence = "sequence.reservedEnd"
+        static let shareState = "privacy.shareState"
+        static let presence = "presence.status"
     }
 
-    static let sequenceKey = "sequence.reservedEnd"
-    static let shareStateKey = "privacy.shareState"
-    static let presenceKey = "presence.status"
-
-    public init(identity: DaemonIdentity, config: NatterConfig, store: MessageStore, links: any PeerLinks, pins: PinStore, logger: Logger) throws(StoreError) {
+    public init(
+        identity: DaemonIdentity, config: NatterConfig, store: MessageStore, links: any PeerLinks, pins: PinStore,
+        clock: any DaemonClock = SystemClock(), logger: Logger
+    ) throws(StoreError) {
         self.identity = identity
         self.config = config
         self.store = store
         self.links = links
         self.pins = pins
+        self.clock = clock
         self.logger = logger
-        sequences = SequenceAllocator(persistedEnd: UInt64(try store.setting(Self.sequenceKey) ?? "0") ?? 0)
-        presence = try store.setting(Self.presenceKey) ?? "available"
-        shareState = (try store.setting(Self.shareStateKey) ?? "on") == "on"
-        for peer in try store.knownPeers() {
-            names[peer.fingerprint] = peer.displayName.isEmpty ? nil : peer.displayName
-            if let share = peer.shareState { overrides[peer.fingerprint] = share }
-        }
-        sessionStates = SessionStateHub(timings: config.timings, language: config.language)
+        sequences = SequenceAllocator(persistedEnd: UInt64(try store.setting(SettingKey.sequence) ?? "0") ?? 0)
+        presence = try store.setting(SettingKey.presence).flatMap(PresenceStatus.init(rawValue:)) ?? .available
+        shareState = (try store.setting(SettingKey.shareState) ?? "on") == "on"
+        directory = ColleagueDirectory(ownFingerprint: identity.fingerprint, remembered: try store.knownPeers())
+        dialling = DialScheduler(ownFingerprint: identity.fingerprint)
+        sessionStates = SessionStateHub(timings: config.timings)
     }
 
     /// Runs until cancelled: consumes link events, dials and resends on a calm
-    /// maintenance tick, and drives the timers. On cancellation, closes every
-    /// window (so colleagues see the final state) and checkpoints the store.
+    /// maintenance round, and drives the session-state timers. On
+    /// cancellation, closes every window (so colleagues see the final state)
+    /// and checkpoints the store.
     public func run() async {
         applyPolicy()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.consumeLinkEvents() }
             group.addTask {
-                // Dial static peers and colleagues with queued messages, and
-                // retry unacknowledged messages, at a calm pace.
                 while !Task.isCancelled {
                     await self.maintenance()
-                    try? await Task.sleep(for: DaemonTimings.maintenanceInterval)
+                    do {
+                        try await self.clock.sleep(until: self.clock.now + NodeConstants.maintenanceInterval)
+                    } catch {
+                        return
+                    }
                 }
             }
             await withTaskCancellationHandler {
@@ -92,17 +87,17 @@ public actor NatterDaemon {
         await shutDown()
     }
 
-    /// Connects the daemon to discovery's record and the link's ports; call before ``run()``.
-    public func configure(linkPorts: (tcp: Int, udp: Int), presenceChanged: (@Sendable (String) -> Void)?) {
+    /// Connects the daemon to the link's ports and discovery's record; call before ``run()``.
+    public func configure(linkPorts: (tcp: Int, udp: Int), presenceChanged: (@Sendable (PresenceStatus) -> Void)?) {
         self.linkPorts = linkPorts
         self.presenceChanged = presenceChanged
     }
 
     /// The presence status to publish at start.
-    public var presenceStatus: String { presence }
+    public var presenceStatus: PresenceStatus { presence }
 
     /// The event stream for the API: every message, receipt, state change and colleague change.
-    func subscribe() -> (stream: AsyncStream<String>, cancel: @Sendable () -> Void) {
+    public func subscribe() -> (stream: AsyncStream<APIEvent>, cancel: @Sendable () -> Void) {
         events.subscribe()
     }
 
@@ -120,15 +115,24 @@ public actor NatterDaemon {
         }
     }
 
-    // MARK: Helpers shared by the extensions
+    /// The periodic round: dial who should be dialled, resend what was not
+    /// acknowledged on a live link.
+    func maintenance() async {
+        for target in dialling.due(directory: directory, at: clock.now) {
+            await links.dial(host: target.host, port: target.port)
+        }
+        for peer in directory.linked {
+            flushOutbox(to: peer, olderThan: NodeConstants.resendAfter)
+        }
+    }
 
-    func now() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
+    // MARK: Helpers shared by the extensions
 
     func nextSequence() -> UInt64 {
         let (sequence, reservation) = sequences.allocate()
         if let reservation {
             do {
-                try store.setSetting(Self.sequenceKey, to: String(reservation))
+                try store.setSetting(SettingKey.sequence, to: String(reservation))
             } catch {
                 // Without a persisted reservation a restart could reuse numbers,
                 // letting an old state outrank a new message; say so loudly.
@@ -138,19 +142,11 @@ public actor NatterDaemon {
         return sequence
     }
 
-    func name(of peer: DeviceFingerprint) -> String {
-        discovered[peer]?.name ?? names[peer] ?? String(peer.compact.prefix(8))
-    }
-
-    func candidates() -> [PeerResolver.Candidate] {
-        var all = Set(names.keys).union(discovered.keys).union(linked)
-        all.remove(identity.fingerprint)
-        return all.map { PeerResolver.Candidate(fingerprint: $0, name: name(of: $0)) }
-    }
+    func name(of peer: DeviceFingerprint) -> String { directory.name(of: peer) }
 
     func resolve(_ query: String) throws(APIFailure) -> DeviceFingerprint {
-        switch PeerResolver.resolve(query, among: candidates()) {
-        case .success(let candidate): return candidate.fingerprint
+        switch directory.resolve(query) {
+        case .success(let peer): return peer
         case .failure(let failure): throw APIFailure(failure)
         }
     }
@@ -165,16 +161,4 @@ public actor NatterDaemon {
     private func consumeLinkEvents() async {
         for await event in links.events { handle(event) }
     }
-}
-
-/// Periods of the daemon's own housekeeping; link and engine timers live with them.
-enum DaemonTimings {
-    /// How often to dial static peers and colleagues with queued messages, and
-    /// to resend messages not acknowledged on a live link. Short enough that a
-    /// colleague who comes back gets their messages promptly; long enough to be
-    /// invisible in CPU and wake-ups.
-    static let maintenanceInterval: Duration = .seconds(2)
-    /// A message sent on a live link but not acknowledged after this long is
-    /// sent again (the receiver drops the duplicate by id).
-    static let resendAfterMilliseconds: UInt64 = 5_000
 }

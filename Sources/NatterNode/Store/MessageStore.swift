@@ -43,13 +43,17 @@ public final class MessageStore: Sendable {
         }
     }
 
-    /// Records the peer's acknowledgement of an outgoing message.
-    /// - Returns: the updated message, or nil if it was unknown or already delivered.
-    public func markDelivered(_ id: MessageID, at time: UInt64) throws(StoreError) -> ChatMessage? {
+    /// Records `peer`'s acknowledgement of an outgoing message to them.
+    /// - Returns: the updated message, or nil if it was unknown, to someone
+    ///   else, or already delivered.
+    public func markDelivered(_ id: MessageID, to peer: DeviceFingerprint, at time: UInt64) throws(StoreError) -> ChatMessage? {
         try write("record a delivery receipt") { db in
             try db.execute(
-                sql: "UPDATE message SET delivery = 'delivered', receivedAt = ? WHERE id = ? AND direction = 'outgoing' AND delivery = 'queued'",
-                arguments: [Int64(time), Data(id.bytes)])
+                sql: """
+                    UPDATE message SET delivery = 'delivered', receivedAt = ?
+                    WHERE id = ? AND peer = ? AND direction = 'outgoing' AND delivery = 'queued'
+                    """,
+                arguments: [Int64(time), Data(id.bytes), peer.fullText])
             guard db.changesCount > 0 else { return nil }
             return try Row.fetchOne(db, sql: "SELECT * FROM message WHERE id = ?", arguments: [Data(id.bytes)])
                 .flatMap(Self.message(from:))
@@ -67,14 +71,6 @@ public final class MessageStore: Sendable {
         }
     }
 
-    /// Colleagues with undelivered messages, so the daemon knows whom to dial.
-    public func peersWithQueuedMessages() throws(StoreError) -> [DeviceFingerprint] {
-        try read("read the outbox") { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT peer FROM message WHERE delivery = 'queued'")
-                .compactMap(DeviceFingerprint.init(fullText:))
-        }
-    }
-
     /// The conversation with `peer`, oldest first, at most the `limit` newest messages.
     public func history(with peer: DeviceFingerprint, limit: Int) throws(StoreError) -> [ChatMessage] {
         try read("read history") { db in
@@ -83,14 +79,6 @@ public final class MessageStore: Sendable {
                 sql: "SELECT * FROM (SELECT * FROM message WHERE peer = ? ORDER BY sentAt DESC, id DESC LIMIT ?) ORDER BY sentAt, id",
                 arguments: [peer.fullText, limit]
             ).compactMap(Self.message(from:))
-        }
-    }
-
-    /// One message by id, e.g. to answer an API lookup.
-    public func message(_ id: MessageID) throws(StoreError) -> ChatMessage? {
-        try read("read a message") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM message WHERE id = ?", arguments: [Data(id.bytes)])
-                .flatMap(Self.message(from:))
         }
     }
 
@@ -131,6 +119,23 @@ public final class MessageStore: Sendable {
                     fingerprint: fingerprint, displayName: row["displayName"],
                     lastSeen: UInt64(max(0, lastSeen)), shareState: row["shareState"])
             }
+        }
+    }
+
+    /// A colleague's new device replaces the old one (`natter trust`): the
+    /// conversation, the outbox, the name and the sharing override move to
+    /// `new`, in one transaction, and the old device is forgotten.
+    public func replaceDevice(_ old: DeviceFingerprint, with new: DeviceFingerprint) throws(StoreError) {
+        try write("move a colleague's history to their new device") { db in
+            try db.execute(sql: "UPDATE message SET peer = ? WHERE peer = ?", arguments: [new.fullText, old.fullText])
+            try db.execute(
+                sql: """
+                    INSERT INTO peer (fingerprint, displayName, lastSeen, shareState)
+                    SELECT ?, displayName, lastSeen, shareState FROM peer WHERE fingerprint = ?
+                    ON CONFLICT(fingerprint) DO UPDATE SET shareState = coalesce(peer.shareState, excluded.shareState)
+                    """,
+                arguments: [new.fullText, old.fullText])
+            try db.execute(sql: "DELETE FROM peer WHERE fingerprint = ?", arguments: [old.fullText])
         }
     }
 

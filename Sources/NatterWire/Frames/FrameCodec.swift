@@ -30,7 +30,7 @@ public enum FrameCodec {
         case .state(let sequence, let state, let source):
             bytes.append(Kind.state.rawValue)
             append(sequence, to: &bytes)
-            bytes.append(state.rawValue)
+            bytes.append(state.code)
             append(source, to: &bytes)
         case .ack(let sequence, let id):
             bytes.append(Kind.ack.rawValue)
@@ -73,7 +73,7 @@ public enum FrameCodec {
             let code = try reader.byte()
             let source = try reader.uint32()
             guard reader.isAtEnd else { throw .invalidField("trailing bytes") }
-            guard let state = SessionState(rawValue: code) else { throw .unknownState(code) }
+            guard let state = SessionState(code: code) else { throw .unknownState(code) }
             frame = .state(sequence: sequence, state: state, source: source)
         case .ack:
             frame = .ack(sequence: sequence, id: try reader.messageID())

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import NatterNode
+import NatterAPI
 import NatterTerminal
 
 /// `natter chat PEER`: the conversation window of the patent's client.
@@ -17,10 +17,13 @@ struct Chat: AsyncParsableCommand {
     @OptionGroup var instance: InstanceOptions
     @Argument(help: "The colleague: a display name or a fingerprint prefix.") var peer: String
 
+    /// How much of the conversation the window loads when it opens.
+    static let historyShown = 200
+
     /// Everything the window reacts to, in arrival order.
     enum Input: Sendable {
         case key(TerminalInput)
-        case event(name: String, data: String)
+        case event(APIEvent)
         case resized
         case streamEnded
         case terminated
@@ -28,9 +31,9 @@ struct Chat: AsyncParsableCommand {
 
     func run() async throws {
         let client = instance.client
-        let window = try client.post("/v1/windows", OpenWindowRequest(peer: peer), as: WindowView.self)
-        let history = try client.get("/v1/messages?peer=\(queryValue(window.peer))&limit=200", as: [MessageView].self)
-        let status = try client.get("/v1/status", as: StatusView.self)
+        let window = try client.openWindow(with: peer)
+        let history = try client.history(with: window.peer, limit: Self.historyShown)
+        let status = try client.status()
 
         var conversation = ConversationView(peer: window.peer, peerName: window.peerName, ownName: status.name)
         conversation.load(history)
@@ -52,8 +55,8 @@ struct Chat: AsyncParsableCommand {
         }
         keyboard.start()
         let stream = Thread {
-            try? client.events("/v1/events?window=\(window.window)") { name, data in
-                continuation.yield(.event(name: name, data: data))
+            try? client.streamEvents("/v1/events?window=\(window.window)") { event in
+                continuation.yield(.event(event))
                 return true
             }
             continuation.yield(.streamEnded)
@@ -69,11 +72,10 @@ struct Chat: AsyncParsableCommand {
         defer { signals.forEach { $0.cancel() } }
 
         var input = InputLine()
-        let signalPath = "/v1/windows/\(window.window)/signals"
-        func report(_ signal: String) {
-            _ = try? client.post(signalPath, SignalRequest(signal: signal), as: EmptyReply.self)
+        func report(_ signal: DetectorSignal) {
+            try? client.signal(signal, window: window.window)
         }
-        report("focused")
+        report(.focused)
         terminal.write(conversation.render(input: input.text, size: terminal.size))
 
         loop: for await next in inputs {
@@ -81,26 +83,26 @@ struct Chat: AsyncParsableCommand {
             case .key(.quit), .terminated:
                 break loop
             case .key(.focusIn):
-                report("focused")
+                report(.focused)
             case .key(.focusOut):
-                report("unfocused")
+                report(.unfocused)
             case .key(let key):
                 switch input.apply(key) {
-                case .edited: report("keystroke")
-                case .cleared: report("inputCleared")
-                case .unchanged: report("activity")
+                case .edited: report(.keystroke)
+                case .cleared: report(.inputCleared)
+                case .unchanged: report(.activity)
                 case .submitted(let text):
                     do {
-                        let sent = try client.post("/v1/messages", SendRequest(peer: window.peer, text: text), as: MessageView.self)
+                        let sent = try client.send(to: window.peer, text: text)
                         conversation.notice = nil
                         conversation.apply(sent)
                     } catch {
                         conversation.notice = String(describing: error)
                     }
-                    report("messageSent")
+                    report(.messageSent)
                 }
-            case .event(_, let data):
-                conversation.apply(event: data)
+            case .event(let event):
+                conversation.apply(event)
             case .resized:
                 break
             case .streamEnded:
@@ -108,7 +110,7 @@ struct Chat: AsyncParsableCommand {
             }
             terminal.write(conversation.render(input: input.text, size: terminal.size))
         }
-        report("closed")
-        try? client.delete("/v1/windows/\(window.window)")
+        report(.closed)
+        try? client.closeWindow(window.window)
     }
 }

@@ -1,5 +1,4 @@
-import Foundation
-import NatterNode
+import NatterAPI
 import NatterTerminal
 
 /// What the chat window shows for one conversation, updated from history and
@@ -32,16 +31,17 @@ struct ConversationView {
         }
     }
 
-    mutating func apply(event data: String) {
-        let decoder = JSONDecoder()
-        let bytes = Data(data.utf8)
-        if let message = try? decoder.decode(MessageView.self, from: bytes) {
+    mutating func apply(_ event: APIEvent) {
+        switch event {
+        case .message(let message), .delivery(let message):
             apply(message)
-        } else if let state = try? decoder.decode(StateView.self, from: bytes), state.peer == peer {
+        case .state(let state) where state.peer == peer:
             stateText = state.text
-        } else if let colleague = try? decoder.decode(PeerView.self, from: bytes), colleague.fingerprint == peer {
+        case .peer(let colleague) where colleague.fingerprint == peer:
             online = colleague.online
             if !online { stateText = nil }
+        case .state, .peer:
+            break
         }
     }
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import NatterNode
+import NatterAPI
 
 struct History: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show the conversation with a colleague, oldest first.")
@@ -11,7 +11,7 @@ struct History: ParsableCommand {
     @Flag(help: "One JSON object per line.") var json = false
 
     func run() throws {
-        let messages = try instance.client.get("/v1/messages?peer=\(queryValue(peer))&limit=\(limit)", as: [MessageView].self)
+        let messages = try instance.client.history(with: peer, limit: limit)
         for message in messages {
             if json {
                 try printJSON(message)
@@ -27,7 +27,7 @@ func formatLine(_ message: MessageView, ownName: String = "me") -> String {
     let time = Date(timeIntervalSince1970: Double(message.sentAt) / 1000)
     let formatter = DateFormatter()
     formatter.dateFormat = "HH:mm"
-    let who = message.direction == "outgoing" ? ownName : message.peerName
-    let mark = message.direction == "outgoing" ? (message.delivery == "delivered" ? " ✓" : " …") : ""
+    let who = message.direction == .outgoing ? ownName : message.peerName
+    let mark = message.direction == .outgoing ? (message.delivery == .delivered ? " ✓" : " …") : ""
     return "[\(formatter.string(from: time))] \(who): \(message.text)\(mark)"
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import NatterNode
+import NatterAPI
 
 struct Peers: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the colleagues this device knows, online first.")
@@ -9,7 +9,7 @@ struct Peers: ParsableCommand {
     @Flag(help: "One JSON object per line.") var json = false
 
     func run() throws {
-        let peers = try instance.client.get("/v1/peers", as: [PeerView].self)
+        let peers = try instance.client.peers()
         if json {
             for peer in peers { try printJSON(peer) }
             return
@@ -19,8 +19,8 @@ struct Peers: ParsableCommand {
             return
         }
         for peer in peers {
-            let presence = peer.online ? (peer.status ?? "online") : "offline"
-            let state = peer.state == "active" ? "" : "  [\(peer.state)]"
+            let presence = peer.online ? (peer.status?.rawValue ?? "online") : "offline"
+            let state = peer.state == .active ? "" : "  [\(peer.state.rawValue)]"
             print("\(peer.name)  \(peer.fingerprint.prefix(8))  \(presence)\(state)")
         }
     }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import NatterNode
+import NatterAPI
 
 struct Privacy: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +27,7 @@ struct Privacy: ParsableCommand {
 
         func run() throws {
             let share: Bool? = value == .default ? nil : value == .on
-            let view = try instance.client.post("/v1/privacy", PrivacyRequest(shareState: share, peer: peer), as: StatusView.self)
+            let view = try instance.client.setPrivacy(share: share, peer: peer)
             if json {
                 try printJSON(view)
             } else if let peer {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import NatterNode
+import NatterAPI
 
 struct Send: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,11 +11,11 @@ struct Send: ParsableCommand {
     @Flag(help: "Print the stored message as JSON.") var json = false
 
     func run() throws {
-        let message = try instance.client.post("/v1/messages", SendRequest(peer: peer, text: text), as: MessageView.self)
+        let message = try instance.client.send(to: peer, text: text)
         if json {
             try printJSON(message)
         } else {
-            print("Sent to \(message.peerName) (\(message.delivery)).")
+            print("Sent to \(message.peerName) (\(message.delivery.rawValue)).")
         }
     }
 }

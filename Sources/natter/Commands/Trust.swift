@@ -1,4 +1,5 @@
 import ArgumentParser
+import NatterAPI
 import NatterNode
 
 struct Trust: ParsableCommand {
@@ -7,20 +8,28 @@ struct Trust: ParsableCommand {
         discussion: """
             When a colleague reinstalls, natter refuses their new key and logs both fingerprints. \
             Ask them to read out `natter fingerprint`; if it matches the refused one, run this. \
-            It pins exactly the key that was refused, and a running daemon accepts it at the next connection.
+            It pins exactly the key that was refused, and the new device replaces the old one: \
+            the conversation history moves over, so NAME stays one colleague. \
+            A running daemon accepts the new key at the next connection.
             """)
 
     @OptionGroup var instance: InstanceOptions
     @Argument(help: "The colleague's display name as pinned.") var peer: String
 
     func run() throws {
-        let pins = PinStore(directory: instance.paths.dataDirectory)
-        guard pins.all[peer] != nil else {
-            let names = pins.all.keys.sorted()
-            throw CLIError("no pinned colleague is named \"\(peer)\"" + (names.isEmpty ? "" : "; pinned: " + names.joined(separator: ", ")))
-        }
-        guard let change = try pins.trustRefused(name: peer) else {
-            throw CLIError("\(peer) has not presented a different device key; nothing to trust (pinned: \(pins.all[peer]!))")
+        let change: TrustView
+        do {
+            change = try instance.client.trust(peer)
+        } catch .notRunning {
+            // No daemon: make the same decision on the files directly.
+            let paths = instance.paths
+            do {
+                let decided = try DeviceTrust.trustRefused(
+                    name: peer, pins: PinStore(directory: paths.dataDirectory), store: MessageStore(path: paths.database))
+                change = TrustView(name: decided.name, previous: decided.previous.compact, trusted: decided.trusted.compact)
+            } catch let error as DeviceTrustError {
+                throw CLIError(error.description)
+            }
         }
         print("Now trusting \(change.name)'s device \(change.trusted) (was \(change.previous)).")
     }

@@ -44,15 +44,17 @@ struct Up: AsyncParsableCommand {
             config: config, store: store, links: links, pins: PinStore(directory: paths.dataDirectory), logger: logger)
 
         var services: [any Service] = [LinkShutdownService(links: links)]
+        var sources: [any DiscoverySource] = [StaticPeerSource(peers: config.staticPeers)]
         if config.mdns {
-            let discovery = DiscoveryService(
-                team: team, fingerprint: identity.fingerprint, name: config.displayName,
-                status: await daemon.presenceStatus, ports: ports, daemon: daemon, logger: logger)
-            await daemon.configure(linkPorts: ports, presenceChanged: { status in discovery.publish(status: status) })
-            services.append(discovery)
+            let avahi = AvahiDiscovery(
+                team: team, fingerprint: identity.fingerprint, displayName: config.displayName,
+                status: await daemon.presenceStatus, tcpPort: UInt16(ports.tcp), udpPort: UInt16(ports.udp), logger: logger)
+            await daemon.configure(linkPorts: ports, presenceChanged: { status in avahi.update(status: status) })
+            sources.append(avahi)
         } else {
             await daemon.configure(linkPorts: ports, presenceChanged: nil)
         }
+        services.append(DiscoveryService(sources: sources, daemon: daemon, logger: logger))
         services.append(DaemonService(daemon: daemon))
         services.append(APIService(server: LocalAPIServer(socketPath: paths.apiSocket, handler: DaemonAPI(daemon: daemon), logger: logger)))
 

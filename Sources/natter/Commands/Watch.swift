@@ -1,6 +1,5 @@
 import ArgumentParser
-import Foundation
-import NatterNode
+import NatterAPI
 
 struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,25 +10,23 @@ struct Watch: ParsableCommand {
     @Flag(help: "One JSON object per line.") var json = false
 
     func run() throws {
-        // Written unbuffered, line by line: watchers are usually pipes (scripts, tests).
-        try instance.client.events { _, data in
-            FileHandle.standardOutput.write(Data(((json ? data : Self.describe(data)) + "\n").utf8))
+        try instance.client.streamEvents { event in
+            writeLine(json ? ((try? APIJSON.line(event)) ?? "") : Self.describe(event))
             return true
         }
     }
 
-    static func describe(_ data: String) -> String {
-        let decoder = JSONDecoder()
-        let bytes = Data(data.utf8)
-        if let message = try? decoder.decode(MessageView.self, from: bytes) {
-            return message.type == "delivery" ? "delivered to \(message.peerName): \(message.text)" : formatLine(message)
+    /// One line a person reads.
+    static func describe(_ event: APIEvent) -> String {
+        switch event {
+        case .message(let message):
+            formatLine(message)
+        case .delivery(let message):
+            "delivered to \(message.peerName): \(message.text)"
+        case .state(let state):
+            state.text ?? "\(state.peerName): nothing to show"
+        case .peer(let peer):
+            "\(peer.name) is \(peer.online ? (peer.status?.rawValue ?? "online") : "offline")"
         }
-        if let state = try? decoder.decode(StateView.self, from: bytes) {
-            return state.text ?? "\(state.peerName): nothing to show"
-        }
-        if let peer = try? decoder.decode(PeerView.self, from: bytes) {
-            return "\(peer.name) is \(peer.online ? (peer.status ?? "online") : "offline")"
-        }
-        return data
     }
 }

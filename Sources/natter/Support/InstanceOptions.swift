@@ -1,4 +1,5 @@
 import ArgumentParser
+import NatterAPI
 import NatterNode
 
 /// Which natter instance a command talks to. The defaults follow XDG; tests and
@@ -12,5 +13,6 @@ struct InstanceOptions: ParsableArguments {
 
     var paths: NatterPaths { NatterPaths.resolve(dataDirectory: dataDirectory, runtimeDirectory: runtimeDirectory) }
 
-    var client: DaemonClient { DaemonClient(api: LocalAPIClient(socketPath: paths.apiSocket)) }
+    /// The running daemon's local API; its errors are one sentence each.
+    var client: LocalAPIClient { LocalAPIClient(socketPath: paths.apiSocket) }
 }

@@ -128,6 +128,8 @@ struct DisplayTextTests {
     }
 
     @Test func wireValuesNeverChange() {
-        #expect(SessionState.allCases.map(\.rawValue) == [0, 1, 2, 3, 4, 5, 6])
+        #expect(SessionState.allCases.map(\.code) == [0, 1, 2, 3, 4, 5, 6])
+        #expect(SessionState.allCases.allSatisfy { SessionState(code: $0.code) == $0 })
+        #expect(SessionState(code: 7) == nil)
     }
 }

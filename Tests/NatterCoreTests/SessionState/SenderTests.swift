@@ -28,8 +28,8 @@ struct SenderHarness {
     var changes: [SessionState] { sent.filter { !$0.isRefresh }.map(\.state) }
 
     mutating func openFocused() {
-        signal(.windowOpened)
-        signal(.windowFocused)
+        signal(.opened)
+        signal(.focused)
     }
 }
 
@@ -71,7 +71,7 @@ struct SenderEventTests {
     @Test func leftTemporarilyAfterThirtySecondsUnfocused() {
         var h = SenderHarness()
         h.openFocused()
-        h.signal(.windowUnfocused)
+        h.signal(.unfocused)
         h.advance(to: 29.9)
         #expect(h.changes == [])
         h.advance(to: 30.1)
@@ -81,10 +81,10 @@ struct SenderEventTests {
     @Test func leftTemporarilyAfterThirtySecondsMinimized() {
         var h = SenderHarness()
         h.openFocused()
-        h.signal(.windowMinimized)
+        h.signal(.minimized)
         h.advance(to: 30.1)
         #expect(h.changes == [.leftTemporarily])
-        h.signal(.windowRestored)
+        h.signal(.restored)
         #expect(h.changes == [.leftTemporarily, .active], "coming back clears it")
     }
 
@@ -92,9 +92,9 @@ struct SenderEventTests {
         var h = SenderHarness()
         h.signal(.messageReceived)
         #expect(h.changes == [], "a closed window reads nothing")
-        h.signal(.windowOpened)
+        h.signal(.opened)
         #expect(h.changes == [], "opened but not focused is not reading")
-        h.signal(.windowFocused)
+        h.signal(.focused)
         #expect(h.changes == [.reading])
     }
 
@@ -107,13 +107,13 @@ struct SenderEventTests {
     @Test func closedWindowOnlyAfterItWasOpenedAndFocused() {
         var opened = SenderHarness()
         opened.openFocused()
-        opened.signal(.windowClosed)
+        opened.signal(.closed)
         #expect(opened.changes == [.closedWindow])
         #expect(opened.sender.nextDeadline == nil, "a closed window runs no timers")
 
         var neverFocused = SenderHarness()
-        neverFocused.signal(.windowOpened)
-        neverFocused.signal(.windowClosed)
+        neverFocused.signal(.opened)
+        neverFocused.signal(.closed)
         #expect(neverFocused.changes == [])
     }
 
@@ -130,7 +130,7 @@ struct SenderEventTests {
         var h = SenderHarness()
         h.openFocused()
         h.advance(to: 200)
-        h.signal(.userActivity)
+        h.signal(.activity)
         h.advance(to: 499.9)
         #expect(h.changes == [])
         h.advance(to: 500.1)
@@ -143,9 +143,9 @@ struct SenderReturnTests {
     @Test func focusReturningBeforeThePresetSendsNothing() {
         var h = SenderHarness()
         h.openFocused()
-        h.signal(.windowUnfocused)
+        h.signal(.unfocused)
         h.advance(to: 20)
-        h.signal(.windowFocused)
+        h.signal(.focused)
         h.advance(to: 60)
         #expect(h.changes == [])
     }
@@ -153,9 +153,9 @@ struct SenderReturnTests {
     @Test func focusReturningClearsLeftTemporarily() {
         var h = SenderHarness()
         h.openFocused()
-        h.signal(.windowUnfocused)
+        h.signal(.unfocused)
         h.advance(to: 31)
-        h.signal(.windowFocused)
+        h.signal(.focused)
         #expect(h.changes == [.leftTemporarily, .active])
     }
 
@@ -171,7 +171,7 @@ struct SenderReturnTests {
         var h = SenderHarness()
         h.openFocused()
         h.advance(to: 301)
-        h.signal(.userActivity)
+        h.signal(.activity)
         #expect(h.changes == [.away, .active])
     }
 
@@ -200,7 +200,7 @@ struct SenderReturnTests {
         // proves the user is in it, and restarts the left-temporarily timer.
         var h = SenderHarness()
         h.openFocused()
-        h.signal(.windowUnfocused)
+        h.signal(.unfocused)
         h.advance(to: 31)
         h.signal(.keystroke)
         h.advance(to: 34)
@@ -211,10 +211,10 @@ struct SenderReturnTests {
 
     @Test func aWindowNeverReportedFocusedIsClosedAfterInput() {
         var h = SenderHarness()
-        h.signal(.windowOpened)
+        h.signal(.opened)
         h.signal(.keystroke)
         h.signal(.messageSent)
-        h.signal(.windowClosed)
+        h.signal(.closed)
         #expect(h.changes == [.typing, .active, .closedWindow])
     }
 
@@ -222,7 +222,7 @@ struct SenderReturnTests {
         var h = SenderHarness()
         h.openFocused()
         h.signal(.keystroke)
-        h.signal(.windowUnfocused)
+        h.signal(.unfocused)
         h.advance(to: 5.1)
         h.advance(to: 30.1)
         #expect(h.changes == [.typing, .pausedTyping, .leftTemporarily])
@@ -238,8 +238,8 @@ struct SenderReturnTests {
         var leaving = SenderHarness()
         leaving.signal(.messageReceived)
         leaving.openFocused()
-        leaving.signal(.windowUnfocused)
-        leaving.signal(.windowFocused)
+        leaving.signal(.unfocused)
+        leaving.signal(.focused)
         #expect(leaving.changes == [.reading, .active], "unfocusing means it was read; refocusing reads nothing new")
     }
 }
@@ -259,7 +259,7 @@ struct SenderPolicyTests {
         h.advance(to: 1.1)
         #expect(h.changes == [.typing, .pausedTyping])
         h.signal(.inputCleared)
-        h.signal(.windowUnfocused)
+        h.signal(.unfocused)
         h.advance(to: 3.0)
         #expect(h.changes == [.typing, .pausedTyping, .active])
         h.advance(to: 3.2)

@@ -34,12 +34,12 @@ struct MessageStoreTests {
         }
         let reopened = try MessageStore(path: path)
         #expect(try reopened.outbox(for: bob).map(\.id) == [first.id, second.id])
-        #expect(try reopened.peersWithQueuedMessages() == [bob])
 
-        let delivered = try reopened.markDelivered(first.id, at: 42)
+        #expect(try reopened.markDelivered(first.id, to: alice, at: 41) == nil, "only the recipient's receipt counts")
+        let delivered = try reopened.markDelivered(first.id, to: bob, at: 42)
         #expect(delivered?.delivery == .delivered)
         #expect(delivered?.receivedAt == 42)
-        #expect(try reopened.markDelivered(first.id, at: 43) == nil, "a second receipt changes nothing")
+        #expect(try reopened.markDelivered(first.id, to: bob, at: 43) == nil, "a second receipt changes nothing")
         #expect(try reopened.outbox(for: bob).map(\.id) == [second.id])
     }
 

@@ -48,17 +48,3 @@ public struct APIRequest: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 }
-
-/// What the daemon answers: a JSON document, or a stream of server-sent events
-/// that lasts until either side goes away.
-public enum APIResponse: Sendable {
-    case json(status: Int, body: [UInt8])
-    /// Each element is one complete server-sent event (`event: …\ndata: …\n\n`).
-    /// `onClose` runs once when the client disconnects or the stream ends.
-    case eventStream(AsyncStream<String>, onClose: @Sendable () -> Void)
-}
-
-/// The daemon side of the local API.
-public protocol LocalAPIHandler: Sendable {
-    func respond(to request: APIRequest) async -> APIResponse
-}

@@ -1,9 +1,15 @@
 import Foundation
 import Logging
+import NatterAPI
 import NatterNode
 import Testing
 
 /// Answers `/echo` with the request it saw and `/events` with three events.
+/// The events, as the daemon would publish them.
+let threeStates = (1...3).map { index in
+    APIEvent.state(StateView(peer: "P\(index)", peerName: "Bob", state: .typing, text: "Bob is typing…"))
+}
+
 struct EchoHandler: LocalAPIHandler {
     let closed: ClosedFlag
 
@@ -15,8 +21,8 @@ struct EchoHandler: LocalAPIHandler {
             ]
             return .json(status: 200, body: Array(try! JSONEncoder().encode(object)))
         case "/events":
-            let (stream, continuation) = AsyncStream<String>.makeStream()
-            for index in 1...3 { continuation.yield("event: tick\ndata: {\"n\":\(index)}\n\n") }
+            let (stream, continuation) = AsyncStream<APIEvent>.makeStream()
+            for event in threeStates { continuation.yield(event) }
             continuation.finish()
             return .eventStream(stream, onClose: { closed.set() })
         default:
@@ -32,8 +38,8 @@ final class ClosedFlag: @unchecked Sendable {
     var isSet: Bool { lock.withLock { value } }
 }
 
-@Suite("Local API over a Unix socket")
-struct LocalAPITests {
+@Suite("Local API server over a Unix socket")
+struct LocalAPIServerTests {
     @Test func requestsStreamsAndPermissions() async throws {
         let runtime = NSTemporaryDirectory() + "natter-api-\(UUID().uuidString.prefix(8))"
         let socket = runtime + "/natter/api.sock"
@@ -48,7 +54,7 @@ struct LocalAPITests {
         defer { serving.cancel() }
 
         let client = LocalAPIClient(socketPath: socket)
-        let reply = try client.request("POST", "/echo?peer=B%C3%B6b+x", json: Array("你好".utf8))
+        let reply = try client.request("POST", "/echo?peer=B%C3%B6b+x", body: Array("你好".utf8))
         #expect(reply.status == 200)
         let echoed = try JSONDecoder().decode([String: String].self, from: Data(reply.body))
         #expect(echoed == ["method": "POST", "peer": "Böb x", "body": "你好"])
@@ -57,12 +63,15 @@ struct LocalAPITests {
         #expect(missing.status == 404)
         #expect(missing.errorMessage == "no such endpoint")
 
-        var events: [String] = []
-        try client.streamEvents("/events") { name, data in
-            events.append("\(name) \(data)")
+        var events: [APIEvent] = []
+        try client.streamEvents("/events") { event in
+            events.append(event)
             return true
         }
-        #expect(events == [#"tick {"n":1}"#, #"tick {"n":2}"#, #"tick {"n":3}"#])
+        #expect(events == threeStates, "each event arrives typed, in order")
+        var streamed: [APIEvent] = []
+        for try await event in client.events("/events") { streamed.append(event) }
+        #expect(streamed == threeStates, "the async stream carries the same events")
         // onClose runs as the server tears the connection down, just after the client saw EOF.
         let deadline = ContinuousClock.now + .seconds(2)
         while !closed.isSet && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }

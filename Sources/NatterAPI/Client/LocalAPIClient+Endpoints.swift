@@ -1,0 +1,56 @@
+import Foundation
+
+/// One typed call per endpoint of Docs/api.md, so front ends never spell a
+/// path or a JSON field themselves.
+extension LocalAPIClient {
+    public func status() throws(LocalAPIClientError) -> StatusView {
+        try json("GET", "/v1/status")
+    }
+
+    public func setPresence(_ status: PresenceStatus) throws(LocalAPIClientError) -> StatusView {
+        try json("POST", "/v1/status", body: PresenceRequest(status: status))
+    }
+
+    /// `peer` nil sets the global switch; with a peer, `share` nil removes the override.
+    public func setPrivacy(share: Bool?, peer: String?) throws(LocalAPIClientError) -> StatusView {
+        try json("POST", "/v1/privacy", body: PrivacyRequest(shareState: share, peer: peer))
+    }
+
+    public func peers() throws(LocalAPIClientError) -> [PeerView] {
+        try json("GET", "/v1/peers")
+    }
+
+    public func send(to peer: String, text: String) throws(LocalAPIClientError) -> MessageView {
+        try json("POST", "/v1/messages", body: SendRequest(peer: peer, text: text))
+    }
+
+    public func history(with peer: String, limit: Int) throws(LocalAPIClientError) -> [MessageView] {
+        try json("GET", "/v1/messages?peer=\(Self.queryValue(peer))&limit=\(limit)")
+    }
+
+    public func openWindow(with peer: String) throws(LocalAPIClientError) -> WindowView {
+        try json("POST", "/v1/windows", body: OpenWindowRequest(peer: peer))
+    }
+
+    public func signal(_ signal: DetectorSignal, window: UInt32) throws(LocalAPIClientError) {
+        _ = try json("POST", "/v1/windows/\(window)/signals", body: SignalRequest(signal: signal), as: EmptyReply.self)
+    }
+
+    public func closeWindow(_ window: UInt32) throws(LocalAPIClientError) {
+        _ = try json("DELETE", "/v1/windows/\(window)", as: EmptyReply.self)
+    }
+
+    public func trust(_ peer: String) throws(LocalAPIClientError) -> TrustView {
+        try json("POST", "/v1/trust", body: TrustRequest(peer: peer))
+    }
+
+    /// The event stream; with a window, the daemon closes that window when
+    /// the stream ends (a front end that vanished closed its window).
+    public func events(window: UInt32?) -> AsyncThrowingStream<APIEvent, any Error> {
+        events(window.map { "/v1/events?window=\($0)" } ?? "/v1/events")
+    }
+
+    static func queryValue(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+    }
+}

@@ -1,0 +1,52 @@
+/// Everything the event stream (`GET /v1/events`) carries. The daemon
+/// publishes these values, the server frames each as one server-sent event
+/// named after its ``kind``, and the client decodes them back — nobody guesses
+/// an event's type by trying decoders in turn.
+///
+/// On the wire an event is its view's JSON, whose `type` field names the kind.
+public enum APIEvent: Sendable, Equatable, Codable {
+    /// A message sent from this device or received.
+    case message(MessageView)
+    /// A delivery receipt arrived for an outgoing message.
+    case delivery(MessageView)
+    /// A colleague's combined session state changed.
+    case state(StateView)
+    /// A colleague came online, changed status or name, or went offline.
+    case peer(PeerView)
+
+    /// The `type` field and the server-sent event's name.
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case message, delivery, state, peer
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .message: .message
+        case .delivery: .delivery
+        case .state: .state
+        case .peer: .peer
+        }
+    }
+
+    private enum TypeKey: String, CodingKey { case type }
+
+    public init(from decoder: any Decoder) throws {
+        let kind = try decoder.container(keyedBy: TypeKey.self).decode(Kind.self, forKey: .type)
+        let single = try decoder.singleValueContainer()
+        switch kind {
+        case .message: self = .message(try single.decode(MessageView.self))
+        case .delivery: self = .delivery(try single.decode(MessageView.self))
+        case .state: self = .state(try single.decode(StateView.self))
+        case .peer: self = .peer(try single.decode(PeerView.self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var single = encoder.singleValueContainer()
+        switch self {
+        case .message(let view), .delivery(let view): try single.encode(view)
+        case .state(let view): try single.encode(view)
+        case .peer(let view): try single.encode(view)
+        }
+    }
+}

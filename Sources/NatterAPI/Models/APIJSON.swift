@@ -1,0 +1,21 @@
+public import Foundation
+
+/// The one JSON dialect of the local API, shared by the daemon and its
+/// clients: keys sorted (stable output for scripts and tests), slashes not
+/// escaped, nil optionals omitted.
+public enum APIJSON {
+    public static func encode(_ value: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value))
+    }
+
+    public static func decode<Value: Decodable>(_ type: Value.Type, from bytes: some Collection<UInt8>) throws -> Value {
+        try JSONDecoder().decode(type, from: Data(bytes))
+    }
+
+    /// One JSON document as a line of text (what `--json` output prints).
+    public static func line(_ value: some Encodable) throws -> String {
+        String(decoding: try encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,28 @@
+/// A colleague as `GET /v1/peers` lists them and `peer` events report them.
+public struct PeerView: Codable, Sendable, Equatable {
+    public var type: APIEvent.Kind = .peer
+    public var fingerprint: String
+    public var name: String
+    public var online: Bool
+    /// Their presence status while online; absent when offline.
+    public var status: PresenceStatus?
+    /// Their combined session state towards this user (`active`: nothing to show).
+    public var state: SessionState
+    /// Unix milliseconds when last seen.
+    public var lastSeen: UInt64
+    /// This user's sharing override for them; absent when it follows the global switch.
+    public var shareState: Bool?
+
+    public init(
+        fingerprint: String, name: String, online: Bool, status: PresenceStatus?, state: SessionState,
+        lastSeen: UInt64, shareState: Bool?
+    ) {
+        self.fingerprint = fingerprint
+        self.name = name
+        self.online = online
+        self.status = status
+        self.state = state
+        self.lastSeen = lastSeen
+        self.shareState = shareState
+    }
+}

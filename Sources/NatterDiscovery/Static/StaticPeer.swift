@@ -1,0 +1,51 @@
+/// A `host:port` entry from the config file, for networks where multicast is
+/// blocked. The device behind it is learned in the handshake.
+public struct StaticPeer: Sendable, Hashable, CustomStringConvertible {
+    public let host: String
+    public let port: UInt16
+
+    /// Parses `host:port`, `[v6]:port`; throws naming the entry otherwise.
+    public init(parsing text: String) throws(DiscoveryError) {
+        let trimmed = String(text.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+        guard let colon = trimmed.lastIndex(of: ":"), let port = UInt16(trimmed[trimmed.index(after: colon)...]), port != 0 else {
+            throw .invalidStaticPeer(text)
+        }
+        var host = String(trimmed[..<colon])
+        if host.hasPrefix("[") {
+            guard host.hasSuffix("]") else { throw .invalidStaticPeer(text) }
+            host = String(host.dropFirst().dropLast())
+        } else if host.contains(":") {
+            throw .invalidStaticPeer(text)  // an IPv6 address needs brackets
+        }
+        guard !host.isEmpty, !host.contains(" ") else { throw .invalidStaticPeer(text) }
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// The configuration's static peers as a discovery source: each is sighted at
+/// start and stays sighted (the daemon keeps dialling it while no link from
+/// its address is up).
+public struct StaticPeerSource: DiscoverySource {
+    public let peers: [StaticPeer]
+    public var name: String { "static peers" }
+
+    public init(peers: [StaticPeer]) {
+        self.peers = peers
+    }
+
+    public func run(report: @escaping @Sendable (DiscoveryEvent) async -> Void) async throws {
+        for peer in peers {
+            await report(.appeared(DiscoveredPeer(key: .endpoint(peer), addresses: [peer.host], tcpPort: peer.port)))
+        }
+        // Nothing changes until shutdown: wait for cancellation without a timer.
+        let (untilCancelled, continuation) = AsyncStream<Never>.makeStream()
+        await withTaskCancellationHandler {
+            for await _ in untilCancelled {}
+        } onCancel: {
+            continuation.finish()
+        }
+    }
+}

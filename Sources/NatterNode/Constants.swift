@@ -1,0 +1,41 @@
+/// Every period and limit of the running peer, named once with its reason
+/// (in the spirit of wireguard-go's `constants.go`). Wire-protocol limits and
+/// link timers are in `NatterWire.WireConstants`; session-state presets are
+/// configurable (`SessionStateTimings`, Docs/configuration.md).
+enum NodeConstants {
+    // MARK: Delivery
+
+    /// How often to dial static peers and discovered colleagues without a link,
+    /// and to resend messages not acknowledged on a live link. Short enough
+    /// that a colleague who comes back gets their messages promptly; long
+    /// enough to be invisible in CPU use and wake-ups.
+    static let maintenanceInterval: Duration = .seconds(2)
+    /// A message sent on a live link but not acknowledged after this long is
+    /// sent again (the receiver drops the duplicate by id and acknowledges it
+    /// again). Longer than any round trip plus a durable commit on a LAN.
+    static let resendAfter: Duration = .seconds(5)
+
+    // MARK: Dialling
+
+    /// The first retry after a failed dial; it doubles up to ``dialBackoffMaximum``.
+    static let dialBackoffFirst: Duration = .seconds(1)
+    /// Dialling a colleague who is down never costs more than one attempt per this.
+    static let dialBackoffMaximum: Duration = .seconds(30)
+    /// Of two colleagues who discover each other, the higher fingerprint waits
+    /// this long before dialling, so the two rarely cross (the lower dials first).
+    static let dialGrace: Duration = .seconds(2)
+
+    // MARK: Local API
+
+    /// Largest request body accepted: a message at its limit (16 KiB of UTF-8),
+    /// JSON-escaped (up to 6 bytes per byte), fits with room to spare.
+    static let maximumAPIBodyBytes = 128 * 1024
+    /// Events buffered per event-stream subscriber before the oldest are
+    /// dropped: a burst of a few thousand messages or states without loss,
+    /// while a stuck subscriber can never grow the daemon without bound.
+    static let eventBufferPerSubscriber = 4096
+    /// History entries answered when the request names no limit, and the most
+    /// it may name.
+    static let defaultHistoryLimit = 50
+    static let maximumHistoryLimit = 1000
+}

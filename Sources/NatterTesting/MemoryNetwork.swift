@@ -1,0 +1,148 @@
+public import NatterCore
+public import NatterNode
+public import NatterWire
+import Synchronization
+
+/// Links between daemons in memory, for tests that need no root, no sockets
+/// and no time: a frame one daemon sends is an event on the other's link
+/// stream at once, in order. Tests decide when colleagues connect and part,
+/// and can make the network lose or duplicate chat frames.
+public final class MemoryNetwork: Sendable {
+    /// What the network does to chat frames from one device to another.
+    public enum Impairment: Sendable, Equatable {
+        /// The next `count` chat frames are lost.
+        case dropChats(count: Int)
+        /// Every chat frame arrives twice.
+        case duplicateChats
+        /// Acknowledgements are lost (the receiver stored the message; the sender never hears).
+        case dropAcks
+    }
+
+    private struct Node {
+        let name: String
+        let address: String
+        let continuation: AsyncStream<LinkEvent>.Continuation
+    }
+
+    private struct Pair: Hashable {
+        let from: DeviceFingerprint
+        let to: DeviceFingerprint
+    }
+
+    private struct State {
+        var nodes: [DeviceFingerprint: Node] = [:]
+        var connected: Set<Pair> = []
+        var impairments: [Pair: Impairment] = [:]
+        var sent: [Pair: [Frame]] = [:]
+        var dials: [String] = []
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// The link layer of one device on this network; `address` is what
+    /// others dial to reach it.
+    public func links(for device: DeviceFingerprint, name: String, address: String) -> MemoryLinks {
+        let (events, continuation) = AsyncStream<LinkEvent>.makeStream()
+        state.withLock { $0.nodes[device] = Node(name: name, address: address, continuation: continuation) }
+        return MemoryLinks(network: self, device: device, events: events)
+    }
+
+    /// Brings a link up between two devices: each side's daemon sees the
+    /// other's hello (its display name). Nothing happens if already linked.
+    public func connect(_ a: DeviceFingerprint, _ b: DeviceFingerprint) {
+        let announcements = state.withLock { state -> [(AsyncStream<LinkEvent>.Continuation, LinkEvent)] in
+            guard let nodeA = state.nodes[a], let nodeB = state.nodes[b], !state.connected.contains(Pair(from: a, to: b)) else { return [] }
+            state.connected.insert(Pair(from: a, to: b))
+            state.connected.insert(Pair(from: b, to: a))
+            return [
+                (nodeA.continuation, .up(b, name: nodeB.name, remoteHost: nodeB.address)),
+                (nodeB.continuation, .up(a, name: nodeA.name, remoteHost: nodeA.address)),
+            ]
+        }
+        for (continuation, event) in announcements { continuation.yield(event) }
+    }
+
+    /// Takes the link down; each side sees its colleague go.
+    public func disconnect(_ a: DeviceFingerprint, _ b: DeviceFingerprint) {
+        let announcements = state.withLock { state -> [(AsyncStream<LinkEvent>.Continuation, LinkEvent)] in
+            guard state.connected.remove(Pair(from: a, to: b)) != nil else { return [] }
+            state.connected.remove(Pair(from: b, to: a))
+            return [state.nodes[a].map { ($0.continuation, .down(b)) }, state.nodes[b].map { ($0.continuation, .down(a)) }].compactMap { $0 }
+        }
+        for (continuation, event) in announcements { continuation.yield(event) }
+    }
+
+    public func impair(from: DeviceFingerprint, to: DeviceFingerprint, _ impairment: Impairment?) {
+        state.withLock { $0.impairments[Pair(from: from, to: to)] = impairment }
+    }
+
+    /// Every frame `from` handed to its link for `to` (delivered or not).
+    public func frames(from: DeviceFingerprint, to: DeviceFingerprint) -> [Frame] {
+        state.withLock { $0.sent[Pair(from: from, to: to)] ?? [] }
+    }
+
+    /// The addresses dialled so far, in order.
+    public var dials: [String] { state.withLock { $0.dials } }
+
+    // MARK: Called by MemoryLinks
+
+    func send(_ frame: Frame, from: DeviceFingerprint, to: DeviceFingerprint) -> Bool {
+        let delivery = state.withLock { state -> (AsyncStream<LinkEvent>.Continuation, Int)? in
+            let pair = Pair(from: from, to: to)
+            guard state.connected.contains(pair), let receiver = state.nodes[to] else { return nil }
+            state.sent[pair, default: []].append(frame)
+            var copies = 1
+            switch (frame, state.impairments[pair]) {
+            case (.chat, .dropChats(let count)):
+                copies = 0
+                state.impairments[pair] = count > 1 ? .dropChats(count: count - 1) : nil
+            case (.chat, .duplicateChats):
+                copies = 2
+            case (.ack, .dropAcks):
+                copies = 0
+            default:
+                break
+            }
+            return (receiver.continuation, copies)
+        }
+        guard let (receiver, copies) = delivery else { return false }
+        for _ in 0..<copies { receiver.yield(.received(frame, from: from)) }
+        return true
+    }
+
+    func dial(from device: DeviceFingerprint, host: String) {
+        let target = state.withLock { state -> DeviceFingerprint? in
+            state.dials.append(host)
+            return state.nodes.first { $0.value.address == host }?.key
+        }
+        if let target { connect(device, target) }
+    }
+}
+
+/// One device's view of a ``MemoryNetwork``: the daemon's `PeerLinks`.
+public final class MemoryLinks: PeerLinks {
+    private let network: MemoryNetwork
+    private let device: DeviceFingerprint
+    public let events: AsyncStream<LinkEvent>
+
+    init(network: MemoryNetwork, device: DeviceFingerprint, events: AsyncStream<LinkEvent>) {
+        self.network = network
+        self.device = device
+        self.events = events
+    }
+
+    public func dial(host: String, port: UInt16) async {
+        network.dial(from: device, host: host)
+    }
+
+    @discardableResult
+    public func send(_ frame: Frame, to peer: DeviceFingerprint, preferDatagram: Bool) -> Bool {
+        network.send(frame, from: device, to: peer)
+    }
+
+    public func disconnect(_ peer: DeviceFingerprint) {
+        network.disconnect(device, peer)
+    }
+}

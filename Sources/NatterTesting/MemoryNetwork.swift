@@ -124,7 +124,8 @@ public final class MemoryNetwork: Sendable {
 /// One device's view of a ``MemoryNetwork``: the daemon's `PeerLinks`.
 public final class MemoryLinks: PeerLinks {
     private let network: MemoryNetwork
-    private let device: DeviceFingerprint
+    /// The device these links belong to.
+    public let device: DeviceFingerprint
     public let events: AsyncStream<LinkEvent>
 
     init(network: MemoryNetwork, device: DeviceFingerprint, events: AsyncStream<LinkEvent>) {

@@ -75,6 +75,11 @@ public final class TestPeer: Sendable {
 public struct APICallError: Error, Equatable {
     public let status: Int
     public let message: String
+
+    public init(status: Int, message: String) {
+        self.status = status
+        self.message = message
+    }
 }
 
 /// A fresh private directory under the system's temporary directory.

@@ -57,6 +57,10 @@ extension NatterDaemon {
                 "REFUSED: \"\(name)\" presented a different device key. Pinned: \(pinned). Presented: \(peer). If \(name) really reinstalled, compare fingerprints in person, then run: natter trust \"\(name)\"")
             links.disconnect(peer)
             return false
+        case .unpinnableName:
+            logger.warning("refused a link whose name cannot be shown or pinned (empty or with control characters)", metadata: ["fingerprint": "\(peer)"])
+            links.disconnect(peer)
+            return false
         case .failed(let error):
             // A pin that cannot be saved would be forgotten at restart and the
             // next key under this name trusted silently: refuse instead.

@@ -21,6 +21,9 @@ public final class PinStore: Sendable {
         case known
         /// The name is pinned to another device.
         case conflict(pinned: DeviceFingerprint)
+        /// A name that cannot be pinned: empty, or with control characters (a
+        /// line break would forge lines of the pins file). Refuse the link.
+        case unpinnableName
         /// First contact, but the pin could not be saved: treat as refused
         /// (a pin that is lost at restart would silently trust the next key).
         case failed(PinStoreError)
@@ -50,7 +53,8 @@ public final class PinStore: Sendable {
     /// Checks `fingerprint` against the pin for `name`, pinning on first
     /// contact and remembering a conflicting key for ``trustRefused(name:)``.
     public func check(name: String, fingerprint: DeviceFingerprint) -> Verdict {
-        table.withLock { table in
+        guard Self.isPinnable(name) else { return .unpinnableName }
+        return table.withLock { table in
             reload(&table)
             if let pinned = table.pinned[name] {
                 if pinned == fingerprint { return .known }
@@ -87,6 +91,17 @@ public final class PinStore: Sendable {
             table = decided
             return Change(name: name, previous: previous, trusted: refused)
         }
+    }
+
+    /// Whether `name` can be a pin: not empty, no control characters or line
+    /// separators (the file is one pin per line, and a name must look the
+    /// same to every colleague who reads it).
+    public static func isPinnable(_ name: String) -> Bool {
+        !name.isEmpty
+            && !name.unicodeScalars.contains {
+                $0.properties.generalCategory == .control || $0.properties.generalCategory == .lineSeparator
+                    || $0.properties.generalCategory == .paragraphSeparator
+            }
     }
 
     /// Every pinned name and its device.

@@ -1,0 +1,50 @@
+import NatterAPI
+import NatterCore
+import NatterTesting
+import NatterWire
+
+/// Two or more daemons on one in-memory network and one test clock.
+struct Office {
+    let network = MemoryNetwork()
+    let clock = TestClock()
+
+    /// A daemon named `name`; pass a stopped peer's identity and directory to restart it.
+    func peer(_ name: String, identity: DeviceIdentity = DeviceIdentity(), directory: String? = nil) throws -> TestPeer {
+        try TestPeer(name: name, on: network, clock: clock, identity: identity, directory: directory)
+    }
+
+    func link(_ a: TestPeer, _ b: TestPeer) async {
+        let markA = await a.events.mark, markB = await b.events.mark
+        network.connect(a.fingerprint, b.fingerprint)
+        _ = await a.events.first(after: markA) { $0.isOnline(b.name) }
+        _ = await b.events.first(after: markB) { $0.isOnline(a.name) }
+    }
+
+    func unlink(_ a: TestPeer, _ b: TestPeer) async {
+        let markA = await a.events.mark
+        network.disconnect(a.fingerprint, b.fingerprint)
+        _ = await a.events.first(after: markA) { $0.isOffline(b.name) }
+    }
+}
+
+extension APIEvent {
+    func isOnline(_ name: String) -> Bool {
+        if case .peer(let peer) = self { peer.name == name && peer.online } else { false }
+    }
+
+    func isOffline(_ name: String) -> Bool {
+        if case .peer(let peer) = self { peer.name == name && !peer.online } else { false }
+    }
+
+    func isMessage(_ text: String) -> Bool {
+        if case .message(let message) = self { message.text == text } else { false }
+    }
+
+    func isDelivery(of id: String) -> Bool {
+        if case .delivery(let message) = self { message.id == id } else { false }
+    }
+
+    func isState(_ state: SessionState, of name: String) -> Bool {
+        if case .state(let view) = self { view.state == state && view.peerName == name } else { false }
+    }
+}

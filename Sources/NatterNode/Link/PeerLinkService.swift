@@ -16,7 +16,6 @@ import Synchronization
 public final class PeerLinkService: PeerLinks, Sendable {
     let identity: DeviceIdentity
     let team: TeamKey
-    let admitKey: SymmetricKey
     let logger: Logger
     private let displayName: String
     private let group: any EventLoopGroup
@@ -30,7 +29,7 @@ public final class PeerLinkService: PeerLinks, Sendable {
         let initiator: DeviceFingerprint
         let remoteHost: String
         let localIndex: UInt32
-        let sendKey: SymmetricKey?
+        let sendKey: SymmetricKey
         var udpTarget: SocketAddress?
         var remoteIndex: UInt32?
         var counter: UInt64 = 0
@@ -57,7 +56,6 @@ public final class PeerLinkService: PeerLinks, Sendable {
     public init(identity: DeviceIdentity, team: TeamKey, displayName: String, logger: Logger) {
         self.identity = identity
         self.team = team
-        admitKey = team.subkeys.admit
         self.displayName = displayName
         self.logger = logger
         group = MultiThreadedEventLoopGroup.singleton
@@ -127,8 +125,8 @@ public final class PeerLinkService: PeerLinks, Sendable {
         let (channel, datagram, udp) = state.withLock { state -> ((any Channel)?, ([UInt8], SocketAddress)?, (any Channel)?) in
             guard var link = state.links[peer], link.announced else { return (nil, nil, nil) }
             var datagram: ([UInt8], SocketAddress)?
-            if preferDatagram, let target = link.udpTarget, let index = link.remoteIndex, let key = link.sendKey {
-                datagram = (DatagramCodec.seal(frame, receiverIndex: index, counter: link.counter, key: key), target)
+            if preferDatagram, let target = link.udpTarget, let index = link.remoteIndex {
+                datagram = (DatagramCodec.seal(frame, receiverIndex: index, counter: link.counter, key: link.sendKey), target)
                 link.counter += 1
                 state.links[peer] = link
             }
@@ -181,8 +179,8 @@ public final class PeerLinkService: PeerLinks, Sendable {
 
     // MARK: Called by handlers
 
-    func noteFirstMessage(_ tag: [UInt8]) -> Bool {
-        state.withLock { $0.replayCache.insert(tag) }
+    func isFresh(admitTag: [UInt8]) -> Bool {
+        state.withLock { $0.replayCache.insert(admitTag) }
     }
 
     func countRefusal() {
@@ -190,7 +188,7 @@ public final class PeerLinkService: PeerLinks, Sendable {
     }
 
     /// Registers a link after its handshake; returns the hello frame to send.
-    func linkEstablished(_ peer: DeviceFingerprint, channel: any Channel, initiator: Bool, keys: (send: SymmetricKey, receive: SymmetricKey)?) -> Frame {
+    func linkEstablished(_ peer: DeviceFingerprint, channel: any Channel, initiator: Bool, keys: SecureSession.DatagramKeys) -> Frame {
         let localIndex = UInt32.random(in: 1...UInt32.max)
         let initiatorFingerprint = initiator ? identity.fingerprint : peer
         let host = channel.remoteAddress?.ipAddress ?? ""
@@ -203,12 +201,10 @@ public final class PeerLinkService: PeerLinks, Sendable {
                 loser = existing.channel
                 state.datagramSessions[existing.localIndex] = nil
             }
-            var link = Link(channel: channel, initiator: initiatorFingerprint, remoteHost: host, localIndex: localIndex, sendKey: keys?.send)
+            var link = Link(channel: channel, initiator: initiatorFingerprint, remoteHost: host, localIndex: localIndex, sendKey: keys.send)
             link.announced = state.links[peer]?.announced ?? false
             state.links[peer] = link
-            if let receive = keys?.receive {
-                state.datagramSessions[localIndex] = DatagramSession(fingerprint: peer, key: receive)
-            }
+            state.datagramSessions[localIndex] = DatagramSession(fingerprint: peer, key: keys.receive)
             return (loser, state.udpPort)
         }
         if let loser {

@@ -180,7 +180,7 @@ struct PeerLinkTests {
         for output in try session.receive(second) {
             switch output {
             case .send(let third): try await raw.sendMessage(third)
-            case .established(let key): peerKey = key
+            case .established(let key, _): peerKey = key
             case .frame, .skipped: break
             }
         }

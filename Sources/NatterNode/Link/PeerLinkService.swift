@@ -169,6 +169,9 @@ public final class PeerLinkService: PeerLinks, Sendable {
         public var refusedConnections = 0
         /// Connections closed at once because their source was over the handshake rate limit.
         public var rateLimitedConnections = 0
+        /// Established links dropped because a transport message failed
+        /// authentication: damage or tampering in transit, not a wrong team key.
+        public var transportAuthenticationFailures = 0
         /// Datagrams dropped: unknown index, forged, replayed, stale or malformed.
         public var droppedDatagrams = 0
         /// Datagrams authenticated and delivered.

@@ -13,13 +13,15 @@ final class LinkHandler: ChannelDuplexHandler {
     typealias OutboundOut = ByteBuffer
 
     private var session: SecureSession
+    private let link: LinkID
     private let service: PeerLinkService
     private let logger: Logger
     private var remoteFingerprint: DeviceFingerprint?
     private var handshakeTimeout: Scheduled<Void>?
 
-    init(initiator: Bool, service: PeerLinkService) {
+    init(link: LinkID, initiator: Bool, service: PeerLinkService) {
         session = SecureSession(initiator: initiator, identity: service.identity, team: service.team)
+        self.link = link
         self.service = service
         logger = service.logger
     }
@@ -60,14 +62,16 @@ final class LinkHandler: ChannelDuplexHandler {
             handshakeTimeout?.cancel()
             let fingerprint = DeviceFingerprint(publicKey: remoteKey)
             remoteFingerprint = fingerprint
-            let hello = service.linkEstablished(fingerprint, channel: context.channel, initiator: session.isInitiator, keys: keys)
-            write(hello, context: context)
-            context.flush()
+            let remoteHost = context.channel.remoteAddress?.ipAddress ?? ""
+            if let hello = service.linkEstablished(fingerprint, link: link, initiator: session.isInitiator, remoteHost: remoteHost, keys: keys) {
+                write(hello, context: context)
+                context.flush()
+            }
         case .frame(.goodbye):
             context.close(promise: nil)
         case .frame(let frame):
             guard let remoteFingerprint else { return }
-            service.frameReceived(frame, from: remoteFingerprint, channel: context.channel)
+            service.frameReceived(frame, from: remoteFingerprint, link: link)
         case .skipped(let error):
             logger.notice("skipped a frame: \(error)", metadata: ["peer": "\(remoteFingerprint?.compact.prefix(8) ?? "?")"])
         }
@@ -89,7 +93,7 @@ final class LinkHandler: ChannelDuplexHandler {
         default:
             logger.notice("dropped a link after bad input: \(error)", metadata: ["remote": "\(remote)"])
         }
-        service.countRefusal()
+        service.linkDropped(after: error)
         context.close(promise: nil)
     }
 
@@ -125,7 +129,7 @@ final class LinkHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         handshakeTimeout?.cancel()
-        if let remoteFingerprint { service.linkClosed(remoteFingerprint, channel: context.channel) }
+        service.linkClosed(link)
         context.fireChannelInactive()
     }
 

@@ -4,32 +4,32 @@ import NIOCore
 import NatterCore
 import NatterWire
 
-/// The thin NIO side of one TCP link: moves messages between the socket and
-/// the ``SecureSession`` state machine, and reports to the service. Lives on
-/// its channel's event loop.
+/// The thin NIO side of one TCP link: feeds the socket's messages to the
+/// ``SecureSession`` state machine and carries out its outputs, reporting to
+/// the service. Lives on its channel's event loop.
 final class LinkHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = Frame
     typealias OutboundOut = ByteBuffer
 
     private var session: SecureSession
+    private let link: LinkID
     private let service: PeerLinkService
     private let logger: Logger
     private var remoteFingerprint: DeviceFingerprint?
-    private var helloReceived = false
-    private var firstMessageSeen = false
     private var handshakeTimeout: Scheduled<Void>?
 
-    init(initiator: Bool, service: PeerLinkService) {
+    init(link: LinkID, initiator: Bool, service: PeerLinkService) {
         session = SecureSession(initiator: initiator, identity: service.identity, team: service.team)
+        self.link = link
         self.service = service
         logger = service.logger
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        let channel = context.channel
+        let channel = context.channel, logger = logger
         handshakeTimeout = context.eventLoop.scheduleTask(in: .nanoseconds(Int64(WireConstants.handshakeTimeout.components.seconds) * 1_000_000_000)) {
-            self.logger.notice("closing a connection that did not finish the handshake in time", metadata: ["remote": "\(channel.remoteAddress?.description ?? "?")"])
+            logger.notice("closing a connection that did not finish the handshake in time", metadata: ["remote": "\(channel.remoteAddress?.description ?? "?")"])
             channel.close(promise: nil)
         }
         if session.isInitiator {
@@ -47,22 +47,10 @@ final class LinkHandler: ChannelDuplexHandler {
         var buffer = unwrapInboundIn(data)
         let message = buffer.readBytes(length: buffer.readableBytes) ?? []
         do {
-            let outputs: [SecureSession.Output]
-            if !session.isInitiator && !firstMessageSeen {
-                firstMessageSeen = true
-                let (type, body) = try Envelope.unwrap(message)
-                guard type == .handshake1 else { throw LinkError.unexpectedMessage(type.rawValue) }
-                let admitted = try Envelope.admitFirst(body, admit: service.admitKey, nowMilliseconds: PeerLinkService.unixMilliseconds())
-                guard service.noteFirstMessage(admitted.tag) else { throw LinkError.replayedHandshake }
-                outputs = try session.respond(toAdmitted: admitted.noise, fullMessage: message)
-            } else {
-                outputs = try session.receive(message)
-            }
+            let outputs = try session.receive(message, nowMilliseconds: PeerLinkService.unixMilliseconds(), isFresh: service.isFresh(admitTag:))
             for output in outputs { handle(output, context: context) }
-        } catch let error as LinkError {
-            refuse(error, context: context)
         } catch {
-            refuse(.truncated, context: context)
+            drop(after: error, context: context)
         }
     }
 
@@ -70,42 +58,42 @@ final class LinkHandler: ChannelDuplexHandler {
         switch output {
         case .send(let bytes):
             context.writeAndFlush(wrapOutboundOut(.lengthPrefixed(bytes, allocator: context.channel.allocator)), promise: nil)
-        case .established(let remoteKey):
+        case .established(let remoteKey, let keys):
             handshakeTimeout?.cancel()
             let fingerprint = DeviceFingerprint(publicKey: remoteKey)
             remoteFingerprint = fingerprint
-            let hello = service.linkEstablished(fingerprint, channel: context.channel, initiator: session.isInitiator, keys: session.datagramKeys)
-            write(hello, context: context)
-            context.flush()
+            let remoteHost = context.channel.remoteAddress?.ipAddress ?? ""
+            if let hello = service.linkEstablished(fingerprint, link: link, initiator: session.isInitiator, remoteHost: remoteHost, keys: keys) {
+                write(hello, context: context)
+                context.flush()
+            }
+        case .frame(.goodbye):
+            context.close(promise: nil)
         case .frame(let frame):
-            guard let fingerprint = remoteFingerprint else { return }
-            if case .hello = frame {
-                // One hello per link: a second could claim (and pin) another name.
-                guard !helloReceived else { return }
-                helloReceived = true
-            } else if !helloReceived {
-                return
-            }
-            if case .goodbye = frame {
-                context.close(promise: nil)
-                return
-            }
-            service.frameReceived(frame, from: fingerprint, channel: context.channel)
+            guard let remoteFingerprint else { return }
+            service.frameReceived(frame, from: remoteFingerprint, link: link)
         case .skipped(let error):
             logger.notice("skipped a frame: \(error)", metadata: ["peer": "\(remoteFingerprint?.compact.prefix(8) ?? "?")"])
         }
     }
 
-    /// Drops the connection after bad input, with one log line; the remote learns nothing.
-    private func refuse(_ error: LinkError, context: ChannelHandlerContext) {
+    /// Drops the connection after bad input, with one log line; the remote
+    /// learns nothing. The line tells apart a stranger at the door (failed
+    /// admission), a link damaged in transit (failed transport
+    /// authentication: no key problem to hunt for) and other bad input.
+    private func drop(after error: LinkError, context: ChannelHandlerContext) {
         let remote = context.channel.remoteAddress?.ipAddress ?? "?"
         switch error {
         case .admissionFailed:
             logger.warning("refused a connection: \(error)", metadata: ["remote": "\(remote)"])
+        case .transportAuthenticationFailed:
+            logger.warning(
+                "dropped a link: \(error)",
+                metadata: ["remote": "\(remote)", "peer": "\(remoteFingerprint?.compact.prefix(8) ?? "?")"])
         default:
             logger.notice("dropped a link after bad input: \(error)", metadata: ["remote": "\(remote)"])
         }
-        service.countRefusal()
+        service.linkDropped(after: error)
         context.close(promise: nil)
     }
 
@@ -141,7 +129,7 @@ final class LinkHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         handshakeTimeout?.cancel()
-        if let remoteFingerprint { service.linkClosed(remoteFingerprint, channel: context.channel) }
+        service.linkClosed(link)
         context.fireChannelInactive()
     }
 

@@ -1,112 +1,161 @@
-import Crypto
 import Foundation
 public import Logging
 import NIOCore
 import NIOPosix
 public import NatterCore
 public import NatterWire
+public import ServiceLifecycle
 import Synchronization
 
 /// The link layer: listens on TCP (handshakes, frames) and UDP (state
 /// datagrams), dials colleagues, and keeps one authenticated link per
-/// colleague. The daemon sees it through ``PeerLinks``.
+/// colleague. The daemon sees it through ``PeerLinks``; a `ServiceGroup` runs
+/// it (``run()``).
 ///
-/// Thread safety: NIO handlers call in from event loops, the daemon from its
-/// actor; all shared state sits in one `Mutex`.
-public final class PeerLinkService: PeerLinks, Sendable {
+/// Every decision is taken by the ``LinkTable`` value behind one `Mutex`;
+/// this class carries out on sockets what the table returns. NIO handlers
+/// call in from event loops, the daemon from its actor.
+public final class PeerLinkService: PeerLinks, Service, Sendable {
     let identity: DeviceIdentity
     let team: TeamKey
-    let admitKey: SymmetricKey
     let logger: Logger
-    private let displayName: String
+    private let requestedPorts: (tcp: Int, udp: Int)
     private let group: any EventLoopGroup
     private let state: Mutex<State>
+    /// The one binding of the listeners, started by ``boundPorts()`` or ``run()``, whichever comes first.
+    private let binding = Mutex<Task<Listeners, any Error>?>(nil)
     private let continuation: AsyncStream<LinkEvent>.Continuation
     public let events: AsyncStream<LinkEvent>
 
-    private struct Link {
-        let channel: any Channel
-        /// Who dialled: settles simultaneous connects (the lower fingerprint's dial wins).
-        let initiator: DeviceFingerprint
-        let remoteHost: String
-        let localIndex: UInt32
-        let sendKey: SymmetricKey?
-        var udpTarget: SocketAddress?
-        var remoteIndex: UInt32?
-        var counter: UInt64 = 0
-        var announced = false
-    }
-
-    private struct DatagramSession {
-        let fingerprint: DeviceFingerprint
-        let key: SymmetricKey
-        var window = ReplayWindow()
-    }
-
     private struct State {
-        var links: [DeviceFingerprint: Link] = [:]
-        var datagramSessions: [UInt32: DatagramSession] = [:]
-        var replayCache = HandshakeReplayCache()
-        var rateLimiter = SourceRateLimiter(limit: WireConstants.handshakesPerSource, window: WireConstants.rateLimitWindow, now: .now)
-        var tcpServer: (any Channel)?
+        var table: LinkTable
+        /// Every open connection, handshaking or linked, under the number the table knows it by.
+        var channels: [LinkID: any Channel] = [:]
+        var nextLinkID: UInt64 = 0
         var udpChannel: (any Channel)?
-        var udpPort = 0
-        var counters = Counters()
     }
 
-    public init(identity: DeviceIdentity, team: TeamKey, displayName: String, logger: Logger) {
+    private struct Listeners: Sendable {
+        let tcp: any Channel
+        let udp: any Channel
+        let ports: (tcp: Int, udp: Int)
+    }
+
+    /// - Parameters:
+    ///   - tcpPort: where to listen for links once running; 0 picks a free port (see ``boundPorts()``).
+    ///   - udpPort: where to listen for state datagrams; 0 picks a free port.
+    public init(identity: DeviceIdentity, team: TeamKey, displayName: String, tcpPort: Int, udpPort: Int, logger: Logger) {
         self.identity = identity
         self.team = team
-        admitKey = team.subkeys.admit
-        self.displayName = displayName
         self.logger = logger
+        requestedPorts = (tcpPort, udpPort)
         group = MultiThreadedEventLoopGroup.singleton
-        state = Mutex(State())
+        state = Mutex(State(table: LinkTable(local: identity.fingerprint, displayName: displayName, now: .now)))
         (events, continuation) = AsyncStream<LinkEvent>.makeStream()
     }
 
-    /// Binds the TCP and UDP listeners; port 0 picks free ports.
-    /// - Returns: the bound ports (published over mDNS).
-    public func start(tcpPort: Int, udpPort: Int) async throws -> (tcp: Int, udp: Int) {
-        let server = try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 128)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { [self] channel in
-                let source = channel.remoteAddress?.ipAddress ?? "?"
-                let allowed = state.withLock { state in
-                    let allowed = state.rateLimiter.allow(source, now: .now)
-                    if !allowed { state.counters.rateLimitedConnections += 1 }
-                    return allowed
-                }
-                guard allowed else {
-                    logger.notice("rate-limited handshake attempts", metadata: ["remote": "\(source)"])
-                    return channel.close()
-                }
-                return channel.eventLoop.makeCompletedFuture { try self.configure(channel, initiator: false) }
-            }
-            .bind(host: "0.0.0.0", port: tcpPort).get()
+    /// Binds the listeners (unless ``boundPorts()`` already did), serves until
+    /// graceful shutdown or cancellation, then says goodbye on every link,
+    /// closes every connection and both listeners, and finishes ``events``.
+    /// - Throws: the bind error when a port cannot be had.
+    public func run() async throws {
+        let listeners: Listeners
+        do {
+            listeners = try await listening()
+        } catch {
+            continuation.finish()
+            throw error
+        }
+        // Cancellation ends the service as gracefully as a shutdown signal:
+        // either way the peers hear goodbye instead of waiting for a timeout.
+        try? await gracefulShutdown()
+        await close(listeners)
+    }
+
+    /// The bound ports, for mDNS and the daemon. Binds the listeners if
+    /// ``run()`` has not yet, so a caller can learn the ports before its
+    /// service group starts; ``run()`` then serves on them.
+    /// - Throws: the bind error when a port cannot be had.
+    public func boundPorts() async throws -> (tcp: Int, udp: Int) {
+        try await listening().ports
+    }
+
+    private func listening() async throws -> Listeners {
+        let task = binding.withLock { task in
+            if let task { return task }
+            let bind = Task { try await self.bind() }
+            task = bind
+            return bind
+        }
+        return try await task.value
+    }
+
+    /// UDP first, so that every hello, even on the first connection accepted,
+    /// announces the real UDP port.
+    private func bind() async throws -> Listeners {
         let udp = try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelInitializer { [self] channel in
-                channel.pipeline.addHandler(DatagramHandler(service: self))
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramHandler(service: self)) }
             }
-            .bind(host: "0.0.0.0", port: udpPort).get()
-        let ports = (server.localAddress?.port ?? 0, udp.localAddress?.port ?? 0)
+            .bind(host: "0.0.0.0", port: requestedPorts.udp).get()
+        let udpPort = udp.localAddress?.port ?? 0
         state.withLock {
-            $0.tcpServer = server
             $0.udpChannel = udp
-            $0.udpPort = ports.1
+            $0.table.udpPort = UInt16(udpPort)
         }
-        logger.info("links listening", metadata: ["tcp": "\(ports.0)", "udp": "\(ports.1)"])
-        return ports
+        let server: any Channel
+        do {
+            server = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 128)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { [self] channel in
+                    let source = channel.remoteAddress?.ipAddress ?? "?"
+                    guard state.withLock({ $0.table.connectionOpened(from: source, now: .now) }) else {
+                        logger.notice("rate-limited handshake attempts", metadata: ["remote": "\(source)"])
+                        return channel.close()
+                    }
+                    return channel.eventLoop.makeCompletedFuture { try self.configure(channel, initiator: false) }
+                }
+                .bind(host: "0.0.0.0", port: requestedPorts.tcp).get()
+        } catch {
+            try? await udp.close().get()
+            throw error
+        }
+        let ports = (tcp: server.localAddress?.port ?? 0, udp: udpPort)
+        logger.info("links listening", metadata: ["tcp": "\(ports.tcp)", "udp": "\(ports.udp)"])
+        return Listeners(tcp: server, udp: udp, ports: ports)
+    }
+
+    /// Stops accepting, says goodbye on every link, then closes every
+    /// connection (handshaking ones too) and the UDP socket.
+    private func close(_ listeners: Listeners) async {
+        try? await listeners.tcp.close().get()
+        let (linked, all) = state.withLock { state in
+            (state.table.currentLinks.compactMap { state.channels[$0] }, Array(state.channels.values))
+        }
+        for channel in linked {
+            try? await channel.writeAndFlush(Frame.goodbye(sequence: 0)).get()
+        }
+        for channel in all {
+            try? await channel.close().get()
+        }
+        try? await listeners.udp.close().get()
+        continuation.finish()
     }
 
     private func configure(_ channel: any Channel, initiator: Bool) throws {
+        let link = state.withLock { state in
+            let link = LinkID(rawValue: state.nextLinkID)
+            state.nextLinkID += 1
+            state.channels[link] = channel
+            return link
+        }
         let timeouts = IdleStateHandler(
             readTimeout: .seconds(WireConstants.deadPeerTimeout.components.seconds),
             writeTimeout: .seconds(WireConstants.keepaliveInterval.components.seconds))
         try channel.pipeline.syncOperations.addHandlers([
-            timeouts, ByteToMessageHandler(LengthPrefixDecoder()), LinkHandler(initiator: initiator, service: self),
+            timeouts, ByteToMessageHandler(LengthPrefixDecoder()), LinkHandler(link: link, initiator: initiator, service: self),
         ])
     }
 
@@ -124,21 +173,15 @@ public final class PeerLinkService: PeerLinks, Sendable {
     }
 
     public func send(_ frame: Frame, to peer: DeviceFingerprint, preferDatagram: Bool) -> Bool {
-        let (channel, datagram, udp) = state.withLock { state -> ((any Channel)?, ([UInt8], SocketAddress)?, (any Channel)?) in
-            guard var link = state.links[peer], link.announced else { return (nil, nil, nil) }
-            var datagram: ([UInt8], SocketAddress)?
-            if preferDatagram, let target = link.udpTarget, let index = link.remoteIndex, let key = link.sendKey {
-                datagram = (DatagramCodec.seal(frame, receiverIndex: index, counter: link.counter, key: key), target)
-                link.counter += 1
-                state.links[peer] = link
-            }
-            return (link.channel, datagram, state.udpChannel)
+        let (channel, datagram, udp) = state.withLock { state -> ((any Channel)?, LinkTable.OutgoingDatagram?, (any Channel)?) in
+            guard let route = state.table.route(frame, to: peer, preferDatagram: preferDatagram) else { return (nil, nil, nil) }
+            return (state.channels[route.link], route.datagram, state.udpChannel)
         }
-        if let (bytes, target) = datagram, let udp {
+        if let datagram, let udp, let target = try? SocketAddress(ipAddress: datagram.host, port: Int(datagram.port)) {
             // The datagram is the fast path; the same frame also goes in the
             // stream, where the receiver drops it as already seen when the
             // datagram made it, and uses it when UDP did not get through.
-            udp.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: ByteBuffer(bytes: bytes)), promise: nil)
+            udp.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: ByteBuffer(bytes: datagram.bytes)), promise: nil)
         }
         guard let channel else { return false }
         channel.writeAndFlush(frame, promise: nil)
@@ -146,22 +189,8 @@ public final class PeerLinkService: PeerLinks, Sendable {
     }
 
     public func disconnect(_ peer: DeviceFingerprint) {
-        let channel = state.withLock { $0.links[peer]?.channel }
+        let channel = state.withLock { state in state.table.link(to: peer).flatMap { state.channels[$0] } }
         channel?.close(promise: nil)
-    }
-
-    /// Says goodbye on every link and closes the listeners.
-    public func shutdown() async {
-        let (channels, server, udp) = state.withLock { state in
-            (state.links.values.map(\.channel), state.tcpServer, state.udpChannel)
-        }
-        for channel in channels {
-            try? await channel.writeAndFlush(Frame.goodbye(sequence: 0)).get()
-            try? await channel.close().get()
-        }
-        try? await server?.close().get()
-        try? await udp?.close().get()
-        continuation.finish()
     }
 
     /// What the link layer turned away and let in so far: the figures an
@@ -171,120 +200,64 @@ public final class PeerLinkService: PeerLinks, Sendable {
         public var refusedConnections = 0
         /// Connections closed at once because their source was over the handshake rate limit.
         public var rateLimitedConnections = 0
+        /// Established links dropped because a transport message failed
+        /// authentication: damage or tampering in transit, not a wrong team key.
+        public var transportAuthenticationFailures = 0
         /// Datagrams dropped: unknown index, forged, replayed, stale or malformed.
         public var droppedDatagrams = 0
-        /// Datagrams authenticated and delivered.
+        /// Datagrams authenticated (state frames are delivered, others ignored).
         public var acceptedDatagrams = 0
     }
 
-    public var counters: Counters { state.withLock { $0.counters } }
+    public var counters: Counters { state.withLock { $0.table.counters } }
 
     // MARK: Called by handlers
 
-    func noteFirstMessage(_ tag: [UInt8]) -> Bool {
-        state.withLock { $0.replayCache.insert(tag) }
+    func isFresh(admitTag: [UInt8]) -> Bool {
+        state.withLock { $0.table.isFresh(admitTag: admitTag) }
     }
 
-    func countRefusal() {
-        state.withLock { $0.counters.refusedConnections += 1 }
+    func linkDropped(after error: LinkError) {
+        state.withLock { $0.table.dropped(after: error) }
     }
 
-    /// Registers a link after its handshake; returns the hello frame to send.
-    func linkEstablished(_ peer: DeviceFingerprint, channel: any Channel, initiator: Bool, keys: (send: SymmetricKey, receive: SymmetricKey)?) -> Frame {
-        let localIndex = UInt32.random(in: 1...UInt32.max)
-        let initiatorFingerprint = initiator ? identity.fingerprint : peer
-        let host = channel.remoteAddress?.ipAddress ?? ""
-        let (loser, udpPort): ((any Channel)?, Int) = state.withLock { state in
-            var loser: (any Channel)?
-            if let existing = state.links[peer], existing.channel !== channel {
-                let preferred = min(identity.fingerprint, peer)
-                let keepExisting = existing.initiator == preferred && initiatorFingerprint != preferred
-                if keepExisting { return (channel, state.udpPort) }
-                loser = existing.channel
-                state.datagramSessions[existing.localIndex] = nil
-            }
-            var link = Link(channel: channel, initiator: initiatorFingerprint, remoteHost: host, localIndex: localIndex, sendKey: keys?.send)
-            link.announced = state.links[peer]?.announced ?? false
-            state.links[peer] = link
-            if let receive = keys?.receive {
-                state.datagramSessions[localIndex] = DatagramSession(fingerprint: peer, key: receive)
-            }
-            return (loser, state.udpPort)
+    /// Registers a link after its handshake and closes the loser of a
+    /// duplicate; returns the hello to send, nil when this link lost.
+    func linkEstablished(
+        _ peer: DeviceFingerprint, link: LinkID, initiator: Bool, remoteHost: String, keys: SecureSession.DatagramKeys
+    ) -> Frame? {
+        let (established, loser) = state.withLock { state in
+            let established = state.table.established(peer: peer, link: link, initiator: initiator, remoteHost: remoteHost, keys: keys)
+            return (established, established.close.flatMap { state.channels[$0] })
         }
         if let loser {
-            if loser === channel {
-                logger.debug("closing a duplicate link", metadata: ["peer": "\(peer.compact.prefix(8))"])
-            }
+            logger.debug("closing a duplicate link", metadata: ["peer": "\(peer.compact.prefix(8))"])
             loser.close(promise: nil)
         }
-        return .hello(sequence: 0, name: displayName, udpPort: UInt16(udpPort), datagramIndex: localIndex)
+        return established.hello
     }
 
-    func frameReceived(_ frame: Frame, from peer: DeviceFingerprint, channel: any Channel) {
-        switch frame {
-        case .hello(_, let name, let udpPort, let index):
-            let (announce, host) = state.withLock { state -> (Bool, String) in
-                guard var link = state.links[peer], link.channel === channel else { return (false, "") }
-                if udpPort != 0, let target = try? SocketAddress(ipAddress: link.remoteHost, port: Int(udpPort)) {
-                    link.udpTarget = target
-                    link.remoteIndex = index
-                }
-                let announce = !link.announced
-                link.announced = true
-                state.links[peer] = link
-                return (announce, link.remoteHost)
-            }
-            if announce { continuation.yield(.up(peer, name: name, remoteHost: host)) }
-        default:
-            deliver(frame, from: peer)
+    func frameReceived(_ frame: Frame, from peer: DeviceFingerprint, link: LinkID) {
+        if let event = state.withLock({ $0.table.received(frame, from: peer, on: link) }) {
+            continuation.yield(event)
         }
     }
 
-    /// Hands a chat, state or ack frame to the daemon.
-    private func deliver(_ frame: Frame, from peer: DeviceFingerprint) {
-        switch frame {
-        case .chat, .state, .ack:
-            continuation.yield(.received(frame, from: peer))
-        case .keepalive, .goodbye, .hello:
-            break
+    func linkClosed(_ link: LinkID) {
+        let event = state.withLock { state in
+            state.channels[link] = nil
+            return state.table.closed(link)
         }
-    }
-
-    func linkClosed(_ peer: DeviceFingerprint, channel: any Channel) {
-        let wasCurrent = state.withLock { state -> Bool in
-            guard let link = state.links[peer], link.channel === channel else { return false }
-            state.links[peer] = nil
-            state.datagramSessions[link.localIndex] = nil
-            return link.announced
-        }
-        if wasCurrent { continuation.yield(.down(peer)) }
+        if let event { continuation.yield(event) }
     }
 
     func datagramReceived(_ bytes: [UInt8]) {
-        let result: Result<(Frame, DeviceFingerprint), LinkError> = state.withLock { state in
-            do {
-                let index = try DatagramCodec.receiverIndex(of: bytes)
-                guard var session = state.datagramSessions[index] else { throw LinkError.admissionFailed }
-                let frame = try DatagramCodec.open(bytes, key: session.key, window: &session.window)
-                state.datagramSessions[index] = session
-                state.counters.acceptedDatagrams += 1
-                return .success((frame, session.fingerprint))
-            } catch let error as LinkError {
-                state.counters.droppedDatagrams += 1
-                return .failure(error)
-            } catch {
-                state.counters.droppedDatagrams += 1
-                return .failure(.truncated)
-            }
-        }
-        switch result {
-        case .success(let (frame, peer)):
-            if case .state = frame { deliver(frame, from: peer) }
-        case .failure(let error):
-            logger.debug("dropped a datagram: \(error)")
+        switch state.withLock({ $0.table.openDatagram(bytes) }) {
+        case .deliver(let event): continuation.yield(event)
+        case .ignored: break
+        case .dropped(let error): logger.debug("dropped a datagram: \(error)")
         }
     }
 
     static func unixMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
 }
-

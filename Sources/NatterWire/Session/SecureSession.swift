@@ -2,19 +2,28 @@ public import Crypto
 import Foundation
 
 /// One end of a natter link as a pure state machine: it runs the admission
-/// check and the Noise `XXpsk3` handshake, then seals and opens frames. It
-/// takes bytes and the time, and returns bytes to send and what happened; the
-/// NIO handler around it only moves bytes (Docs/protocol.md).
+/// check and the Noise `XXpsk3` handshake, then seals and opens frames, and
+/// keeps the link's rules on what the peer may send when. It takes bytes and
+/// the time, and returns bytes to send and what happened; the NIO handler
+/// around it only moves bytes and carries out the outputs (Docs/protocol.md).
 public struct SecureSession: Sendable {
     public enum Output: Sendable, Equatable {
         /// Write this message (the caller adds the 2-byte length prefix).
         case send([UInt8])
-        /// The handshake completed; the peer proved the team key and owns this static key.
-        case established(remoteStaticKey: [UInt8])
+        /// The handshake completed; the peer proved the team key and owns this
+        /// static key. `datagramKeys` seal and open this session's UDP datagrams.
+        case established(remoteStaticKey: [UInt8], datagramKeys: DatagramKeys)
+        /// A frame from the peer: its hello first, then anything but another hello.
         case frame(Frame)
         /// A frame that authenticated but that this version cannot use (a
         /// state code from a newer peer): skipped, and the link stays up.
         case skipped(FrameError)
+    }
+
+    /// Keys for one session's UDP datagrams, exported from the handshake.
+    public struct DatagramKeys: Sendable, Equatable {
+        public let send: SymmetricKey
+        public let receive: SymmetricKey
     }
 
     public let isInitiator: Bool
@@ -23,8 +32,9 @@ public struct SecureSession: Sendable {
     private var sendCipher: NoiseCipher?
     private var receiveCipher: NoiseCipher?
     private var firstMessage: [UInt8] = []
-    /// Keys for this session's UDP datagrams (send, receive), once established.
-    public private(set) var datagramKeys: (send: SymmetricKey, receive: SymmetricKey)?
+    /// The responder has had its one chance at a first message (admitted or not).
+    private var firstMessageReceived = false
+    private var helloReceived = false
 
     /// The prologue binds the protocol version and the team tag, so peers of
     /// different versions or teams cannot complete a handshake by accident.
@@ -55,10 +65,36 @@ public struct SecureSession: Sendable {
         return firstMessage
     }
 
+    /// Every message from the peer, in order, both roles.
+    ///
+    /// The responder's first message must be a handshake 1 that passes
+    /// admission (Docs/protocol.md §4.4): its admit tag and timestamp are
+    /// checked before any key work, then `isFresh` is asked whether the tag is
+    /// new. The replay cache behind `isFresh` is shared by all of a node's
+    /// connections, so it stays with the caller.
+    /// - Parameters:
+    ///   - nowMilliseconds: the time now, Unix ms (checked against the first message's timestamp).
+    ///   - isFresh: records an admit tag and answers false when it was seen before (a replay).
+    /// - Throws: ``LinkError``; the caller drops the connection and tells the peer nothing.
+    public mutating func receive(
+        _ message: [UInt8], nowMilliseconds: UInt64, isFresh: (_ admitTag: [UInt8]) -> Bool
+    ) throws(LinkError) -> [Output] {
+        guard !isInitiator, !firstMessageReceived else { return try receive(message) }
+        firstMessageReceived = true
+        let (type, body) = try Envelope.unwrap(message)
+        guard type == .handshake1 else { throw .unexpectedMessage(type.rawValue) }
+        let admitted = try Envelope.admitFirst(body, admit: admit, nowMilliseconds: nowMilliseconds)
+        guard isFresh(admitted.tag) else { throw .replayedHandshake }
+        return try respond(toAdmitted: admitted.noise, fullMessage: message)
+    }
+
     /// The responder's handling of an already admitted first message
-    /// (``Envelope/admitFirst(_:admit:nowMilliseconds:)`` ran, the replay cache agreed).
+    /// (``Envelope/admitFirst(_:admit:nowMilliseconds:)`` ran and the tag was
+    /// fresh). ``receive(_:nowMilliseconds:isFresh:)`` does both; the fuzzer
+    /// calls this directly to reach the Noise parser behind admission.
     public mutating func respond(toAdmitted noise: [UInt8], fullMessage: [UInt8]) throws(LinkError) -> [Output] {
         precondition(!isInitiator, "only the responder responds")
+        firstMessageReceived = true
         do {
             _ = try handshake.readMessage(noise)
             let answer = try handshake.writeMessage()
@@ -69,7 +105,9 @@ public struct SecureSession: Sendable {
         }
     }
 
-    /// Everything after the first message, both roles.
+    /// Every message after the responder's first, and all of the initiator's
+    /// (which need no admission context). A handshake 1 here is out of turn:
+    /// admission cannot be skipped by calling this first.
     public mutating func receive(_ message: [UInt8]) throws(LinkError) -> [Output] {
         let (type, body) = try Envelope.unwrap(message)
         switch (type, isInitiator, isEstablished) {
@@ -82,23 +120,18 @@ public struct SecureSession: Sendable {
             do {
                 _ = try handshake.readMessage(noise)
                 let third = try handshake.writeMessage()
-                try finish()
-                return [.send(Envelope.wrap(.handshake3, third)), .established(remoteStaticKey: handshake.remoteStaticKey ?? [])]
-            } catch let error as NoiseError {
-                throw .handshake(error)
-            } catch let error as LinkError {
-                throw error
+                return [.send(Envelope.wrap(.handshake3, third)), finish()]
             } catch {
-                throw .admissionFailed
+                throw .handshake(error)
             }
         case (.handshake3, false, false):
+            guard firstMessageReceived else { throw .unexpectedMessage(type.rawValue) }
             do {
                 _ = try handshake.readMessage(body)
             } catch {
                 throw .handshake(error)
             }
-            try finish()
-            return [.established(remoteStaticKey: handshake.remoteStaticKey ?? [])]
+            return [finish()]
         case (.transport, _, true):
             guard var cipher = receiveCipher else { throw .notEstablished }
             let plaintext: [UInt8]
@@ -108,7 +141,7 @@ public struct SecureSession: Sendable {
             do { plaintext = try cipher.decrypt(body) } catch { throw .transportAuthenticationFailed }
             receiveCipher = cipher
             do {
-                return [.frame(try FrameCodec.decode(plaintext))]
+                return accept(try FrameCodec.decode(plaintext))
             } catch .unknownState(let code) {
                 return [.skipped(.unknownState(code))]
             } catch {
@@ -119,6 +152,19 @@ public struct SecureSession: Sendable {
         default:
             throw .unexpectedMessage(type.rawValue)
         }
+    }
+
+    /// One hello per link, and it comes first: nothing counts before the peer
+    /// said who it is to humans and where its datagrams come from, and a second
+    /// hello could claim (and get pinned under) another name. Both are dropped
+    /// without closing the link.
+    private mutating func accept(_ frame: Frame) -> [Output] {
+        if case .hello = frame {
+            guard !helloReceived else { return [] }
+            helloReceived = true
+            return [.frame(frame)]
+        }
+        return helloReceived ? [.frame(frame)] : []
     }
 
     /// Encrypts a frame for the stream.
@@ -132,11 +178,15 @@ public struct SecureSession: Sendable {
         return Envelope.wrap(.transport, sealed)
     }
 
-    private mutating func finish() throws(LinkError) {
+    /// Splits the transport ciphers and exports the datagram keys.
+    private mutating func finish() -> Output {
         let (toResponder, toInitiator) = handshake.split()
         sendCipher = isInitiator ? toResponder : toInitiator
         receiveCipher = isInitiator ? toInitiator : toResponder
         let keys = handshake.exportKeys(label: "natter udp v1")
-        datagramKeys = isInitiator ? (keys.initiatorToResponder, keys.responderToInitiator) : (keys.responderToInitiator, keys.initiatorToResponder)
+        let datagramKeys = isInitiator
+            ? DatagramKeys(send: keys.initiatorToResponder, receive: keys.responderToInitiator)
+            : DatagramKeys(send: keys.responderToInitiator, receive: keys.initiatorToResponder)
+        return .established(remoteStaticKey: handshake.remoteStaticKey ?? [], datagramKeys: datagramKeys)
     }
 }

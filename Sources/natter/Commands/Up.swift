@@ -37,13 +37,17 @@ struct Up: AsyncParsableCommand {
             throw CLIError("this device has no team yet; run natter team create or natter team join CODE")
         }
         let store = try MessageStore(path: paths.database)
-        let links = PeerLinkService(identity: identity, team: team, displayName: config.displayName, logger: logger)
-        let ports = try await links.start(tcpPort: Int(config.tcpPort), udpPort: Int(config.udpPort))
+        let links = PeerLinkService(
+            identity: identity, team: team, displayName: config.displayName,
+            tcpPort: Int(config.tcpPort), udpPort: Int(config.udpPort), logger: logger)
+        // Bound now, before the group runs: mDNS and the daemon publish the ports.
+        let ports = try await links.boundPorts()
         let daemon = try NatterDaemon(
             identity: DaemonIdentity(fingerprint: identity.fingerprint, teamTag: team.subkeys.teamTag.description),
             config: config, store: store, links: links, pins: PinStore(directory: paths.dataDirectory), logger: logger)
 
-        var services: [any Service] = [LinkShutdownService(links: links)]
+        // First in the list, so the group stops it last: goodbyes after everything else.
+        var services: [any Service] = [links]
         var sources: [any DiscoverySource] = [StaticPeerSource(peers: config.staticPeers)]
         if config.mdns {
             let avahi = AvahiDiscovery(
@@ -80,15 +84,5 @@ struct APIService: Service {
     let server: LocalAPIServer
     func run() async throws {
         try await cancelWhenGracefulShutdown { try await server.run() }
-    }
-}
-
-/// Keeps the links open until shutdown, then says goodbye and closes them
-/// (the group stops services in reverse order, so this goes last).
-struct LinkShutdownService: Service {
-    let links: PeerLinkService
-    func run() async throws {
-        try? await gracefulShutdown()
-        await links.shutdown()
     }
 }

@@ -3,9 +3,10 @@ import Logging
 import NIOCore
 import NIOPosix
 import NatterCore
-import NatterNode
+@testable import NatterNode
 import NatterWire
 import Synchronization
+import Testing
 
 /// Log lines captured from one component, so a test can check that bad input
 /// produced exactly the clear line it promises.
@@ -45,24 +46,68 @@ struct RecordingLogHandler: LogHandler {
     }
 }
 
-/// One peer's link layer on loopback, with its own identity and log.
+/// One peer's link layer on loopback, with its own identity and log, run the
+/// way `natter up`'s service group runs it.
 struct LinkPeer: Sendable {
     let service: PeerLinkService
     let identity: DeviceIdentity
     let log: LogRecorder
     let ports: (tcp: Int, udp: Int)
     let events: EventCollector
+    private let running: Task<Void, any Error>
 
     var fingerprint: DeviceFingerprint { identity.fingerprint }
 
     static func start(name: String, team: TeamKey, identity: DeviceIdentity = DeviceIdentity()) async throws -> LinkPeer {
         let log = LogRecorder()
-        let service = PeerLinkService(identity: identity, team: team, displayName: name, logger: log.logger(name))
-        let ports = try await service.start(tcpPort: 0, udpPort: 0)
-        return LinkPeer(service: service, identity: identity, log: log, ports: ports, events: EventCollector(service.events))
+        let service = PeerLinkService(identity: identity, team: team, displayName: name, tcpPort: 0, udpPort: 0, logger: log.logger(name))
+        let running = Task { try await service.run() }
+        let ports = try await service.boundPorts()
+        return LinkPeer(service: service, identity: identity, log: log, ports: ports, events: EventCollector(service.events), running: running)
     }
 
+    /// Shuts the service down the way the group does at a signal (cancellation
+    /// is graceful): goodbye on every link, then everything closes. Returns at
+    /// once, so a `defer` can call it.
+    func stop() { running.cancel() }
+
     func dial(_ other: LinkPeer) async { await service.dial(host: "127.0.0.1", port: UInt16(other.ports.tcp)) }
+}
+
+/// A first handshake message for `team`, as a dialling peer would send it, and
+/// the session that sent it.
+func firstHandshakeMessage(team: TeamKey, identity: DeviceIdentity = DeviceIdentity()) throws -> (SecureSession, [UInt8]) {
+    var session = SecureSession(initiator: true, identity: identity, team: team)
+    let first = try session.start(nowMilliseconds: PeerLinkService.unixMilliseconds())
+    return (session, first)
+}
+
+/// A peer driven by hand over a raw connection: a real ``SecureSession``
+/// completes the handshake and sends its hello, then the test sends what it likes.
+struct HandDrivenPeer {
+    let connection: RawConnection
+    var session: SecureSession
+    let fingerprint: DeviceFingerprint
+    /// The static key the listening side proved in the handshake.
+    let remoteStaticKey: [UInt8]
+
+    static func link(to port: Int, team: TeamKey, name: String) async throws -> HandDrivenPeer {
+        let identity = DeviceIdentity()
+        var (session, first) = try firstHandshakeMessage(team: team, identity: identity)
+        let connection = try await RawConnection.connect(port: port)
+        try await connection.sendMessage(first)
+        let second = try #require(await connection.nextMessage())
+        var remoteKey: [UInt8]?
+        for output in try session.receive(second) {
+            switch output {
+            case .send(let third): try await connection.sendMessage(third)
+            case .established(let key, _): remoteKey = key
+            case .frame, .skipped: break
+            }
+        }
+        try await connection.sendMessage(try session.seal(.hello(sequence: 0, name: name, udpPort: 0, datagramIndex: 1)))
+        return HandDrivenPeer(connection: connection, session: session, fingerprint: identity.fingerprint, remoteStaticKey: try #require(remoteKey))
+    }
 }
 
 func temporaryDirectory() -> String {
@@ -75,16 +120,21 @@ func temporaryDirectory() -> String {
 final class EventCollector: Sendable {
     private final class Box: Sendable {
         let events = Mutex<[LinkEvent]>([])
+        let finished = Mutex(false)
     }
     private let box = Box()
 
     init(_ stream: AsyncStream<LinkEvent>) {
         Task { [box] in
             for await event in stream { box.events.withLock { $0.append(event) } }
+            box.finished.withLock { $0 = true }
         }
     }
 
     var all: [LinkEvent] { box.events.withLock { $0 } }
+
+    /// The stream ended: the service has shut down.
+    var isFinished: Bool { box.finished.withLock { $0 } }
 
     var upPeers: [DeviceFingerprint] {
         all.compactMap { if case .up(let peer, _, _) = $0 { peer } else { nil } }

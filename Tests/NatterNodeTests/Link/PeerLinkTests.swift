@@ -9,25 +9,16 @@ import Testing
 /// and a raw client that misbehaves on purpose.
 @Suite("Peer links on loopback", .serialized)
 struct PeerLinkTests {
-    static func now() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
-
     static func newMessageID() -> MessageID {
         var generator = SystemRandomNumberGenerator()
-        return MessageID(unixMilliseconds: now(), using: &generator)
-    }
-
-    /// A valid first handshake message for `team`, as a dialling peer would send it.
-    static func firstMessage(team: TeamKey, identity: DeviceIdentity = DeviceIdentity()) throws -> (SecureSession, [UInt8]) {
-        var session = SecureSession(initiator: true, identity: identity, team: team)
-        let first = try session.start(nowMilliseconds: now())
-        return (session, first)
+        return MessageID(unixMilliseconds: PeerLinkService.unixMilliseconds(), using: &generator)
     }
 
     @Test func twoPeersHandshakeAndExchangeChatFramesAndStateDatagrams() async throws {
         let team = TeamKey()
         let alice = try await LinkPeer.start(name: "Alice", team: team)
         let bob = try await LinkPeer.start(name: "Bob", team: team)
-        defer { Task { await alice.service.shutdown(); await bob.service.shutdown() } }
+        defer { alice.stop(); bob.stop() }
 
         await alice.dial(bob)
         #expect(await alice.events.wait { $0.upPeers == [bob.fingerprint] })
@@ -49,7 +40,7 @@ struct PeerLinkTests {
     @Test func aPeerWithTheWrongTeamKeyIsRefusedWithOneClearLineAndLearnsNothing() async throws {
         let alice = try await LinkPeer.start(name: "Alice", team: TeamKey())
         let mallory = try await LinkPeer.start(name: "Mallory", team: TeamKey())
-        defer { Task { await alice.service.shutdown(); await mallory.service.shutdown() } }
+        defer { alice.stop(); mallory.stop() }
 
         await mallory.dial(alice)
         #expect(await eventually { alice.service.counters.refusedConnections == 1 })
@@ -57,7 +48,7 @@ struct PeerLinkTests {
         #expect(alice.events.upPeers.isEmpty && mallory.events.upPeers.isEmpty)
 
         // What a stranger's socket sees: its first message answered by nothing at all.
-        let (_, first) = try Self.firstMessage(team: TeamKey())
+        let (_, first) = try firstHandshakeMessage(team: TeamKey())
         let raw = try await RawConnection.connect(port: alice.ports.tcp)
         try await raw.sendMessage(first)
         #expect(await raw.waitUntilClosed(timeout: .seconds(2)))
@@ -68,11 +59,11 @@ struct PeerLinkTests {
         let team = TeamKey()
         let alice = try await LinkPeer.start(name: "Alice", team: team)
         let bob = try await LinkPeer.start(name: "Bob", team: team)
-        defer { Task { await alice.service.shutdown(); await bob.service.shutdown() } }
+        defer { alice.stop(); bob.stop() }
         await bob.dial(alice)
         #expect(await alice.events.wait { $0.upPeers == [bob.fingerprint] })
 
-        let (_, valid) = try Self.firstMessage(team: team)
+        let (_, valid) = try firstHandshakeMessage(team: team)
         var wrongVersion = valid
         wrongVersion[0] = 99
         var tampered = valid
@@ -107,8 +98,8 @@ struct PeerLinkTests {
     @Test func aReplayedFirstHandshakeMessageIsRefused() async throws {
         let team = TeamKey()
         let alice = try await LinkPeer.start(name: "Alice", team: team)
-        defer { Task { await alice.service.shutdown() } }
-        let (_, first) = try Self.firstMessage(team: team)
+        defer { alice.stop() }
+        let (_, first) = try firstHandshakeMessage(team: team)
 
         let original = try await RawConnection.connect(port: alice.ports.tcp)
         try await original.sendMessage(first)
@@ -122,9 +113,53 @@ struct PeerLinkTests {
         await original.close()
     }
 
+    @Test func aTamperedTransportMessageDropsTheLinkWithItsOwnLine() async throws {
+        let team = TeamKey()
+        let alice = try await LinkPeer.start(name: "Alice", team: team)
+        defer { alice.stop() }
+        var peer = try await HandDrivenPeer.link(to: alice.ports.tcp, team: team, name: "Mallet")
+        #expect(await alice.events.wait { $0.upPeers == [peer.fingerprint] })
+
+        var sealed = try peer.session.seal(.keepalive(sequence: 1))
+        sealed[sealed.count - 1] ^= 0x01
+        try await peer.connection.sendMessage(sealed)
+        #expect(await peer.connection.waitUntilClosed(timeout: .seconds(2)))
+        #expect(await alice.events.wait { $0.downPeers == [peer.fingerprint] })
+
+        let lines = alice.log.messages(atLeast: .notice)
+        let warnings = alice.log.messages(atLeast: .warning).filter { $0.contains("failed authentication (damaged or tampered with in transit)") }
+        #expect(warnings.count == 1, "\(lines)")
+        #expect(!lines.contains { $0.contains("refused a connection") || $0.contains("handshake") || $0.contains("team") }, "\(lines)")
+        #expect(alice.service.counters.transportAuthenticationFailures == 1)
+        #expect(alice.service.counters.refusedConnections == 0)
+    }
+
+    @Test func shuttingDownSaysGoodbyeClosesTheListenersAndEndsTheEvents() async throws {
+        let team = TeamKey()
+        let alice = try await LinkPeer.start(name: "Alice", team: team)
+        let bob = try await LinkPeer.start(name: "Bob", team: team)
+        defer { bob.stop() }
+        await alice.dial(bob)
+        #expect(await bob.events.wait { $0.upPeers == [alice.fingerprint] })
+
+        alice.stop()
+        #expect(await bob.events.wait(timeout: .seconds(2)) { $0.downPeers == [alice.fingerprint] }, "at once, not after the dead-peer timeout")
+        #expect(await alice.events.wait { $0.isFinished })
+        await #expect(throws: (any Error).self, "the listener is closed") { try await RawConnection.connect(port: alice.ports.tcp) }
+    }
+
+    @Test func aPortInUseFailsBoundPortsAndRunWithTheBindError() async throws {
+        let alice = try await LinkPeer.start(name: "Alice", team: TeamKey())
+        defer { alice.stop() }
+        let clash = PeerLinkService(
+            identity: DeviceIdentity(), team: TeamKey(), displayName: "Clash", tcpPort: alice.ports.tcp, udpPort: 0, logger: LogRecorder().logger())
+        await #expect(throws: (any Error).self) { try await clash.boundPorts() }
+        await #expect(throws: (any Error).self) { try await clash.run() }
+    }
+
     @Test func aConnectionThatStaysSilentIsClosedAtTheHandshakeTimeout() async throws {
         let alice = try await LinkPeer.start(name: "Alice", team: TeamKey())
-        defer { Task { await alice.service.shutdown() } }
+        defer { alice.stop() }
         let started = ContinuousClock.now
         let silent = try await RawConnection.connect(port: alice.ports.tcp)
         let halfMessage = try await RawConnection.connect(port: alice.ports.tcp)
@@ -138,7 +173,7 @@ struct PeerLinkTests {
 
     @Test func aFloodOfHandshakeAttemptsIsRateLimitedPerSource() async throws {
         let alice = try await LinkPeer.start(name: "Alice", team: TeamKey())
-        defer { Task { await alice.service.shutdown() } }
+        defer { alice.stop() }
         var connections: [RawConnection] = []
         for _ in 0..<(WireConstants.handshakesPerSource + 10) {
             connections.append(try await RawConnection.connect(port: alice.ports.tcp))
@@ -154,7 +189,7 @@ struct PeerLinkTests {
 
     @Test func garbageDatagramsAreDroppedAndCounted() async throws {
         let alice = try await LinkPeer.start(name: "Alice", team: TeamKey())
-        defer { Task { await alice.service.shutdown() } }
+        defer { alice.stop() }
         let socket = try UDPSender()
         defer { socket.close() }
         for length in [0, 1, 16, 45, 200, 1_500] {
@@ -167,59 +202,18 @@ struct PeerLinkTests {
     @Test func aDeadPeerIsDetectedByKeepalivesWithinFifteenSeconds() async throws {
         let team = TeamKey()
         let alice = try await LinkPeer.start(name: "Alice", team: team)
-        defer { Task { await alice.service.shutdown() } }
+        defer { alice.stop() }
         // A raw peer that completes the handshake and its hello, then falls silent
         // (a crashed machine: no FIN, no goodbye).
-        let ghostIdentity = DeviceIdentity()
-        var (session, first) = try Self.firstMessage(team: team, identity: ghostIdentity)
-        let raw = try await RawConnection.connect(port: alice.ports.tcp)
-        try await raw.sendMessage(first)
-        #expect(await eventually { raw.receivedBytes.count >= 2 })
-        let second = try #require(await raw.nextMessage())
-        var peerKey: [UInt8]?
-        for output in try session.receive(second) {
-            switch output {
-            case .send(let third): try await raw.sendMessage(third)
-            case .established(let key): peerKey = key
-            case .frame, .skipped: break
-            }
-        }
-        #expect(peerKey == alice.identity.publicKeyBytes)
-        try await raw.sendMessage(try session.seal(.hello(sequence: 0, name: "Ghost", udpPort: 0, datagramIndex: 1)))
-        let ghost = ghostIdentity.fingerprint
-        #expect(await alice.events.wait { $0.upPeers == [ghost] })
+        let ghost = try await HandDrivenPeer.link(to: alice.ports.tcp, team: team, name: "Ghost")
+        #expect(ghost.remoteStaticKey == alice.identity.publicKeyBytes)
+        #expect(await alice.events.wait { $0.upPeers == [ghost.fingerprint] })
         let upAt = ContinuousClock.now
 
-        #expect(await alice.events.wait(timeout: WireConstants.deadPeerTimeout + .seconds(3)) { $0.downPeers == [ghost] })
+        #expect(await alice.events.wait(timeout: WireConstants.deadPeerTimeout + .seconds(3)) { $0.downPeers == [ghost.fingerprint] })
         let detectedAfter = ContinuousClock.now - upAt
         #expect(detectedAfter <= WireConstants.deadPeerTimeout + .seconds(1), "detected after \(detectedAfter)")
         #expect(detectedAfter >= WireConstants.deadPeerTimeout - .seconds(1))
-        await raw.close()
-    }
-}
-
-@Suite("Handshake rate limiter")
-struct SourceRateLimiterTests {
-    let start = ContinuousClock.now
-
-    @Test func allowsTheLimitPerWindowThenRefusesUntilTheWindowPasses() {
-        var limiter = SourceRateLimiter(limit: 3, window: .seconds(10), now: start)
-        var answers: [Bool] = []
-        for _ in 0..<5 { answers.append(limiter.allow("10.0.0.1", now: start)) }
-        #expect(answers == [true, true, true, false, false])
-        let otherSource = limiter.allow("10.0.0.2", now: start)
-        #expect(otherSource, "other sources are not affected")
-        let stillLimited = limiter.allow("10.0.0.1", now: start + .seconds(9.9))
-        #expect(!stillLimited)
-        let nextWindow = limiter.allow("10.0.0.1", now: start + .seconds(10))
-        #expect(nextWindow)
-    }
-
-    @Test func memoryStaysBoundedUnderSpoofedSources() {
-        var limiter = SourceRateLimiter(limit: 3, window: .seconds(10), now: start)
-        for index in 0..<(SourceRateLimiter.maximumSources * 3) {
-            _ = limiter.allow("source-\(index)", now: start)
-            #expect(limiter.trackedSources <= SourceRateLimiter.maximumSources)
-        }
+        await ghost.connection.close()
     }
 }

@@ -1,0 +1,238 @@
+import Crypto
+import NatterCore
+import NatterWire
+
+/// One TCP connection as the link table knows it: a number the service gives
+/// each channel, so the decisions below never touch a socket.
+struct LinkID: Hashable, Sendable {
+    let rawValue: UInt64
+}
+
+/// Every decision of the link layer, as a value: which of two links to the
+/// same peer survives, when a peer is up or down, where its datagrams go and
+/// which datagrams are let in, and which connections are turned away.
+/// ``PeerLinkService`` keeps one behind its lock and carries out what each
+/// operation returns (the shape of swift-nio-ssh's state machine and
+/// Hummingbird's `StreamClosedResult`). Time is an input.
+struct LinkTable: Sendable {
+    /// The current link to one peer.
+    private struct Link: Sendable {
+        let id: LinkID
+        /// Who dialled: settles simultaneous connects (the lower fingerprint's dial wins).
+        let dialler: DeviceFingerprint
+        let remoteHost: String
+        /// This side's index for the peer's datagrams, announced in our hello.
+        let localIndex: UInt32
+        let sendKey: SymmetricKey
+        /// Where the peer takes datagrams; set only when its hello announced a UDP port.
+        var udpTarget: DatagramTarget?
+        var counter: UInt64 = 0
+        /// The peer's hello arrived (on this link or the one it replaced) and `.up` was sent.
+        var announced = false
+    }
+
+    /// Where one peer's datagrams go: its host, the UDP port and the receiver
+    /// index its hello announced.
+    struct DatagramTarget: Sendable, Equatable {
+        let host: String
+        let port: UInt16
+        let receiverIndex: UInt32
+    }
+
+    private struct DatagramSession: Sendable {
+        let peer: DeviceFingerprint
+        let key: SymmetricKey
+        var window = ReplayWindow()
+    }
+
+    let local: DeviceFingerprint
+    let displayName: String
+    /// The bound UDP port, announced in every hello (0 until bound: no datagrams).
+    var udpPort: UInt16 = 0
+    private var links: [DeviceFingerprint: Link] = [:]
+    private var datagramSessions: [UInt32: DatagramSession] = [:]
+    private var replayCache = HandshakeReplayCache()
+    private var rateLimiter: SourceRateLimiter
+    private(set) var counters = PeerLinkService.Counters()
+
+    init(local: DeviceFingerprint, displayName: String, now: ContinuousClock.Instant) {
+        self.local = local
+        self.displayName = displayName
+        rateLimiter = SourceRateLimiter(limit: WireConstants.handshakesPerSource, window: WireConstants.rateLimitWindow, now: now)
+    }
+
+    // MARK: Connections
+
+    /// A connection arrived from `source`; false (and counted) when the source
+    /// is over the handshake rate limit and the connection should close at once.
+    mutating func connectionOpened(from source: String, now: ContinuousClock.Instant) -> Bool {
+        let allowed = rateLimiter.allow(source, now: now)
+        if !allowed { counters.rateLimitedConnections += 1 }
+        return allowed
+    }
+
+    /// Records an admitted first message's tag; false when it is a replay.
+    mutating func isFresh(admitTag: [UInt8]) -> Bool {
+        replayCache.insert(admitTag)
+    }
+
+    /// A connection was closed for `error`. A transport authentication failure
+    /// is counted apart: it is damage or tampering on an established link,
+    /// not a stranger at the door.
+    mutating func dropped(after error: LinkError) {
+        if error == .transportAuthenticationFailed {
+            counters.transportAuthenticationFailures += 1
+        } else {
+            counters.refusedConnections += 1
+        }
+    }
+
+    // MARK: Links
+
+    /// What to do once a link's handshake completed.
+    struct Established: Equatable {
+        /// The hello to send on the new link; nil when the new link lost the tie-break.
+        let hello: Frame?
+        /// A link to close: the new one or the one it replaced, if either lost.
+        let close: LinkID?
+    }
+
+    /// Registers `link` to `peer` after its handshake.
+    ///
+    /// Two links to one peer happen when both dial at once, or when a peer
+    /// reconnects before the old link's death was noticed. Both sides must
+    /// keep the same one without talking about it, so the rule looks only at
+    /// who dialled: the link dialled by the lower fingerprint wins; between
+    /// two dialled by the same side, the newer wins (the older is stale).
+    /// - Parameter initiator: this side dialled `link`.
+    mutating func established(
+        peer: DeviceFingerprint, link: LinkID, initiator: Bool, remoteHost: String, keys: SecureSession.DatagramKeys
+    ) -> Established {
+        let dialler = initiator ? local : peer
+        var replaced: LinkID?
+        var announced = false
+        if let existing = links[peer] {
+            let preferred = min(local, peer)
+            if existing.dialler == preferred && dialler != preferred {
+                return Established(hello: nil, close: link)
+            }
+            replaced = existing.id
+            announced = existing.announced
+            datagramSessions[existing.localIndex] = nil
+        }
+        let localIndex = freeDatagramIndex()
+        var new = Link(id: link, dialler: dialler, remoteHost: remoteHost, localIndex: localIndex, sendKey: keys.send)
+        // The daemon already has the peer as up; the replacement must not announce it twice.
+        new.announced = announced
+        links[peer] = new
+        datagramSessions[localIndex] = DatagramSession(peer: peer, key: keys.receive)
+        let hello = Frame.hello(sequence: 0, name: displayName, udpPort: udpPort, datagramIndex: localIndex)
+        return Established(hello: hello, close: replaced)
+    }
+
+    /// A random receiver index not in use (WireGuard's habit: an observer
+    /// cannot count sessions); 0 is never used.
+    private func freeDatagramIndex() -> UInt32 {
+        while true {
+            let index = UInt32.random(in: 1...UInt32.max)
+            if datagramSessions[index] == nil { return index }
+        }
+    }
+
+    /// A frame arrived on `link` from `peer` (``SecureSession`` already
+    /// enforced one hello, first). Returns what to tell the daemon, if anything.
+    ///
+    /// The hello announces the peer once, and only on its current link: a
+    /// hello on a link that lost the tie-break, or on a replacement of an
+    /// announced link, says nothing new.
+    mutating func received(_ frame: Frame, from peer: DeviceFingerprint, on link: LinkID) -> LinkEvent? {
+        switch frame {
+        case .hello(_, let name, let udpPort, let index):
+            guard var current = links[peer], current.id == link else { return nil }
+            if udpPort != 0 {
+                current.udpTarget = DatagramTarget(host: current.remoteHost, port: udpPort, receiverIndex: index)
+            }
+            let announce = !current.announced
+            current.announced = true
+            links[peer] = current
+            return announce ? .up(peer, name: name, remoteHost: current.remoteHost) : nil
+        case .chat, .state, .ack:
+            return .received(frame, from: peer)
+        case .keepalive, .goodbye:
+            return nil
+        }
+    }
+
+    /// `link` closed. The peer is down only when it was its current, announced
+    /// link; a link that lost a tie-break goes quietly. Its datagram session goes with it.
+    mutating func closed(_ link: LinkID) -> LinkEvent? {
+        guard let (peer, current) = links.first(where: { $0.value.id == link }) else { return nil }
+        links[peer] = nil
+        datagramSessions[current.localIndex] = nil
+        return current.announced ? .down(peer) : nil
+    }
+
+    /// The current link to `peer`, announced or not (to close it).
+    func link(to peer: DeviceFingerprint) -> LinkID? {
+        links[peer]?.id
+    }
+
+    /// Every current link (to say goodbye on).
+    var currentLinks: [LinkID] { links.values.map(\.id) }
+
+    // MARK: Datagrams
+
+    /// How to send one frame to a peer.
+    struct Route: Equatable {
+        /// The link to write the frame to; the stream always carries it.
+        let link: LinkID
+        /// The same frame sealed as a datagram, when asked for and possible.
+        let datagram: OutgoingDatagram?
+    }
+
+    struct OutgoingDatagram: Equatable {
+        let bytes: [UInt8]
+        let host: String
+        let port: UInt16
+    }
+
+    /// Where `frame` goes; nil when `peer` has no announced link (the daemon
+    /// keeps chat messages for later). With `preferDatagram`, also seals it as
+    /// a datagram when the peer's hello announced a UDP port; each datagram
+    /// takes the next counter.
+    mutating func route(_ frame: Frame, to peer: DeviceFingerprint, preferDatagram: Bool) -> Route? {
+        guard var link = links[peer], link.announced else { return nil }
+        guard preferDatagram, let target = link.udpTarget else { return Route(link: link.id, datagram: nil) }
+        let bytes = DatagramCodec.seal(frame, receiverIndex: target.receiverIndex, counter: link.counter, key: link.sendKey)
+        link.counter += 1
+        links[peer] = link
+        return Route(link: link.id, datagram: OutgoingDatagram(bytes: bytes, host: target.host, port: target.port))
+    }
+
+    /// What became of a received datagram.
+    enum DatagramOutcome: Equatable {
+        /// Authenticated: tell the daemon.
+        case deliver(LinkEvent)
+        /// Authenticated, but only state frames travel as datagrams: ignored.
+        case ignored
+        /// Unknown index, forged, replayed, stale or malformed: dropped and counted.
+        case dropped(LinkError)
+    }
+
+    /// Finds the datagram's session by its receiver index, authenticates it
+    /// and checks it against that session's replay window.
+    mutating func openDatagram(_ bytes: [UInt8]) -> DatagramOutcome {
+        do throws(LinkError) {
+            let index = try DatagramCodec.receiverIndex(of: bytes)
+            guard var session = datagramSessions[index] else { throw .datagramAuthenticationFailed }
+            let frame = try DatagramCodec.open(bytes, key: session.key, window: &session.window)
+            datagramSessions[index] = session
+            counters.acceptedDatagrams += 1
+            guard case .state = frame else { return .ignored }
+            return .deliver(.received(frame, from: session.peer))
+        } catch {
+            counters.droppedDatagrams += 1
+            return .dropped(error)
+        }
+    }
+}

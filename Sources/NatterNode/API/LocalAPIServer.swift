@@ -42,20 +42,30 @@ public struct LocalAPIServer: Sendable {
         logger.info("local API listening", metadata: ["socket": "\(socketPath)"])
         ready()
         defer { unlink(socketPath) }
+        // The accept loop must not see this task's cancellation: a cancelled
+        // iteration drops connections already accepted but not yet handed
+        // out, and NIO treats an unserved connection as a programming error
+        // (a crash in debug builds). So stopping closes the listener instead;
+        // the loop then serves or closes what was accepted, ends, and
+        // cancels the connections still open (event streams).
+        let accepting = Task {
+            try await server.executeThenClose { connections in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await connection in connections {
+                        group.addTask { await serve(connection) }
+                    }
+                    group.cancelAll()
+                }
+            }
+        }
         do {
             try await withTaskCancellationHandler {
-                try await server.executeThenClose { connections in
-                    try await withThrowingDiscardingTaskGroup { group in
-                        for try await connection in connections {
-                            group.addTask { await serve(connection) }
-                        }
-                    }
-                }
+                try await accepting.value
             } onCancel: {
                 server.channel.close(promise: nil)
             }
         } catch {
-            // Cancellation is the normal way to stop; anything else is real.
+            // Stopping is the normal way to end; anything else is real.
             guard Task.isCancelled else { throw error }
         }
     }

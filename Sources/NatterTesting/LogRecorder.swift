@@ -13,7 +13,7 @@ public final class LogRecorder: Sendable {
 
     public init() {}
 
-    public func logger(_ label: String) -> Logger {
+    public func logger(_ label: String = "test") -> Logger {
         var logger = Logger(label: label) { _ in Handler(recorder: self) }
         logger.logLevel = .trace
         return logger

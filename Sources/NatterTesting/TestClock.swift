@@ -28,8 +28,7 @@ public final class TestClock: DaemonClock {
     public var now: MonotonicInstant { state.withLock { $0.now } }
 
     public var unixMilliseconds: UInt64 {
-        let elapsed = now.sinceOrigin.components
-        return wallStart + UInt64(elapsed.seconds) * 1000 + UInt64(elapsed.attoseconds / 1_000_000_000_000_000)
+        wallStart + UInt64(now.sinceOrigin.wholeMilliseconds)
     }
 
     /// How many tasks are waiting for the clock (a test can wait for a timer to be set).
@@ -37,8 +36,11 @@ public final class TestClock: DaemonClock {
 
     /// Returns once at least `count` tasks wait for the clock, so a test
     /// advances time only after the timers it means to fire are set.
+    /// Gives up after ``EventRecorder/patience`` of real time, so a broken
+    /// timer fails the test instead of hanging it.
     public func waitForSleepers(_ count: Int) async {
-        while sleeperCount < count { await Task.yield() }
+        let deadline = ContinuousClock.now + EventRecorder.patience
+        while sleeperCount < count && ContinuousClock.now < deadline { await Task.yield() }
     }
 
     public func sleep(until deadline: MonotonicInstant) async throws {

@@ -26,6 +26,10 @@ public enum WireConstants {
     public static let rateLimitWindow: Duration = .seconds(10)
     /// Sliding replay window for datagrams, in packets (WireGuard / RFC 6479: 8192 − 64).
     public static let replayWindowSize: UInt64 = 8128
+    /// How long a dial waits for the TCP connection before giving up (the
+    /// dial is retried with backoff): a LAN answers in milliseconds, and a
+    /// colleague whose machine is off should not hold a dial for long.
+    public static let dialTimeout: Duration = .seconds(3)
     /// Largest datagram accepted; state datagrams are tiny.
     public static let maximumDatagramBytes = 1_200
 }

@@ -77,8 +77,7 @@ extension NatterDaemon {
     /// it to messages sent at least that long ago (a resend on a live link).
     func flushOutbox(to peer: DeviceFingerprint, olderThan age: Duration = .zero) {
         guard directory.isLinked(peer) else { return }
-        let ageMilliseconds = UInt64(age.components.seconds) * 1000 + UInt64(age.components.attoseconds / 1_000_000_000_000_000)
-        let cutoff = clock.unixMilliseconds &- ageMilliseconds
+        let cutoff = clock.unixMilliseconds &- UInt64(age.wholeMilliseconds)
         do {
             for message in try store.outbox(for: peer) where age == .zero || message.sentAt <= cutoff {
                 send(chatFrame(message), to: peer)

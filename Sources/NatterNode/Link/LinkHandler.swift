@@ -28,7 +28,7 @@ final class LinkHandler: ChannelDuplexHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         let channel = context.channel, logger = logger
-        handshakeTimeout = context.eventLoop.scheduleTask(in: .nanoseconds(Int64(WireConstants.handshakeTimeout.components.seconds) * 1_000_000_000)) {
+        handshakeTimeout = context.eventLoop.scheduleTask(in: TimeAmount(WireConstants.handshakeTimeout)) {
             logger.notice("closing a connection that did not finish the handshake in time", metadata: ["remote": "\(channel.remoteAddress?.description ?? "?")"])
             channel.close(promise: nil)
         }

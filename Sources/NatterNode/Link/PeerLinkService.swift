@@ -152,8 +152,8 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
             return link
         }
         let timeouts = IdleStateHandler(
-            readTimeout: .seconds(WireConstants.deadPeerTimeout.components.seconds),
-            writeTimeout: .seconds(WireConstants.keepaliveInterval.components.seconds))
+            readTimeout: TimeAmount(WireConstants.deadPeerTimeout),
+            writeTimeout: TimeAmount(WireConstants.keepaliveInterval))
         try channel.pipeline.syncOperations.addHandlers([
             timeouts, ByteToMessageHandler(LengthPrefixDecoder()), LinkHandler(link: link, initiator: initiator, service: self),
         ])
@@ -162,7 +162,7 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
     public func dial(host: String, port: UInt16) async {
         do {
             _ = try await ClientBootstrap(group: group)
-                .connectTimeout(.seconds(3))
+                .connectTimeout(TimeAmount(WireConstants.dialTimeout))
                 .channelInitializer { [self] channel in
                     channel.eventLoop.makeCompletedFuture { try self.configure(channel, initiator: true) }
                 }

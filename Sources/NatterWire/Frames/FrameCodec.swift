@@ -2,7 +2,8 @@ import NatterCore
 /// Encodes and decodes ``Frame``s. Layout (big-endian), Docs/protocol.md:
 ///
 ///     version u8 | kind u8 | sequence u64 | body
-///     chat:      id [16] | sentAt u64 | text (rest, UTF-8, ≤ 16 KiB)
+///     chat:      id [16] | sentAt u64 | text (rest, UTF-8; bounded by the frame,
+///                the daemon refuses — and acknowledges — texts over 16 KiB)
 ///     state:     code u8 | source u32
 ///     ack:       id [16]
 ///     keepalive, goodbye: empty
@@ -15,8 +16,6 @@ public enum FrameCodec {
         case chat = 1, state = 2, ack = 3, keepalive = 4, goodbye = 5, hello = 6
     }
 
-    /// The chat text bound, in UTF-8 bytes (NatterCore's `MessageText` limit).
-    public static let maximumTextBytes = 16 * 1024
 
     public static func encode(_ frame: Frame) -> [UInt8] {
         var bytes: [UInt8] = [WireConstants.protocolVersion]
@@ -66,7 +65,6 @@ public enum FrameCodec {
             let id = try reader.messageID()
             let sentAt = try reader.uint64()
             let text = reader.rest()
-            guard text.count <= maximumTextBytes else { throw .invalidField("text length") }
             guard let string = String(validating: text, as: UTF8.self) else { throw .invalidField("text encoding") }
             frame = .chat(sequence: sequence, id: id, sentAt: sentAt, text: string)
         case .state:

@@ -1,5 +1,6 @@
 public import Crypto
 import Foundation
+import NatterCore
 
 /// The envelope around every message on a natter TCP link (inside the 2-byte
 /// length prefix), Docs/protocol.md:
@@ -49,7 +50,7 @@ public enum Envelope {
         let tag = Array(body[8..<8 + tagLength])
         let noise = Array(body[(8 + tagLength)...])
         guard constantTimeEqual(tag, firstTag(noise, timestamp: timestamp, admit: admit)) else { throw .admissionFailed }
-        let tolerance = UInt64(WireConstants.handshakeTimestampTolerance.components.seconds * 1000)
+        let tolerance = UInt64(WireConstants.handshakeTimestampTolerance.wholeMilliseconds)
         let skew = timestamp > nowMilliseconds ? timestamp - nowMilliseconds : nowMilliseconds - timestamp
         guard skew <= tolerance else { throw .staleHandshake }
         return (tag, noise)

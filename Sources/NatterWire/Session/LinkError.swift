@@ -24,7 +24,8 @@ public enum LinkError: Error, Equatable, CustomStringConvertible {
         case .truncated: "a message was truncated"
         case .admissionFailed:
             "a handshake failed admission: the peer does not hold this team's key (or the message was tampered with)"
-        case .staleHandshake: "a handshake carried a timestamp outside ±120 s; check both machines' clocks"
+        case .staleHandshake:
+            "a handshake carried a timestamp outside ±\(WireConstants.handshakeTimestampTolerance.components.seconds) s; check both machines' clocks"
         case .replayedHandshake: "a handshake first message was replayed; ignored"
         case .replayedDatagram: "a datagram was replayed or is older than the replay window; dropped"
         case .handshake(let error): "the handshake failed: \(error)"

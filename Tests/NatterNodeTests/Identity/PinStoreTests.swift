@@ -1,6 +1,7 @@
 import Foundation
 import NatterCore
 @testable import NatterNode
+import NatterTesting
 import NatterWire
 import Testing
 

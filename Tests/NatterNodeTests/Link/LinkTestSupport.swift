@@ -4,47 +4,10 @@ import NIOCore
 import NIOPosix
 import NatterCore
 @testable import NatterNode
+import NatterTesting
 import NatterWire
 import Synchronization
 import Testing
-
-/// Log lines captured from one component, so a test can check that bad input
-/// produced exactly the clear line it promises.
-final class LogRecorder: Sendable {
-    private let lines = Mutex<[(Logger.Level, String)]>([])
-
-    func logger(_ label: String = "test") -> Logger {
-        var logger = Logger(label: label) { _ in RecordingLogHandler(recorder: self) }
-        logger.logLevel = .debug
-        return logger
-    }
-
-    func record(_ level: Logger.Level, _ text: String) { lines.withLock { $0.append((level, text)) } }
-
-    /// Lines at `level` or above.
-    func messages(atLeast level: Logger.Level = .trace) -> [String] {
-        lines.withLock { $0.filter { $0.0 >= level }.map(\.1) }
-    }
-
-    func hasLine(containing text: String, atLeast level: Logger.Level = .trace) -> Bool {
-        messages(atLeast: level).contains { $0.contains(text) }
-    }
-}
-
-struct RecordingLogHandler: LogHandler {
-    let recorder: LogRecorder
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        recorder.record(event.level, event.message.description)
-    }
-}
 
 /// One peer's link layer on loopback, with its own identity and log, run the
 /// way `natter up`'s service group runs it.
@@ -108,12 +71,6 @@ struct HandDrivenPeer {
         try await connection.sendMessage(try session.seal(.hello(sequence: 0, name: name, udpPort: 0, datagramIndex: 1)))
         return HandDrivenPeer(connection: connection, session: session, fingerprint: identity.fingerprint, remoteStaticKey: try #require(remoteKey))
     }
-}
-
-func temporaryDirectory() -> String {
-    let path = NSTemporaryDirectory() + "natter-link-test-\(UUID().uuidString)"
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
 }
 
 /// Collects a link layer's events in the background.

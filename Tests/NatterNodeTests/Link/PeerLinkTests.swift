@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NatterCore
 @testable import NatterNode
+import NatterTesting
 import NatterWire
 import Testing
 
@@ -179,10 +180,10 @@ struct PeerLinkTests {
             connections.append(try await RawConnection.connect(port: alice.ports.tcp))
         }
         #expect(await eventually { alice.service.counters.rateLimitedConnections == 10 })
+        // Which ten is not defined: accepted connections are initialised on
+        // several event loops, so they reach the limiter in no fixed order.
         let closedAtOnce = await eventually(timeout: .seconds(1)) { connections.filter(\.isClosed).count == 10 }
-        #expect(closedAtOnce, "the ten over the limit are closed at once, the rest wait for their handshake")
-        let overTheLimit = connections.suffix(10).filter { $0.isClosed }.count
-        #expect(overTheLimit == 10, "exactly the attempts over the limit")
+        #expect(closedAtOnce, "exactly the ten over the limit are closed at once, the rest wait for their handshake")
         #expect(alice.log.hasLine(containing: "rate-limited", atLeast: .notice))
         for connection in connections { await connection.close() }
     }

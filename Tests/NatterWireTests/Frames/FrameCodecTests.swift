@@ -32,7 +32,7 @@ struct FrameCodecTests {
         }
     }
 
-    @Test func malformedInputIsRefusedWithAReason() {
+    @Test func malformedInputIsRefusedWithAReason() throws {
         #expect(throws: FrameError.unsupportedVersion(2)) { try FrameCodec.decode([2, 4, 0, 0, 0, 0, 0, 0, 0, 1]) }
         #expect(throws: FrameError.unknownKind(99)) { try FrameCodec.decode([1, 99, 0, 0, 0, 0, 0, 0, 0, 1]) }
         #expect(throws: FrameError.truncated) { try FrameCodec.decode([1, 2, 0, 0, 0]) }
@@ -42,8 +42,10 @@ struct FrameCodecTests {
         }
         let badUTF8 = FrameCodec.encode(.chat(sequence: 1, id: Self.id, sentAt: 0, text: "")) + [0xC3, 0x28]
         #expect(throws: FrameError.invalidField("text encoding")) { try FrameCodec.decode(badUTF8) }
-        let longText = FrameCodec.encode(.chat(sequence: 1, id: Self.id, sentAt: 0, text: String(repeating: "a", count: FrameCodec.maximumTextBytes + 1)))
-        #expect(throws: FrameError.invalidField("text length")) { try FrameCodec.decode(longText) }
+        // Too long to store is the daemon's decision (it acknowledges and drops),
+        // not a malformed frame that would cost the link.
+        let longChat = Frame.chat(sequence: 1, id: Self.id, sentAt: 0, text: String(repeating: "a", count: MessageText.maximumUTF8Bytes + 1))
+        #expect(try FrameCodec.decode(FrameCodec.encode(longChat)) == longChat)
         #expect(throws: FrameError.unknownState(200)) { try FrameCodec.decode([1, 2, 0, 0, 0, 0, 0, 0, 0, 1, 200, 0, 0, 0, 9]) }
         #expect(throws: FrameError.invalidField("trailing bytes")) { try FrameCodec.decode([1, 2, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 9, 0]) }
     }
@@ -56,56 +58,5 @@ struct FrameCodecTests {
             if bytes.count > 1 && Bool.random(using: &generator) { bytes[0] = 1 }
             _ = try? FrameCodec.decode(bytes)
         }
-    }
-}
-
-@Suite("Replay window (RFC 6479)")
-struct ReplayWindowTests {
-    @Test func acceptsEachCounterOnceAndToleratesReordering() {
-        var window = ReplayWindow()
-        let result1 = window.accept(5)
-        #expect(result1)
-        let result2 = window.accept(5)
-        #expect(!result2, "replay")
-        let result3 = window.accept(3)
-        #expect(result3, "reordered, inside the window")
-        let result4 = window.accept(3)
-        #expect(!result4)
-        let result5 = window.accept(6)
-        #expect(result5)
-        #expect(window.highest == 6)
-    }
-
-    @Test func refusesWhatFellOutOfTheWindow() {
-        var window = ReplayWindow()
-        let result6 = window.accept(10_000)
-        #expect(result6)
-        let result7 = window.accept(10_000 - WireConstants.replayWindowSize)
-        #expect(!result7, "exactly one window behind")
-        let result8 = window.accept(10_000 - WireConstants.replayWindowSize + 1)
-        #expect(result8)
-    }
-
-    @Test func aBigJumpForgetsOldBitsCorrectly() {
-        var window = ReplayWindow()
-        for counter in 0..<200 as Range<UInt64> {
-            let accepted = window.accept(counter)
-            #expect(accepted)
-        }
-        let result9 = window.accept(1_000_000)
-        #expect(result9)
-        // Counters that share bitmap positions with old ones are new again after the slide.
-        let result10 = window.accept(1_000_000 - 64)
-        #expect(result10)
-        let result11 = window.accept(150)
-        #expect(!result11, "far too old")
-    }
-
-    @Test func checkDoesNotRecord() {
-        var window = ReplayWindow()
-        #expect(window.check(1))
-        #expect(window.check(1))
-        window.accept(1)
-        #expect(!window.check(1))
     }
 }

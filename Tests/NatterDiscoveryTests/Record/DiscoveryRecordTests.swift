@@ -79,20 +79,3 @@ struct DiscoveryRecordTests {
         #expect(decoded.displayName == String(repeating: "张", count: 21))
     }
 }
-
-@Suite("Static peers from the config file")
-struct StaticPeerTests {
-    @Test func hostAndPortForms() throws {
-        for (text, host, port) in [("10.0.0.7:7300", "10.0.0.7", 7300), (" desk-12.office.lan:47101 ", "desk-12.office.lan", 47101), ("[fe80::1]:7300", "fe80::1", 7300)] {
-            let peer = try StaticPeer(parsing: text)
-            #expect(peer.host == host && peer.port == UInt16(port), "\(text)")
-        }
-    }
-
-    @Test func malformedEntriesAreAClearError() {
-        for text in ["10.0.0.7", "10.0.0.7:0", "10.0.0.7:70000", "fe80::1:7300", "[fe80::1:7300", ":7300", "a b:1", ""] {
-            #expect(throws: DiscoveryError.invalidStaticPeer(text)) { try StaticPeer(parsing: text) }
-        }
-        #expect(DiscoveryError.invalidStaticPeer("x").description.contains("host:port"))
-    }
-}

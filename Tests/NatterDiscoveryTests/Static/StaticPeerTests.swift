@@ -1,0 +1,38 @@
+import NatterDiscovery
+import Testing
+
+@Suite("Static peers from the config file")
+struct StaticPeerTests {
+    @Test func hostAndPortForms() throws {
+        for (text, host, port) in [("10.0.0.7:7300", "10.0.0.7", 7300), (" desk-12.office.lan:47101 ", "desk-12.office.lan", 47101), ("[fe80::1]:7300", "fe80::1", 7300)] {
+            let peer = try StaticPeer(parsing: text)
+            #expect(peer.host == host && peer.port == UInt16(port), "\(text)")
+        }
+    }
+
+    @Test func malformedEntriesAreAClearError() {
+        for text in ["10.0.0.7", "10.0.0.7:0", "10.0.0.7:70000", "fe80::1:7300", "[fe80::1:7300", ":7300", "a b:1", ""] {
+            #expect(throws: DiscoveryError.invalidStaticPeer(text)) { try StaticPeer(parsing: text) }
+        }
+        #expect(DiscoveryError.invalidStaticPeer("x").description.contains("host:port"))
+    }
+}
+
+@Suite("Static peers as a discovery source")
+struct StaticPeerSourceTests {
+    @Test func eachPeerIsSightedByItsAddressUntilCancelled() async throws {
+        let peers = try ["10.0.0.7:7300", "[fe80::1]:7301"].map(StaticPeer.init(parsing:))
+        let (sightings, continuation) = AsyncStream<DiscoveryEvent>.makeStream()
+        let running = Task { try await StaticPeerSource(peers: peers).run { continuation.yield($0) } }
+        var seen: [DiscoveryEvent] = []
+        for await event in sightings {
+            seen.append(event)
+            if seen.count == peers.count { break }
+        }
+        #expect(seen == peers.map { .appeared(DiscoveredPeer(key: .endpoint($0), addresses: [$0.host], tcpPort: $0.port)) })
+        #expect(seen.allSatisfy { if case .appeared(let peer) = $0 { peer.fingerprint == nil } else { false } }, "identity comes from the handshake")
+        running.cancel()
+        try await running.value
+        #expect(peers.map(\.description) == ["10.0.0.7:7300", "[fe80::1]:7301"])
+    }
+}

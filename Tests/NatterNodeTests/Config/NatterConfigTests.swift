@@ -1,0 +1,51 @@
+import NatterCore
+import NatterDiscovery
+import NatterNode
+import Testing
+
+@Suite("config.toml: every key, its default, a clear error for a bad value")
+struct NatterConfigTests {
+    @Test func aShortFileGetsTheDefaults() throws {
+        let config = try NatterConfig(toml: #"name = "Alice""#)
+        #expect(config == NatterConfig(displayName: "Alice"))
+        #expect(config.tcpPort == 0 && config.udpPort == 0 && config.mdns && config.staticPeers.isEmpty)
+        #expect(config.language == .english)
+        #expect(config.timings == SessionStateTimings())
+    }
+
+    @Test func whatInitWritesReadsBackTheSame() throws {
+        var config = NatterConfig(displayName: "张 \"Quote\" Example")
+        config.language = .simplifiedChinese
+        config.tcpPort = 47_100
+        config.mdns = false
+        config.staticPeers = try ["10.0.0.7:7300", "[fe80::1]:7301"].map(StaticPeer.init(parsing:))
+        config.timings.pausedTyping = .milliseconds(2500)
+        #expect(try NatterConfig(toml: config.tomlText) == config)
+    }
+
+    @Test func aMalformedStaticPeerStopsTheDaemonNamingTheEntry() {
+        let text = """
+            name = "Alice"
+            [network]
+            static_peers = ["10.0.0.7:7300", "desk-12 7300"]
+            """
+        #expect(throws: ConfigError.invalid("`network.static_peers`: " + DiscoveryError.invalidStaticPeer("desk-12 7300").description)) {
+            try NatterConfig(toml: text)
+        }
+    }
+
+    @Test(arguments: [
+        ("", "`name` is missing"),
+        (#"name = "A"\#nlanguage = "fr""#, "`language` must be"),
+        (#"name = "A"\#n[network]\#ntcp_port = 70000"#, "`network.tcp_port` must be a port number"),
+        (#"name = "A"\#n[timings]\#naway = -1"#, "`timings.away` must be a number of seconds"),
+        ("name = ", "line 1"),
+    ])
+    func badValuesAreNamed(_ text: String, _ expected: String) {
+        #expect {
+            try NatterConfig(toml: text)
+        } throws: { error in
+            (error as? ConfigError)?.description.contains(expected) == true
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import NatterCore
+import NatterDiscovery
+@testable import NatterNode
+import Testing
+
+@Suite("Dial scheduler: whom to dial, when")
+struct DialSchedulerTests {
+    let low = DeviceFingerprint(bytes: [UInt8](repeating: 0x10, count: 32))
+    let me = DeviceFingerprint(bytes: [UInt8](repeating: 0x50, count: 32))
+    let high = DeviceFingerprint(bytes: [UInt8](repeating: 0x90, count: 32))
+
+    static func at(_ seconds: Double) -> MonotonicInstant { MonotonicInstant(sinceOrigin: .milliseconds(Int64(seconds * 1000))) }
+
+    func sighting(_ peer: DeviceFingerprint, _ address: String) -> DiscoveredPeer {
+        DiscoveredPeer(key: .device(peer), displayName: "x", status: .available, addresses: [address], tcpPort: 7300)
+    }
+
+    @Test func theLowerFingerprintDialsAtOnceTheHigherAfterAGrace() {
+        var scheduler = DialScheduler(ownFingerprint: me)
+        let directory = ColleagueDirectory(ownFingerprint: me)
+        scheduler.sighted(sighting(high, "10.0.0.9"))
+        scheduler.sighted(sighting(low, "10.0.0.1"))
+        #expect(scheduler.due(directory: directory, at: Self.at(0)) == [.init(host: "10.0.0.9", port: 7300)], "I am lower than 0x90: I dial")
+        #expect(!scheduler.due(directory: directory, at: Self.at(1.9)).contains(.init(host: "10.0.0.1", port: 7300)), "0x10 is lower than me: it dials first")
+        #expect(scheduler.due(directory: directory, at: Self.at(0) + NodeConstants.dialGrace).contains(.init(host: "10.0.0.1", port: 7300)))
+    }
+
+    @Test func failedDialsBackOffDoublingToTheMaximum() {
+        var scheduler = DialScheduler(ownFingerprint: me)
+        let directory = ColleagueDirectory(ownFingerprint: me)
+        scheduler.sighted(sighting(high, "10.0.0.9"))
+        var dialTimes: [Double] = []
+        for tenth in 0...1500 {
+            let seconds = Double(tenth) / 10
+            if !scheduler.due(directory: directory, at: Self.at(seconds)).isEmpty { dialTimes.append(seconds) }
+        }
+        let gaps = zip(dialTimes.dropFirst(), dialTimes).map { $0 - $1 }
+        #expect(Array(gaps.prefix(6)) == [1, 2, 4, 8, 16, 30])
+        #expect(gaps.allSatisfy { $0 <= NodeConstants.dialBackoffMaximum.wholeSeconds })
+    }
+
+    @Test func aLinkedColleagueIsNotDialledAndALinkResetsTheBackoff() {
+        var scheduler = DialScheduler(ownFingerprint: me)
+        var directory = ColleagueDirectory(ownFingerprint: me)
+        scheduler.sighted(sighting(high, "10.0.0.9"))
+        _ = scheduler.due(directory: directory, at: Self.at(0))
+        _ = directory.linkUp(high, name: "Hi", host: "10.0.0.9")
+        scheduler.linked(high)
+        #expect(scheduler.due(directory: directory, at: Self.at(100)).isEmpty)
+        _ = directory.linkDown(high)
+        #expect(!scheduler.due(directory: directory, at: Self.at(100)).isEmpty, "gone again: dialled at once, no old backoff")
+    }
+
+    @Test func staticPeersAreDialledEveryRoundUntilALinkComesFromTheirAddress() throws {
+        var scheduler = DialScheduler(ownFingerprint: me)
+        var directory = ColleagueDirectory(ownFingerprint: me)
+        let endpoint = try StaticPeer(parsing: "10.0.0.7:7300")
+        scheduler.sighted(DiscoveredPeer(key: .endpoint(endpoint), addresses: [endpoint.host], tcpPort: endpoint.port))
+        #expect(scheduler.due(directory: directory, at: Self.at(0)) == [.init(host: "10.0.0.7", port: 7300)])
+        #expect(scheduler.due(directory: directory, at: Self.at(2)) == [.init(host: "10.0.0.7", port: 7300)])
+        _ = directory.linkUp(low, name: "Lo", host: "10.0.0.7")
+        #expect(scheduler.due(directory: directory, at: Self.at(4)).isEmpty)
+        scheduler.lost(.endpoint(endpoint))
+        _ = directory.linkDown(low)
+        #expect(scheduler.due(directory: directory, at: Self.at(6)).isEmpty, "a sighting that ended is not dialled")
+    }
+
+    @Test func myOwnRecordIsNeverDialled() {
+        var scheduler = DialScheduler(ownFingerprint: me)
+        scheduler.sighted(sighting(me, "10.0.0.5"))
+        #expect(scheduler.due(directory: ColleagueDirectory(ownFingerprint: me), at: Self.at(0)).isEmpty)
+    }
+}
+
+extension Duration {
+    var wholeSeconds: Double { Double(wholeMilliseconds) / 1000 }
+}

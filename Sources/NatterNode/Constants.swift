@@ -25,7 +25,26 @@ enum NodeConstants {
     /// this long before dialling, so the two rarely cross (the lower dials first).
     static let dialGrace: Duration = .seconds(2)
 
+    // MARK: Store
+
+    /// Sequence numbers are reserved in blocks this large (`SequenceAllocator`):
+    /// a fast typist causes a store write only every few minutes, and the
+    /// counter never approaches 2^64 in a device's life.
+    static let sequenceBlockSize: UInt64 = 4096
+
+    // MARK: Links
+
+    /// Pending TCP connections the kernel queues for the link listener: a
+    /// whole office reconnecting at once after a network blip.
+    static let linkListenBacklog: Int32 = 128
+    /// Source addresses the handshake rate limiter tracks at most; when full
+    /// it starts afresh, so a spoofing flood cannot grow it without bound.
+    static let rateLimitedSources = 4096
+
     // MARK: Local API
+
+    /// Pending connections on the API socket: a few front ends and scripts.
+    static let apiListenBacklog: Int32 = 64
 
     /// Largest request body accepted: a message at its limit (16 KiB of UTF-8),
     /// JSON-escaped (up to 6 bytes per byte), fits with room to spare.

@@ -6,7 +6,8 @@ public enum WireConstants {
     /// A frame's plaintext bound: a Noise transport message (≤ 65535 bytes)
     /// minus the 16-byte tag, rounded down to leave room for the envelope.
     public static let maximumFrameBytes = 65_000
-    /// The longest display name carried in a hello frame, in UTF-8 bytes.
+    /// The longest display name, in UTF-8 bytes: what a hello frame carries,
+    /// what fits the sealed mDNS record, what `natter init` accepts.
     public static let maximumNameBytes = 64
     /// A handshake's first message carries its creation time; older or newer
     /// than this (clock skew included) is refused before any key work.

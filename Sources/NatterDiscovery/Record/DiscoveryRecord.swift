@@ -27,13 +27,11 @@ public struct DiscoveryRecord: Sendable, Equatable {
     }
 
     static let version = "1"
-    /// Longest name accepted in a record, in UTF-8 bytes.
-    public static let maximumNameBytes = 64
 
     /// The TXT strings to publish.
     public func encode(team: TeamSubkeys) -> [String] {
         let keyed = team.keyedFingerprint(fingerprint.bytes)
-        let plaintext = fingerprint.bytes + [status.code] + Array(displayName.prefix(utf8Bytes: Self.maximumNameBytes).utf8)
+        let plaintext = fingerprint.bytes + [status.code] + Array(displayName.prefix(utf8Bytes: WireConstants.maximumNameBytes).utf8)
         let sealed = team.seal(plaintext, context: Self.context(keyed))
         return [
             "v=\(Self.version)", "t=\(team.teamTag)", "k=\(Self.hex(keyed))", "u=\(udpPort)",
@@ -68,7 +66,7 @@ public struct DiscoveryRecord: Sendable, Equatable {
         let fingerprint = DeviceFingerprint(bytes: Array(plaintext.prefix(32)))
         guard team.keyedFingerprint(fingerprint.bytes) == keyed else { throw .sealBroken }
         let nameBytes = plaintext.dropFirst(33)
-        guard nameBytes.count <= maximumNameBytes, let name = String(validating: nameBytes, as: UTF8.self) else {
+        guard nameBytes.count <= WireConstants.maximumNameBytes, let name = String(validating: nameBytes, as: UTF8.self) else {
             throw .malformed("name")
         }
         return DiscoveryRecord(fingerprint: fingerprint, displayName: name, status: status, udpPort: udpPort)

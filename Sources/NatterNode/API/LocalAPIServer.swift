@@ -30,7 +30,7 @@ public struct LocalAPIServer: Sendable {
         try Self.prepareDirectory(for: socketPath)
         try Self.removeStaleSocket(at: socketPath)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.backlog, value: NodeConstants.apiListenBacklog)
             .bind(unixDomainSocketPath: socketPath) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()

@@ -33,9 +33,6 @@ public struct NatterConfig: Sendable, Equatable {
         timings = SessionStateTimings()
     }
 
-    /// The longest display name accepted: it must fit the sealed mDNS record.
-    public static let maximumNameBytes = 64
-
     // MARK: TOML
 
     /// Parses the file's text. Errors name the key or line at fault.
@@ -48,25 +45,33 @@ public struct NatterConfig: Sendable, Equatable {
         } catch {
             throw .invalid(String(describing: error))
         }
+        try Self.onlyKnownKeys(table, ["name", "language", "network", "timings"], in: nil)
         guard let name = table["name"]?.string, !name.isEmpty else {
-            throw .invalid("`name` is missing; set it with: natter init --name \"Your Name\"")
+            let problem = table["name"] == nil ? "is missing" : "must be a non-empty string"
+            throw .invalid("`name` \(problem); set it with: natter init --name \"Your Name\"")
         }
         self.init(displayName: name)
-        if let language = table["language"]?.string {
-            switch language {
-            case "en": self.language = .english
-            case "zh", "zh-Hans": self.language = .simplifiedChinese
-            default: throw .invalid("`language` must be \"en\" or \"zh\", not \"\(language)\"")
+        if let value = table["language"] {
+            switch value.string {
+            case "en": language = .english
+            case "zh", "zh-Hans": language = .simplifiedChinese
+            default: throw .invalid("`language` must be \"en\" or \"zh\", not \(value.debugDescription)")
             }
         }
-        if let network = table["network"]?.table {
+        if let value = table["network"] {
+            guard let network = value.table else { throw .invalid("`network` must be a table: [network]") }
+            try Self.onlyKnownKeys(network, ["tcp_port", "udp_port", "mdns", "static_peers"], in: "network")
             tcpPort = try Self.port(network, "tcp_port") ?? 0
             udpPort = try Self.port(network, "udp_port") ?? 0
-            mdns = network["mdns"]?.bool ?? true
-            if let peers = network["static_peers"]?.array {
+            if let mdns = network["mdns"] {
+                guard let on = mdns.bool else { throw .invalid("`network.mdns` must be true or false") }
+                self.mdns = on
+            }
+            if let peers = network["static_peers"] {
+                guard let list = peers.array else { throw .invalid("`network.static_peers` must be a list of \"host:port\" strings") }
                 // A malformed entry stops the daemon with its name: silently
                 // skipping it would leave a colleague unreachable with no clue why.
-                staticPeers = try peers.map { value throws(ConfigError) in
+                staticPeers = try list.map { value throws(ConfigError) in
                     guard let text = value.string else { throw .invalid("`network.static_peers` must be a list of \"host:port\" strings") }
                     do {
                         return try StaticPeer(parsing: text)
@@ -76,17 +81,28 @@ public struct NatterConfig: Sendable, Equatable {
                 }
             }
         }
-        if let presets = table["timings"]?.table {
+        if let value = table["timings"] {
+            guard let presets = value.table else { throw .invalid("`timings` must be a table: [timings]") }
+            try Self.onlyKnownKeys(presets, ["paused_typing", "left_temporarily", "away"], in: "timings")
             func seconds(_ key: String, _ keyPath: WritableKeyPath<SessionStateTimings, Duration>) throws(ConfigError) {
                 guard let value = presets[key] else { return }
-                guard let number = value.double ?? value.int.map(Double.init), number > 0, number < 86_400 else {
-                    throw .invalid("`timings.\(key)` must be a number of seconds between 0 and 86400")
+                // Kept to the millisecond, so anything below one would be zero.
+                guard let number = value.double ?? value.int.map(Double.init), number >= 0.001, number < 86_400 else {
+                    throw .invalid("`timings.\(key)` must be a number of seconds from 0.001 to under 86400")
                 }
-                timings[keyPath: keyPath] = .milliseconds(Int64(number * 1000))
+                timings[keyPath: keyPath] = .milliseconds(Int64((number * 1000).rounded()))
             }
             try seconds("paused_typing", \.pausedTyping)
             try seconds("left_temporarily", \.leftTemporarily)
             try seconds("away", \.away)
+        }
+    }
+
+    /// A misspelt key would silently keep its default: name it instead.
+    private static func onlyKnownKeys(_ table: TOMLTable, _ known: [String], in section: String?) throws(ConfigError) {
+        for key in table.keys.sorted() where !known.contains(key) {
+            let path = section.map { "\($0).\(key)" } ?? key
+            throw .invalid("`\(path)` is not a setting natter knows; known here: " + known.joined(separator: ", "))
         }
     }
 

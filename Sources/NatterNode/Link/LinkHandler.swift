@@ -120,7 +120,7 @@ final class LinkHandler: ChannelDuplexHandler {
             write(.keepalive(sequence: 0), context: context)
             context.flush()
         case .read:
-            logger.info("link silent for 15 s; the peer is gone", metadata: ["peer": "\(remoteFingerprint?.compact.prefix(8) ?? "?")"])
+            logger.info("link silent for \(WireConstants.deadPeerTimeout); the peer is gone", metadata: ["peer": "\(remoteFingerprint?.compact.prefix(8) ?? "?")"])
             context.close(promise: nil)
         case .all:
             break

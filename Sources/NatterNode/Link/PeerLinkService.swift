@@ -107,7 +107,7 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         let server: any Channel
         do {
             server = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 128)
+                .serverChannelOption(.backlog, value: NodeConstants.linkListenBacklog)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { [self] channel in
                     let source = channel.remoteAddress?.ipAddress ?? "?"

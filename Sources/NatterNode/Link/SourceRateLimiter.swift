@@ -2,10 +2,9 @@ import NIOCore
 
 /// Limits handshake attempts per source address: a fixed window of
 /// ``WireConstants/handshakesPerSource`` per ``WireConstants/rateLimitWindow``.
-/// Bounded: at most `maximumSources` addresses are tracked; the table is
-/// cleared when a window passes.
+/// Bounded: at most ``NodeConstants/rateLimitedSources`` addresses are
+/// tracked; the table is cleared when a window passes or it is full.
 struct SourceRateLimiter {
-    static let maximumSources = 4096
 
     let limit: Int
     let window: Duration
@@ -18,12 +17,12 @@ struct SourceRateLimiter {
         windowStart = now
     }
 
-    /// How many source addresses are tracked now (never above ``maximumSources``).
+    /// How many source addresses are tracked now (never above ``NodeConstants/rateLimitedSources``).
     var trackedSources: Int { counts.count }
 
     /// Counts an attempt from `source`; false when it is over the limit.
     mutating func allow(_ source: String, now: ContinuousClock.Instant) -> Bool {
-        if now - windowStart >= window || counts.count >= Self.maximumSources {
+        if now - windowStart >= window || counts.count >= NodeConstants.rateLimitedSources {
             counts.removeAll(keepingCapacity: true)
             windowStart = now
         }

@@ -7,9 +7,6 @@
 /// which is harmless; reuse, which would let a stale "typing" outrank a newer
 /// message, cannot happen.
 public struct SequenceAllocator: Sendable {
-    /// Large enough that a fast typist causes a store write only every few
-    /// minutes; small enough never to approach 2^64 in the device's life.
-    public static let blockSize: UInt64 = 4096
 
     private var next: UInt64
     private var reservedEnd: UInt64
@@ -26,7 +23,7 @@ public struct SequenceAllocator: Sendable {
     public mutating func allocate() -> (sequence: UInt64, reservation: UInt64?) {
         var reservation: UInt64?
         if next >= reservedEnd {
-            reservedEnd = next + Self.blockSize
+            reservedEnd = next + NodeConstants.sequenceBlockSize
             reservation = reservedEnd
         }
         defer { next += 1 }

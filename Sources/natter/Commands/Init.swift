@@ -17,8 +17,11 @@ struct Init: ParsableCommand {
     func validate() throws {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw ValidationError("the name must not be empty") }
-        guard trimmed.utf8.count <= NatterConfig.maximumNameBytes else {
-            throw ValidationError("the name is longer than \(NatterConfig.maximumNameBytes) bytes of UTF-8")
+        guard PinStore.isPinnable(trimmed) else {
+            throw ValidationError("the name must not contain control characters or line breaks; colleagues would refuse it")
+        }
+        guard trimmed.utf8.count <= WireConstants.maximumNameBytes else {
+            throw ValidationError("the name is longer than \(WireConstants.maximumNameBytes) bytes of UTF-8")
         }
     }
 

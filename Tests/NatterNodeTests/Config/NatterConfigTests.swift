@@ -39,7 +39,15 @@ struct NatterConfigTests {
         (#"name = "A"\#nlanguage = "fr""#, "`language` must be"),
         (#"name = "A"\#n[network]\#ntcp_port = 70000"#, "`network.tcp_port` must be a port number"),
         (#"name = "A"\#n[timings]\#naway = -1"#, "`timings.away` must be a number of seconds"),
+        (#"name = "A"\#n[timings]\#naway = 0.0001"#, "`timings.away` must be a number of seconds"),
         ("name = ", "line 1"),
+        ("name = 5", "`name` must be a non-empty string"),
+        (#"name = "A"\#nlanguage = 1"#, "`language` must be"),
+        (#"name = "A"\#n[network]\#nmdns = "no""#, "`network.mdns` must be true or false"),
+        (#"name = "A"\#n[network]\#ntcpport = 7300"#, "`network.tcpport` is not a setting natter knows"),
+        (#"name = "A"\#nnetwork = 1"#, "`network` must be a table"),
+        (#"name = "A"\#n[network]\#nstatic_peers = "10.0.0.7:7300""#, "`network.static_peers` must be a list"),
+        (#"name = "A"\#nnmae = "B""#, "`nmae` is not a setting natter knows"),
     ])
     func badValuesAreNamed(_ text: String, _ expected: String) {
         #expect {

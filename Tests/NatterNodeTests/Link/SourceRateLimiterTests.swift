@@ -20,9 +20,9 @@ struct SourceRateLimiterTests {
 
     @Test func memoryStaysBoundedUnderSpoofedSources() {
         var limiter = SourceRateLimiter(limit: 3, window: .seconds(10), now: start)
-        for index in 0..<(SourceRateLimiter.maximumSources * 3) {
+        for index in 0..<(NodeConstants.rateLimitedSources * 3) {
             _ = limiter.allow("source-\(index)", now: start)
-            #expect(limiter.trackedSources <= SourceRateLimiter.maximumSources)
+            #expect(limiter.trackedSources <= NodeConstants.rateLimitedSources)
         }
     }
 }

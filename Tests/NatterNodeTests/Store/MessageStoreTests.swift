@@ -1,6 +1,6 @@
 import Foundation
 import NatterCore
-import NatterNode
+@testable import NatterNode
 import Testing
 
 @Suite("MessageStore on a real SQLite file")
@@ -93,7 +93,7 @@ struct SequenceAllocatorTests {
         var allocator = SequenceAllocator(persistedEnd: 0)
         let first = allocator.allocate()
         #expect(first.sequence == 1)
-        #expect(first.reservation == 1 + SequenceAllocator.blockSize)
+        #expect(first.reservation == 1 + NodeConstants.sequenceBlockSize)
         var last = first.sequence
         for _ in 0..<10 {
             let next = allocator.allocate()
@@ -111,9 +111,9 @@ struct SequenceAllocatorTests {
     @Test func opensANewBlockWhenTheOldOneIsUsedUp() {
         var allocator = SequenceAllocator(persistedEnd: 100)
         var reservations: [UInt64] = []
-        for _ in 0..<(SequenceAllocator.blockSize + 1) {
+        for _ in 0..<(NodeConstants.sequenceBlockSize + 1) {
             if let reservation = allocator.allocate().reservation { reservations.append(reservation) }
         }
-        #expect(reservations == [100 + SequenceAllocator.blockSize, 100 + 2 * SequenceAllocator.blockSize])
+        #expect(reservations == [100 + NodeConstants.sequenceBlockSize, 100 + 2 * NodeConstants.sequenceBlockSize])
     }
 }

@@ -25,7 +25,8 @@ public final class TestPeer: Sendable {
     /// one on the data it left behind.
     public init(
         name: String, on network: MemoryNetwork, clock: TestClock, identity: DeviceIdentity = DeviceIdentity(),
-        directory: String? = nil, configure: (inout NatterConfig) -> Void = { _ in }
+        directory: String? = nil, presenceChanged: @escaping @Sendable (PresenceStatus) -> Void = { _ in },
+        configure: (inout NatterConfig) -> Void = { _ in }
     ) throws {
         self.name = name
         self.identity = identity
@@ -39,7 +40,8 @@ public final class TestPeer: Sendable {
             identity: DaemonIdentity(fingerprint: identity.fingerprint, teamTag: team.subkeys.teamTag.description),
             config: config, store: try MessageStore(path: directory + "/messages.sqlite"),
             links: network.links(for: identity.fingerprint, name: name, address: "memory:\(name)"),
-            pins: PinStore(directory: directory), clock: clock, logger: log.logger(name))
+            pins: PinStore(directory: directory), linkPorts: (tcp: 47_100, udp: 47_101), presenceChanged: presenceChanged,
+            clock: clock, logger: log.logger(name))
         events = EventRecorder()
         api = DaemonAPI(daemon: daemon)
         running = Task { [daemon, events] in

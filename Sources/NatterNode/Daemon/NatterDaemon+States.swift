@@ -110,7 +110,7 @@ extension NatterDaemon {
             throw APIFailure(error)
         }
         presence = status
-        presenceChanged?(status)
+        presenceChanged(status)
         return statusView()
     }
 

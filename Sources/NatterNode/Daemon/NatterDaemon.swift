@@ -28,10 +28,10 @@ public actor NatterDaemon {
     var directory: ColleagueDirectory
     var dialling: DialScheduler
     var sessionStates: SessionStateHub
-    /// Told when the presence status changes, so discovery republishes it.
-    var presenceChanged: (@Sendable (PresenceStatus) -> Void)?
+    /// Told every change of the presence status, so discovery republishes it.
+    let presenceChanged: @Sendable (PresenceStatus) -> Void
     /// The ports the link layer listens on, for the API's status.
-    var linkPorts: (tcp: Int, udp: Int) = (0, 0)
+    let linkPorts: (tcp: Int, udp: Int)
     var timer: Task<Void, Never>?
     var timerDeadline: MonotonicInstant?
 
@@ -42,8 +42,13 @@ public actor NatterDaemon {
         static let presence = "presence.status"
     }
 
+    /// - Parameters:
+    ///   - linkPorts: where the link layer listens (bound before the daemon starts), for the API's status.
+    ///   - presenceChanged: republishes this user's presence status (the mDNS record) when it changes;
+    ///     the status to publish at start is ``storedPresence(in:)``.
     public init(
         identity: DaemonIdentity, config: NatterConfig, store: MessageStore, links: any PeerLinks, pins: PinStore,
+        linkPorts: (tcp: Int, udp: Int), presenceChanged: @escaping @Sendable (PresenceStatus) -> Void = { _ in },
         clock: any DaemonClock = SystemClock(), logger: Logger
     ) throws(StoreError) {
         self.identity = identity
@@ -51,10 +56,12 @@ public actor NatterDaemon {
         self.store = store
         self.links = links
         self.pins = pins
+        self.linkPorts = linkPorts
+        self.presenceChanged = presenceChanged
         self.clock = clock
         self.logger = logger
         sequences = SequenceAllocator(persistedEnd: UInt64(try store.setting(SettingKey.sequence) ?? "0") ?? 0)
-        presence = try store.setting(SettingKey.presence).flatMap(PresenceStatus.init(rawValue:)) ?? .available
+        presence = try Self.storedPresence(in: store)
         shareState = (try store.setting(SettingKey.shareState) ?? "on") == "on"
         directory = ColleagueDirectory(ownFingerprint: identity.fingerprint, remembered: try store.knownPeers())
         dialling = DialScheduler(ownFingerprint: identity.fingerprint)
@@ -87,14 +94,11 @@ public actor NatterDaemon {
         await shutDown()
     }
 
-    /// Connects the daemon to the link's ports and discovery's record; call before ``run()``.
-    public func configure(linkPorts: (tcp: Int, udp: Int), presenceChanged: (@Sendable (PresenceStatus) -> Void)?) {
-        self.linkPorts = linkPorts
-        self.presenceChanged = presenceChanged
+    /// The presence status this user last chose (`available` at first), to
+    /// publish from the start.
+    public static func storedPresence(in store: MessageStore) throws(StoreError) -> PresenceStatus {
+        try store.setting(SettingKey.presence).flatMap(PresenceStatus.init(rawValue:)) ?? .available
     }
-
-    /// The presence status to publish at start.
-    public var presenceStatus: PresenceStatus { presence }
 
     /// The event stream for the API: every message, receipt, state change and colleague change.
     public func subscribe() -> (stream: AsyncStream<APIEvent>, cancel: @Sendable () -> Void) {

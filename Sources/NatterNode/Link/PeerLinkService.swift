@@ -93,12 +93,17 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
     /// UDP first, so that every hello, even on the first connection accepted,
     /// announces the real UDP port.
     private func bind() async throws -> Listeners {
-        let udp = try await DatagramBootstrap(group: group)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
-            .channelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramHandler(service: self)) }
-            }
-            .bind(host: "0.0.0.0", port: requestedPorts.udp).get()
+        let udp: any Channel
+        do {
+            udp = try await DatagramBootstrap(group: group)
+                .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                .channelInitializer { [self] channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramHandler(service: self)) }
+                }
+                .bind(host: "0.0.0.0", port: requestedPorts.udp).get()
+        } catch {
+            throw LinkListenError(transport: .udp, port: requestedPorts.udp, underlying: error)
+        }
         let udpPort = udp.localAddress?.port ?? 0
         state.withLock {
             $0.udpChannel = udp
@@ -120,7 +125,7 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
                 .bind(host: "0.0.0.0", port: requestedPorts.tcp).get()
         } catch {
             try? await udp.close().get()
-            throw error
+            throw LinkListenError(transport: .tcp, port: requestedPorts.tcp, underlying: error)
         }
         let ports = (tcp: server.localAddress?.port ?? 0, udp: udpPort)
         logger.info("links listening", metadata: ["tcp": "\(ports.tcp)", "udp": "\(ports.udp)"])

@@ -42,22 +42,21 @@ struct Up: AsyncParsableCommand {
             tcpPort: Int(config.tcpPort), udpPort: Int(config.udpPort), logger: logger)
         // Bound now, before the group runs: mDNS and the daemon publish the ports.
         let ports = try await links.boundPorts()
-        let daemon = try NatterDaemon(
-            identity: DaemonIdentity(fingerprint: identity.fingerprint, teamTag: team.subkeys.teamTag.description),
-            config: config, store: store, links: links, pins: PinStore(directory: paths.dataDirectory), logger: logger)
-
-        // First in the list, so the group stops it last: goodbyes after everything else.
-        var services: [any Service] = [links]
         var sources: [any DiscoverySource] = [StaticPeerSource(peers: config.staticPeers)]
+        var publishPresence: @Sendable (PresenceStatus) -> Void = { _ in }
         if config.mdns {
             let avahi = AvahiDiscovery(
                 team: team, fingerprint: identity.fingerprint, displayName: config.displayName,
-                status: await daemon.presenceStatus, tcpPort: UInt16(ports.tcp), udpPort: UInt16(ports.udp), logger: logger)
-            await daemon.configure(linkPorts: ports, presenceChanged: { status in avahi.update(status: status) })
+                status: try NatterDaemon.storedPresence(in: store), tcpPort: UInt16(ports.tcp), udpPort: UInt16(ports.udp), logger: logger)
+            publishPresence = { status in avahi.update(status: status) }
             sources.append(avahi)
-        } else {
-            await daemon.configure(linkPorts: ports, presenceChanged: nil)
         }
+        let daemon = try NatterDaemon(
+            identity: DaemonIdentity(fingerprint: identity.fingerprint, teamTag: team.subkeys.teamTag.description),
+            config: config, store: store, links: links, pins: PinStore(directory: paths.dataDirectory),
+            linkPorts: ports, presenceChanged: publishPresence, logger: logger)
+        // First in the list, so the group stops it last: goodbyes after everything else.
+        var services: [any Service] = [links]
         services.append(DiscoveryService(sources: sources, daemon: daemon, logger: logger))
         services.append(DaemonService(daemon: daemon))
         services.append(APIService(server: LocalAPIServer(socketPath: paths.apiSocket, handler: DaemonAPI(daemon: daemon), logger: logger)))

@@ -93,11 +93,10 @@ struct NatterDaemonStatesTests {
 
     @Test func presenceIsSetPublishedAndKeptAcrossARestart() async throws {
         let identity = DeviceIdentity()
-        let alice = try office.peer("Alice", identity: identity)
         let published = PublishedStatuses()
-        await alice.daemon.configure(linkPorts: (1, 2), presenceChanged: { published.add($0) })
+        let alice = try TestPeer(name: "Alice", on: office.network, clock: office.clock, identity: identity, presenceChanged: { published.add($0) })
         let status = try await alice.call("POST", "/v1/status", PresenceRequest(status: .busy), as: StatusView.self)
-        #expect(status.status == .busy && status.tcpPort == 1 && status.udpPort == 2)
+        #expect(status.status == .busy && status.tcpPort == 47_100 && status.udpPort == 47_101)
         #expect(published.all == [.busy], "discovery republishes the record")
         await #expect(throws: APICallError.self) {
             _ = try await alice.call("POST", "/v1/status", ["status": "asleep"], as: StatusView.self)
@@ -105,6 +104,7 @@ struct NatterDaemonStatesTests {
         await alice.stop()
         let again = try office.peer("Alice", identity: identity, directory: alice.directory)
         #expect(try await again.call("GET", "/v1/status", as: StatusView.self).status == .busy)
+        #expect(try NatterDaemon.storedPresence(in: MessageStore(path: alice.directory + "/messages.sqlite")) == .busy, "what mDNS publishes at start")
         await again.stop()
     }
 

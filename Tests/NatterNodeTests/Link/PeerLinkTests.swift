@@ -154,8 +154,9 @@ struct PeerLinkTests {
         defer { alice.stop() }
         let clash = PeerLinkService(
             identity: DeviceIdentity(), team: TeamKey(), displayName: "Clash", tcpPort: alice.ports.tcp, udpPort: 0, logger: LogRecorder().logger())
-        await #expect(throws: (any Error).self) { try await clash.boundPorts() }
-        await #expect(throws: (any Error).self) { try await clash.run() }
+        let error = await #expect(throws: LinkListenError.self) { try await clash.boundPorts() }
+        #expect(error?.description == "cannot listen for colleagues on TCP port \(alice.ports.tcp): Address already in use; another program (or another natter) has it — set network.tcp_port in config.toml to a free port, or 0 for any")
+        await #expect(throws: LinkListenError.self) { try await clash.run() }
     }
 
     @Test func aConnectionThatStaysSilentIsClosedAtTheHandshakeTimeout() async throws {

@@ -24,6 +24,13 @@ enum NodeConstants {
     /// Of two colleagues who discover each other, the higher fingerprint waits
     /// this long before dialling, so the two rarely cross (the lower dials first).
     static let dialGrace: Duration = .seconds(2)
+    /// For this long after the daemon starts it dials everyone it sees at
+    /// once, whatever the fingerprints: its own mDNS record is still being
+    /// probed (Avahi takes ~1 s), so colleagues seen now — answered from the
+    /// cache — cannot have seen it yet and cannot be dialling it. A newcomer
+    /// is then online in one handshake (~50 ms) instead of waiting for
+    /// colleagues to see its record (~1 s).
+    static let startupDialWindow: Duration = .seconds(1)
 
     // MARK: Store
 

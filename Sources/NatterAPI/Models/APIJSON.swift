@@ -4,14 +4,21 @@ public import Foundation
 /// clients: keys sorted (stable output for scripts and tests), slashes not
 /// escaped, nil optionals omitted.
 public enum APIJSON {
-    public static func encode(_ value: some Encodable) throws -> [UInt8] {
+    // One of each, shared: every event and answer goes through here, and
+    // Foundation's coders are safe to share once configured.
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(value))
+        return encoder
+    }()
+    private static let decoder = JSONDecoder()
+
+    public static func encode(_ value: some Encodable) throws -> [UInt8] {
+        Array(try encoder.encode(value))
     }
 
     public static func decode<Value: Decodable>(_ type: Value.Type, from bytes: some Collection<UInt8>) throws -> Value {
-        try JSONDecoder().decode(type, from: Data(bytes))
+        try decoder.decode(type, from: Data(bytes))
     }
 
     /// One JSON document as a line of text (what `--json` output prints).

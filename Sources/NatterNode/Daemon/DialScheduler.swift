@@ -7,7 +7,9 @@ import NatterDiscovery
 /// - A discovered device without a link is dialled with backoff
 ///   (``NodeConstants/dialBackoffFirst`` doubling to ``NodeConstants/dialBackoffMaximum``).
 /// - Of two colleagues who see each other, the lower fingerprint dials at once
-///   and the higher waits ``NodeConstants/dialGrace``, so the two rarely cross.
+///   and the higher waits ``NodeConstants/dialGrace``, so the two rarely cross
+///   — except in the daemon's first ``NodeConstants/startupDialWindow``, when
+///   nobody can have seen it yet and it dials everyone at once.
 /// - A static peer is dialled on every round while no link from its address is
 ///   up: its identity is learned only in the handshake, and a static peer is
 ///   there because someone configured it (no backoff, as before).
@@ -28,11 +30,14 @@ struct DialScheduler: Sendable {
     }
 
     let ownFingerprint: DeviceFingerprint
+    /// When the daemon started (its startup window is measured from here).
+    let startedAt: MonotonicInstant
     private var sightings: [DiscoveryKey: DiscoveredPeer] = [:]
     private var backoff: [DeviceFingerprint: Backoff] = [:]
 
-    init(ownFingerprint: DeviceFingerprint) {
+    init(ownFingerprint: DeviceFingerprint, startedAt: MonotonicInstant) {
         self.ownFingerprint = ownFingerprint
+        self.startedAt = startedAt
     }
 
     mutating func sighted(_ peer: DiscoveredPeer) {
@@ -68,7 +73,7 @@ struct DialScheduler: Sendable {
                 guard !directory.isLinked(peer) else { continue }
                 guard var attempt = backoff[peer] else {
                     var first = Backoff(notBefore: now)
-                    if ownFingerprint > peer {
+                    if ownFingerprint > peer && now - startedAt >= NodeConstants.startupDialWindow {
                         first.notBefore = now + NodeConstants.dialGrace
                     } else {
                         first.dialled(at: now)

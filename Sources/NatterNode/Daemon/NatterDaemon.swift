@@ -64,7 +64,7 @@ public actor NatterDaemon {
         presence = try Self.storedPresence(in: store)
         shareState = (try store.setting(SettingKey.shareState) ?? "on") == "on"
         directory = ColleagueDirectory(ownFingerprint: identity.fingerprint, remembered: try store.knownPeers())
-        dialling = DialScheduler(ownFingerprint: identity.fingerprint)
+        dialling = DialScheduler(ownFingerprint: identity.fingerprint, startedAt: clock.now)
         sessionStates = SessionStateHub(timings: config.timings)
     }
 

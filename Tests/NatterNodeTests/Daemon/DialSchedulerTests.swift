@@ -16,7 +16,7 @@ struct DialSchedulerTests {
     }
 
     @Test func theLowerFingerprintDialsAtOnceTheHigherAfterAGrace() {
-        var scheduler = DialScheduler(ownFingerprint: me)
+        var scheduler = DialScheduler(ownFingerprint: me, startedAt: Self.at(-10))
         let directory = ColleagueDirectory(ownFingerprint: me)
         scheduler.sighted(sighting(high, "10.0.0.9"))
         scheduler.sighted(sighting(low, "10.0.0.1"))
@@ -25,8 +25,18 @@ struct DialSchedulerTests {
         #expect(scheduler.due(directory: directory, at: Self.at(0) + NodeConstants.dialGrace).contains(.init(host: "10.0.0.1", port: 7300)))
     }
 
+    @Test func aNewcomerDialsEveryoneItSeesAtOnce() {
+        var scheduler = DialScheduler(ownFingerprint: me, startedAt: Self.at(0))
+        let directory = ColleagueDirectory(ownFingerprint: me)
+        scheduler.sighted(sighting(low, "10.0.0.1"))
+        #expect(scheduler.due(directory: directory, at: Self.at(0.1)) == [.init(host: "10.0.0.1", port: 7300)], "nobody has seen me yet")
+        scheduler.sighted(sighting(DeviceFingerprint(bytes: [UInt8](repeating: 0x20, count: 32)), "10.0.0.2"))
+        let later = Self.at(0) + NodeConstants.startupDialWindow
+        #expect(!scheduler.due(directory: directory, at: later).contains(.init(host: "10.0.0.2", port: 7300)), "after the window, the lower one dials")
+    }
+
     @Test func failedDialsBackOffDoublingToTheMaximum() {
-        var scheduler = DialScheduler(ownFingerprint: me)
+        var scheduler = DialScheduler(ownFingerprint: me, startedAt: Self.at(-10))
         let directory = ColleagueDirectory(ownFingerprint: me)
         scheduler.sighted(sighting(high, "10.0.0.9"))
         var dialTimes: [Double] = []
@@ -40,7 +50,7 @@ struct DialSchedulerTests {
     }
 
     @Test func aLinkedColleagueIsNotDialledAndALinkResetsTheBackoff() {
-        var scheduler = DialScheduler(ownFingerprint: me)
+        var scheduler = DialScheduler(ownFingerprint: me, startedAt: Self.at(-10))
         var directory = ColleagueDirectory(ownFingerprint: me)
         scheduler.sighted(sighting(high, "10.0.0.9"))
         _ = scheduler.due(directory: directory, at: Self.at(0))
@@ -52,7 +62,7 @@ struct DialSchedulerTests {
     }
 
     @Test func staticPeersAreDialledEveryRoundUntilALinkComesFromTheirAddress() throws {
-        var scheduler = DialScheduler(ownFingerprint: me)
+        var scheduler = DialScheduler(ownFingerprint: me, startedAt: Self.at(-10))
         var directory = ColleagueDirectory(ownFingerprint: me)
         let endpoint = try StaticPeer(parsing: "10.0.0.7:7300")
         scheduler.sighted(DiscoveredPeer(key: .endpoint(endpoint), addresses: [endpoint.host], tcpPort: endpoint.port))
@@ -66,7 +76,7 @@ struct DialSchedulerTests {
     }
 
     @Test func myOwnRecordIsNeverDialled() {
-        var scheduler = DialScheduler(ownFingerprint: me)
+        var scheduler = DialScheduler(ownFingerprint: me, startedAt: Self.at(-10))
         scheduler.sighted(sighting(me, "10.0.0.5"))
         #expect(scheduler.due(directory: ColleagueDirectory(ownFingerprint: me), at: Self.at(0)).isEmpty)
     }

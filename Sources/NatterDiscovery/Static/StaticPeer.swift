@@ -1,3 +1,5 @@
+import Glibc
+
 /// A `host:port` entry from the config file, for networks where multicast is
 /// blocked. The device behind it is learned in the handshake.
 public struct StaticPeer: Sendable, Hashable, CustomStringConvertible {
@@ -38,7 +40,10 @@ public struct StaticPeerSource: DiscoverySource {
 
     public func run(report: @escaping @Sendable (DiscoveryEvent) async -> Void) async throws {
         for peer in peers {
-            await report(.appeared(DiscoveredPeer(key: .endpoint(peer), addresses: [peer.host], tcpPort: peer.port)))
+            // A link reports the IP it came from: a host name is resolved
+            // here so that the daemon can tell the peer is already linked.
+            let addresses = Self.resolve(peer.host)
+            await report(.appeared(DiscoveredPeer(key: .endpoint(peer), addresses: addresses.isEmpty ? [peer.host] : addresses, tcpPort: peer.port)))
         }
         // Nothing changes until shutdown: wait for cancellation without a timer.
         let (untilCancelled, continuation) = AsyncStream<Never>.makeStream()
@@ -47,5 +52,34 @@ public struct StaticPeerSource: DiscoverySource {
         } onCancel: {
             continuation.finish()
         }
+    }
+}
+
+extension StaticPeerSource {
+    /// The IPv4 addresses of `host` (natter's links are IPv4), or `host`
+    /// itself when it is already an address; empty when the name does not
+    /// resolve now (the daemon then dials the name and the resolver tries again).
+    static func resolve(_ host: String) -> [String] {
+        var hints = addrinfo()
+        hints.ai_family = AF_INET
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &list) == 0 else { return [] }
+        defer { freeaddrinfo(list) }
+        var addresses: [String] = []
+        var entry = list
+        while let current = entry {
+            if let address = current.pointee.ai_addr, current.pointee.ai_family == AF_INET {
+                var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+                address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { ipv4 in
+                    var raw = ipv4.pointee.sin_addr
+                    _ = inet_ntop(AF_INET, &raw, &text, socklen_t(text.count))
+                }
+                let string = String(cString: text)
+                if !addresses.contains(string) { addresses.append(string) }
+            }
+            entry = current.pointee.ai_next
+        }
+        return addresses
     }
 }

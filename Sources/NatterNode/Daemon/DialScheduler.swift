@@ -67,8 +67,9 @@ struct DialScheduler: Sendable {
             guard let sighting = sightings[key], let address = sighting.addresses.first else { continue }
             let target = Target(host: address, port: sighting.tcpPort)
             switch key {
-            case .endpoint(let endpoint):
-                if !directory.hasLink(from: endpoint.host) { targets.append(target) }
+            case .endpoint:
+                // The source resolved a host name to the address a link reports.
+                if !directory.hasLink(from: address) { targets.append(target) }
             case .device(let peer):
                 guard !directory.isLinked(peer) else { continue }
                 guard var attempt = backoff[peer] else {

@@ -35,4 +35,17 @@ struct StaticPeerSourceTests {
         try await running.value
         #expect(peers.map(\.description) == ["10.0.0.7:7300", "[fe80::1]:7301"])
     }
+
+    @Test func aHostNameIsResolvedToTheAddressALinkReports() async throws {
+        let (sightings, continuation) = AsyncStream<DiscoveryEvent>.makeStream()
+        let running = Task { try await StaticPeerSource(peers: [try StaticPeer(parsing: "localhost:7300")]).run { continuation.yield($0) } }
+        var iterator = sightings.makeAsyncIterator()
+        guard case .appeared(let peer)? = await iterator.next() else {
+            Issue.record("no sighting")
+            return
+        }
+        #expect(peer.addresses == ["127.0.0.1"])
+        running.cancel()
+        try await running.value
+    }
 }

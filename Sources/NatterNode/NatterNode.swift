@@ -1,1 +1,0 @@
-// NatterNode: the running peer — links, routing, outbox, store, local API.

@@ -1,6 +1,6 @@
 import Foundation
 import NatterCore
-@testable import NatterNode
+import NatterNode
 import Testing
 
 @Suite("MessageStore on a real SQLite file")

@@ -3,7 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 NETLAB := Tests/lab/netlab
 
-.PHONY: deps build test demo bench fuzz lab-clean clean
+.PHONY: deps build test demo bench fuzz deb deb-check lab-clean clean
 
 deps:
 	@scripts/install-deps
@@ -17,12 +17,14 @@ demo: build
 	scripts/demo
 
 ## All tests: unit tests, then the namespace-lab integration tests (root; skipped
-## loudly without it, never skipped under CI=true). Whatever happens, no lab
-## namespace or daemon is left behind.
+## loudly without it, never skipped under CI=true), then the package: make deb
+## (lintian included) and make deb-check (root, same rule). Whatever happens,
+## no lab namespace or daemon is left behind.
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	status=0; $(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS) || status=$$?; \
-	  $(MAKE) --no-print-directory lab-clean; exit $$status
+	  $(MAKE) --no-print-directory lab-clean; \
+	  scripts/test-package || { [ $$status -ne 0 ] || status=1; }; exit $$status
 
 ## Benchmarks (not tests): rewrite Docs/benchmarks.md. Needs root.
 bench: build
@@ -32,9 +34,19 @@ bench: build
 fuzz: deps
 	scripts/fuzz
 
+## The Debian package: Packaging/out/natter_<version>_amd64.deb, built with
+## dpkg-buildpackage and debhelper, checked by lintian (Packaging/README.md).
+deb: deps
+	scripts/build-deb
+
+## Installs the package in a clean Debian 12 root (debootstrap): runs it,
+## upgrades it, removes and purges it. Needs root.
+deb-check: deb
+	scripts/deb-check
+
 ## Removes every lab this checkout's netlab created (namespaces, daemons).
 lab-clean:
 	@if [ -x $(NETLAB) ] && [ "$$(id -u)" -eq 0 ]; then $(NETLAB) destroy-all; fi
 
 clean:
-	rm -rf .build .build-fuzz
+	rm -rf .build .build-fuzz .build-deb Packaging/out

@@ -54,6 +54,8 @@ let package = Package(
             dependencies: ["NatterCore", "NatterWire", "CAvahi", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        // Writes `natterVersion` from Packaging/debian/changelog, the version's one home.
+        .plugin(name: "VersionFromChangelog", capability: .buildTool()),
         // The running peer: links, routing, outbox, store, local API.
         .target(
             name: "NatterNode",
@@ -68,7 +70,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["VersionFromChangelog"]
         ),
         // Pure pieces of the terminal chat window: key decoding, the input line, screen layout.
         .target(name: "NatterTerminal", dependencies: ["NatterCore"], swiftSettings: strictSettings),

@@ -11,6 +11,3 @@ public struct DaemonIdentity: Sendable {
         self.teamTag = teamTag
     }
 }
-
-/// The natter version reported by the API and `--version`.
-public let natterVersion = "0.1.0"

@@ -27,14 +27,19 @@ struct Up: AsyncParsableCommand {
         let paths = instance.paths
 
         guard let text = try? String(contentsOfFile: paths.configFile, encoding: .utf8) else {
-            throw CLIError(ConfigError.missing(path: paths.configFile).description)
+            throw Self.notSetUp(ConfigError.missing(path: paths.configFile).description)
         }
-        let config = try NatterConfig(toml: text)
+        let config: NatterConfig
+        do {
+            config = try NatterConfig(toml: text)
+        } catch {
+            throw Self.notSetUp(error.description)
+        }
         let keys = KeyFiles(directory: paths.dataDirectory)
         try keys.prepareDirectory()
         let identity = try keys.loadOrCreateIdentity()
         guard let team = try keys.loadTeam() else {
-            throw CLIError("this device has no team yet; run natter team create or natter team join CODE")
+            throw Self.notSetUp("this device has no team yet; run natter team create or natter team join CODE")
         }
         let store = try MessageStore(path: paths.database)
         let links = PeerLinkService(
@@ -65,6 +70,18 @@ struct Up: AsyncParsableCommand {
             configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("natter stopped")
+    }
+}
+
+extension Up {
+    /// Exit status 78 (EX_CONFIG, sysexits.h) when natter is not set up or its
+    /// configuration is invalid: only the user can fix that, so the systemd
+    /// user unit does not restart on it (`RestartPreventExitStatus=78`).
+    static let notSetUpExitCode: Int32 = 78
+
+    static func notSetUp(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data(("Error: " + message + "\n").utf8))
+        return ExitCode(notSetUpExitCode)
     }
 }
 

@@ -9,8 +9,9 @@ import NatterWire
 ///
 /// An actor, so its state changes one event at a time. It decides little
 /// itself: who is who lives in ``ColleagueDirectory``, whom to dial in
-/// ``DialScheduler``, what colleagues see in `SessionStateHub`, trust in
-/// ``PinStore`` — all values it asks and then acts on. Frames go straight to
+/// ``DialScheduler``, what colleagues see in `SessionStateHub` (three pure
+/// values), and trust in ``PinStore``; it asks them and acts on the answers
+/// (sockets, the store, the event stream). Frames go straight to
 /// the link in the order decided here (see ``PeerLinks/send(_:to:preferDatagram:)``).
 public actor NatterDaemon {
     let identity: DaemonIdentity

@@ -27,19 +27,27 @@ struct Up: AsyncParsableCommand {
         let paths = instance.paths
 
         guard let text = try? String(contentsOfFile: paths.configFile, encoding: .utf8) else {
-            throw Self.notSetUp(ConfigError.missing(path: paths.configFile).description)
+            throw Self.cannotStart(ConfigError.missing(path: paths.configFile).description)
         }
         let config: NatterConfig
         do {
             config = try NatterConfig(toml: text)
         } catch {
-            throw Self.notSetUp(error.description)
+            throw Self.cannotStart(error.description)
         }
         let keys = KeyFiles(directory: paths.dataDirectory)
         try keys.prepareDirectory()
+        // Held until the process ends: one daemon per data directory.
+        let lock: DataDirectoryLock
+        do {
+            lock = try DataDirectoryLock(directory: paths.dataDirectory)
+        } catch {
+            throw Self.cannotStart(error.description)
+        }
+        defer { withExtendedLifetime(lock) {} }
         let identity = try keys.loadOrCreateIdentity()
         guard let team = try keys.loadTeam() else {
-            throw Self.notSetUp("this device has no team yet; run natter team create or natter team join CODE")
+            throw Self.cannotStart("this device has no team yet; run natter team create or natter team join CODE")
         }
         let store = try MessageStore(path: paths.database)
         let links = PeerLinkService(
@@ -74,14 +82,15 @@ struct Up: AsyncParsableCommand {
 }
 
 extension Up {
-    /// Exit status 78 (EX_CONFIG, sysexits.h) when natter is not set up or its
-    /// configuration is invalid: only the user can fix that, so the systemd
-    /// user unit does not restart on it (`RestartPreventExitStatus=78`).
-    static let notSetUpExitCode: Int32 = 78
+    /// Exit status 78 (EX_CONFIG, sysexits.h) when natter cannot start as it
+    /// is set up: not set up yet, an invalid configuration, or another daemon
+    /// on the same data directory. Only the user can change that, so the
+    /// systemd user unit does not restart on it (`RestartPreventExitStatus=78`).
+    static let cannotStartExitCode: Int32 = 78
 
-    static func notSetUp(_ message: String) -> ExitCode {
+    static func cannotStart(_ message: String) -> ExitCode {
         FileHandle.standardError.write(Data(("Error: " + message + "\n").utf8))
-        return ExitCode(notSetUpExitCode)
+        return ExitCode(cannotStartExitCode)
     }
 }
 

@@ -51,27 +51,28 @@ public final class MemoryNetwork: Sendable {
 
     /// Brings a link up between two devices: each side's daemon sees the
     /// other's hello (its display name). Nothing happens if already linked.
+    ///
+    /// Both hellos are announced under the lock, as on a real link where each
+    /// side's hello precedes its frames: a daemon that reacts to its `.up` by
+    /// sending (the outbox) cannot get a frame ahead of the other's `.up`.
     public func connect(_ a: DeviceFingerprint, _ b: DeviceFingerprint) {
-        let announcements = state.withLock { state -> [(AsyncStream<LinkEvent>.Continuation, LinkEvent)] in
-            guard let nodeA = state.nodes[a], let nodeB = state.nodes[b], !state.connected.contains(Pair(from: a, to: b)) else { return [] }
+        state.withLock { state in
+            guard let nodeA = state.nodes[a], let nodeB = state.nodes[b], !state.connected.contains(Pair(from: a, to: b)) else { return }
             state.connected.insert(Pair(from: a, to: b))
             state.connected.insert(Pair(from: b, to: a))
-            return [
-                (nodeA.continuation, .up(b, name: nodeB.name, remoteHost: nodeB.address)),
-                (nodeB.continuation, .up(a, name: nodeA.name, remoteHost: nodeA.address)),
-            ]
+            nodeA.continuation.yield(.up(b, name: nodeB.name, remoteHost: nodeB.address))
+            nodeB.continuation.yield(.up(a, name: nodeA.name, remoteHost: nodeA.address))
         }
-        for (continuation, event) in announcements { continuation.yield(event) }
     }
 
     /// Takes the link down; each side sees its colleague go.
     public func disconnect(_ a: DeviceFingerprint, _ b: DeviceFingerprint) {
-        let announcements = state.withLock { state -> [(AsyncStream<LinkEvent>.Continuation, LinkEvent)] in
-            guard state.connected.remove(Pair(from: a, to: b)) != nil else { return [] }
+        state.withLock { state in
+            guard state.connected.remove(Pair(from: a, to: b)) != nil else { return }
             state.connected.remove(Pair(from: b, to: a))
-            return [state.nodes[a].map { ($0.continuation, .down(b)) }, state.nodes[b].map { ($0.continuation, .down(a)) }].compactMap { $0 }
+            state.nodes[a]?.continuation.yield(.down(b))
+            state.nodes[b]?.continuation.yield(.down(a))
         }
-        for (continuation, event) in announcements { continuation.yield(event) }
     }
 
     public func impair(from: DeviceFingerprint, to: DeviceFingerprint, _ impairment: Impairment?) {
@@ -88,10 +89,12 @@ public final class MemoryNetwork: Sendable {
 
     // MARK: Called by MemoryLinks
 
+    /// Delivers under the lock, so a frame keeps its place between the
+    /// links' `.up` and `.down` announcements, as on a real stream.
     func send(_ frame: Frame, from: DeviceFingerprint, to: DeviceFingerprint) -> Bool {
-        let delivery = state.withLock { state -> (AsyncStream<LinkEvent>.Continuation, Int)? in
+        state.withLock { state in
             let pair = Pair(from: from, to: to)
-            guard state.connected.contains(pair), let receiver = state.nodes[to] else { return nil }
+            guard state.connected.contains(pair), let receiver = state.nodes[to] else { return false }
             state.sent[pair, default: []].append(frame)
             var copies = 1
             switch (frame, state.impairments[pair]) {
@@ -105,11 +108,9 @@ public final class MemoryNetwork: Sendable {
             default:
                 break
             }
-            return (receiver.continuation, copies)
+            for _ in 0..<copies { receiver.continuation.yield(.received(frame, from: from)) }
+            return true
         }
-        guard let (receiver, copies) = delivery else { return false }
-        for _ in 0..<copies { receiver.yield(.received(frame, from: from)) }
-        return true
     }
 
     func dial(from device: DeviceFingerprint, host: String) {

@@ -61,11 +61,19 @@ struct NatterDaemonMessagesTests {
         let bobMark = await bob.events.mark, aliceMark = await alice.events.mark
         let first = try await alice.call("POST", "/v1/messages", SendRequest(peer: "Bob", text: "one"), as: MessageView.self)
         let second = try await alice.call("POST", "/v1/messages", SendRequest(peer: "Bob", text: "two"), as: MessageView.self)
-        _ = await alice.events.first(after: aliceMark) { $0.isDelivery(of: second.id) }
+        // A marker sent cleanly after them: each side handles its link's
+        // frames in order, so once its receipt is in, every copy before it
+        // has been stored (or not) and acknowledged.
+        office.network.impair(from: alice.fingerprint, to: bob.fingerprint, nil)
+        let marker = try await alice.call("POST", "/v1/messages", SendRequest(peer: "Bob", text: "three"), as: MessageView.self)
+        _ = await alice.events.first(after: aliceMark) { $0.isDelivery(of: marker.id) }
+        _ = await bob.events.first(after: bobMark) { $0.isMessage("three") }
         #expect(await bob.events.count(after: bobMark) { $0.isMessage("one") } == 1)
         #expect(await bob.events.count(after: bobMark) { $0.isMessage("two") } == 1)
         #expect(await alice.events.count(after: aliceMark) { $0.isDelivery(of: first.id) } == 1, "the second receipt changes nothing")
-        let acks = office.network.frames(from: bob.fingerprint, to: alice.fingerprint).filter(\.isAck)
+        #expect(await alice.events.count(after: aliceMark) { $0.isDelivery(of: second.id) } == 1)
+        let acks = office.network.frames(from: bob.fingerprint, to: alice.fingerprint).compactMap(\.ackedID)
+            .filter { $0.hex == first.id || $0.hex == second.id }
         #expect(acks.count == 4, "every copy is acknowledged, so no sender resends forever")
         await alice.stop(); await bob.stop()
     }

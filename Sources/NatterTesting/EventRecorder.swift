@@ -1,5 +1,5 @@
 public import NatterAPI
-public import NatterNode
+import NatterNode
 
 /// Records a daemon's event stream and lets a test wait for the event an
 /// action causes — by awaiting the stream, not by sleeping.

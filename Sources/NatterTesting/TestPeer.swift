@@ -1,6 +1,6 @@
 import Foundation
-public import Logging
-public import NatterAPI
+import Logging
+import NatterAPI
 public import NatterCore
 public import NatterNode
 public import NatterWire

@@ -115,7 +115,7 @@ struct ReplayCorpus {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 for (name, bytes) in try FuzzTargets.seeds() {
-                    FileManager.default.createFile(atPath: directory + "/seed-" + name, contents: Data(bytes))
+                    _ = FileManager.default.createFile(atPath: directory + "/seed-" + name, contents: Data(bytes))
                 }
             } catch {
                 print("could not write the seeds: \(error)")
@@ -130,7 +130,7 @@ struct ReplayCorpus {
         var count = 0
         for path in paths {
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
             let files = isDirectory.boolValue
                 ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).map { path + "/" + $0 } : [path]
             for file in files {

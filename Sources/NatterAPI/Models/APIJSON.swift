@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The one JSON dialect of the local API, shared by the daemon and its
 /// clients: keys sorted (stable output for scripts and tests), slashes not

@@ -284,7 +284,7 @@ public final class AvahiDiscovery: @unchecked Sendable {
             avahi_address_snprint(&buffer, buffer.count, address)
             instance.peers[key] = DiscoveredPeer(
                 key: .device(record.fingerprint), displayName: record.displayName, status: record.status,
-                addresses: [String(cString: buffer)], tcpPort: port, udpPort: record.udpPort)
+                addresses: [String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)], tcpPort: port, udpPort: record.udpPort)
         } catch {
             if instance.peers[key] != nil || instance.reported == nil { rejected += 1 }
             logger.debug("ignored an mDNS record", metadata: ["service": "\(name)", "reason": "\(error)"])

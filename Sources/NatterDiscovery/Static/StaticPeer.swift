@@ -75,7 +75,7 @@ extension StaticPeerSource {
                     var raw = ipv4.pointee.sin_addr
                     _ = inet_ntop(AF_INET, &raw, &text, socklen_t(text.count))
                 }
-                let string = String(cString: text)
+                let string = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 if !addresses.contains(string) { addresses.append(string) }
             }
             entry = current.pointee.ai_next

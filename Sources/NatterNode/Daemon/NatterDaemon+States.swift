@@ -65,7 +65,7 @@ extension NatterDaemon {
             } catch {
                 return
             }
-            await self.timerFired()
+            self.timerFired()
         }
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-public import NatterCore
+import NatterCore
 public import NatterWire
 
 /// The secrets in the data directory: `identity.key` (this device's X25519

@@ -1,4 +1,4 @@
-public import Crypto
+import Crypto
 import Foundation
 
 /// Noise's CipherState (Noise spec §5.1) for ChaChaPoly: a key and a 64-bit

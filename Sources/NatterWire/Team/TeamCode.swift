@@ -1,7 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
-public import NatterCore
+import NatterCore
 
 /// How a team key travels between people: a code to copy, or a passphrase.
 public enum TeamCode {

@@ -59,18 +59,14 @@ public struct KeyFiles: Sendable {
         return Array(data)
     }
 
-    /// Writes via a 0600 temporary file and rename, so a crash never leaves half a key.
+    /// Atomic and durable (``DurableFile``), 0600: a crash or power cut never
+    /// leaves half a key, nor a key that vanishes with the next restart.
     private func write(_ bytes: [UInt8], to path: String) throws(KeyFileError) {
         try prepareDirectory()
-        let temporary = path + ".tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard descriptor >= 0 else { throw .unwritable(path, String(cString: strerror(errno))) }
-        let written = bytes.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
-        fsync(descriptor)
-        close(descriptor)
-        guard written == bytes.count, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw .unwritable(path, String(cString: strerror(errno)))
+        do {
+            try DurableFile.replace(path, with: bytes)
+        } catch {
+            throw .unwritable(path, "could not \(error.step) it: \(error.reason)")
         }
     }
 }

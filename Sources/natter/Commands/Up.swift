@@ -11,7 +11,11 @@ import UnixSignals
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run natter in the foreground: discovery, links, the message store and the local API.",
-        discussion: "Stops gracefully on SIGTERM or SIGINT: says goodbye on mDNS, closes links, flushes the store.")
+        discussion: """
+            Stops gracefully on SIGTERM or SIGINT: says goodbye on mDNS, closes links, flushes the store. \
+            Exits with status 78 when natter cannot start as set up (not initialised, no team, an invalid \
+            config.toml, or another natter already running on the same data directory).
+            """)
 
     @OptionGroup var instance: InstanceOptions
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level = .info

@@ -30,13 +30,19 @@ public struct DiscoveryRecord: Sendable, Equatable {
 
     /// The TXT strings to publish.
     public func encode(team: TeamSubkeys) -> [String] {
-        let keyed = team.keyedFingerprint(fingerprint.bytes)
-        let plaintext = fingerprint.bytes + [status.code] + Array(displayName.prefix(utf8Bytes: WireConstants.maximumNameBytes).utf8)
-        let sealed = team.seal(plaintext, context: Self.context(keyed))
+        let (keyed, sealed) = sealed(team: team)
         return [
             "v=\(Self.version)", "t=\(team.teamTag)", "k=\(Self.hex(keyed))", "u=\(udpPort)",
             "s=\(Data(sealed).base64EncodedString())",
         ]
+    }
+
+    /// The keyed fingerprint and the sealed blob alone: what a forwarder
+    /// registration carries (Docs/protocol.md §9), the same bytes as `k=` and `s=`.
+    public func sealed(team: TeamSubkeys) -> (keyedFingerprint: [UInt8], blob: [UInt8]) {
+        let keyed = team.keyedFingerprint(fingerprint.bytes)
+        let plaintext = fingerprint.bytes + [status.code] + Array(displayName.prefix(utf8Bytes: WireConstants.maximumNameBytes).utf8)
+        return (keyed, team.seal(plaintext, context: Self.context(keyed)))
     }
 
     /// Why a record was ignored; counted, never fatal.
@@ -61,7 +67,15 @@ public struct DiscoveryRecord: Sendable, Equatable {
         guard let keyedText = fields["k"], let keyed = bytes(hex: keyedText), keyed.count == 16 else { throw .malformed("keyed fingerprint") }
         guard let portText = fields["u"], let udpPort = UInt16(portText) else { throw .malformed("udp port") }
         guard let sealedText = fields["s"], let sealed = Data(base64Encoded: sealedText) else { throw .malformed("sealed blob") }
-        guard let plaintext = team.open(Array(sealed), context: context(keyed)) else { throw .sealBroken }
+        return try open(Array(sealed), keyedFingerprint: keyed, udpPort: udpPort, team: team)
+    }
+
+    /// Opens a sealed blob published under `keyedFingerprint` (in a TXT
+    /// record or a forwarder's directory) and checks that the two belong together.
+    public static func open(
+        _ sealed: [UInt8], keyedFingerprint keyed: [UInt8], udpPort: UInt16, team: TeamSubkeys
+    ) throws(Rejection) -> DiscoveryRecord {
+        guard let plaintext = team.open(sealed, context: context(keyed)) else { throw .sealBroken }
         guard plaintext.count >= 33, let status = PresenceStatus(code: plaintext[32]) else { throw .malformed("sealed contents") }
         let fingerprint = DeviceFingerprint(bytes: Array(plaintext.prefix(32)))
         guard team.keyedFingerprint(fingerprint.bytes) == keyed else { throw .sealBroken }

@@ -58,7 +58,9 @@ struct LinkTable: Sendable {
     init(local: DeviceFingerprint, displayName: String, now: ContinuousClock.Instant) {
         self.local = local
         self.displayName = displayName
-        rateLimiter = SourceRateLimiter(limit: WireConstants.handshakesPerSource, window: WireConstants.rateLimitWindow, now: now)
+        rateLimiter = SourceRateLimiter(
+            limit: WireConstants.handshakesPerSource, window: WireConstants.rateLimitWindow,
+            maximumSources: NodeConstants.rateLimitedSources, now: now)
     }
 
     // MARK: Connections

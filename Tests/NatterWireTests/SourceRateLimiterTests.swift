@@ -1,7 +1,7 @@
-@testable import NatterNode
+import NatterWire
 import Testing
 
-@Suite("Handshake rate limiter")
+@Suite("Source rate limiter")
 struct SourceRateLimiterTests {
     let start = ContinuousClock.now
 
@@ -19,10 +19,10 @@ struct SourceRateLimiterTests {
     }
 
     @Test func memoryStaysBoundedUnderSpoofedSources() {
-        var limiter = SourceRateLimiter(limit: 3, window: .seconds(10), now: start)
-        for index in 0..<(NodeConstants.rateLimitedSources * 3) {
+        var limiter = SourceRateLimiter(limit: 3, window: .seconds(10), maximumSources: 100, now: start)
+        for index in 0..<300 {
             _ = limiter.allow("source-\(index)", now: start)
-            #expect(limiter.trackedSources <= NodeConstants.rateLimitedSources)
+            #expect(limiter.trackedSources <= 100)
         }
     }
 }

@@ -116,7 +116,8 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
             }
             return actions
         }
-        if let leg = legs[id] {
+        if let leg = legs.removeValue(forKey: id) {
+            relays[leg.relay]?.legs[leg.side] = nil
             tearDown(relay: leg.relay, reason: "a side closed", &actions)
         }
         return actions
@@ -180,7 +181,7 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
             controls[id] = Control(
                 remote: connection.remote, channel: channel, keyed: nil, lastReceived: now.monotonic, lastSent: now.monotonic,
                 requests: SourceRateLimiter(
-                    limit: settings.relayRequestsPerMember, window: settings.relayRequestWindow, maximumSources: 1, now: now.monotonic))
+                    limit: settings.relayRequestsPerMember, window: settings.relayRequestWindow, maximumSources: 2, now: now.monotonic))
             return [.send(id, reply), .log(.debug, "control connection \(id) from \(connection.remote) admitted")]
         case .join:
             guard body.count == RelayInvitation.tokenLength, let (relayID, side) = tokens.removeValue(forKey: body),

@@ -23,25 +23,28 @@ final class ForwarderMetrics: @unchecked Sendable {
         "natter_forwarder_relayed_datagrams_total", "natter_forwarder_datagram_drops_total", "natter_forwarder_refused_connections_total",
     ]
 
+    /// `natter_forwarder_<name>_<unit>`.
+    private static func name(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "natter", subsystem: "forwarder", metricName: name, unitName: unit, helpText: help)
+    }
+
     init() {
-        registeredPeers = registry.makeGauge(name: "natter_forwarder_registered_peers", help: "Members registered now")
-        relaysActive = registry.makeGauge(name: "natter_forwarder_relays_active", help: "Relays offered or spliced now")
-        relayedStreamBytes = registry.makeCounter(
-            name: "natter_forwarder_relayed_bytes_total", labels: [("path", "stream")], help: "Bytes relayed")
-        relayedDatagramBytes = registry.makeCounter(
-            name: "natter_forwarder_relayed_bytes_total", labels: [("path", "datagram")], help: "Bytes relayed")
-        relayedDatagrams = registry.makeCounter(name: "natter_forwarder_relayed_datagrams_total", help: "Datagrams relayed")
+        registeredPeers = registry.makeGauge(descriptor: Self.name("registered", "peers", "Members registered now"))
+        relaysActive = registry.makeGauge(descriptor: Self.name("relays", "active", "Relays offered or spliced now"))
+        let bytes = Self.name("relayed_bytes", "total", "Bytes relayed, by path (stream or datagram)")
+        relayedStreamBytes = registry.makeCounter(descriptor: bytes, labels: [("path", "stream")])
+        relayedDatagramBytes = registry.makeCounter(descriptor: bytes, labels: [("path", "datagram")])
+        relayedDatagrams = registry.makeCounter(descriptor: Self.name("relayed_datagrams", "total", "Datagrams relayed"))
+        let dropped = Self.name("datagram_drops", "total", "Datagrams not relayed, by reason")
         var drops: [DatagramDropReason: Counter] = [:]
         for reason in DatagramDropReason.allCases {
-            drops[reason] = registry.makeCounter(
-                name: "natter_forwarder_datagram_drops_total", labels: [("reason", reason.rawValue)], help: "Datagrams not relayed")
+            drops[reason] = registry.makeCounter(descriptor: dropped, labels: [("reason", reason.rawValue)])
         }
         self.drops = drops
+        let closed = Self.name("refused_connections", "total", "Connections closed without a byte sent, by reason")
         var refused: [RefusalReason: Counter] = [:]
         for reason in RefusalReason.allCases {
-            refused[reason] = registry.makeCounter(
-                name: "natter_forwarder_refused_connections_total", labels: [("reason", reason.rawValue)],
-                help: "Connections closed without a byte sent")
+            refused[reason] = registry.makeCounter(descriptor: closed, labels: [("reason", reason.rawValue)])
         }
         self.refused = refused
     }
@@ -109,9 +112,11 @@ final class MetricsHandler: ChannelInboundHandler, @unchecked Sendable {
             if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: found ? .ok : .notFound, headers: headers))), promise: nil)
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
-            let keepAlive = head.isKeepAlive
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-                if !keepAlive { context.close(promise: nil) }
+            let promise = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: promise)
+            if !head.isKeepAlive {
+                let channel = context.channel
+                promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
             }
         }
     }

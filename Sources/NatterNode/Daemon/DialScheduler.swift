@@ -54,18 +54,20 @@ struct DialScheduler: Sendable {
         sightings[peer.key] = peer
     }
 
+    /// A sighting ended. Whether the colleague needed a relay is kept: a
+    /// forwarder that restarts withdraws everyone it listed, and when it is
+    /// back the relayed conversations should resume at once, not after
+    /// another failed direct dial.
     mutating func lost(_ key: DiscoveryKey) {
         sightings[key] = nil
-        if case .device(let peer) = key {
-            backoff[peer] = nil
-            relayNext.remove(peer)
-        }
+        if case .device(let peer) = key { backoff[peer] = nil }
     }
 
-    /// A link to `peer` is up: the next time they are missing, start afresh.
-    mutating func linked(_ peer: DeviceFingerprint) {
+    /// A link to `peer` is up: the next time they are missing, start afresh,
+    /// through the relay first if this link was relayed.
+    mutating func linked(_ peer: DeviceFingerprint, relayed: Bool = false) {
         backoff[peer] = nil
-        relayNext.remove(peer)
+        if relayed { relayNext.insert(peer) } else { relayNext.remove(peer) }
     }
 
     /// A dial made no connection. After a failed direct dial to a colleague a
@@ -98,6 +100,7 @@ struct DialScheduler: Sendable {
                 if !directory.hasLink(from: address) { targets.append(target) }
             case .device(let peer):
                 guard !directory.isLinked(peer) else { continue }
+                target.relayed = relayNext.contains(peer) && sighting.relayable
                 guard var attempt = backoff[peer] else {
                     var first = Backoff(notBefore: now)
                     if ownFingerprint > peer && now - startedAt >= NodeConstants.startupDialWindow {
@@ -110,7 +113,6 @@ struct DialScheduler: Sendable {
                     continue
                 }
                 guard now >= attempt.notBefore else { continue }
-                target.relayed = relayNext.contains(peer) && sighting.relayable
                 // The relay is the second half of one attempt: the backoff grows once per pair.
                 if target.relayed { attempt.notBefore = now + attempt.delay / 2 } else { attempt.dialled(at: now) }
                 backoff[peer] = attempt

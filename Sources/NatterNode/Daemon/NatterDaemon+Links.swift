@@ -8,7 +8,7 @@ extension NatterDaemon {
         switch event {
         case .up(let peer, let name, let remoteHost, let relayed):
             guard peer != identity.fingerprint, admit(peer, claiming: name) else { return }
-            dialling.linked(peer)
+            dialling.linked(peer, relayed: relayed)
             let cameOnline = directory.linkUp(peer, name: name, host: remoteHost, relayed: relayed)
             remember(peer)
             guard cameOnline else { return }

@@ -151,6 +151,12 @@ final class ForwarderClient: Sendable {
 
     // MARK: Used by the set of forwarders
 
+    /// Whether this client's connection goes to `endpoint`'s address and port
+    /// (a configured host name and an mDNS address can name one forwarder).
+    func isConnected(to endpoint: StaticPeer) -> Bool {
+        endpoint.port == self.endpoint.port && state.withLock { $0.forwarderAddress } == endpoint.host
+    }
+
     /// Whether this forwarder lists `keyedFingerprint` now.
     func lists(_ keyedFingerprint: [UInt8]) -> Bool {
         state.withLock { $0.directory[keyedFingerprint] != nil }

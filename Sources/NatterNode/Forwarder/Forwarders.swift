@@ -17,6 +17,8 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
     private let fingerprint: DeviceFingerprint
     private let links: PeerLinkService
     private let logger: Logger
+    /// From the configuration: used for as long as natter runs.
+    private let configured: Set<StaticPeer>
     private let state: Mutex<State>
     private let continuation: AsyncStream<DiscoveryEvent>.Continuation
     private let directoryEvents: AsyncStream<DiscoveryEvent>
@@ -41,6 +43,7 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
         self.fingerprint = fingerprint
         self.links = links
         self.logger = logger
+        configured = Set(endpoints)
         let record = DiscoveryRecord(fingerprint: fingerprint, displayName: displayName, status: status, udpPort: UInt16(ports.udp))
         state = Mutex(State(record: record, ports: (UInt16(ports.tcp), UInt16(ports.udp)), pendingEndpoints: endpoints))
         (directoryEvents, continuation) = AsyncStream<DiscoveryEvent>.makeStream()
@@ -75,14 +78,18 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
         continuation.finish()
     }
 
-    /// A forwarder to use (configured, or found on mDNS); nothing if already known.
+    /// A forwarder to use (configured, or found on mDNS); nothing if already
+    /// known — also under another name: two connections of one member to one
+    /// forwarder would replace each other's registration without end.
     public func found(_ endpoint: StaticPeer) {
         state.withLock { state in
             guard state.started else {
                 if !state.pendingEndpoints.contains(endpoint) { state.pendingEndpoints.append(endpoint) }
                 return
             }
-            guard state.clients[endpoint] == nil else { return }
+            guard state.clients[endpoint] == nil,
+                !state.clients.values.contains(where: { $0.client.isConnected(to: endpoint) })
+            else { return }
             let client = ForwarderClient(
                 endpoint: endpoint, key: team.forwarder, registration: Self.entry(state.record, ports: state.ports, team: team),
                 delegate: self, logger: logger)
@@ -91,8 +98,10 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
         logger.info("using forwarder \(endpoint)")
     }
 
-    /// A forwarder found on mDNS is gone from it: stop using it.
+    /// A forwarder found on mDNS is gone from it: stop using it (unless it is
+    /// also configured).
     public func lost(_ endpoint: StaticPeer) {
+        guard !configured.contains(endpoint) else { return }
         let task = state.withLock { $0.clients.removeValue(forKey: endpoint)?.task }
         task?.cancel()
     }

@@ -74,12 +74,16 @@ struct Up: AsyncParsableCommand {
             publishers.append { status in avahi.update(status: status) }
             sources.append(avahi)
         }
+        let finder = config.mdns
+            ? ForwarderFinder(browser: ForwarderBrowser(tag: team.subkeys.forwarder.forwarderTag, logger: logger), forwarders: forwarders, logger: logger)
+            : nil
         let daemon = try NatterDaemon(
             identity: DaemonIdentity(fingerprint: identity.fingerprint, teamTag: team.subkeys.teamTag.description),
             config: config, store: store, links: links, relays: forwarders, pins: PinStore(directory: paths.dataDirectory),
             linkPorts: ports, presenceChanged: { [publishers] status in publishers.forEach { $0(status) } }, logger: logger)
         // First in the list, so the group stops it last: goodbyes after everything else.
         var services: [any Service] = [links, forwarders]
+        if let finder { services.append(finder) }
         services.append(DiscoveryService(sources: sources, daemon: daemon, logger: logger))
         services.append(DaemonService(daemon: daemon))
         services.append(APIService(server: LocalAPIServer(socketPath: paths.apiSocket, handler: DaemonAPI(daemon: daemon), logger: logger)))

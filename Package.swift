@@ -148,7 +148,7 @@ let package = Package(
         // Whole-product tests on lab hosts: the real `natter` binary, CLI and chat in tmux.
         .testTarget(
             name: "NatterEndToEndTests",
-            dependencies: ["LabSupport"],
+            dependencies: ["LabSupport", "NatterWire", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
     ]

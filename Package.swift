@@ -131,6 +131,13 @@ let package = Package(
             path: "Tests/Fuzz",
             swiftSettings: strictSettings
         ),
+        // Publishes or browses `_natter-fwd._tcp` through NatterDiscovery inside a lab host (the lab tests' probe).
+        .executableTarget(
+            name: "natter-avahi-probe",
+            dependencies: ["NatterDiscovery", "NatterWire", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/AvahiProbe",
+            swiftSettings: strictSettings
+        ),
         // Test support: drives Tests/lab/netlab (network-namespace hosts) from Swift tests.
         .target(name: "LabSupport", dependencies: ["Spawn"], path: "Tests/LabSupport", swiftSettings: strictSettings),
         // Test support for the daemon (the HummingbirdTesting pattern): links
@@ -176,7 +183,7 @@ let package = Package(
         // Whole-product tests on lab hosts: the real `natter` binary, CLI and chat in tmux.
         .testTarget(
             name: "NatterEndToEndTests",
-            dependencies: ["LabSupport"],
+            dependencies: ["LabSupport", "NatterWire", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
     ]

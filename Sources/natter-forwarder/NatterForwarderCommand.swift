@@ -88,7 +88,7 @@ struct ForwarderService: Service {
                 logger.error("metrics not served: cannot listen on 127.0.0.1:\(config.metricsPort): \(error)")
             }
         }
-        let publication = config.mdns ? ForwarderPublication(port: UInt16(server.port), tag: key.forwarderTag, logger: logger) : nil
+        let publication = config.mdns ? ForwarderPublication(port: UInt16(server.port), key: key, logger: logger) : nil
         publication?.start()
         try? await gracefulShutdown()
         publication?.stop()

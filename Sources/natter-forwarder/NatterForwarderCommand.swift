@@ -66,7 +66,10 @@ struct NatterForwarderCommand: AsyncParsableCommand {
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// Binds, publishes, serves metrics, and stops it all on graceful shutdown.
-struct ForwarderService: Service {
+struct ForwarderService: Service, CustomStringConvertible {
+    /// What ServiceLifecycle logs: never the key.
+    var description: String { "ForwarderService(port: \(config.port))" }
+
     let key: ForwarderKey
     let config: ForwarderConfig
     let logger: Logger

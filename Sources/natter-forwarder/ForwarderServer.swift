@@ -363,6 +363,9 @@ final class ForwarderServer: Sendable {
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .serverChannelOption(isIPv6 ? v6only : .socketOption(.so_reuseaddr), value: 1)
                     .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    // One read (at most 64 KiB) per turn: relays share the loop fairly, and a
+                    // member over its budget overshoots by one read at most before it pauses.
+                    .childChannelOption(.maxMessagesPerRead, value: 1)
                     .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 256 * 1024))
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {

@@ -26,8 +26,9 @@ extension MessengerLab {
     func startForwarder(port: Int = 7310, mdns: Bool = true) async throws -> LabProcess {
         let code = "\(root)/forwarder/forwarder-code"
         if !FileManager.default.fileExists(atPath: code) { _ = try await installForwarderCode() }
+        guard let router = lab.router else { throw MessengerLabError("the forwarder runs on a router lab's router host") }
         let process = try await lab.spawn(
-            on: lab.router,
+            on: router,
             [forwarderBinary, "--code-file", code, "--port", String(port), "--metrics-port", "0", "--log-level", "debug"]
                 + (mdns ? [] : ["--no-mdns"]))
         try await process.waitForLine(containing: "natter-forwarder listening", timeout: .seconds(20))

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import LabSupport
 import NatterWire
+import Synchronization
 import Testing
 
 /// Issue 12's lab: two subnets joined by a router host that runs the
@@ -45,7 +46,7 @@ struct ForwarderLabTests {
             let (aliceHost, bobHost) = (lab.hosts[0], lab.hosts[1])
             try await lab.lab.blockRoute()
             let capture = "\(lab.root)/forwarder-host.pcap"
-            try await lab.lab.startCapture(on: lab.lab.router, to: capture)
+            let recording = try await lab.lab.startCapture(on: try #require(lab.lab.router), to: capture)
             _ = try await lab.startForwarder()
             try await lab.startDaemon(aliceHost)
             try await lab.startDaemon(bobHost)
@@ -64,7 +65,7 @@ struct ForwarderLabTests {
             }
             #expect(try await lab.history(bobHost, with: alice) == texts + ["relayed answer"], "exactly once, in order")
             try await lab.showEverySessionState(from: aliceHost, to: bobHost)
-            try await lab.lab.stopCapture(on: lab.lab.router)
+            try await lab.lab.stopCapture(recording)
 
             // Blindness, on the wire: the capture holds the relayed traffic
             // but no name, no text and no key the forwarder must not have.

@@ -183,4 +183,31 @@ struct ForwarderLabTests {
             #expect(try await lab.link(alice, to: "Bob") == "relayed")
         }
     }
+
+    /// Liveness: a member that vanishes without a word (frozen: what a
+    /// machine pulled off the network looks like) is withdrawn from the
+    /// directory within 15 s, and its colleague shows it offline.
+    @Test func aMemberThatVanishesIsWithdrawnAndShownOfflineWithin15Seconds() async throws {
+        try await withMessengerLab(["Alice", "Bob"], router: true, startDaemons: false) { lab in
+            let (alice, bob) = (lab.hosts[0], lab.hosts[1])
+            try await lab.lab.blockRoute()
+            let forwarder = try await lab.startForwarder()
+            for host in lab.hosts { try await lab.startDaemon(host) }
+            try await lab.waitUntilOnline(alice, sees: "Bob", timeout: .seconds(15))
+            let bobDaemon = try #require(lab.daemon(bob))
+            bobDaemon.signal(SIGSTOP)
+            defer { bobDaemon.signal(SIGCONT) }
+            let frozen = ContinuousClock.now
+            try await waitUntil("the forwarder to withdraw Bob", timeout: .seconds(15)) {
+                forwarder.output().contains("went silent; withdrawn")
+            }
+            let withdrawn = frozen.duration(to: .now)
+            try await waitUntil("Alice to show Bob offline", timeout: .seconds(16)) {
+                try await !lab.peers(of: alice).contains { $0.name == "Bob" && $0.online }
+            }
+            let offline = frozen.duration(to: .now)
+            print("forwarder lab: a frozen member was withdrawn after \(withdrawn) and shown offline after \(offline)")
+            #expect(withdrawn <= .seconds(15) && offline <= .seconds(16))
+        }
+    }
 }

@@ -47,7 +47,7 @@ struct ForwarderLabTests {
             try await lab.lab.blockRoute()
             let capture = "\(lab.root)/forwarder-host.pcap"
             let recording = try await lab.lab.startCapture(on: try #require(lab.lab.router), to: capture)
-            _ = try await lab.startForwarder()
+            _ = try await lab.startForwarder(metricsPort: 9310)
             try await lab.startDaemon(aliceHost)
             try await lab.startDaemon(bobHost)
             try await lab.waitUntilOnline(aliceHost, sees: bob, timeout: .seconds(15))
@@ -66,6 +66,9 @@ struct ForwarderLabTests {
             #expect(try await lab.history(bobHost, with: alice) == texts + ["relayed answer"], "exactly once, in order")
             try await lab.showEverySessionState(from: aliceHost, to: bobHost)
             try await lab.lab.stopCapture(recording)
+            // The states went as datagrams too, relayed by index (and by the stream).
+            let datagrams = try await lab.forwarderMetric("natter_forwarder_relayed_datagrams_total") ?? 0
+            #expect(datagrams > 0, "state datagrams were relayed (\(datagrams))")
 
             // Blindness, on the wire: the capture holds the relayed traffic
             // but no name, no text and no key the forwarder must not have.

@@ -1,5 +1,3 @@
-public import NatterCore
-
 /// Merges what several sources see of one colleague into one sighting.
 ///
 /// A colleague on the same subnet is seen by mDNS *and* listed by a
@@ -41,13 +39,6 @@ public struct SightingMerger: Sendable {
         case (let old?, let peer?): return old == peer ? nil : .updated(peer)
         case (_?, nil): return .disappeared(key)
         case (nil, nil): return nil
-        }
-    }
-
-    /// The key of a device sighted now that `matches`, e.g. by its keyed fingerprint.
-    public func key(matching matches: (DeviceFingerprint) -> Bool) -> DiscoveryKey? {
-        merged.keys.first { key in
-            if case .device(let fingerprint) = key { matches(fingerprint) } else { false }
         }
     }
 

@@ -28,6 +28,9 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
         var ports: (tcp: UInt16, udp: UInt16)
         var clients: [StaticPeer: (client: ForwarderClient, task: Task<Void, Never>)] = [:]
         var merger = SightingMerger()
+        /// The device behind each keyed fingerprint a forwarder listed (a
+        /// withdrawal names only the keyed fingerprint).
+        var devices: [[UInt8]: DeviceFingerprint] = [:]
         var started = false
         var pendingEndpoints: [StaticPeer] = []
     }
@@ -151,14 +154,13 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
         let peer = DiscoveredPeer(
             key: .device(record.fingerprint), displayName: record.displayName, status: record.status, addresses: entry.addresses,
             tcpPort: entry.tcpPort, udpPort: entry.udpPort, relayable: true)
+        state.withLock { $0.devices[entry.keyedFingerprint] = record.fingerprint }
         publish(.appeared(peer), from: client)
     }
 
     func forwarder(_ client: ForwarderClient, withdrew keyedFingerprint: [UInt8]) {
-        // The directory is keyed by what the forwarder knows; find the device it stood for.
-        let key = state.withLock { $0.merger.key(matching: { team.keyedFingerprint($0.bytes) == keyedFingerprint }) }
-        guard let key else { return }
-        publish(.disappeared(key), from: client)
+        guard let device = state.withLock({ $0.devices[keyedFingerprint] }) else { return }
+        publish(.disappeared(.device(device)), from: client)
     }
 
     func forwarder(_ client: ForwarderClient, invited invitation: RelayInvitation) {
@@ -167,9 +169,14 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
     }
 
     private func publish(_ event: DiscoveryEvent, from client: ForwarderClient) {
-        if let merged = state.withLock({ $0.merger.apply(event, from: client.endpoint.description) }) {
-            continuation.yield(merged)
+        let merged = state.withLock { state in
+            let merged = state.merger.apply(event, from: client.endpoint.description)
+            if case .disappeared(.device(let device))? = merged {
+                state.devices[team.keyedFingerprint(device.bytes)] = nil
+            }
+            return merged
         }
+        if let merged { continuation.yield(merged) }
     }
 }
 

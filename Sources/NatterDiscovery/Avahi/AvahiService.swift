@@ -84,6 +84,7 @@ public final class AvahiService: @unchecked Sendable {
     private var reconnectTimeout: OpaquePointer?
     private var instances: [String: Instance] = [:]
     private var warnedUnavailable = false
+    private let quietWhenUnavailable: Bool
     private var registered: (@Sendable () -> Void)?
 
     private struct InstanceKey: Hashable {
@@ -109,10 +110,17 @@ public final class AvahiService: @unchecked Sendable {
     /// on the Avahi thread with the poll lock held, so it must not call back
     /// into this object. Layers that translate sightings (``AvahiDiscovery``,
     /// ``ForwarderBrowser``) use it to keep their own counts exact and in order.
-    init(publication: Publication?, browseType: String?, logger: Logger, observe: (@Sendable (Event) -> Void)?) {
+    /// `quietWhenUnavailable`: a missing avahi-daemon is logged at debug level
+    /// only, for a second service in a process whose first one already says
+    /// it (a member's forwarder browser beside its own discovery: one clear line, not two).
+    init(
+        publication: Publication?, browseType: String?, logger: Logger, quietWhenUnavailable: Bool = false,
+        observe: (@Sendable (Event) -> Void)?
+    ) {
         self.publication = publication
         self.browseType = browseType
         self.logger = logger
+        self.quietWhenUnavailable = quietWhenUnavailable
         (events, continuation) = AsyncStream<Event>.makeStream()
         if let observe {
             continuation.finish()
@@ -225,7 +233,7 @@ public final class AvahiService: @unchecked Sendable {
     private func clientChanged(_ client: OpaquePointer?, _ state: AvahiClientState) {
         switch state {
         case AVAHI_CLIENT_S_RUNNING:
-            if warnedUnavailable { logger.notice("avahi-daemon is available again; publishing and browsing") }
+            if warnedUnavailable && !quietWhenUnavailable { logger.notice("avahi-daemon is available again; publishing and browsing") }
             warnedUnavailable = false
             register(client)
             browse(client)
@@ -233,7 +241,8 @@ public final class AvahiService: @unchecked Sendable {
             if let group { avahi_entry_group_reset(group) }
         case AVAHI_CLIENT_CONNECTING, AVAHI_CLIENT_FAILURE:
             if !warnedUnavailable {
-                logger.error("\(DiscoveryError.daemonUnavailable("no answer on the system bus"))")
+                let problem = "\(DiscoveryError.daemonUnavailable("no answer on the system bus"))"
+                if quietWhenUnavailable { logger.debug("\(problem)") } else { logger.error("\(problem)") }
                 warnedUnavailable = true
             }
             freeAll()

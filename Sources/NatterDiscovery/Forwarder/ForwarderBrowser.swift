@@ -29,7 +29,9 @@ public final class ForwarderBrowser: Sendable {
     private let sightings: SightingStream<ForwarderEndpoint, ForwarderEvent>
     private let service: AvahiService
 
-    public init(tag: TeamTag, logger: Logger) {
+    /// - Parameter quietWhenUnavailable: leave the "avahi-daemon is not
+    ///   running" line to the member's own mDNS discovery (one line, not two).
+    public init(tag: TeamTag, logger: Logger, quietWhenUnavailable: Bool = false) {
         let sightings = SightingStream<ForwarderEndpoint, ForwarderEvent>(
             judge: { sighting in
                 do throws(ForwarderRecord.Rejection) {
@@ -47,7 +49,9 @@ public final class ForwarderBrowser: Sendable {
                 }
             })
         self.sightings = sightings
-        service = AvahiService(publication: nil, browseType: ForwarderRecord.serviceType, logger: logger, observe: sightings.observe)
+        service = AvahiService(
+            publication: nil, browseType: ForwarderRecord.serviceType, logger: logger, quietWhenUnavailable: quietWhenUnavailable,
+            observe: sightings.observe)
     }
 
     /// Our team's forwarders as they come and go, for a single consumer.

@@ -75,7 +75,9 @@ struct Up: AsyncParsableCommand {
             sources.append(avahi)
         }
         let finder = config.mdns
-            ? ForwarderFinder(browser: ForwarderBrowser(tag: team.subkeys.forwarder.forwarderTag, logger: logger), forwarders: forwarders, logger: logger)
+            ? ForwarderFinder(
+                browser: ForwarderBrowser(tag: team.subkeys.forwarder.forwarderTag, logger: logger, quietWhenUnavailable: true),
+                forwarders: forwarders, logger: logger)
             : nil
         let daemon = try NatterDaemon(
             identity: DaemonIdentity(fingerprint: identity.fingerprint, teamTag: team.subkeys.teamTag.description),

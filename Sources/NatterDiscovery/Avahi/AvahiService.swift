@@ -110,7 +110,7 @@ public final class AvahiService: @unchecked Sendable {
     /// on the Avahi thread with the poll lock held, so it must not call back
     /// into this object. Layers that translate sightings (``AvahiDiscovery``,
     /// ``ForwarderBrowser``) use it to keep their own counts exact and in order.
-    /// `quietWhenUnavailable`: a missing avahi-daemon is logged at debug level
+    /// `quietWhenUnavailable`: a missing avahi-daemon is logged at trace level
     /// only, for a second service in a process whose first one already says
     /// it (a member's forwarder browser beside its own discovery: one clear line, not two).
     init(
@@ -242,7 +242,7 @@ public final class AvahiService: @unchecked Sendable {
         case AVAHI_CLIENT_CONNECTING, AVAHI_CLIENT_FAILURE:
             if !warnedUnavailable {
                 let problem = "\(DiscoveryError.daemonUnavailable("no answer on the system bus"))"
-                if quietWhenUnavailable { logger.debug("\(problem)") } else { logger.error("\(problem)") }
+                if quietWhenUnavailable { logger.trace("\(problem)") } else { logger.error("\(problem)") }
                 warnedUnavailable = true
             }
             freeAll()

@@ -21,10 +21,12 @@ public struct DiscoveredPeer: Sendable, Equatable {
     public var tcpPort: UInt16
     /// 0 when unknown (the hello frame announces it anyway).
     public var udpPort: UInt16
+    /// A forwarder lists them and can relay a link when dialling them fails.
+    public var relayable: Bool
 
     public init(
         key: DiscoveryKey, displayName: String? = nil, status: PresenceStatus? = nil, addresses: [String],
-        tcpPort: UInt16, udpPort: UInt16 = 0
+        tcpPort: UInt16, udpPort: UInt16 = 0, relayable: Bool = false
     ) {
         self.key = key
         self.displayName = displayName
@@ -32,6 +34,7 @@ public struct DiscoveredPeer: Sendable, Equatable {
         self.addresses = addresses
         self.tcpPort = tcpPort
         self.udpPort = udpPort
+        self.relayable = relayable
     }
 
     /// The device, when the source announced one.
@@ -50,7 +53,7 @@ public enum DiscoveryEvent: Sendable, Equatable {
 }
 
 /// Something that finds colleagues: Avahi (mDNS), the static peers of the
-/// configuration, and next a forwarder. The daemon merges every source's
+/// configuration, and forwarders. The daemon merges every source's
 /// events into one stream.
 public protocol DiscoverySource: Sendable {
     /// A short name for logs, e.g. "mDNS".

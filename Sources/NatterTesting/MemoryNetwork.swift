@@ -35,6 +35,10 @@ public final class MemoryNetwork: Sendable {
         var impairments: [Pair: Impairment] = [:]
         var sent: [Pair: [Frame]] = [:]
         var dials: [String] = []
+        /// Pairs a direct dial cannot connect (a router in between drops them).
+        var blockedDirect: Set<Pair> = []
+        /// The relays asked for, by whom, to whom.
+        var relays: [Pair] = []
     }
 
     private let state = Mutex(State())
@@ -55,14 +59,42 @@ public final class MemoryNetwork: Sendable {
     /// Both hellos are announced under the lock, as on a real link where each
     /// side's hello precedes its frames: a daemon that reacts to its `.up` by
     /// sending (the outbox) cannot get a frame ahead of the other's `.up`.
-    public func connect(_ a: DeviceFingerprint, _ b: DeviceFingerprint) {
+    public func connect(_ a: DeviceFingerprint, _ b: DeviceFingerprint, relayed: Bool = false) {
         state.withLock { state in
             guard let nodeA = state.nodes[a], let nodeB = state.nodes[b], !state.connected.contains(Pair(from: a, to: b)) else { return }
             state.connected.insert(Pair(from: a, to: b))
             state.connected.insert(Pair(from: b, to: a))
-            nodeA.continuation.yield(.up(b, name: nodeB.name, remoteHost: nodeB.address))
-            nodeB.continuation.yield(.up(a, name: nodeA.name, remoteHost: nodeA.address))
+            nodeA.continuation.yield(.up(b, name: nodeB.name, remoteHost: nodeB.address, relayed: relayed))
+            nodeB.continuation.yield(.up(a, name: nodeA.name, remoteHost: nodeA.address, relayed: relayed))
         }
+    }
+
+    /// Direct dials between `a` and `b` fail from now on (both ways), as
+    /// across a router that drops them; a relay still connects them.
+    public func blockDirect(_ a: DeviceFingerprint, _ b: DeviceFingerprint) {
+        state.withLock { state in
+            state.blockedDirect.insert(Pair(from: a, to: b))
+            state.blockedDirect.insert(Pair(from: b, to: a))
+        }
+    }
+
+    /// A forwarder for `device`: relays to any node of this network.
+    public func relays(for device: DeviceFingerprint) -> some RelayDialer {
+        MemoryRelays(network: self, device: device)
+    }
+
+    /// The relays asked for so far, as (from, to).
+    public var relaysAsked: [(from: DeviceFingerprint, to: DeviceFingerprint)] {
+        state.withLock { $0.relays.map { ($0.from, $0.to) } }
+    }
+
+    func relay(from device: DeviceFingerprint, to peer: DeviceFingerprint) -> Bool {
+        let known = state.withLock { state in
+            state.relays.append(Pair(from: device, to: peer))
+            return state.nodes[peer] != nil
+        }
+        if known { connect(device, peer, relayed: true) }
+        return known
     }
 
     /// Takes the link down; each side sees its colleague go.
@@ -113,12 +145,18 @@ public final class MemoryNetwork: Sendable {
         }
     }
 
-    func dial(from device: DeviceFingerprint, host: String) {
+    /// Connects when a node has that address and nothing blocks the pair; false otherwise.
+    func dial(from device: DeviceFingerprint, host: String) -> Bool {
         let target = state.withLock { state -> DeviceFingerprint? in
             state.dials.append(host)
-            return state.nodes.first { $0.value.address == host }?.key
+            guard let target = state.nodes.first(where: { $0.value.address == host })?.key,
+                !state.blockedDirect.contains(Pair(from: device, to: target))
+            else { return nil }
+            return target
         }
-        if let target { connect(device, target) }
+        guard let target else { return false }
+        connect(device, target)
+        return true
     }
 }
 
@@ -135,7 +173,8 @@ public final class MemoryLinks: PeerLinks {
         self.events = events
     }
 
-    public func dial(host: String, port: UInt16) async {
+    @discardableResult
+    public func dial(host: String, port: UInt16) async -> Bool {
         network.dial(from: device, host: host)
     }
 
@@ -146,5 +185,15 @@ public final class MemoryLinks: PeerLinks {
 
     public func disconnect(_ peer: DeviceFingerprint) {
         network.disconnect(device, peer)
+    }
+}
+
+/// One device's forwarders on a ``MemoryNetwork``: every relay asked for connects.
+struct MemoryRelays: RelayDialer {
+    let network: MemoryNetwork
+    let device: DeviceFingerprint
+
+    func relay(to peer: DeviceFingerprint) async -> Bool {
+        network.relay(from: device, to: peer)
     }
 }

@@ -40,7 +40,7 @@ public final class TestPeer: Sendable {
             identity: DaemonIdentity(fingerprint: identity.fingerprint, teamTag: team.subkeys.teamTag.description),
             config: config, store: try MessageStore(path: directory + "/messages.sqlite"),
             links: network.links(for: identity.fingerprint, name: name, address: "memory:\(name)"),
-            pins: PinStore(directory: directory), linkPorts: (tcp: 47_100, udp: 47_101), presenceChanged: presenceChanged,
+            relays: network.relays(for: identity.fingerprint), pins: PinStore(directory: directory), linkPorts: (tcp: 47_100, udp: 47_101), presenceChanged: presenceChanged,
             clock: clock, logger: log.logger(name))
         events = EventRecorder()
         api = DaemonAPI(daemon: daemon)

@@ -17,7 +17,7 @@ enum FuzzTargets {
     static func run(_ input: [UInt8]) {
         guard let selector = input.first else { return }
         let data = Array(input.dropFirst())
-        switch selector % 6 {
+        switch selector % 7 {
         case 0:
             // The frame decoder: plaintext frames after Noise decryption.
             _ = try? FrameCodec.decode(data)
@@ -48,6 +48,14 @@ enum FuzzTargets {
             let strings = data.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
             _ = try? DiscoveryRecord.decode(strings, team: team.subkeys)
             _ = try? StaticPeer(parsing: String(decoding: data, as: UTF8.self))
+        case 6:
+            // What a forwarder reads from strangers and members: the hello
+            // (admission), a control message's plaintext, a relay datagram,
+            // and the forwarder code an admin pastes.
+            _ = try? ForwarderHandshake.admit(data, key: team.subkeys.forwarder, nowMilliseconds: now)
+            _ = try? ForwarderMessageCodec.decode(data)
+            _ = RelayDatagram.relayIndex(of: data)
+            _ = try? ForwarderCode.decode(String(decoding: data, as: UTF8.self))
         default:
             // Terminal input, fed in two pieces split at the first byte's value.
             var decoder = KeyDecoder()
@@ -80,6 +88,10 @@ extension FuzzTargets {
         let record = DiscoveryRecord(fingerprint: responder.fingerprint, displayName: "Bob", status: .busy, udpPort: 1)
         seeds["txt"] = [4] + Array(record.encode(team: team.subkeys).joined(separator: "\0").utf8)
         seeds["keys"] = [5, 3] + Array("ab\u{1B}[I\u{1B}[O\u{1B}[1;5C张\r".utf8)
+        seeds["forwarder-hello"] = [6] + ForwarderClientHandshake(key: team.subkeys.forwarder, nowMilliseconds: now).hello
+        let (keyed, sealed) = record.sealed(team: team.subkeys)
+        seeds["forwarder-entry"] = [6] + ForwarderMessageCodec.encode(
+            .peer(DirectoryEntry(keyedFingerprint: keyed, addresses: ["10.231.1.11"], tcpPort: 7300, udpPort: 7301, sealedRecord: sealed)))
         return seeds
     }
 }

@@ -12,10 +12,12 @@ public struct PeerView: Codable, Sendable, Equatable {
     public var lastSeen: UInt64
     /// This user's sharing override for them; absent when it follows the global switch.
     public var shareState: Bool?
+    /// How the link runs while online: straight to them, or through a forwarder.
+    public var link: LinkPath?
 
     public init(
         fingerprint: String, name: String, online: Bool, status: PresenceStatus?, state: SessionState,
-        lastSeen: UInt64, shareState: Bool?
+        lastSeen: UInt64, shareState: Bool?, link: LinkPath? = nil
     ) {
         self.fingerprint = fingerprint
         self.name = name
@@ -24,5 +26,13 @@ public struct PeerView: Codable, Sendable, Equatable {
         self.state = state
         self.lastSeen = lastSeen
         self.shareState = shareState
+        self.link = link
     }
+}
+
+/// How a link to a colleague runs (Docs/api.md): `direct`, or `relayed`
+/// through a forwarder because no direct connection could be made.
+public enum LinkPath: String, Codable, Sendable {
+    case direct
+    case relayed
 }

@@ -20,6 +20,9 @@ public struct NatterConfig: Sendable, Equatable {
     public var mdns: Bool
     /// Colleagues to dial directly, for networks without multicast.
     public var staticPeers: [StaticPeer]
+    /// Forwarders to register with, for colleagues on other subnets (more
+    /// are found on mDNS when `mdns` is on).
+    public var forwarders: [StaticPeer]
     /// The session-state presets.
     public var timings: SessionStateTimings
 
@@ -30,6 +33,7 @@ public struct NatterConfig: Sendable, Equatable {
         udpPort = 0
         mdns = true
         staticPeers = []
+        forwarders = []
         timings = SessionStateTimings()
     }
 
@@ -60,26 +64,15 @@ public struct NatterConfig: Sendable, Equatable {
         }
         if let value = table["network"] {
             guard let network = value.table else { throw .invalid("`network` must be a table: [network]") }
-            try Self.onlyKnownKeys(network, ["tcp_port", "udp_port", "mdns", "static_peers"], in: "network")
+            try Self.onlyKnownKeys(network, ["tcp_port", "udp_port", "mdns", "static_peers", "forwarders"], in: "network")
             tcpPort = try Self.port(network, "tcp_port") ?? 0
             udpPort = try Self.port(network, "udp_port") ?? 0
             if let mdns = network["mdns"] {
                 guard let on = mdns.bool else { throw .invalid("`network.mdns` must be true or false") }
                 self.mdns = on
             }
-            if let peers = network["static_peers"] {
-                guard let list = peers.array else { throw .invalid("`network.static_peers` must be a list of \"host:port\" strings") }
-                // A malformed entry stops the daemon with its name: silently
-                // skipping it would leave a colleague unreachable with no clue why.
-                staticPeers = try list.map { value throws(ConfigError) in
-                    guard let text = value.string else { throw .invalid("`network.static_peers` must be a list of \"host:port\" strings") }
-                    do {
-                        return try StaticPeer(parsing: text)
-                    } catch {
-                        throw .invalid("`network.static_peers`: \(error)")
-                    }
-                }
-            }
+            staticPeers = try Self.endpoints(network, "static_peers")
+            forwarders = try Self.endpoints(network, "forwarders")
         }
         if let value = table["timings"] {
             guard let presets = value.table else { throw .invalid("`timings` must be a table: [timings]") }
@@ -106,6 +99,23 @@ public struct NatterConfig: Sendable, Equatable {
         }
     }
 
+    /// A list of `host:port` strings. A malformed entry stops the daemon with
+    /// its name: silently skipping it would leave a colleague (or a whole
+    /// subnet, for a forwarder) unreachable with no clue why.
+    private static func endpoints(_ network: TOMLTable, _ key: String) throws(ConfigError) -> [StaticPeer] {
+        guard let value = network[key] else { return [] }
+        let shape = ConfigError.invalid("`network.\(key)` must be a list of \"host:port\" strings")
+        guard let list = value.array else { throw shape }
+        return try list.map { value throws(ConfigError) in
+            guard let text = value.string else { throw shape }
+            do {
+                return try StaticPeer(parsing: text)
+            } catch {
+                throw .invalid("`network.\(key)`: \(error)")
+            }
+        }
+    }
+
     private static func port(_ table: TOMLTable, _ key: String) throws(ConfigError) -> UInt16? {
         guard let value = table[key] else { return nil }
         guard let number = value.int, let port = UInt16(exactly: number) else {
@@ -117,6 +127,7 @@ public struct NatterConfig: Sendable, Equatable {
     /// The file `natter init` writes: every setting present and commented.
     public var tomlText: String {
         let peers = staticPeers.map { "\"\(Self.escape($0.description))\"" }.joined(separator: ", ")
+        let forwarderList = forwarders.map { "\"\(Self.escape($0.description))\"" }.joined(separator: ", ")
         return """
             # natter configuration. Edit, then restart `natter up`.
 
@@ -133,6 +144,9 @@ public struct NatterConfig: Sendable, Equatable {
             mdns = \(mdns)
             # Colleagues to dial directly, as "host:port", e.g. ["10.0.0.7:7300"].
             static_peers = [\(peers)]
+            # Forwarders for colleagues on other subnets, as "host:port", e.g.
+            # ["10.0.0.2:7310"]. Forwarders on this subnet are found on mDNS.
+            forwarders = [\(forwarderList)]
 
             [timings]
             # Session-state presets, in seconds.

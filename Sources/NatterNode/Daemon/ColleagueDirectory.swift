@@ -1,3 +1,4 @@
+import NatterAPI
 import NatterCore
 
 /// Everything the daemon knows about colleagues, as a value: who is linked
@@ -11,6 +12,8 @@ struct ColleagueDirectory: Sendable {
     private(set) var linked: Set<DeviceFingerprint> = []
     /// The address each link came from (how static peers are matched).
     private(set) var linkHosts: [DeviceFingerprint: String] = [:]
+    /// Colleagues whose link runs through a forwarder.
+    private(set) var relayed: Set<DeviceFingerprint> = []
     /// Names and presence as discovery (the sealed mDNS record) reports them.
     private(set) var sightings: [DeviceFingerprint: Sighting] = [:]
     /// Names remembered from the store and from hello frames.
@@ -63,15 +66,17 @@ struct ColleagueDirectory: Sendable {
     // MARK: Changes
 
     /// An admitted link is up. Returns true when the colleague just came online.
-    mutating func linkUp(_ peer: DeviceFingerprint, name: String, host: String) -> Bool {
+    mutating func linkUp(_ peer: DeviceFingerprint, name: String, host: String, relayed isRelayed: Bool = false) -> Bool {
         if !name.isEmpty { names[peer] = name }
         linkHosts[peer] = host
+        if isRelayed { relayed.insert(peer) } else { relayed.remove(peer) }
         return linked.insert(peer).inserted
     }
 
     /// The last link is gone. Returns true when the colleague just went offline.
     mutating func linkDown(_ peer: DeviceFingerprint) -> Bool {
         linkHosts[peer] = nil
+        relayed.remove(peer)
         return linked.remove(peer) != nil
     }
 
@@ -98,6 +103,11 @@ struct ColleagueDirectory: Sendable {
         names[old] = nil
         overrides[old] = nil
         sightings[old] = nil
+    }
+
+    /// How the link to `peer` runs; nil while they are offline.
+    func path(to peer: DeviceFingerprint) -> LinkPath? {
+        linked.contains(peer) ? (relayed.contains(peer) ? .relayed : .direct) : nil
     }
 
     /// Whether some admitted link came from `host` (a static peer is linked).

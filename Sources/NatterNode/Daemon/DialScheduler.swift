@@ -13,10 +13,17 @@ import NatterDiscovery
 /// - A static peer is dialled on every round while no link from its address is
 ///   up: its identity is learned only in the handshake, and a static peer is
 ///   there because someone configured it (no backoff, as before).
+/// - Direct first, relay last: when a direct dial to a colleague a forwarder
+///   lists fails, the next attempt (at once) asks the forwarder to relay;
+///   when that fails too, the one after goes direct again, with backoff.
 struct DialScheduler: Sendable {
     struct Target: Hashable, Sendable {
         let host: String
         let port: UInt16
+        /// The device discovery announced there (nil for a static peer).
+        var peer: DeviceFingerprint? = nil
+        /// Dial through a forwarder's relay instead of `host:port`.
+        var relayed = false
     }
 
     private struct Backoff: Sendable {
@@ -34,6 +41,8 @@ struct DialScheduler: Sendable {
     let startedAt: MonotonicInstant
     private var sightings: [DiscoveryKey: DiscoveredPeer] = [:]
     private var backoff: [DeviceFingerprint: Backoff] = [:]
+    /// Colleagues whose last direct dial failed and whom a forwarder can relay to.
+    private var relayNext: Set<DeviceFingerprint> = []
 
     init(ownFingerprint: DeviceFingerprint, startedAt: MonotonicInstant) {
         self.ownFingerprint = ownFingerprint
@@ -45,14 +54,33 @@ struct DialScheduler: Sendable {
         sightings[peer.key] = peer
     }
 
+    /// A sighting ended. Whether the colleague needed a relay is kept: a
+    /// forwarder that restarts withdraws everyone it listed, and when it is
+    /// back the relayed conversations should resume at once, not after
+    /// another failed direct dial.
     mutating func lost(_ key: DiscoveryKey) {
         sightings[key] = nil
         if case .device(let peer) = key { backoff[peer] = nil }
     }
 
-    /// A link to `peer` is up: the next time they are missing, start afresh.
-    mutating func linked(_ peer: DeviceFingerprint) {
+    /// A link to `peer` is up: the next time they are missing, start afresh,
+    /// through the relay first if this link was relayed.
+    mutating func linked(_ peer: DeviceFingerprint, relayed: Bool = false) {
         backoff[peer] = nil
+        if relayed { relayNext.insert(peer) } else { relayNext.remove(peer) }
+    }
+
+    /// A dial made no connection. After a failed direct dial to a colleague a
+    /// forwarder lists, the relay is due at once; after a failed relay, the
+    /// next try is direct, when the backoff allows.
+    mutating func failed(_ target: Target, at now: MonotonicInstant) {
+        guard let peer = target.peer else { return }
+        if target.relayed {
+            relayNext.remove(peer)
+        } else if sightings[.device(peer)]?.relayable == true {
+            relayNext.insert(peer)
+            backoff[peer]?.notBefore = now
+        }
     }
 
     /// What to dial now. `only` limits the answer to one sighting (a
@@ -65,13 +93,14 @@ struct DialScheduler: Sendable {
         var targets: [Target] = []
         for key in keys {
             guard let sighting = sightings[key], let address = sighting.addresses.first else { continue }
-            let target = Target(host: address, port: sighting.tcpPort)
+            var target = Target(host: address, port: sighting.tcpPort, peer: sighting.fingerprint)
             switch key {
             case .endpoint:
                 // The source resolved a host name to the address a link reports.
                 if !directory.hasLink(from: address) { targets.append(target) }
             case .device(let peer):
                 guard !directory.isLinked(peer) else { continue }
+                target.relayed = relayNext.contains(peer) && sighting.relayable
                 guard var attempt = backoff[peer] else {
                     var first = Backoff(notBefore: now)
                     if ownFingerprint > peer && now - startedAt >= NodeConstants.startupDialWindow {
@@ -84,7 +113,8 @@ struct DialScheduler: Sendable {
                     continue
                 }
                 guard now >= attempt.notBefore else { continue }
-                attempt.dialled(at: now)
+                // The relay is the second half of one attempt: the backoff grows once per pair.
+                if target.relayed { attempt.notBefore = now + attempt.delay / 2 } else { attempt.dialled(at: now) }
                 backoff[peer] = attempt
                 targets.append(target)
             }

@@ -2,7 +2,7 @@ public import Logging
 public import NatterDiscovery
 public import ServiceLifecycle
 
-/// Runs every discovery source — Avahi, the static peers, next a forwarder —
+/// Runs every discovery source — Avahi, the static peers, the forwarders —
 /// and merges their sightings into the daemon, one event at a time. A source
 /// that cannot run (avahi-daemon missing) logs its one clear error; the
 /// others keep working. On graceful shutdown the sources stop (Avahi
@@ -24,7 +24,7 @@ public struct DiscoveryService: Service {
                 for source in sources {
                     group.addTask {
                         do {
-                            try await source.run { event in await daemon.discovery(event) }
+                            try await source.run { event in await daemon.discovery(event, from: source.name) }
                         } catch {
                             logger.error("\(source.name): \(error)")
                         }

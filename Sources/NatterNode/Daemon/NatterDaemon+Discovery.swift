@@ -2,8 +2,11 @@ public import NatterDiscovery
 import NatterAPI
 
 extension NatterDaemon {
-    /// A discovery source reported a sighting (mDNS, a static peer, next a forwarder).
-    public func discovery(_ event: DiscoveryEvent) {
+    /// A discovery source reported a sighting (mDNS, a static peer, a
+    /// forwarder). Sources are merged first: a colleague stays sighted while
+    /// any source sees them.
+    public func discovery(_ event: DiscoveryEvent, from source: String) {
+        guard let event = sightings.apply(event, from: source) else { return }
         switch event {
         case .appeared(let peer), .updated(let peer):
             dialling.sighted(peer)
@@ -22,10 +25,26 @@ extension NatterDaemon {
     }
 
     /// Dials each target without holding up the daemon (a dial may take the
-    /// whole connect timeout); success arrives as a link event.
+    /// whole connect timeout); success arrives as a link event, failure goes
+    /// back to the scheduler, which may want a relay next.
     func dial(_ targets: [DialScheduler.Target]) {
         for target in targets {
-            Task { [links] in await links.dial(host: target.host, port: target.port) }
+            Task { [links, relays] in
+                let connected =
+                    if target.relayed, let peer = target.peer {
+                        await relays?.relay(to: peer) ?? false
+                    } else {
+                        await links.dial(host: target.host, port: target.port)
+                    }
+                if !connected { await self.dialFailed(target) }
+            }
+        }
+    }
+
+    func dialFailed(_ target: DialScheduler.Target) {
+        dialling.failed(target, at: clock.now)
+        if let peer = target.peer, !target.relayed {
+            dial(dialling.due(only: .device(peer), directory: directory, at: clock.now))
         }
     }
 }

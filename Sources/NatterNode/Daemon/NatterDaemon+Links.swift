@@ -6,13 +6,15 @@ import NatterWire
 extension NatterDaemon {
     func handle(_ event: LinkEvent) {
         switch event {
-        case .up(let peer, let name, let remoteHost):
+        case .up(let peer, let name, let remoteHost, let relayed):
             guard peer != identity.fingerprint, admit(peer, claiming: name) else { return }
-            dialling.linked(peer)
-            let cameOnline = directory.linkUp(peer, name: name, host: remoteHost)
+            dialling.linked(peer, relayed: relayed)
+            let cameOnline = directory.linkUp(peer, name: name, host: remoteHost, relayed: relayed)
             remember(peer)
             guard cameOnline else { return }
-            logger.info("colleague online", metadata: ["peer": "\(peer.compact.prefix(8))", "name": "\(self.name(of: peer))"])
+            logger.info(
+                "colleague online",
+                metadata: ["peer": "\(peer.compact.prefix(8))", "name": "\(self.name(of: peer))", "link": "\(relayed ? "relayed" : "direct")"])
             events.publish(.peer(peerView(peer)))
             flushOutbox(to: peer)
             // Session state exists only while both are online: tell the newly
@@ -82,7 +84,7 @@ extension NatterDaemon {
         PeerView(
             fingerprint: peer.compact, name: name(of: peer), online: directory.isLinked(peer),
             status: directory.status(of: peer), state: sessionStates.shown(for: peer),
-            lastSeen: lastSeen ?? clock.unixMilliseconds, shareState: directory.overrides[peer])
+            lastSeen: lastSeen ?? clock.unixMilliseconds, shareState: directory.overrides[peer], link: directory.path(to: peer))
     }
 
     /// Every known colleague, online first, then by name.

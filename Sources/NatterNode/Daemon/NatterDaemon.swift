@@ -18,6 +18,8 @@ public actor NatterDaemon {
     let config: NatterConfig
     let store: MessageStore
     let links: any PeerLinks
+    /// The forwarders, when any are configured or found: links of last resort.
+    let relays: (any RelayDialer)?
     let pins: PinStore
     let clock: any DaemonClock
     let events = EventHub()
@@ -27,6 +29,7 @@ public actor NatterDaemon {
     var presence: PresenceStatus
     var shareState: Bool
     var directory: ColleagueDirectory
+    var sightings = SightingMerger()
     var dialling: DialScheduler
     var sessionStates: SessionStateHub
     /// Told every change of the presence status, so discovery republishes it.
@@ -45,10 +48,12 @@ public actor NatterDaemon {
 
     /// - Parameters:
     ///   - linkPorts: where the link layer listens (bound before the daemon starts), for the API's status.
+    ///   - relays: the forwarders, asked for a relay when a colleague they list cannot be dialled.
     ///   - presenceChanged: republishes this user's presence status (the mDNS record) when it changes;
     ///     the status to publish at start is ``storedPresence(in:)``.
     public init(
-        identity: DaemonIdentity, config: NatterConfig, store: MessageStore, links: any PeerLinks, pins: PinStore,
+        identity: DaemonIdentity, config: NatterConfig, store: MessageStore, links: any PeerLinks,
+        relays: (any RelayDialer)? = nil, pins: PinStore,
         linkPorts: (tcp: Int, udp: Int), presenceChanged: @escaping @Sendable (PresenceStatus) -> Void = { _ in },
         clock: any DaemonClock = SystemClock(), logger: Logger
     ) throws(StoreError) {
@@ -56,6 +61,7 @@ public actor NatterDaemon {
         self.config = config
         self.store = store
         self.links = links
+        self.relays = relays
         self.pins = pins
         self.linkPorts = linkPorts
         self.presenceChanged = presenceChanged
@@ -123,9 +129,7 @@ public actor NatterDaemon {
     /// The periodic round: dial who should be dialled, resend what was not
     /// acknowledged on a live link.
     func maintenance() async {
-        for target in dialling.due(directory: directory, at: clock.now) {
-            await links.dial(host: target.host, port: target.port)
-        }
+        dial(dialling.due(directory: directory, at: clock.now))
         for peer in directory.linked {
             flushOutbox(to: peer, olderThan: NodeConstants.resendAfter)
         }

@@ -6,8 +6,8 @@ public enum LinkEvent: Sendable, Equatable {
     /// An authenticated link to `peer` is up and its hello arrived: `name` is
     /// the display name it claims (the daemon checks it against the pins before
     /// trusting the link), `remoteHost` the address it came from (how static
-    /// peers are matched).
-    case up(DeviceFingerprint, name: String, remoteHost: String)
+    /// peers are matched), `relayed` whether it runs through a forwarder.
+    case up(DeviceFingerprint, name: String, remoteHost: String, relayed: Bool = false)
     /// The last link to `peer` is gone (closed, keepalive timeout, error).
     case down(DeviceFingerprint)
     /// A chat, state or ack frame from `peer`, in the order it was received.
@@ -19,9 +19,11 @@ public enum LinkEvent: Sendable, Equatable {
 /// layer can change underneath it.
 public protocol PeerLinks: Sendable {
     var events: AsyncStream<LinkEvent> { get }
-    /// Dials `host:port`; success shows up as an `.up` event (the peer's identity
-    /// is known only after the handshake), failure is logged by the link layer.
-    func dial(host: String, port: UInt16) async
+    /// Dials `host:port`; the identity of whoever answers is known only after
+    /// the handshake, so success shows up as an `.up` event. Returns false when
+    /// no connection could be made (the daemon may then try a relay).
+    @discardableResult
+    func dial(host: String, port: UInt16) async -> Bool
     /// Hands a frame to the peer's link and returns at once (the write happens
     /// on the link's event loop, in call order); false when there is no usable
     /// link (the daemon keeps chat messages in the outbox and retries).
@@ -33,4 +35,27 @@ public protocol PeerLinks: Sendable {
     /// Closes every link to `peer` without a goodbye: the daemon refused it
     /// (a device presenting a pinned name with another key).
     func disconnect(_ peer: DeviceFingerprint)
+}
+
+/// Where a relayed link's state datagrams go: the forwarder's UDP port, with
+/// the relay index its invitation gave this side (Docs/protocol.md §9.4).
+public struct RelayRoute: Sendable, Equatable {
+    public let host: String
+    public let udpPort: UInt16
+    public let index: UInt32
+
+    public init(host: String, udpPort: UInt16, index: UInt32) {
+        self.host = host
+        self.udpPort = udpPort
+        self.index = index
+    }
+}
+
+/// Asks a forwarder to relay a link to a colleague that cannot be dialled
+/// directly. The daemon sees the forwarders through this alone.
+public protocol RelayDialer: Sendable {
+    /// Sets up a relayed link to `peer` through a forwarder that lists it;
+    /// false when none would (not listed, refused, unreachable). Success
+    /// shows up as an `.up` event like any dial.
+    func relay(to peer: DeviceFingerprint) async -> Bool
 }

@@ -14,14 +14,16 @@ final class LinkHandler: ChannelDuplexHandler {
 
     private var session: SecureSession
     private let link: LinkID
+    private let relay: RelayRoute?
     private let service: PeerLinkService
     private let logger: Logger
     private var remoteFingerprint: DeviceFingerprint?
     private var handshakeTimeout: Scheduled<Void>?
 
-    init(link: LinkID, initiator: Bool, service: PeerLinkService) {
+    init(link: LinkID, initiator: Bool, relay: RelayRoute?, service: PeerLinkService) {
         session = SecureSession(initiator: initiator, identity: service.identity, team: service.team)
         self.link = link
+        self.relay = relay
         self.service = service
         logger = service.logger
     }
@@ -63,7 +65,9 @@ final class LinkHandler: ChannelDuplexHandler {
             let fingerprint = DeviceFingerprint(publicKey: remoteKey)
             remoteFingerprint = fingerprint
             let remoteHost = context.channel.remoteAddress?.ipAddress ?? ""
-            if let hello = service.linkEstablished(fingerprint, link: link, initiator: session.isInitiator, remoteHost: remoteHost, keys: keys) {
+            if let hello = service.linkEstablished(
+                fingerprint, link: link, initiator: session.isInitiator, remoteHost: remoteHost, keys: keys, relay: relay)
+            {
                 write(hello, context: context)
                 context.flush()
             }

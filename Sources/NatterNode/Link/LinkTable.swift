@@ -21,6 +21,8 @@ struct LinkTable: Sendable {
         /// Who dialled: settles simultaneous connects (the lower fingerprint's dial wins).
         let dialler: DeviceFingerprint
         let remoteHost: String
+        /// Set when the link runs through a forwarder: where its datagrams go.
+        let relay: RelayRoute?
         /// This side's index for the peer's datagrams, announced in our hello.
         let localIndex: UInt32
         let sendKey: SymmetricKey
@@ -32,11 +34,13 @@ struct LinkTable: Sendable {
     }
 
     /// Where one peer's datagrams go: its host, the UDP port and the receiver
-    /// index its hello announced.
+    /// index its hello announced — or, on a relayed link, the forwarder's
+    /// UDP port and the relay index to put in front (Docs/protocol.md §9.4).
     struct DatagramTarget: Sendable, Equatable {
         let host: String
         let port: UInt16
         let receiverIndex: UInt32
+        var relayIndex: UInt32? = nil
     }
 
     private struct DatagramSession: Sendable {
@@ -108,7 +112,8 @@ struct LinkTable: Sendable {
     /// two dialled by the same side, the newer wins (the older is stale).
     /// - Parameter initiator: this side dialled `link`.
     mutating func established(
-        peer: DeviceFingerprint, link: LinkID, initiator: Bool, remoteHost: String, keys: SecureSession.DatagramKeys
+        peer: DeviceFingerprint, link: LinkID, initiator: Bool, remoteHost: String, keys: SecureSession.DatagramKeys,
+        relay: RelayRoute? = nil
     ) -> Established {
         let dialler = initiator ? local : peer
         var replaced: LinkID?
@@ -123,7 +128,7 @@ struct LinkTable: Sendable {
             datagramSessions[existing.localIndex] = nil
         }
         let localIndex = freeDatagramIndex()
-        var new = Link(id: link, dialler: dialler, remoteHost: remoteHost, localIndex: localIndex, sendKey: keys.send)
+        var new = Link(id: link, dialler: dialler, remoteHost: remoteHost, relay: relay, localIndex: localIndex, sendKey: keys.send)
         // The daemon already has the peer as up; the replacement must not announce it twice.
         new.announced = announced
         links[peer] = new
@@ -151,13 +156,15 @@ struct LinkTable: Sendable {
         switch frame {
         case .hello(_, let name, let udpPort, let index):
             guard var current = links[peer], current.id == link else { return nil }
-            if udpPort != 0 {
+            if let relay = current.relay {
+                current.udpTarget = DatagramTarget(host: relay.host, port: relay.udpPort, receiverIndex: index, relayIndex: relay.index)
+            } else if udpPort != 0 {
                 current.udpTarget = DatagramTarget(host: current.remoteHost, port: udpPort, receiverIndex: index)
             }
             let announce = !current.announced
             current.announced = true
             links[peer] = current
-            return announce ? .up(peer, name: name, remoteHost: current.remoteHost) : nil
+            return announce ? .up(peer, name: name, remoteHost: current.remoteHost, relayed: current.relay != nil) : nil
         case .chat, .state, .ack:
             return .received(frame, from: peer)
         case .keepalive, .goodbye:
@@ -205,7 +212,8 @@ struct LinkTable: Sendable {
     mutating func route(_ frame: Frame, to peer: DeviceFingerprint, preferDatagram: Bool) -> Route? {
         guard var link = links[peer], link.announced else { return nil }
         guard preferDatagram, let target = link.udpTarget else { return Route(link: link.id, datagram: nil) }
-        let bytes = DatagramCodec.seal(frame, receiverIndex: target.receiverIndex, counter: link.counter, key: link.sendKey)
+        var bytes = DatagramCodec.seal(frame, receiverIndex: target.receiverIndex, counter: link.counter, key: link.sendKey)
+        if let relayIndex = target.relayIndex { bytes = RelayDatagram.wrap(bytes, relayIndex: relayIndex) }
         link.counter += 1
         links[peer] = link
         return Route(link: link.id, datagram: OutgoingDatagram(bytes: bytes, host: target.host, port: target.port))

@@ -149,7 +149,9 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         continuation.finish()
     }
 
-    private func configure(_ channel: any Channel, initiator: Bool) throws {
+    /// - Parameter relay: for a relayed link, the join to make first (the
+    ///   handshake starts once the forwarder has both sides) and where its datagrams go.
+    private func configure(_ channel: any Channel, initiator: Bool, relay: RelayJoin? = nil) throws {
         let link = state.withLock { state in
             let link = LinkID(rawValue: state.nextLinkID)
             state.nextLinkID += 1
@@ -159,21 +161,39 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         let timeouts = IdleStateHandler(
             readTimeout: TimeAmount(WireConstants.deadPeerTimeout),
             writeTimeout: TimeAmount(WireConstants.keepaliveInterval))
-        try channel.pipeline.syncOperations.addHandlers([
-            timeouts, ByteToMessageHandler(LengthPrefixDecoder()), LinkHandler(link: link, initiator: initiator, service: self),
-        ])
+        let operations = channel.pipeline.syncOperations
+        try operations.addHandlers([timeouts, ByteToMessageHandler(LengthPrefixDecoder())])
+        if let relay { try operations.addHandler(RelayJoinGate(token: relay.token, logger: logger)) }
+        try operations.addHandler(LinkHandler(link: link, initiator: initiator, relay: relay?.route, service: self))
     }
 
-    public func dial(host: String, port: UInt16) async {
+    @discardableResult
+    public func dial(host: String, port: UInt16) async -> Bool {
+        await connect(host: host, port: port, initiator: true, relay: nil)
+    }
+
+    /// Joins a relay a forwarder set up (Docs/protocol.md §9.3): connects to
+    /// the forwarder, presents the invitation's token, and runs the link
+    /// through it once the forwarder has both sides — the same end-to-end
+    /// Noise handshake as a direct link, which the forwarder cannot read.
+    /// - Parameter initiator: the invitation's role (the side that asked).
+    @discardableResult
+    public func joinRelay(forwarderHost: String, port: UInt16, join: RelayJoin, initiator: Bool) async -> Bool {
+        await connect(host: forwarderHost, port: port, initiator: initiator, relay: join)
+    }
+
+    private func connect(host: String, port: UInt16, initiator: Bool, relay: RelayJoin?) async -> Bool {
         do {
             _ = try await ClientBootstrap(group: group)
                 .connectTimeout(TimeAmount(WireConstants.dialTimeout))
                 .channelInitializer { [self] channel in
-                    channel.eventLoop.makeCompletedFuture { try self.configure(channel, initiator: true) }
+                    channel.eventLoop.makeCompletedFuture { try self.configure(channel, initiator: initiator, relay: relay) }
                 }
                 .connect(host: host, port: Int(port)).get()
+            return true
         } catch {
-            logger.debug("could not dial \(host):\(port)", metadata: ["error": "\(error)"])
+            logger.debug("could not dial \(host):\(port)", metadata: ["error": "\(error)", "relay": "\(relay != nil)"])
+            return false
         }
     }
 
@@ -229,10 +249,12 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
     /// Registers a link after its handshake and closes the loser of a
     /// duplicate; returns the hello to send, nil when this link lost.
     func linkEstablished(
-        _ peer: DeviceFingerprint, link: LinkID, initiator: Bool, remoteHost: String, keys: SecureSession.DatagramKeys
+        _ peer: DeviceFingerprint, link: LinkID, initiator: Bool, remoteHost: String, keys: SecureSession.DatagramKeys,
+        relay: RelayRoute?
     ) -> Frame? {
         let (established, loser) = state.withLock { state in
-            let established = state.table.established(peer: peer, link: link, initiator: initiator, remoteHost: remoteHost, keys: keys)
+            let established = state.table.established(
+                peer: peer, link: link, initiator: initiator, remoteHost: remoteHost, keys: keys, relay: relay)
             return (established, established.close.flatMap { state.channels[$0] })
         }
         if let loser {

@@ -7,7 +7,7 @@ import NatterWire
 struct Team: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create, join or show the team: everyone holding the same team key can reach each other.",
-        subcommands: [Create.self, Join.self, Show.self])
+        subcommands: [Create.self, Join.self, Show.self, ForwarderCodeCommand.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -81,6 +81,36 @@ struct Team: ParsableCommand {
                 try printJSON(["teamTag": team.subkeys.teamTag.description])
             } else {
                 print(team.subkeys.teamTag.description)
+            }
+        }
+    }
+
+    struct ForwarderCodeCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "forwarder-code",
+            abstract: "Print the code for a natter-forwarder: it admits team members but cannot read them.",
+            discussion: """
+                The code carries only the forwarder's subkey of the team key: with it a forwarder can admit \
+                members, list them to each other and relay their links, but it cannot join the team, open \
+                names or read and forge messages. Put it in /etc/natter-forwarder/forwarder-code on the \
+                forwarder's host (Docs/forwarder.md).
+                """)
+
+        @OptionGroup var instance: InstanceOptions
+        @Flag(help: "Print the code and the forwarder's mDNS tag as JSON.") var json = false
+
+        func run() throws {
+            guard let team = try KeyFiles(directory: instance.paths.dataDirectory).loadTeam() else {
+                throw CLIError("this device has no team yet; run natter team create or natter team join CODE")
+            }
+            let key = team.subkeys.forwarder
+            let code = ForwarderCode.encode(key)
+            if json {
+                try printJSON(["code": code, "forwarderTag": key.forwarderTag.description])
+            } else {
+                print("Give this code to the forwarder's admin (it admits members; it cannot read them):\n")
+                print("  \(code)\n")
+                print("On the forwarder's host: install -m 600 /dev/stdin /etc/natter-forwarder/forwarder-code, paste it, Ctrl-D.")
             }
         }
     }

@@ -59,21 +59,31 @@ struct Up: AsyncParsableCommand {
             tcpPort: Int(config.tcpPort), udpPort: Int(config.udpPort), logger: logger)
         // Bound now, before the group runs: mDNS and the daemon publish the ports.
         let ports = try await links.boundPorts()
-        var sources: [any DiscoverySource] = [StaticPeerSource(peers: config.staticPeers)]
-        var publishPresence: @Sendable (PresenceStatus) -> Void = { _ in }
+        let status = try NatterDaemon.storedPresence(in: store)
+        // Colleagues on other subnets: the configured forwarders (those on
+        // this subnet are found on mDNS). Cheap when there are none.
+        let forwarders = Forwarders(
+            team: team, fingerprint: identity.fingerprint, displayName: config.displayName, status: status, ports: ports,
+            endpoints: config.forwarders, links: links, logger: logger)
+        var sources: [any DiscoverySource] = [StaticPeerSource(peers: config.staticPeers), forwarders.source]
+        var publishers: [@Sendable (PresenceStatus) -> Void] = [{ status in forwarders.update(status: status) }]
         if config.mdns {
             let avahi = AvahiDiscovery(
                 team: team, fingerprint: identity.fingerprint, displayName: config.displayName,
-                status: try NatterDaemon.storedPresence(in: store), tcpPort: UInt16(ports.tcp), udpPort: UInt16(ports.udp), logger: logger)
-            publishPresence = { status in avahi.update(status: status) }
+                status: status, tcpPort: UInt16(ports.tcp), udpPort: UInt16(ports.udp), logger: logger)
+            publishers.append { status in avahi.update(status: status) }
             sources.append(avahi)
         }
+        let finder = config.mdns
+            ? ForwarderFinder(browser: ForwarderBrowser(tag: team.subkeys.forwarder.forwarderTag, logger: logger), forwarders: forwarders, logger: logger)
+            : nil
         let daemon = try NatterDaemon(
             identity: DaemonIdentity(fingerprint: identity.fingerprint, teamTag: team.subkeys.teamTag.description),
-            config: config, store: store, links: links, pins: PinStore(directory: paths.dataDirectory),
-            linkPorts: ports, presenceChanged: publishPresence, logger: logger)
+            config: config, store: store, links: links, relays: forwarders, pins: PinStore(directory: paths.dataDirectory),
+            linkPorts: ports, presenceChanged: { [publishers] status in publishers.forEach { $0(status) } }, logger: logger)
         // First in the list, so the group stops it last: goodbyes after everything else.
-        var services: [any Service] = [links]
+        var services: [any Service] = [links, forwarders]
+        if let finder { services.append(finder) }
         services.append(DiscoveryService(sources: sources, daemon: daemon, logger: logger))
         services.append(DaemonService(daemon: daemon))
         services.append(APIService(server: LocalAPIServer(socketPath: paths.apiSocket, handler: DaemonAPI(daemon: daemon), logger: logger)))

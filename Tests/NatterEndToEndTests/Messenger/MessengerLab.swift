@@ -16,6 +16,8 @@ final class MessengerLab: Sendable {
     let root: String
     let names: [String]
     private let daemons = Mutex<[String: LabProcess]>([:])
+    /// The team codes `setUp` made, by team number.
+    let teamCodes = Mutex<[Int: String]>([:])
 
     var hosts: [LabHost] { lab.hosts }
 
@@ -63,6 +65,7 @@ final class MessengerLab: Sendable {
             } else {
                 let created = try await cli(host, ["team", "create", "--json"])
                 codes[team] = try Self.field("code", in: created.stdout)
+                teamCodes.withLock { $0[team] = codes[team] }
             }
         }
     }
@@ -114,14 +117,14 @@ final class MessengerLab: Sendable {
     }
 
     /// Rewrites `host`'s `[network]` settings in its config file (before its daemon starts).
-    func setNetwork(_ host: LabHost, tcpPort: Int? = nil, staticPeers: [String]? = nil) async throws {
+    func setNetwork(_ host: LabHost, tcpPort: Int? = nil, staticPeers: [String]? = nil, forwarders: [String]? = nil) async throws {
         let path = dataDirectory(host) + "/config.toml"
         var lines = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n")
+        func list(_ items: [String]) -> String { "[" + items.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
         for index in lines.indices {
             if let tcpPort, lines[index].hasPrefix("tcp_port =") { lines[index] = "tcp_port = \(tcpPort)" }
-            if let staticPeers, lines[index].hasPrefix("static_peers =") {
-                lines[index] = "static_peers = [" + staticPeers.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
-            }
+            if let staticPeers, lines[index].hasPrefix("static_peers =") { lines[index] = "static_peers = " + list(staticPeers) }
+            if let forwarders, lines[index].hasPrefix("forwarders =") { lines[index] = "forwarders = " + list(forwarders) }
         }
         try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
@@ -141,15 +144,19 @@ final class MessengerLab: Sendable {
 
 /// Runs `body` with a messenger lab of `names.count` hosts, each with a running
 /// daemon, in one team (or the `teams` given, one number per host), every host
-/// online to each of its team mates; always tears down.
+/// online to each of its team mates; always tears down. With `router`, the
+/// first half of the hosts is on subnet 1, the rest on subnet 2, joined by
+/// the router host; `beforeStart` runs after setup, before the daemons start.
 func withMessengerLab<T: Sendable>(
-    _ names: [String], teams: [Int]? = nil, startDaemons: Bool = true, onlineTimeout: Duration = .seconds(20),
+    _ names: [String], teams: [Int]? = nil, router: Bool = false, startDaemons: Bool = true, onlineTimeout: Duration = .seconds(20),
+    beforeStart: (MessengerLab) async throws -> Void = { _ in },
     _ body: (MessengerLab) async throws -> T
 ) async throws -> T {
-    try await withLab(hosts: names.count) { lab in
+    try await withLab(hosts: names.count, router: router) { lab in
         let messenger = try MessengerLab(lab: lab, names: names)
         defer { try? FileManager.default.removeItem(atPath: messenger.root) }
         try await messenger.setUp(teams: teams)
+        try await beforeStart(messenger)
         if startDaemons {
             for host in lab.hosts { try await messenger.startDaemon(host) }
             for (index, host) in lab.hosts.enumerated() {
@@ -167,6 +174,8 @@ struct PeerLine: Decodable, Sendable {
     let online: Bool
     let status: String?
     let fingerprint: String
+    /// "direct" or "relayed" while online.
+    let link: String?
 }
 
 /// One line of `natter watch --json` (the fields the tests look at).

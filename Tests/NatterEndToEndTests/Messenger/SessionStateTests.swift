@@ -9,36 +9,7 @@ import Testing
 struct SessionStateEndToEndTests {
     @Test func typingPausedLeftReturnedSentReadingClosedAway() async throws {
         try await withMessengerLab(["Alice", "Bob"]) { lab in
-            let (alice, bob) = (lab.hosts[0], lab.hosts[1])
-            let watch = try await lab.watch(bob)
-            try await ChatPane.with(on: alice, of: lab, peer: "Bob") { chat in
-                try await watch.expectState("typing") { try await chat.type("h") }
-                // No keystroke for 1 s: paused.
-                try await watch.expectState("pausedTyping") {}
-                // Clearing the input box without sending: the indicator goes away.
-                try await watch.expectState("active") { try await chat.press("C-u") }
-
-                // Unfocused for 2 s: left temporarily; focus back: active.
-                try await watch.expectState("leftTemporarily") { try await chat.focusOut() }
-                try await watch.expectState("active") { try await chat.focusIn() }
-
-                // Typing, then sending: the message arrives and typing is gone at once.
-                try await watch.expectState("typing") { try await chat.type("see you") }
-                let beforeSending = watch.states().count
-                try await watch.expectState("active") { try await chat.press("Enter") }
-                #expect(watch.incomingMessages().contains { $0.text == "see you" }, "the message arrived")
-                #expect(!watch.states().dropFirst(beforeSending).contains("pausedTyping"), "a sent message never shows as paused")
-
-                // Idle (no input at all) for 4 s: away. Any key: back.
-                try await watch.expectState("away", timeout: .seconds(10)) {}
-                try await watch.expectState("active") { try await chat.press("Right") }
-                #expect(
-                    !watch.states().dropFirst(beforeSending).contains { $0 == "typing" || $0 == "pausedTyping" },
-                    "no late typing state re-appeared after the message: \(watch.states().dropFirst(beforeSending))")
-
-                // Closing the window that was opened and focused: closed.
-                try await watch.expectState("closedWindow") { try await chat.press("C-c") }
-            }
+            try await lab.showEverySessionState(from: lab.hosts[0], to: lab.hosts[1])
         }
     }
 

@@ -8,7 +8,7 @@ struct NatterConfigTests {
     @Test func aShortFileGetsTheDefaults() throws {
         let config = try NatterConfig(toml: #"name = "Alice""#)
         #expect(config == NatterConfig(displayName: "Alice"))
-        #expect(config.tcpPort == 0 && config.udpPort == 0 && config.mdns && config.staticPeers.isEmpty)
+        #expect(config.tcpPort == 0 && config.udpPort == 0 && config.mdns && config.staticPeers.isEmpty && config.forwarders.isEmpty)
         #expect(config.language == .english)
         #expect(config.timings == SessionStateTimings())
     }
@@ -19,6 +19,7 @@ struct NatterConfigTests {
         config.tcpPort = 47_100
         config.mdns = false
         config.staticPeers = try ["10.0.0.7:7300", "[fe80::1]:7301"].map(StaticPeer.init(parsing:))
+        config.forwarders = try ["fwd.office.example:7310", "10.0.0.2:7310"].map(StaticPeer.init(parsing:))
         config.timings.pausedTyping = .milliseconds(2500)
         #expect(try NatterConfig(toml: config.tomlText) == config)
     }
@@ -48,6 +49,8 @@ struct NatterConfigTests {
         (#"name = "A"\#nnetwork = 1"#, "`network` must be a table"),
         (#"name = "A"\#n[network]\#nstatic_peers = "10.0.0.7:7300""#, "`network.static_peers` must be a list"),
         (#"name = "A"\#nnmae = "B""#, "`nmae` is not a setting natter knows"),
+        (#"name = "A"\#n[network]\#nforwarders = ["fwd"]"#, "`network.forwarders`: \"fwd\" is not a static peer"),
+        (#"name = "A"\#n[network]\#nforwarders = [7310]"#, "`network.forwarders` must be a list"),
     ])
     func badValuesAreNamed(_ text: String, _ expected: String) {
         #expect {

@@ -20,19 +20,19 @@ struct DialSchedulerTests {
         let directory = ColleagueDirectory(ownFingerprint: me)
         scheduler.sighted(sighting(high, "10.0.0.9"))
         scheduler.sighted(sighting(low, "10.0.0.1"))
-        #expect(scheduler.due(directory: directory, at: Self.at(0)) == [.init(host: "10.0.0.9", port: 7300)], "I am lower than 0x90: I dial")
-        #expect(!scheduler.due(directory: directory, at: Self.at(1.9)).contains(.init(host: "10.0.0.1", port: 7300)), "0x10 is lower than me: it dials first")
-        #expect(scheduler.due(directory: directory, at: Self.at(0) + NodeConstants.dialGrace).contains(.init(host: "10.0.0.1", port: 7300)))
+        #expect(scheduler.due(directory: directory, at: Self.at(0)) == [.init(host: "10.0.0.9", port: 7300, peer: high)], "I am lower than 0x90: I dial")
+        #expect(!scheduler.due(directory: directory, at: Self.at(1.9)).contains(.init(host: "10.0.0.1", port: 7300, peer: low)), "0x10 is lower than me: it dials first")
+        #expect(scheduler.due(directory: directory, at: Self.at(0) + NodeConstants.dialGrace).contains(.init(host: "10.0.0.1", port: 7300, peer: low)))
     }
 
     @Test func aNewcomerDialsEveryoneItSeesAtOnce() {
         var scheduler = DialScheduler(ownFingerprint: me, startedAt: Self.at(0))
         let directory = ColleagueDirectory(ownFingerprint: me)
         scheduler.sighted(sighting(low, "10.0.0.1"))
-        #expect(scheduler.due(directory: directory, at: Self.at(0.1)) == [.init(host: "10.0.0.1", port: 7300)], "nobody has seen me yet")
+        #expect(scheduler.due(directory: directory, at: Self.at(0.1)) == [.init(host: "10.0.0.1", port: 7300, peer: low)], "nobody has seen me yet")
         scheduler.sighted(sighting(DeviceFingerprint(bytes: [UInt8](repeating: 0x20, count: 32)), "10.0.0.2"))
         let later = Self.at(0) + NodeConstants.startupDialWindow
-        #expect(!scheduler.due(directory: directory, at: later).contains(.init(host: "10.0.0.2", port: 7300)), "after the window, the lower one dials")
+        #expect(scheduler.due(directory: directory, at: later).allSatisfy { $0.host != "10.0.0.2" }, "after the window, the lower one dials")
     }
 
     @Test func failedDialsBackOffDoublingToTheMaximum() {
@@ -80,8 +80,39 @@ struct DialSchedulerTests {
         scheduler.sighted(sighting(me, "10.0.0.5"))
         #expect(scheduler.due(directory: ColleagueDirectory(ownFingerprint: me), at: Self.at(0)).isEmpty)
     }
+
+    @Test func aFailedDirectDialToAColleagueAForwarderListsIsFollowedByARelayAtOnce() {
+        var scheduler = DialScheduler(ownFingerprint: me, startedAt: Self.at(-10))
+        let directory = ColleagueDirectory(ownFingerprint: me)
+        var listed = sighting(high, "10.0.2.9")
+        listed.relayable = true
+        scheduler.sighted(listed)
+        let first = scheduler.due(directory: directory, at: Self.at(0))
+        #expect(first == [.init(host: "10.0.2.9", port: 7300, peer: high)], "direct first")
+        scheduler.failed(first[0], at: Self.at(3))
+        let second = scheduler.due(only: .device(high), directory: directory, at: Self.at(3))
+        #expect(second == [.init(host: "10.0.2.9", port: 7300, peer: high, relayed: true)], "the relay, at once")
+        scheduler.failed(second[0], at: Self.at(4))
+        let third = scheduler.due(directory: directory, at: Self.at(10))
+        #expect(third == [.init(host: "10.0.2.9", port: 7300, peer: high)], "after a failed relay, direct again")
+    }
+
+    @Test func aColleagueNoForwarderListsIsNeverRelayed() {
+        var scheduler = DialScheduler(ownFingerprint: me, startedAt: Self.at(-10))
+        let directory = ColleagueDirectory(ownFingerprint: me)
+        scheduler.sighted(sighting(high, "10.0.0.9"))
+        var attempts: [DialScheduler.Target] = []
+        for second in 0..<60 {
+            let due = scheduler.due(directory: directory, at: Self.at(Double(second)))
+            for target in due { scheduler.failed(target, at: Self.at(Double(second))) }
+            attempts += due
+        }
+        #expect(attempts.count > 3)
+        #expect(attempts.allSatisfy { !$0.relayed })
+    }
 }
 
 extension Duration {
     var wholeSeconds: Double { Double(wholeMilliseconds) / 1000 }
+
 }

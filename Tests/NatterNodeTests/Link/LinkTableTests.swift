@@ -104,7 +104,7 @@ struct LinkTableTests {
         let established = table.established(peer: high, link: link, initiator: true, remoteHost: "10.0.0.2", keys: lowKeys)
         #expect(established.hello?.sequence == 0)
         let hello = Frame.hello(sequence: 0, name: "High", udpPort: 0, datagramIndex: 5)
-        #expect(table.received(hello, from: high, on: link) == .up(high, name: "High", remoteHost: "10.0.0.2"))
+        #expect(table.received(hello, from: high, on: link) == .up(high, name: "High", remoteHost: "10.0.0.2", relayed: false))
         #expect(table.received(hello, from: high, on: link) == nil, "a second hello announces nothing")
     }
 

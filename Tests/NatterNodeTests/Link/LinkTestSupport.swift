@@ -94,7 +94,7 @@ final class EventCollector: Sendable {
     var isFinished: Bool { box.finished.withLock { $0 } }
 
     var upPeers: [DeviceFingerprint] {
-        all.compactMap { if case .up(let peer, _, _) = $0 { peer } else { nil } }
+        all.compactMap { if case .up(let peer, _, _, _) = $0 { peer } else { nil } }
     }
 
     var downPeers: [DeviceFingerprint] {

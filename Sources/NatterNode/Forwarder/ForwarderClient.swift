@@ -1,0 +1,200 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NatterDiscovery
+import NatterWire
+import Synchronization
+
+/// What a ``ForwarderClient`` tells the set of forwarders it belongs to.
+protocol ForwarderClientDelegate: AnyObject, Sendable {
+    func forwarder(_ client: ForwarderClient, listed entry: DirectoryEntry)
+    func forwarder(_ client: ForwarderClient, withdrew keyedFingerprint: [UInt8])
+    func forwarder(_ client: ForwarderClient, invited invitation: RelayInvitation)
+}
+
+/// One forwarder, from this member's side: keeps a control connection to it
+/// (reconnecting quickly after it restarts), registers, mirrors its
+/// directory, and asks it for relays.
+final class ForwarderClient: Sendable {
+    /// Keepalive when nothing else was sent for this long; the forwarder
+    /// withdraws a member silent for 12 s.
+    static let keepaliveInterval: Duration = .seconds(4)
+    /// A forwarder that sent nothing (it sends keepalives too) for this long is gone.
+    static let silenceLimit: Duration = .seconds(12)
+    /// Reconnect delays: short, so that a restarted forwarder has everyone
+    /// registered again within seconds (issue: within 5 s).
+    static let reconnectFirst: Duration = .milliseconds(250)
+    static let reconnectMaximum: Duration = .seconds(2)
+    /// How long a relay request waits for the forwarder's answer.
+    static let relayAnswerTimeout: Duration = .seconds(5)
+
+    let endpoint: StaticPeer
+    private let key: ForwarderKey
+    private let logger: Logger
+    private weak let delegate: (any ForwarderClientDelegate)?
+    private let state: Mutex<State>
+
+    private struct State {
+        var registration: DirectoryEntry
+        var channel: (any Channel)?
+        /// The forwarder's address as connected (datagrams go there) and its relay port.
+        var forwarderAddress: String?
+        var relayUDPPort: UInt16?
+        var directory: [[UInt8]: DirectoryEntry] = [:]
+        var pending: [UInt32: CheckedContinuation<RelayInvitation?, Never>] = [:]
+        var nextRequestID: UInt32 = 1
+        /// The forwarder accepted the registration on the current connection.
+        var registered = false
+    }
+
+    init(endpoint: StaticPeer, key: ForwarderKey, registration: DirectoryEntry, delegate: any ForwarderClientDelegate, logger: Logger) {
+        self.endpoint = endpoint
+        self.key = key
+        self.delegate = delegate
+        self.logger = logger
+        state = Mutex(State(registration: registration))
+    }
+
+    /// Connects, and reconnects whenever the connection ends, until cancelled;
+    /// then says goodbye (the forwarder withdraws this member at once).
+    func run() async {
+        var delay = Self.reconnectFirst
+        while !Task.isCancelled {
+            let registered = await connectOnce()
+            delay = registered ? Self.reconnectFirst : min(delay * 2, Self.reconnectMaximum)
+            do { try await Task.sleep(for: delay) } catch { break }
+        }
+    }
+
+    /// One connection's life; true when it got as far as a registration.
+    private func connectOnce() async -> Bool {
+        let registration = state.withLock { $0.registration }
+        let session = ForwarderSession(key: key, registration: registration, nowMilliseconds: UInt64(Date().timeIntervalSince1970 * 1000))
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(TimeAmount(WireConstants.dialTimeout))
+                .channelInitializer { [self] channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers([
+                            IdleStateHandler(readTimeout: TimeAmount(Self.silenceLimit), writeTimeout: TimeAmount(Self.keepaliveInterval)),
+                            ByteToMessageHandler(LengthPrefixDecoder()),
+                            ForwarderControlHandler(session: session, client: self, logger: logger),
+                        ])
+                    }
+                }
+                .connect(host: endpoint.host, port: Int(endpoint.port)).get()
+        } catch {
+            logger.debug("could not reach forwarder \(endpoint)", metadata: ["error": "\(error)"])
+            return false
+        }
+        state.withLock {
+            $0.channel = channel
+            $0.forwarderAddress = channel.remoteAddress?.ipAddress
+        }
+        await withTaskCancellationHandler {
+            try? await channel.closeFuture.get()
+        } onCancel: {
+            channel.writeAndFlush(ForwarderMessage.goodbye).whenComplete { _ in channel.close(promise: nil) }
+        }
+        return state.withLock { state in
+            defer { state.registered = false }
+            return state.registered
+        }
+    }
+
+    // MARK: Called by the handler
+
+    func received(_ message: ForwarderMessage) {
+        switch message {
+        case .registered(let observed, let relayUDPPort):
+            state.withLock {
+                $0.relayUDPPort = relayUDPPort
+                $0.registered = true
+            }
+            logger.info("registered with forwarder \(endpoint)", metadata: ["seen as": "\(observed)"])
+        case .peer(let entry):
+            state.withLock { $0.directory[entry.keyedFingerprint] = entry }
+            delegate?.forwarder(self, listed: entry)
+        case .peerGone(let keyed):
+            guard state.withLock({ $0.directory.removeValue(forKey: keyed) }) != nil else { return }
+            delegate?.forwarder(self, withdrew: keyed)
+        case .relayInvitation(let invitation) where invitation.requestID == 0:
+            delegate?.forwarder(self, invited: invitation)
+        case .relayInvitation(let invitation):
+            state.withLock { $0.pending.removeValue(forKey: invitation.requestID) }?.resume(returning: invitation)
+        case .relayRefused(let id, let reason):
+            logger.notice("forwarder \(endpoint) refused a relay: \(reason)")
+            state.withLock { $0.pending.removeValue(forKey: id) }?.resume(returning: nil)
+        case .directoryComplete, .keepalive, .goodbye, .register, .relayRequest:
+            break
+        }
+    }
+
+    /// The connection ended: everything it listed is withdrawn, open relay
+    /// requests get no answer.
+    func connectionClosed() {
+        let (listed, pending, wasRegistered) = state.withLock { state in
+            defer {
+                state.directory = [:]
+                state.pending = [:]
+                state.channel = nil
+                state.relayUDPPort = nil
+            }
+            return (Array(state.directory.keys), Array(state.pending.values), state.relayUDPPort != nil)
+        }
+        if wasRegistered { logger.notice("lost the connection to forwarder \(endpoint); reconnecting") }
+        for keyed in listed { delegate?.forwarder(self, withdrew: keyed) }
+        for request in pending { request.resume(returning: nil) }
+    }
+
+    // MARK: Used by the set of forwarders
+
+    /// Whether this client's connection goes to `endpoint`'s address and port
+    /// (a configured host name and an mDNS address can name one forwarder).
+    func isConnected(to endpoint: StaticPeer) -> Bool {
+        endpoint.port == self.endpoint.port && state.withLock { $0.forwarderAddress } == endpoint.host
+    }
+
+    /// Whether this forwarder lists `keyedFingerprint` now.
+    func lists(_ keyedFingerprint: [UInt8]) -> Bool {
+        state.withLock { $0.directory[keyedFingerprint] != nil }
+    }
+
+    /// Where relayed datagrams go: the forwarder's address and relay port, once registered.
+    var relayEndpoint: (host: String, udpPort: UInt16)? {
+        state.withLock { state in
+            guard let host = state.forwarderAddress, let port = state.relayUDPPort else { return nil }
+            return (host, port)
+        }
+    }
+
+    /// Registers anew with changed details (name, status), now and on every reconnect.
+    func reregister(_ entry: DirectoryEntry) {
+        let channel = state.withLock { state in
+            state.registration = entry
+            return state.channel
+        }
+        channel?.writeAndFlush(ForwarderMessage.register(entry), promise: nil)
+    }
+
+    /// Asks for a relay to `keyedFingerprint`; the invitation, or nil when
+    /// refused, unanswered or not connected.
+    func requestRelay(to keyedFingerprint: [UInt8]) async -> RelayInvitation? {
+        let (channel, id) = state.withLock { state -> ((any Channel)?, UInt32) in
+            defer { state.nextRequestID &+= 1 }
+            return (state.channel, state.nextRequestID == 0 ? 1 : state.nextRequestID)
+        }
+        guard let channel else { return nil }
+        let timeout = Task { [weak self] in
+            try await Task.sleep(for: Self.relayAnswerTimeout)
+            self?.state.withLock { $0.pending.removeValue(forKey: id) }?.resume(returning: nil)
+        }
+        defer { timeout.cancel() }
+        return await withCheckedContinuation { continuation in
+            state.withLock { $0.pending[id] = continuation }
+            channel.writeAndFlush(ForwarderMessage.relayRequest(id: id, target: keyedFingerprint), promise: nil)
+        }
+    }
+}

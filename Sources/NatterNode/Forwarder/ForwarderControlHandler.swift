@@ -1,0 +1,87 @@
+import Logging
+import NIOCore
+import NatterWire
+
+/// The thin NIO side of a control connection: feeds the forwarder's messages
+/// to ``ForwarderSession`` and hands what comes out to its
+/// ``ForwarderClient``. Keepalives when the connection is otherwise quiet; a
+/// forwarder silent for ``ForwarderClient/silenceLimit`` is gone.
+final class ForwarderControlHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ForwarderMessage
+    typealias OutboundOut = ByteBuffer
+
+    private var session: ForwarderSession
+    private let client: ForwarderClient
+    private let logger: Logger
+
+    init(session: ForwarderSession, client: ForwarderClient, logger: Logger) {
+        self.session = session
+        self.client = client
+        self.logger = logger
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(.lengthPrefixed(session.hello, allocator: context.channel.allocator)), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        do {
+            for output in try session.receive(buffer.readBytes(length: buffer.readableBytes) ?? []) {
+                switch output {
+                case .send(let bytes):
+                    context.writeAndFlush(wrapOutboundOut(.lengthPrefixed(bytes, allocator: context.channel.allocator)), promise: nil)
+                case .message(let message):
+                    client.received(message)
+                }
+            }
+        } catch {
+            // A welcome that fails is a forwarder of another team (or an
+            // impostor); anything later is damage in transit.
+            logger.warning("dropped the connection to forwarder \(client.endpoint): \(error)")
+            context.close(promise: nil)
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let message = unwrapOutboundIn(data)
+        let sealed: [UInt8]?
+        if case .register(let entry) = message { sealed = session.reregister(entry) } else { sealed = session.seal(message) }
+        guard let sealed else {
+            promise?.succeed(())  // not yet admitted: a registration waits for the welcome, the rest is moot
+            return
+        }
+        context.write(wrapOutboundOut(.lengthPrefixed(sealed, allocator: context.channel.allocator)), promise: promise)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let idle = event as? IdleStateHandler.IdleStateEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        switch idle {
+        case .write where session.isEstablished:
+            write(context: context, data: wrapOutboundOut2(.keepalive), promise: nil)
+            context.flush()
+        case .read:
+            logger.notice("forwarder \(client.endpoint) went silent; reconnecting")
+            context.close(promise: nil)
+        default:
+            break
+        }
+    }
+
+    private func wrapOutboundOut2(_ message: ForwarderMessage) -> NIOAny { NIOAny(message) }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        client.connectionClosed()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("forwarder connection error", metadata: ["forwarder": "\(client.endpoint)", "error": "\(error)"])
+        context.close(promise: nil)
+    }
+}

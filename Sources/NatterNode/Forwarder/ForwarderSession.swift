@@ -1,0 +1,59 @@
+import NatterWire
+
+/// A member's end of one control connection to a forwarder, as a value:
+/// the admission handshake, then the sealed channel (Docs/protocol.md §9).
+/// It takes the forwarder's messages and returns what to send and what
+/// happened; ``ForwarderControlHandler`` moves the bytes.
+struct ForwarderSession: Sendable {
+    enum Output: Sendable, Equatable {
+        /// Write this message (the caller adds the length prefix).
+        case send([UInt8])
+        /// A message from the forwarder, after the handshake.
+        case message(ForwarderMessage)
+    }
+
+    private let handshake: ForwarderClientHandshake
+    private var channel: ForwarderChannel?
+    /// What to register as, sent as soon as the channel is up.
+    private var registration: DirectoryEntry
+
+    init(key: ForwarderKey, registration: DirectoryEntry, nowMilliseconds: UInt64) {
+        handshake = ForwarderClientHandshake(key: key, nowMilliseconds: nowMilliseconds)
+        self.registration = registration
+    }
+
+    /// The first message: the hello that proves this member holds the `fwd` key.
+    var hello: [UInt8] { handshake.hello }
+
+    var isEstablished: Bool { channel != nil }
+
+    /// Every message from the forwarder, in order. The first must be a
+    /// welcome made with the same key; it is answered with the registration.
+    /// - Throws: ``ForwarderProtocolError``: the caller closes the connection.
+    mutating func receive(_ message: [UInt8]) throws(ForwarderProtocolError) -> [Output] {
+        guard var channel else {
+            var established = try handshake.complete(welcome: message)
+            let register = established.seal(.register(registration))
+            channel = established
+            return [.send(register)]
+        }
+        let opened = try channel.open(message)
+        self.channel = channel
+        return [.message(opened)]
+    }
+
+    /// Seals a message; nil before the handshake completed (nothing may be sent yet).
+    mutating func seal(_ message: ForwarderMessage) -> [UInt8]? {
+        guard var channel else { return nil }
+        let sealed = channel.seal(message)
+        self.channel = channel
+        return sealed
+    }
+
+    /// A new registration (name or status changed): sent now when the
+    /// channel is up, and kept for the next connection either way.
+    mutating func reregister(_ entry: DirectoryEntry) -> [UInt8]? {
+        registration = entry
+        return seal(.register(entry))
+    }
+}

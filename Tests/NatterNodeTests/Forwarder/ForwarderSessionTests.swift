@@ -1,0 +1,38 @@
+@testable import NatterNode
+import NatterWire
+import Testing
+
+@Suite("Forwarder session: a member's control connection as a value")
+struct ForwarderSessionTests {
+    let key = TeamKey().subkeys.forwarder
+    let now: UInt64 = 1_790_000_000_000
+    let entry = DirectoryEntry(
+        keyedFingerprint: [UInt8](repeating: 4, count: 16), addresses: ["10.231.1.11"], tcpPort: 7300, udpPort: 7301, sealedRecord: [9, 9])
+
+    @Test func theWelcomeIsAnsweredWithTheRegistrationAndLaterMessagesAreOpened() throws {
+        var session = ForwarderSession(key: key, registration: entry, nowMilliseconds: now)
+        #expect(session.seal(.keepalive) == nil, "nothing is sent before the forwarder proved the key")
+        let admitted = try ForwarderHandshake.admit(session.hello, key: key, nowMilliseconds: now)
+        var (welcome, forwarder) = ForwarderHandshake.welcome(hello: session.hello, clientNonce: admitted.clientNonce, key: key)
+        let outputs = try session.receive(welcome)
+        guard case .send(let register)? = outputs.first, outputs.count == 1 else {
+            Issue.record("expected exactly the registration, got \(outputs)")
+            return
+        }
+        #expect(try forwarder.open(register) == .register(entry))
+        #expect(try session.receive(forwarder.seal(.directoryComplete)) == [.message(.directoryComplete)])
+
+        var moved = entry
+        moved.addresses = ["10.231.1.12"]
+        let update = session.reregister(moved)
+        #expect(try update.map { try forwarder.open($0) } == .register(moved))
+    }
+
+    @Test func aWelcomeFromAnotherTeamsForwarderIsRefused() throws {
+        var session = ForwarderSession(key: key, registration: entry, nowMilliseconds: now)
+        let stranger = TeamKey().subkeys.forwarder
+        let (welcome, _) = ForwarderHandshake.welcome(hello: session.hello, clientNonce: [UInt8](repeating: 0, count: 16), key: stranger)
+        #expect(throws: ForwarderProtocolError.admissionFailed) { try session.receive(welcome) }
+        #expect(!session.isEstablished)
+    }
+}

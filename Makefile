@@ -34,13 +34,14 @@ bench: build
 fuzz: deps
 	scripts/fuzz
 
-## The Debian package: Packaging/out/natter_<version>_amd64.deb, built with
-## dpkg-buildpackage and debhelper, checked by lintian (Packaging/README.md).
+## The Debian packages: Packaging/out/natter_<version>_amd64.deb and
+## natter-forwarder_<version>_amd64.deb, built with dpkg-buildpackage and
+## debhelper, checked by lintian (Packaging/README.md).
 deb: deps
 	scripts/build-deb
 
-## Installs the package in a clean Debian 12 root (debootstrap): runs it,
-## upgrades it, removes and purges it. Needs root.
+## Installs both packages in a clean Debian 12 root (debootstrap): runs them,
+## upgrades them, removes and purges them. Needs root.
 deb-check: deb
 	scripts/deb-check
 

@@ -19,7 +19,10 @@ public struct ForwarderFinder: Service {
         do {
             try browser.start()
         } catch {
+            // Without avahi-daemon natter still runs (static peers, configured
+            // forwarders): a service that returns would end the whole group.
             logger.error("cannot look for forwarders on mDNS: \(error)")
+            try? await gracefulShutdown()
             return
         }
         await cancelWhenGracefulShutdown {

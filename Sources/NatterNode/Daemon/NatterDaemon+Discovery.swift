@@ -31,8 +31,10 @@ extension NatterDaemon {
         for target in targets {
             Task { [links, relays] in
                 let connected =
-                    if target.relayed, let peer = target.peer {
-                        await relays?.relay(to: peer) ?? false
+                    if target.relayed, let peer = target.peer, let relays {
+                        await relays.relay(to: peer)
+                    } else if target.relayed {
+                        false
                     } else {
                         await links.dial(host: target.host, port: target.port)
                     }

@@ -21,7 +21,8 @@ public struct ForwarderFinder: Service {
         } catch {
             // Without avahi-daemon natter still runs (static peers, configured
             // forwarders): a service that returns would end the whole group.
-            logger.error("cannot look for forwarders on mDNS: \(error)")
+            // mDNS discovery already says, once, that avahi-daemon is missing.
+            logger.debug("not looking for forwarders on mDNS: \(error)")
             try? await gracefulShutdown()
             return
         }

@@ -38,7 +38,7 @@ extension NatterDaemon {
                     } else {
                         await links.dial(host: target.host, port: target.port)
                     }
-                if !connected { await self.dialFailed(target) }
+                if !connected { self.dialFailed(target) }
             }
         }
     }

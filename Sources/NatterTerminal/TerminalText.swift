@@ -6,8 +6,9 @@
 /// return the cursor to the start of the line (CR) and print a forged line over
 /// a real one, or reorder what follows with a bidirectional override ("Trojan
 /// Source"). Every terminal output of natter passes colleague-controlled text
-/// through here first; `--json` output does not (JSON escaping already makes
-/// it inert, and scripts get the exact text).
+/// through here first; `--json` output does not: it is for programs, which get
+/// the exact text (JSON escapes the C0 controls; C1 and bidirectional
+/// characters stay as they are, valid JSON).
 ///
 /// What is replaced, and by what (one visible form per class, so nothing is
 /// silently dropped and the user can see that something odd was sent):

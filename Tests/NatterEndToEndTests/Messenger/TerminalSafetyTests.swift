@@ -90,6 +90,12 @@ struct TerminalSafetyTests {
             #expect(peers.contains(Self.bobNameShown) && peers.contains(Self.malloryNameShown), "peers shows: \(peers)")
             #expect(Self.obeyed(in: peers).isEmpty, "peers printed \(Self.obeyed(in: peers))")
 
+            // Errors quote the daemon's sentences, which can name colleagues (an
+            // ambiguous PEER lists them); an unknown PEER echoes the query the same way.
+            let refused = try await lab.cli(alice, ["history", "Nobody\u{1B}]0;pwned\u{07}"], expectSuccess: false)
+            #expect(refused.status != 0 && refused.stderr.contains("no colleague matches \"Nobody␛]0;pwned␇\""), "stderr: \(refused.stderr)")
+            #expect(Self.obeyed(in: refused.stderr).isEmpty, "the error printed \(Self.obeyed(in: refused.stderr))")
+
             // natter up's log quotes the name it pinned: neutralised too.
             let log = try #require(lab.daemon(alice)).output()
             #expect(log.contains("pinned \(Self.bobNameShown)'s device key"), "the log shows: \(log.suffix(2000))")

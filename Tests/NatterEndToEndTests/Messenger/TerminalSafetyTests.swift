@@ -64,15 +64,20 @@ struct TerminalSafetyTests {
                 let title = try await pane.tmux(["display-message", "-p", "-t", pane.session, "#{pane_title}"])
                 #expect(!title.contains("pwned"), "the message set the pane's title: \(title)")
 
-                let bytes = (try? String(contentsOfFile: raw, encoding: .utf8)) ?? ""
-                #expect(bytes.contains(Self.hostileTextShown))
+                // tmux hands the bytes to `cat` a moment after it drew them.
+                var bytes = ""
+                try await waitUntil("the chat's raw output to hold the message", timeout: .seconds(5), detail: { bytes.debugDescription }) {
+                    bytes = (try? String(contentsOfFile: raw, encoding: .utf8)) ?? ""
+                    return bytes.contains(Self.hostileTextShown)
+                }
                 // The chat draws with its own escape sequences (ESC [ H, ESC [ 2 J, bold, dim)
                 // and ends rows with CR LF: only the colleague's may not be there.
                 #expect(!bytes.contains("\u{1B}]"), "an operating-system command (window title) reached the terminal")
                 #expect(!bytes.contains("\u{07}"), "a BEL reached the terminal")
                 #expect(!bytes.contains("\rforged"), "a bare CR from the message reached the terminal")
                 #expect(!bytes.unicodeScalars.contains { (0x80...0x9F).contains($0.value) }, "a C1 control reached the terminal")
-                #expect(!bytes.unicodeScalars.contains { [0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x202A, 0x202B, 0x202C, 0x202D].contains($0.value) })
+                #expect(!bytes.unicodeScalars.contains { (0x202A...0x202E).contains($0.value) || (0x2066...0x2069).contains($0.value) },
+                    "a bidirectional override or isolate reached the terminal")
             }
 
             let history = try await lab.cli(alice, ["history", bobPrefix]).stdout

@@ -2,11 +2,15 @@
 /// state line and the input line — as one frame of terminal output.
 ///
 /// Pure: it returns the bytes to write, so layout is tested without a terminal.
+/// Every piece of text it is given goes through ``TerminalText`` first (most of
+/// it comes from a colleague), so the only control sequences in a frame are the
+/// screen's own.
 /// The whole frame is redrawn each time; a chat window is small and this keeps
 /// the screen honest after resizes and wide characters.
 public struct ChatScreen: Sendable {
     public var title: String
-    /// Conversation lines, oldest first, already formatted ("Alice: hi").
+    /// Conversation entries, oldest first, already formatted ("Alice: hi"); a
+    /// line break in an entry starts a new screen line.
     public var lines: [String] = []
     /// The colleague's state ("Bob is typing…"), or nil for nothing to show.
     public var stateLine: String?
@@ -23,16 +27,16 @@ public struct ChatScreen: Sendable {
         let columns = max(columns, 10)
         let rows = max(rows, 5)
         let conversationRows = rows - 4  // title, state, separator, input
-        let wrapped = lines.flatMap { DisplayWidth.wrap($0, columns: columns) }
+        let wrapped = lines.flatMap(TerminalText.neutralisedLines).flatMap { DisplayWidth.wrap($0, columns: columns) }
         let visible = wrapped.suffix(conversationRows)
         var frame = "\u{1B}[H\u{1B}[2J"
-        frame += "\u{1B}[1m" + DisplayWidth.tail(of: title, fitting: columns) + "\u{1B}[0m\r\n"
+        frame += "\u{1B}[1m" + DisplayWidth.tail(of: TerminalText.neutralised(title), fitting: columns) + "\u{1B}[0m\r\n"
         for _ in 0..<(conversationRows - visible.count) { frame += "\r\n" }
         for line in visible { frame += line + "\r\n" }
         let status = notice ?? stateLine ?? ""
-        frame += "\u{1B}[2m" + DisplayWidth.tail(of: status, fitting: columns) + "\u{1B}[0m\r\n"
+        frame += "\u{1B}[2m" + DisplayWidth.tail(of: TerminalText.neutralised(status), fitting: columns) + "\u{1B}[0m\r\n"
         frame += String(repeating: "─", count: columns) + "\r\n"
-        frame += "> " + DisplayWidth.tail(of: input, fitting: columns - 3)
+        frame += "> " + DisplayWidth.tail(of: TerminalText.neutralised(input), fitting: columns - 3)
         return frame
     }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import NatterAPI
 import NatterNode
+import NatterTerminal
 
 /// The `natter` command line: each subcommand lives in its own file under Commands/.
 @main
@@ -13,4 +15,25 @@ struct Natter: AsyncParsableCommand {
             Status.self, Privacy.self, Trust.self, Chat.self,
         ]
     )
+
+    /// ArgumentParser's own `main`, except that our errors are neutralised
+    /// before they are printed: the daemon's sentences can name colleagues
+    /// ("\"Bob\" matches several colleagues: …"), and a name is a colleague's
+    /// claim that must not reach the terminal raw (`TerminalText`).
+    static func main() async {
+        do {
+            var command = try await asyncParseAsRoot(nil)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as LocalAPIClientError {
+            exit(withError: CLIError(TerminalText.neutralised(error.description)))
+        } catch let error as CLIError {
+            exit(withError: CLIError(TerminalText.neutralised(error.description)))
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -63,6 +63,15 @@ enum FuzzTargets {
             _ = decoder.feed(data[..<split])
             _ = decoder.feed(data[split...])
             _ = try? TeamCode.decode(String(decoding: data, as: UTF8.self))
+            // A colleague's text on a terminal: no control character survives,
+            // neutralising twice changes nothing, and wrapping it terminates.
+            let text = String(decoding: data, as: UTF8.self)
+            let shown = TerminalText.neutralised(text)
+            precondition(!shown.unicodeScalars.contains(where: TerminalText.isUnsafe) && TerminalText.neutralised(shown) == shown)
+            for line in TerminalText.neutralisedLines(text) {
+                precondition(!line.unicodeScalars.contains(where: TerminalText.isUnsafe))
+                _ = DisplayWidth.wrap(line, columns: 1 + Int(data.first ?? 0) % 80)
+            }
         }
     }
 }
@@ -88,6 +97,7 @@ extension FuzzTargets {
         let record = DiscoveryRecord(fingerprint: responder.fingerprint, displayName: "Bob", status: .busy, udpPort: 1)
         seeds["txt"] = [4] + Array(record.encode(team: team.subkeys).joined(separator: "\0").utf8)
         seeds["keys"] = [5, 3] + Array("ab\u{1B}[I\u{1B}[O\u{1B}[1;5C张\r".utf8)
+        seeds["colleague-text"] = [5, 9] + Array("\u{1B}]0;pwned\u{07}\u{1B}[2J\rforged\u{9B}\u{202E}\r\nok\t你好👋".utf8)
         seeds["forwarder-hello"] = [6] + ForwarderClientHandshake(key: team.subkeys.forwarder, nowMilliseconds: now).hello
         let (keyed, sealed) = record.sealed(team: team.subkeys)
         seeds["forwarder-entry"] = [6] + ForwarderMessageCodec.encode(

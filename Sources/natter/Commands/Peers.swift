@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NatterAPI
+import NatterTerminal
 
 struct Peers: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List the colleagues this device knows, online first.")
@@ -22,7 +23,8 @@ struct Peers: ParsableCommand {
             let presence = peer.online ? (peer.status?.rawValue ?? "online") : "offline"
             let state = peer.state == .active ? "" : "  [\(peer.state.rawValue)]"
             let relayed = peer.link == .relayed ? "  (through a forwarder)" : ""
-            print("\(peer.name)  \(peer.fingerprint.prefix(8))  \(presence)\(state)\(relayed)")
+            // The name is the colleague's claim: shown, never obeyed (TerminalText).
+            print("\(TerminalText.neutralised(peer.name))  \(peer.fingerprint.prefix(8))  \(presence)\(state)\(relayed)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NatterAPI
+import NatterTerminal
 
 struct Send: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,7 +16,7 @@ struct Send: ParsableCommand {
         if json {
             try printJSON(message)
         } else {
-            print("Sent to \(message.peerName) (\(message.delivery.rawValue)).")
+            print("Sent to \(TerminalText.neutralised(message.peerName)) (\(message.delivery.rawValue)).")
         }
     }
 }

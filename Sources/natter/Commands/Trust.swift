@@ -1,6 +1,7 @@
 import ArgumentParser
 import NatterAPI
 import NatterNode
+import NatterTerminal
 
 struct Trust: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,6 +32,6 @@ struct Trust: ParsableCommand {
                 throw CLIError(error.description)
             }
         }
-        print("Now trusting \(change.name)'s device \(change.trusted) (was \(change.previous)).")
+        print("Now trusting \(TerminalText.neutralised(change.name))'s device \(change.trusted) (was \(change.previous)).")
     }
 }

@@ -25,7 +25,8 @@ struct Up: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
-            return handler
+            // Log lines quote colleagues' names: never raw to a terminal.
+            return TerminalSafeLogHandler(wrapping: handler)
         }
         let logger = Logger(label: "natter")
         let paths = instance.paths

@@ -1,5 +1,6 @@
 import ArgumentParser
 import NatterAPI
+import NatterTerminal
 
 struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,17 +17,18 @@ struct Watch: ParsableCommand {
         }
     }
 
-    /// One line a person reads.
+    /// One line a person reads. Names and texts are a colleague's, so they
+    /// are neutralised (`TerminalText`); `--json` prints them exactly.
     static func describe(_ event: APIEvent) -> String {
         switch event {
         case .message(let message):
             formatLine(message)
         case .delivery(let message):
-            "delivered to \(message.peerName): \(message.text)"
+            "delivered to \(TerminalText.neutralised(message.peerName)): \(indentedText(message.text))"
         case .state(let state):
-            state.text ?? "\(state.peerName): nothing to show"
+            TerminalText.neutralised(state.text ?? "\(state.peerName): nothing to show")
         case .peer(let peer):
-            "\(peer.name) is \(peer.online ? (peer.status?.rawValue ?? "online") : "offline")"
+            "\(TerminalText.neutralised(peer.name)) is \(peer.online ? (peer.status?.rawValue ?? "online") : "offline")"
         }
     }
 }

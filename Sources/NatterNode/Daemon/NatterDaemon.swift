@@ -109,7 +109,10 @@ public actor NatterDaemon {
 
     /// The event stream for the API: every message, receipt, state change and colleague change.
     public func subscribe() -> (stream: AsyncStream<APIEvent>, cancel: @Sendable () -> Void) {
-        events.subscribe()
+        // At debug level, so a test (or a curious user) can tell that a
+        // watcher is listening before making the event it waits for.
+        logger.debug("event stream opened")
+        return events.subscribe()
     }
 
     func shutDown() async {

@@ -91,8 +91,17 @@ final class MessengerLab: Sendable {
     }
 
     /// Starts `natter watch --json` on `host`.
+    /// Starts `natter watch --json` on `host` and waits until the daemon has
+    /// opened its event stream (its debug log says so): an event made right
+    /// after this returns is one the watch sees.
     func watch(_ host: LabHost) async throws -> EventLog {
+        let marker = "event stream opened"
+        let opened = { [self] in daemon(host)?.output().components(separatedBy: marker).count ?? 0 }
+        let before = opened()
         let process = try await lab.spawn(on: host, [natter, "watch", "--json", "--data-dir", dataDirectory(host)], environment: env(host))
+        if daemon(host) != nil {
+            try await waitUntil("\(host.name)'s watch to subscribe", timeout: .seconds(10)) { opened() > before }
+        }
         return EventLog(process: process)
     }
 

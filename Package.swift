@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "natter", targets: ["natter"]),
         .library(name: "NatterCore", targets: ["NatterCore"]),
         .library(name: "NatterWire", targets: ["NatterWire"]),
+        .executable(name: "natter-forwarder", targets: ["natter-forwarder"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Pure: identities, conversations, messages, the session-state machine.
@@ -86,6 +88,30 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The forwarder's pure engine: admission, directory, relays, datagram routes (no SwiftNIO).
+        .target(
+            name: "NatterForwarder",
+            dependencies: ["NatterCore", "NatterWire"],
+            swiftSettings: strictSettings
+        ),
+        // `natter-forwarder`: the engine wired to SwiftNIO, config, metrics and mDNS.
+        .executableTarget(
+            name: "natter-forwarder",
+            dependencies: [
+                "NatterForwarder", "NatterCore", "NatterWire", "NatterDiscovery",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSettings,
+            plugins: ["VersionFromChangelog"]
+        ),
         // Child processes started the way a shell starts them (for the lab and the bench).
         .target(name: "Spawn", swiftSettings: strictSettings),
         // `make bench`'s measuring tool (scripts/bench runs it in and around the lab).
@@ -142,6 +168,15 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NatterForwarderTests",
+            dependencies: [
+                "NatterForwarder", "natter-forwarder", "NatterWire", "NatterCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

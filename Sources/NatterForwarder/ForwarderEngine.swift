@@ -1,0 +1,400 @@
+public import NatterWire
+import NatterCore
+
+/// The forwarder as a state machine (Docs/protocol.md §9): connections and
+/// their messages in, ``ForwarderAction``s out. It reads no clock and no
+/// socket; the wiring numbers connections, feeds it what arrives and the
+/// time, and carries out what it answers, in order.
+///
+/// Three kinds of TCP connection: one not yet identified (its first message
+/// decides), a member's sealed control connection (hello, then register,
+/// relay requests and keepalives), and one leg of a relay (join, then raw
+/// bytes once both legs have joined).
+public struct ForwarderEngine<Random: RandomNumberGenerator> {
+    public private(set) var settings: ForwarderSettings
+    private let key: ForwarderKey
+    private var random: Random
+
+    private var replayCache = HandshakeReplayCache()
+    private var handshakeLimiter: SourceRateLimiter
+
+    private var pending: [ConnectionID: Pending] = [:]
+    private var controls: [ConnectionID: Control] = [:]
+    private var legs: [ConnectionID: (relay: UInt64, side: Int)] = [:]
+    private var members: [[UInt8]: Member] = [:]
+    private var relays: [UInt64: Relay] = [:]
+    private var tokens: [[UInt8]: (relay: UInt64, side: Int)] = [:]
+    private var indexes: Set<UInt32> = []
+    private var nextRelayID: UInt64 = 1
+
+    /// Connections closed before admission, by reason.
+    public private(set) var refused: [RefusalReason: Int] = [:]
+
+    public var registeredPeers: Int { members.count }
+    public var activeRelays: Int { relays.count }
+    /// Connections the engine tracks (every kind); for tests and leak checks.
+    public var trackedConnections: Int { pending.count + controls.count + legs.count }
+
+    struct Pending {
+        var remote: String
+        var opened: ContinuousClock.Instant
+    }
+
+    struct Control {
+        var remote: String
+        var channel: ForwarderChannel
+        var keyed: [UInt8]?
+        var lastReceived: ContinuousClock.Instant
+        var lastSent: ContinuousClock.Instant
+        var requests: SourceRateLimiter
+    }
+
+    struct Member {
+        var connection: ConnectionID
+        var entry: DirectoryEntry
+        var observed: String
+        var endpoint: RelayEndpoint { RelayEndpoint(host: observed, port: entry.udpPort) }
+    }
+
+    struct Relay {
+        var members: [[UInt8]]  // [requester, target]
+        var tokens: [[UInt8]]
+        var indexes: [UInt32]
+        var legs: [ConnectionID?]
+        var created: ContinuousClock.Instant
+        var spliced = false
+    }
+
+    public init(key: ForwarderKey, settings: ForwarderSettings = ForwarderSettings(), random: Random, now: ContinuousClock.Instant) {
+        self.key = key
+        self.settings = settings
+        self.random = random
+        handshakeLimiter = SourceRateLimiter(limit: settings.handshakesPerSource, window: settings.handshakeWindow, now: now)
+    }
+
+    /// The UDP port told to members in `.registered`, once the wiring knows it (when bound to port 0).
+    public mutating func setRelayUDPPort(_ port: UInt16) {
+        settings.relayUDPPort = port
+    }
+
+    // MARK: Events
+
+    /// A TCP connection was accepted from `remoteAddress` (the IP, no port).
+    public mutating func connectionOpened(_ id: ConnectionID, remoteAddress: String, now: ForwarderTime) -> [ForwarderAction] {
+        guard handshakeLimiter.allow(remoteAddress, now: now.monotonic) else {
+            return refuse(id, .rateLimited, remote: remoteAddress)
+        }
+        pending[id] = Pending(remote: remoteAddress, opened: now.monotonic)
+        return []
+    }
+
+    /// One length-delimited message arrived on a connection that is not spliced.
+    public mutating func received(_ id: ConnectionID, message: [UInt8], now: ForwarderTime) -> [ForwarderAction] {
+        if let connection = pending.removeValue(forKey: id) {
+            return first(id, connection, message: message, now: now)
+        }
+        if controls[id] != nil {
+            return control(id, message: message, now: now)
+        }
+        if let leg = legs[id] {
+            // Nothing may follow a join before `joined`: the member broke the protocol.
+            var actions: [ForwarderAction] = [.log(.info, "relay connection \(id) sent bytes before both sides joined; closed")]
+            tearDown(relay: leg.relay, reason: "a side broke the protocol", &actions)
+            return actions
+        }
+        return []
+    }
+
+    /// The connection is gone (closed by the other end, an error, or a close the engine asked for).
+    public mutating func connectionClosed(_ id: ConnectionID, now: ForwarderTime) -> [ForwarderAction] {
+        var actions: [ForwarderAction] = []
+        if pending.removeValue(forKey: id) != nil { return [] }
+        if let control = controls.removeValue(forKey: id) {
+            if let keyed = control.keyed, members[keyed]?.connection == id {
+                actions.append(.log(.info, "member \(Self.short(keyed)) disconnected from \(control.remote)"))
+                withdraw(keyed, &actions)
+            }
+            return actions
+        }
+        if let leg = legs.removeValue(forKey: id) {
+            relays[leg.relay]?.legs[leg.side] = nil
+            tearDown(relay: leg.relay, reason: "a side closed", &actions)
+        }
+        return actions
+    }
+
+    /// Timeouts: call about once a second.
+    public mutating func tick(now: ForwarderTime) -> [ForwarderAction] {
+        var actions: [ForwarderAction] = []
+        for (id, connection) in pending.sorted(by: { $0.key < $1.key })
+        where now.monotonic - connection.opened >= settings.handshakeTimeout {
+            pending[id] = nil
+            actions += refuse(id, .timeout, remote: connection.remote)
+        }
+        for id in controls.keys.sorted() {
+            guard let control = controls[id] else { continue }
+            if now.monotonic - control.lastReceived >= settings.silenceTimeout {
+                controls[id] = nil
+                actions.append(.close(id))
+                if let keyed = control.keyed, members[keyed]?.connection == id {
+                    actions.append(.log(.info, "member \(Self.short(keyed)) at \(control.remote) went silent; withdrawn"))
+                    withdraw(keyed, &actions)
+                } else {
+                    actions.append(.log(.info, "control connection \(id) from \(control.remote) went silent; closed"))
+                }
+            } else if now.monotonic - control.lastSent >= settings.keepaliveInterval {
+                sendSealed(id, .keepalive, now: now, &actions)
+            }
+        }
+        for relay in relays.keys.sorted() {
+            guard let value = relays[relay], !value.spliced, now.monotonic - value.created >= settings.relayJoinTimeout else { continue }
+            tearDown(relay: relay, reason: "both sides did not join in time", &actions)
+        }
+        return actions
+    }
+
+    // MARK: First message
+
+    private mutating func first(_ id: ConnectionID, _ connection: Pending, message: [UInt8], now: ForwarderTime) -> [ForwarderAction] {
+        let type: ForwarderEnvelope.MessageType
+        let body: [UInt8]
+        do {
+            (type, body) = try ForwarderEnvelope.unwrap(message)
+        } catch {
+            return refuse(id, .malformed, remote: connection.remote)
+        }
+        switch type {
+        case .hello:
+            let admitted: (tag: [UInt8], clientNonce: [UInt8])
+            do {
+                admitted = try ForwarderHandshake.admit(message, key: key, nowMilliseconds: now.unixMilliseconds)
+            } catch .admissionFailed {
+                return refuse(id, .stranger, remote: connection.remote)
+            } catch .staleHello {
+                return refuse(id, .stale, remote: connection.remote)
+            } catch {
+                return refuse(id, .malformed, remote: connection.remote)
+            }
+            guard replayCache.insert(admitted.tag) else { return refuse(id, .replayed, remote: connection.remote) }
+            let (reply, channel) = ForwarderHandshake.welcome(
+                hello: message, clientNonce: admitted.clientNonce, key: key, serverNonce: randomBytes(16))
+            controls[id] = Control(
+                remote: connection.remote, channel: channel, keyed: nil, lastReceived: now.monotonic, lastSent: now.monotonic,
+                requests: SourceRateLimiter(
+                    limit: settings.relayRequestsPerMember, window: settings.relayRequestWindow, maximumSources: 2, now: now.monotonic))
+            return [.send(id, reply), .log(.debug, "control connection \(id) from \(connection.remote) admitted")]
+        case .join:
+            guard body.count == RelayInvitation.tokenLength, let (relayID, side) = tokens.removeValue(forKey: body),
+                var relay = relays[relayID], relay.legs[side] == nil
+            else { return refuse(id, .unknownToken, remote: connection.remote) }
+            relay.legs[side] = id
+            relays[relayID] = relay
+            legs[id] = (relayID, side)
+            guard let a = relay.legs[0], let b = relay.legs[1] else {
+                return [.log(.debug, "relay \(relayID): side \(side) joined from \(connection.remote)")]
+            }
+            relays[relayID]?.spliced = true
+            return [
+                .send(a, ForwarderEnvelope.joined), .send(b, ForwarderEnvelope.joined),
+                .splice(a, memberA: relay.members[0], b, memberB: relay.members[1]),
+                .log(.info, "relay \(relayID) between \(Self.short(relay.members[0])) and \(Self.short(relay.members[1])) spliced"),
+            ]
+        case .welcome, .sealed, .joined:
+            return refuse(id, .malformed, remote: connection.remote)
+        }
+    }
+
+    private mutating func refuse(_ id: ConnectionID, _ reason: RefusalReason, remote: String) -> [ForwarderAction] {
+        refused[reason, default: 0] += 1
+        return [.close(id), .log(.info, "refused connection \(id) from \(remote): \(reason.rawValue)")]
+    }
+
+    // MARK: Control connections
+
+    private mutating func control(_ id: ConnectionID, message: [UInt8], now: ForwarderTime) -> [ForwarderAction] {
+        let opened: ForwarderMessage
+        do {
+            opened = try controls[id]!.channel.open(message)
+        } catch {
+            var actions: [ForwarderAction] = [.log(.info, "control connection \(id) from \(controls[id]!.remote) sent an invalid message (\(error)); closed")]
+            closeControl(id, &actions)
+            return actions
+        }
+        controls[id]!.lastReceived = now.monotonic
+        var actions: [ForwarderAction] = []
+        switch opened {
+        case .register(let entry): register(id, entry, now: now, &actions)
+        case .relayRequest(let requestID, let target): relayRequest(id, requestID: requestID, target: target, now: now, &actions)
+        case .keepalive: break
+        case .goodbye:
+            if let keyed = controls[id]!.keyed { actions.append(.log(.info, "member \(Self.short(keyed)) said goodbye")) }
+            closeControl(id, &actions)
+        case .registered, .peer, .peerGone, .directoryComplete, .relayInvitation, .relayRefused:
+            actions.append(.log(.info, "control connection \(id) sent a forwarder's message; closed"))
+            closeControl(id, &actions)
+        }
+        return actions
+    }
+
+    /// Closes a control connection and withdraws its member, if it has one.
+    private mutating func closeControl(_ id: ConnectionID, _ actions: inout [ForwarderAction]) {
+        guard let control = controls.removeValue(forKey: id) else { return }
+        actions.append(.close(id))
+        if let keyed = control.keyed, members[keyed]?.connection == id { withdraw(keyed, &actions) }
+    }
+
+    private mutating func register(_ id: ConnectionID, _ proposed: DirectoryEntry, now: ForwarderTime, _ actions: inout [ForwarderAction]) {
+        let control = controls[id]!
+        let keyed = proposed.keyedFingerprint
+        if let previous = control.keyed, previous != keyed {
+            actions.append(.log(.info, "control connection \(id) changed its fingerprint; closed"))
+            closeControl(id, &actions)
+            return
+        }
+        let isUpdate = control.keyed != nil
+        if let existing = members[keyed], existing.connection != id {
+            // The same member on a new connection (it restarted or its old connection is stale): replace.
+            controls[existing.connection] = nil
+            actions.append(.close(existing.connection))
+            actions.append(.log(.info, "member \(Self.short(keyed)) re-registered from \(control.remote); its old connection \(existing.connection) closed"))
+        } else if members[keyed] == nil, members.count >= settings.maximumPeers {
+            refused[.peerCapacity, default: 0] += 1
+            controls[id] = nil
+            actions += [.close(id), .log(.warning, "directory full (\(settings.maximumPeers) members): refused \(control.remote)")]
+            return
+        }
+        var entry = proposed
+        var addresses = [control.remote]
+        for address in proposed.addresses where !addresses.contains(address) { addresses.append(address) }
+        entry.addresses = Array(addresses.prefix(DirectoryEntry.maximumAddresses))
+        members[keyed] = Member(connection: id, entry: entry, observed: control.remote)
+        controls[id]!.keyed = keyed
+        sendSealed(id, .registered(observedAddress: control.remote, relayUDPPort: settings.relayUDPPort), now: now, &actions)
+        if !isUpdate {
+            for (other, member) in members.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where other != keyed {
+                sendSealed(id, .peer(member.entry), now: now, &actions)
+            }
+            sendSealed(id, .directoryComplete, now: now, &actions)
+            actions.append(.log(.info, "member \(Self.short(keyed)) registered from \(control.remote) (\(members.count) registered)"))
+        }
+        broadcast(.peer(entry), except: keyed, now: now, &actions)
+        refreshRoutes(of: keyed, &actions)
+    }
+
+    private mutating func relayRequest(
+        _ id: ConnectionID, requestID: UInt32, target: [UInt8], now: ForwarderTime, _ actions: inout [ForwarderAction]
+    ) {
+        guard let requester = controls[id]!.keyed else {
+            sendSealed(id, .relayRefused(id: requestID, reason: .notRegistered), now: now, &actions)
+            return
+        }
+        guard controls[id]!.requests.allow("", now: now.monotonic) else {
+            sendSealed(id, .relayRefused(id: requestID, reason: .rateLimited), now: now, &actions)
+            return
+        }
+        guard target != requester, let targetMember = members[target] else {
+            sendSealed(id, .relayRefused(id: requestID, reason: .notRegistered), now: now, &actions)
+            return
+        }
+        guard relays.count < settings.maximumRelays else {
+            sendSealed(id, .relayRefused(id: requestID, reason: .capacity), now: now, &actions)
+            actions.append(.log(.warning, "relay capacity (\(settings.maximumRelays)) reached: refused a request"))
+            return
+        }
+        let relayID = nextRelayID
+        nextRelayID += 1
+        var relay = Relay(
+            members: [requester, target], tokens: [freshToken(), freshToken()], indexes: [freshIndex(), freshIndex()],
+            legs: [nil, nil], created: now.monotonic)
+        tokens[relay.tokens[0]] = (relayID, 0)
+        tokens[relay.tokens[1]] = (relayID, 1)
+        relay.spliced = false
+        relays[relayID] = relay
+        sendSealed(
+            id,
+            .relayInvitation(
+                RelayInvitation(requestID: requestID, peer: target, token: relay.tokens[0], initiator: true, datagramIndex: relay.indexes[0])),
+            now: now, &actions)
+        sendSealed(
+            targetMember.connection,
+            .relayInvitation(
+                RelayInvitation(requestID: 0, peer: requester, token: relay.tokens[1], initiator: false, datagramIndex: relay.indexes[1])),
+            now: now, &actions)
+        routes(of: relayID, &actions)
+        actions.append(.log(.info, "relay \(relayID) offered between \(Self.short(requester)) and \(Self.short(target))"))
+    }
+
+    // MARK: Members and relays
+
+    private mutating func withdraw(_ keyed: [UInt8], _ actions: inout [ForwarderAction]) {
+        guard members.removeValue(forKey: keyed) != nil else { return }
+        broadcast(.peerGone(keyedFingerprint: keyed), except: keyed, now: nil, &actions)
+        for (relayID, relay) in relays.sorted(by: { $0.key < $1.key }) where relay.members.contains(keyed) {
+            tearDown(relay: relayID, reason: "a member was withdrawn", &actions)
+        }
+    }
+
+    private mutating func tearDown(relay relayID: UInt64, reason: String, _ actions: inout [ForwarderAction]) {
+        guard let relay = relays.removeValue(forKey: relayID) else { return }
+        for token in relay.tokens { tokens[token] = nil }
+        for index in relay.indexes {
+            indexes.remove(index)
+            actions.append(.removeRoute(index: index))
+        }
+        for case let leg? in relay.legs {
+            legs[leg] = nil
+            actions.append(.close(leg))
+        }
+        actions.append(.log(.info, "relay \(relayID) closed: \(reason)"))
+    }
+
+    /// The two datagram routes of a relay, from the members' current registrations.
+    private func routes(of relayID: UInt64, _ actions: inout [ForwarderAction]) {
+        guard let relay = relays[relayID], let a = members[relay.members[0]], let b = members[relay.members[1]] else { return }
+        actions.append(.addRoute(index: relay.indexes[0], DatagramRoute(owner: relay.members[0], source: a.endpoint, destination: b.endpoint)))
+        actions.append(.addRoute(index: relay.indexes[1], DatagramRoute(owner: relay.members[1], source: b.endpoint, destination: a.endpoint)))
+    }
+
+    private func refreshRoutes(of keyed: [UInt8], _ actions: inout [ForwarderAction]) {
+        for (relayID, relay) in relays.sorted(by: { $0.key < $1.key }) where relay.members.contains(keyed) {
+            routes(of: relayID, &actions)
+        }
+    }
+
+    /// Sends `message` to every registered member but one. `now` nil: the
+    /// keepalive clock is left alone (a withdrawal inside a tick or close).
+    private mutating func broadcast(_ message: ForwarderMessage, except keyed: [UInt8], now: ForwarderTime?, _ actions: inout [ForwarderAction]) {
+        for (other, member) in members.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where other != keyed {
+            sendSealed(member.connection, message, now: now, &actions)
+        }
+    }
+
+    private mutating func sendSealed(_ id: ConnectionID, _ message: ForwarderMessage, now: ForwarderTime?, _ actions: inout [ForwarderAction]) {
+        guard controls[id] != nil else { return }
+        actions.append(.send(id, controls[id]!.channel.seal(message)))
+        if let now { controls[id]!.lastSent = now.monotonic }
+    }
+
+    // MARK: Randomness
+
+    private mutating func randomBytes(_ count: Int) -> [UInt8] {
+        (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &random) }
+    }
+
+    private mutating func freshToken() -> [UInt8] {
+        while true {
+            let token = randomBytes(RelayInvitation.tokenLength)
+            if tokens[token] == nil { return token }
+        }
+    }
+
+    private mutating func freshIndex() -> UInt32 {
+        while true {
+            let index = UInt32.random(in: 1 ... .max, using: &random)
+            if indexes.insert(index).inserted { return index }
+        }
+    }
+
+    /// The first 4 bytes of a keyed fingerprint in hex: enough to follow a member through the log.
+    static func short(_ keyed: [UInt8]) -> String { Hex.encode(Array(keyed.prefix(4))) }
+}

@@ -206,7 +206,7 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
 
     private mutating func refuse(_ id: ConnectionID, _ reason: RefusalReason, remote: String) -> [ForwarderAction] {
         refused[reason, default: 0] += 1
-        return [.close(id), .log(.info, "refused connection \(id) from \(remote): \(reason.rawValue)")]
+        return [.close(id), .log(.info, "refused connection \(id) from \(remote): \(reason.logText)")]
     }
 
     // MARK: Control connections
@@ -222,6 +222,14 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         }
         controls[id]!.lastReceived = now.monotonic
         var actions: [ForwarderAction] = []
+        // Docs/protocol.md §9.3: a member's first sealed message is its registration.
+        if controls[id]!.keyed == nil {
+            guard case .register = opened else {
+                actions.append(.log(.info, "control connection \(id) from \(controls[id]!.remote) did not register first; closed"))
+                closeControl(id, &actions)
+                return actions
+            }
+        }
         switch opened {
         case .register(let entry): register(id, entry, now: now, &actions)
         case .relayRequest(let requestID, let target): relayRequest(id, requestID: requestID, target: target, now: now, &actions)
@@ -284,10 +292,7 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
     private mutating func relayRequest(
         _ id: ConnectionID, requestID: UInt32, target: [UInt8], now: ForwarderTime, _ actions: inout [ForwarderAction]
     ) {
-        guard let requester = controls[id]!.keyed else {
-            sendSealed(id, .relayRefused(id: requestID, reason: .notRegistered), now: now, &actions)
-            return
-        }
+        let requester = controls[id]!.keyed!  // registered: checked before any other message
         guard controls[id]!.requests.allow("", now: now.monotonic) else {
             sendSealed(id, .relayRefused(id: requestID, reason: .rateLimited), now: now, &actions)
             return

@@ -17,8 +17,9 @@ public struct ForwarderSettings: Sendable, Equatable {
     public var handshakeTimeout: Duration = .seconds(5)
     /// A control connection silent this long is closed and its member withdrawn.
     public var silenceTimeout: Duration = .seconds(12)
-    /// The forwarder sends a keepalive where it sent nothing for this long.
-    public var keepaliveInterval: Duration = .seconds(5)
+    /// The forwarder sends a keepalive where it sent nothing for this long
+    /// (4 s, checked each second: so within the 4–5 s of Docs/protocol.md §9.3).
+    public var keepaliveInterval: Duration = .seconds(4)
     /// A relay whose two joins did not both arrive by then expires.
     public var relayJoinTimeout: Duration = .seconds(10)
     /// The UDP port datagrams are relayed on (the TCP port's number), told in `.registered`.
@@ -104,6 +105,22 @@ public enum RefusalReason: String, CaseIterable, Sendable {
     case unknownToken = "unknown_token"
     /// The directory is full (`max_peers`).
     case peerCapacity = "peer_capacity"
+}
+
+extension RefusalReason {
+    /// How the log line says it (admission failures say "admission").
+    public var logText: String {
+        switch self {
+        case .malformed: "malformed first message"
+        case .stranger: "admission failed (not made with this forwarder's key)"
+        case .stale: "admission failed (hello timestamp outside ±120 s)"
+        case .replayed: "admission failed (replayed hello)"
+        case .rateLimited: "too many connections from this address"
+        case .timeout: "no first message within the handshake timeout"
+        case .unknownToken: "relay join with an unknown, used or expired token"
+        case .peerCapacity: "directory full"
+        }
+    }
 }
 
 public enum ForwarderLogLevel: Sendable, Equatable {

@@ -1,30 +1,31 @@
 import Logging
+import NatterDiscovery
 import NatterWire
 
-/// The forwarder's mDNS publication: `_natter-fwd._tcp` on its port, TXT
-/// `v=1` and `t=<forwarder tag, hex>`, on every interface.
-///
-/// A seam: the reusable Avahi publisher (`AvahiService`, branch `avahi`) has
-/// not landed on main yet, and this must not become a second Avahi wrapper.
-/// When it lands, `start()` publishes through it and `stop()` withdraws.
+/// The forwarder's mDNS publication (Docs/protocol.md §9.2):
+/// `_natter-fwd._tcp` on its port, TXT `v=1` and `t=<forwarder tag>`, on
+/// every interface, through the one Avahi wrapper (``AvahiService``).
+/// Without an avahi-daemon the forwarder still runs: members that configure
+/// its address find it; AvahiService logs the fix once and retries.
 struct ForwarderPublication: Sendable {
-    static let serviceType = "_natter-fwd._tcp"
-    let port: UInt16
-    let tag: TeamTag
+    let service: AvahiService
     let logger: Logger
 
-    init(port: UInt16, tag: TeamTag, logger: Logger) {
-        self.port = port
-        self.tag = tag
+    init(port: UInt16, key: ForwarderKey, logger: Logger) {
+        service = AvahiService(publication: ForwarderRecord.publication(port: port, key: key), browseType: nil, logger: logger)
         self.logger = logger
     }
 
-    /// The TXT record's entries.
-    var txt: [String] { ["v=1", "t=\(tag)"] }
-
     func start() {
-        logger.notice("mDNS publication of \(Self.serviceType) on port \(port) is not wired yet (waits for AvahiService); members need the forwarder's address")
+        do {
+            try service.start()
+            logger.info("publishing \(ForwarderRecord.serviceType) on mDNS")
+        } catch {
+            logger.warning("mDNS publication not started: \(error); members must be given this forwarder's address")
+        }
     }
 
-    func stop() {}
+    func stop() {
+        service.stop()
+    }
 }

@@ -354,10 +354,18 @@ final class ForwarderServer: Sendable {
             guard !config.listen.isEmpty else { throw ForwarderConfigError.invalid("`listen` must name at least one address") }
             var port = Int(config.port)
             for address in config.listen {
+                // An IPv6 address serves IPv6 only, so "0.0.0.0" and "::" can be listed together
+                // (and observed addresses are never IPv4-mapped).
+                let v6only = ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only)
+                let isIPv6 = address.contains(":")
                 let tcp = try await ServerBootstrap(group: tcpGroup)
                     .serverChannelOption(.backlog, value: 256)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .serverChannelOption(isIPv6 ? v6only : .socketOption(.so_reuseaddr), value: 1)
                     .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    // One read (at most 64 KiB) per turn: relays share the loop fairly, and a
+                    // member over its budget overshoots by one read at most before it pauses.
+                    .childChannelOption(.maxMessagesPerRead, value: 1)
                     .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 256 * 1024))
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
@@ -374,6 +382,7 @@ final class ForwarderServer: Sendable {
                 let table = host.table
                 let udp = try await DatagramBootstrap(group: udpGroup)
                     .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .channelOption(isIPv6 ? v6only : .socketOption(.so_reuseaddr), value: 1)
                     .channelOption(.datagramVectorReadMessageCount, value: vectorReadCount)
                     .channelOption(
                         .recvAllocator,

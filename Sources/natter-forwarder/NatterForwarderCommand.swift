@@ -66,7 +66,10 @@ struct NatterForwarderCommand: AsyncParsableCommand {
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 
 /// Binds, publishes, serves metrics, and stops it all on graceful shutdown.
-struct ForwarderService: Service {
+struct ForwarderService: Service, CustomStringConvertible {
+    /// What ServiceLifecycle logs: never the key.
+    var description: String { "ForwarderService(port: \(config.port))" }
+
     let key: ForwarderKey
     let config: ForwarderConfig
     let logger: Logger
@@ -88,7 +91,7 @@ struct ForwarderService: Service {
                 logger.error("metrics not served: cannot listen on 127.0.0.1:\(config.metricsPort): \(error)")
             }
         }
-        let publication = config.mdns ? ForwarderPublication(port: UInt16(server.port), tag: key.forwarderTag, logger: logger) : nil
+        let publication = config.mdns ? ForwarderPublication(port: UInt16(server.port), key: key, logger: logger) : nil
         publication?.start()
         try? await gracefulShutdown()
         publication?.stop()

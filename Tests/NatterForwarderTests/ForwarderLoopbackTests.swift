@@ -214,3 +214,65 @@ struct ForwarderLoopbackTests {
         await server.stop()
     }
 }
+
+@Suite("Forwarder relay bandwidth over loopback", .timeLimit(.minutes(1)))
+struct ForwarderBandwidthTests {
+    /// Two registered members and a spliced relay between them; b's leg unframed, to count raw bytes.
+    static func relay(port: Int, key: ForwarderKey) async throws -> (TestConnection, TestConnection, [LoopbackMember]) {
+        var members: [LoopbackMember] = []
+        for byte in [UInt8(1), 2] {
+            let member = try await LoopbackMember(port: port, key: key, keyed: byte)
+            try await member.send(.register(DirectoryEntry(keyedFingerprint: member.keyed, addresses: [], tcpPort: 1, udpPort: 1, sealedRecord: [])))
+            while try await member.next() != .directoryComplete {}
+            members.append(member)
+        }
+        try await members[0].send(.relayRequest(id: 1, target: members[1].keyed))
+        var tokens: [[UInt8]] = []
+        for member in members {
+            while true {
+                if case .relayInvitation(let invitation) = try await member.next() {
+                    tokens.append(invitation.token)
+                    break
+                }
+            }
+        }
+        let legA = try await TestConnection(port: port), legB = try await TestConnection(port: port, framed: false)
+        try await legA.send(ForwarderEnvelope.join(token: tokens[0]))
+        try await legB.send(ForwarderEnvelope.join(token: tokens[1]))
+        #expect(try await legA.next() == ForwarderEnvelope.joined)
+        return (legA, legB, members)
+    }
+
+    @Test func aMemberOverItsBandwidthIsSlowedNotCutOff() async throws {
+        let key = TeamKey().subkeys.forwarder
+        var config = ForwarderConfig(environment: [:])
+        config.port = 0
+        config.listen = ["127.0.0.1"]
+        config.relayBytesPerSecond = 200_000
+        var logger = Logger(label: "natter-forwarder-test")
+        logger.logLevel = .critical
+        let server = try await ForwarderServer.start(key: key, config: config, logger: logger)
+        let (legA, legB, members) = try await Self.relay(port: server.port, key: key)
+        let joined = ForwarderEnvelope.joined
+        let prefixed = [UInt8(0), UInt8(joined.count)] + joined
+        let payload = Array(repeating: UInt8(0x5A), count: 600_000)
+        let start = ContinuousClock.now
+        let channel = legA.channel
+        let sending = Task {
+            for chunk in stride(from: 0, to: payload.count, by: 60_000) {
+                try await channel.writeAndFlush(channel.allocator.buffer(bytes: payload[chunk..<chunk + 60_000]))
+            }
+        }
+        var received: [UInt8] = []
+        while received.count < prefixed.count + payload.count, let chunk = await legB.messages.next() { received += chunk }
+        let elapsed = ContinuousClock.now - start
+        try await sending.value
+        #expect(received == prefixed + payload, "every byte arrives, in order")
+        // 200 kB at once (the bucket's burst), then 200 kB/s: about 2 s for the other 400 kB, less
+        // the last read (up to 64 KiB), which is paid for after it was forwarded.
+        #expect(elapsed > .milliseconds(1_200), "took \(elapsed)")
+        #expect(elapsed < .seconds(10), "took \(elapsed)")
+        _ = members
+        await server.stop()
+    }
+}

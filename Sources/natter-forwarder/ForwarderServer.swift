@@ -340,6 +340,8 @@ final class ForwarderServer: Sendable {
 
     /// Datagrams read per system call (recvmmsg).
     static let vectorReadCount = 64
+    // Each gets a 2 KiB slice of the receive buffer (NIO splits it evenly; a relay datagram
+    // is at most WireConstants.maximumDatagramBytes + 6, and anything longer is dropped as malformed).
 
     /// Binds everything. `port` 0 picks a free TCP port on the first listen
     /// address and uses its number for UDP and for the other addresses.
@@ -386,7 +388,7 @@ final class ForwarderServer: Sendable {
                     .channelOption(.datagramVectorReadMessageCount, value: vectorReadCount)
                     .channelOption(
                         .recvAllocator,
-                        value: FixedSizeRecvByteBufferAllocator(capacity: vectorReadCount * (WireConstants.maximumDatagramBytes + 64)))
+                        value: FixedSizeRecvByteBufferAllocator(capacity: vectorReadCount * 2048))
                     .channelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             try channel.pipeline.syncOperations.addHandler(DatagramRelayHandler(table: table))

@@ -64,14 +64,25 @@ public struct LabError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
+/// A running `tcpdump` on a lab host, writing a pcap file.
+public struct LabCapture: Sendable {
+    public let host: LabHost
+    public let path: String
+}
+
 /// A lab of hosts built by `Tests/lab/netlab`. Destroy it when done (``withLab`` does).
 public final class Lab: Sendable {
     public let name: String
     public let hosts: [LabHost]
+    /// The router host `r` of a router lab (nil otherwise): a leg in each
+    /// subnet (10.231.1.1 and 10.231.2.1), its own avahi-daemon on both, no
+    /// mDNS reflector — where the forwarder tests put the forwarder.
+    public let router: LabHost?
 
-    init(name: String, hosts: [LabHost]) {
+    init(name: String, hosts: [LabHost], router: LabHost? = nil) {
         self.name = name
         self.hosts = hosts
+        self.router = router
     }
 
     /// Builds a lab of `hosts` hosts (`router`: two subnets joined by a router host `r`).
@@ -88,7 +99,41 @@ public final class Lab: Sendable {
             let address = try await runCommand([LabPaths.netlab, "ip", name, "h\(index)"], timeout: .seconds(10))
             hosts.append(LabHost(name: "h\(index)", address: address.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         }
-        return Lab(name: name, hosts: hosts)
+        var routerHost: LabHost?
+        if router {
+            let address = try await runCommand([LabPaths.netlab, "ip", name, "r"], timeout: .seconds(10))
+            routerHost = LabHost(name: "r", address: address.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return Lab(name: name, hosts: hosts, router: routerHost)
+    }
+
+    /// The router's address on `host`'s subnet: what a host there dials to reach the router itself.
+    public func routerAddress(facing host: LabHost) -> String {
+        host.address.split(separator: ".").prefix(3).joined(separator: ".") + ".1"
+    }
+
+    /// Router labs: `r` drops forwarded traffic between the two subnets; traffic
+    /// to and from `r` itself still flows (hosts reach a forwarder on `r`, nothing else across).
+    public func blockRoute() async throws {
+        try await netlab(["route", name, "block"], "netlab route block")
+    }
+
+    /// Undoes ``blockRoute()``.
+    public func openRoute() async throws {
+        try await netlab(["route", name, "open"], "netlab route open")
+    }
+
+    /// Starts `tcpdump -i any` on `host` into the pcap file `path`; returns once
+    /// it listens, so whatever is sent afterwards is in the file. The lab kills
+    /// it at teardown if ``stopCapture(_:)`` is not called.
+    public func startCapture(on host: LabHost, to path: String) async throws -> LabCapture {
+        try await netlab(["capture", name, host.name, path, "start"], "netlab capture start")
+        return LabCapture(host: host, path: path)
+    }
+
+    /// Stops the capture (by its PID) and so completes its file.
+    public func stopCapture(_ capture: LabCapture) async throws {
+        try await netlab(["capture", name, capture.host.name, capture.path, "stop"], "netlab capture stop")
     }
 
     /// Runs a command on `host` and waits for it (bounded by `timeout`).
@@ -120,8 +165,7 @@ public final class Lab: Sendable {
     }
 
     public func avahi(on host: LabHost, _ action: AvahiAction) async throws {
-        let result = try await runCommand([LabPaths.netlab, "avahi", name, host.name, action.rawValue], timeout: .seconds(30))
-        guard result.status == 0 else { throw LabError("netlab avahi \(action) failed: \(result.stderr)") }
+        try await netlab(["avahi", name, host.name, action.rawValue], "netlab avahi \(action)")
     }
 
     /// A private per-host directory, usable as `XDG_RUNTIME_DIR`.
@@ -130,6 +174,11 @@ public final class Lab: Sendable {
     /// Kills every process the lab started, removes its namespaces. Idempotent.
     public func destroy() async {
         _ = try? await runCommand([LabPaths.netlab, "destroy", name], timeout: .seconds(60))
+    }
+
+    private func netlab(_ arguments: [String], _ what: String) async throws {
+        let result = try await runCommand([LabPaths.netlab] + arguments, timeout: .seconds(30))
+        guard result.status == 0 else { throw LabError("\(what) failed: \(result.stderr)") }
     }
 
     private func envArguments(_ environment: [String: String]) -> [String] {

@@ -1,6 +1,6 @@
 public import NatterWire
 
-/// What a forwarder publishes as `_natter-fwd._tcp` (Docs/protocol.md §5):
+/// What a forwarder publishes as `_natter-fwd._tcp` (Docs/protocol.md §3, "The forwarder's record"):
 ///
 ///     v=1           protocol version
 ///     t=<16 hex>    ForwarderKey.forwarderTag: members of its team recognise it, others see random bytes

@@ -15,13 +15,14 @@ struct Peers: ParsableCommand {
             return
         }
         if peers.isEmpty {
-            print("No colleagues seen yet. They appear here when they run natter on this network with the same team key.")
+            print("No colleagues seen yet. They appear here when they run natter on this network with the same team key (or, on other subnets, register with the same forwarder).")
             return
         }
         for peer in peers {
             let presence = peer.online ? (peer.status?.rawValue ?? "online") : "offline"
             let state = peer.state == .active ? "" : "  [\(peer.state.rawValue)]"
-            print("\(peer.name)  \(peer.fingerprint.prefix(8))  \(presence)\(state)")
+            let relayed = peer.link == .relayed ? "  (through a forwarder)" : ""
+            print("\(peer.name)  \(peer.fingerprint.prefix(8))  \(presence)\(state)\(relayed)")
         }
     }
 }

@@ -40,4 +40,17 @@ struct ForwarderDiscoveryLabTests {
             #expect(browser.output().components(separatedBy: "found ").count - 1 == 1, "\(browser.output())")
         }
     }
+
+    @Test func aForwarderOnTheRouterIsFoundFromBothSubnetsAtTheirOwnLeg() async throws {
+        try await withLab(hosts: 2, router: true) { lab in
+            let (near, far, router) = (lab.hosts[0], lab.hosts[1], try #require(lab.router))
+            let publisher = try await lab.spawn(on: router, [Self.probe, "publish", "1", "7310", "60"])
+            try await publisher.waitForLine(containing: "registered", timeout: .seconds(10))
+            for member in [near, far] {
+                let browser = try await lab.spawn(on: member, [Self.probe, "browse", "1", "10"])
+                let found = try await browser.waitForLine(containing: "found", timeout: .seconds(10))
+                #expect(found.hasSuffix(" \(lab.routerAddress(facing: member)) 7310"), "\(member.name): \(found)")
+            }
+        }
+    }
 }

@@ -23,12 +23,13 @@ extension MessengerLab {
     }
 
     /// Starts `natter-forwarder` on the router host and waits until it listens.
-    func startForwarder(port: Int = 7310, mdns: Bool = true) async throws -> LabProcess {
+    func startForwarder(port: Int = 7310, mdns: Bool = true, metricsPort: Int = 0) async throws -> LabProcess {
         let code = "\(root)/forwarder/forwarder-code"
         if !FileManager.default.fileExists(atPath: code) { _ = try await installForwarderCode() }
+        guard let router = lab.router else { throw MessengerLabError("the forwarder runs on a router lab's router host") }
         let process = try await lab.spawn(
-            on: lab.router,
-            [forwarderBinary, "--code-file", code, "--port", String(port), "--metrics-port", "0", "--log-level", "debug"]
+            on: router,
+            [forwarderBinary, "--code-file", code, "--port", String(port), "--metrics-port", String(metricsPort), "--log-level", "debug"]
                 + (mdns ? [] : ["--no-mdns"]))
         try await process.waitForLine(containing: "natter-forwarder listening", timeout: .seconds(20))
         return process
@@ -37,6 +38,15 @@ extension MessengerLab {
     /// How `host` sees `colleague`'s link: "direct", "relayed", or nil when offline.
     func link(_ host: LabHost, to colleague: String) async throws -> String? {
         try await peers(of: host).first { $0.name == colleague && $0.online }?.link
+    }
+
+    /// One counter or gauge from the forwarder's `/metrics` (127.0.0.1 on its host).
+    func forwarderMetric(_ name: String, port: Int = 9310) async throws -> Double? {
+        guard let router = lab.router else { return nil }
+        let get = "exec 3<>/dev/tcp/127.0.0.1/\(port); printf 'GET /metrics HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n' >&3; timeout 3 cat <&3"
+        let page = try await lab.run(on: router, ["bash", "-c", get], timeout: .seconds(10)).stdout
+        let line = page.split(separator: "\n").first { $0.hasPrefix(name + " ") || $0.hasPrefix(name + "{") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }
     }
 
     /// The forwarder's addresses, one per subnet.

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import LabSupport
 import NatterWire
+import Synchronization
 import Testing
 
 /// Issue 12's lab: two subnets joined by a router host that runs the
@@ -45,8 +46,8 @@ struct ForwarderLabTests {
             let (aliceHost, bobHost) = (lab.hosts[0], lab.hosts[1])
             try await lab.lab.blockRoute()
             let capture = "\(lab.root)/forwarder-host.pcap"
-            try await lab.lab.startCapture(on: lab.lab.router, to: capture)
-            _ = try await lab.startForwarder()
+            let recording = try await lab.lab.startCapture(on: try #require(lab.lab.router), to: capture)
+            _ = try await lab.startForwarder(metricsPort: 9310)
             try await lab.startDaemon(aliceHost)
             try await lab.startDaemon(bobHost)
             try await lab.waitUntilOnline(aliceHost, sees: bob, timeout: .seconds(15))
@@ -64,7 +65,10 @@ struct ForwarderLabTests {
             }
             #expect(try await lab.history(bobHost, with: alice) == texts + ["relayed answer"], "exactly once, in order")
             try await lab.showEverySessionState(from: aliceHost, to: bobHost)
-            try await lab.lab.stopCapture(on: lab.lab.router)
+            try await lab.lab.stopCapture(recording)
+            // The states went as datagrams too, relayed by index (and by the stream).
+            let datagrams = try await lab.forwarderMetric("natter_forwarder_relayed_datagrams_total") ?? 0
+            #expect(datagrams > 0, "state datagrams were relayed (\(datagrams))")
 
             // Blindness, on the wire: the capture holds the relayed traffic
             // but no name, no text and no key the forwarder must not have.
@@ -180,6 +184,33 @@ struct ForwarderLabTests {
             print("forwarder lab: one of two forwarders killed; the message arrived after \(stopped.duration(to: .now))")
             try await lab.waitUntilOnline(bob, sees: "Alice", timeout: .seconds(5))
             #expect(try await lab.link(alice, to: "Bob") == "relayed")
+        }
+    }
+
+    /// Liveness: a member that vanishes without a word (frozen: what a
+    /// machine pulled off the network looks like) is withdrawn from the
+    /// directory within 15 s, and its colleague shows it offline.
+    @Test func aMemberThatVanishesIsWithdrawnAndShownOfflineWithin15Seconds() async throws {
+        try await withMessengerLab(["Alice", "Bob"], router: true, startDaemons: false) { lab in
+            let (alice, bob) = (lab.hosts[0], lab.hosts[1])
+            try await lab.lab.blockRoute()
+            let forwarder = try await lab.startForwarder()
+            for host in lab.hosts { try await lab.startDaemon(host) }
+            try await lab.waitUntilOnline(alice, sees: "Bob", timeout: .seconds(15))
+            let bobDaemon = try #require(lab.daemon(bob))
+            bobDaemon.signal(SIGSTOP)
+            defer { bobDaemon.signal(SIGCONT) }
+            let frozen = ContinuousClock.now
+            try await waitUntil("the forwarder to withdraw Bob", timeout: .seconds(15)) {
+                forwarder.output().contains("went silent; withdrawn")
+            }
+            let withdrawn = frozen.duration(to: .now)
+            try await waitUntil("Alice to show Bob offline", timeout: .seconds(16)) {
+                try await !lab.peers(of: alice).contains { $0.name == "Bob" && $0.online }
+            }
+            let offline = frozen.duration(to: .now)
+            print("forwarder lab: a frozen member was withdrawn after \(withdrawn) and shown offline after \(offline)")
+            #expect(withdrawn <= .seconds(15) && offline <= .seconds(16))
         }
     }
 }

@@ -149,10 +149,12 @@ def forwarder_section(by, command_line, merged=False):
 
     # Idle members
     peer_runs = [run for run in runs if first("forwarder-registration", run) and first("forwarder-idle", run)]
-    if not peer_runs:
-        return out
     w("### Registered idle members")
     w("")
+    if not peer_runs:
+        w("No idle-members measurement completed in this run.")
+        w("")
+        return out
     peers = first("forwarder-registration", peer_runs[0])["peers"]
     w(f"{peers:,} simulated members, each its own TCP control connection from h2 (one thread, `poll`): handshake,")
     w("`register` (16-byte keyed fingerprint, a 73-byte sealed record — a 12-byte name's TXT box), then a keepalive")

@@ -85,8 +85,11 @@ struct ForwarderPeers: ParsableCommand {
             let now = ContinuousClock.now
             if let holdUntil, now >= holdUntil { break }
             guard now < deadline else {
+                var stages = [0, 0, 0, 0]
+                for i in members.indices where open[i] { stages[members[i].stage] += 1 }
                 throw BenchError(
-                    "after \(timeout) s: \(registered) of \(count) registered, \(peerMessages) of \(expectedPeerMessages) directory entries, \(closed) closed")
+                    "after \(timeout) s: \(registered) of \(count) registered, \(peerMessages) of \(expectedPeerMessages) directory entries, "
+                        + "\(closed) closed; open connections by stage (connecting, hello sent, register sent, registered): \(stages)")
             }
             while members.count < count, handshaking < inFlight {
                 let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)

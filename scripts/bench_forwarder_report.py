@@ -156,7 +156,7 @@ def forwarder_section(by, command_line, merged=False):
         w("")
         return out
     peers = first("forwarder-registration", peer_runs[0])["peers"]
-    w(f"{peers:,} simulated members, each its own TCP control connection from h2 (one thread, `poll`): handshake,")
+    w(f"{peers:,} simulated members, each its own TCP control connection from h2 (one thread, epoll): handshake,")
     w("`register` (16-byte keyed fingerprint, a 73-byte sealed record — a 12-byte name's TXT box), then a keepalive")
     w("every 4 s. A fresh forwarder each run. Memory from `/proc/PID/smaps_rollup` before the first member and after")
     w("the last one's directory arrived; CPU over the quiet period after that (time on a CPU from")

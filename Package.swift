@@ -117,9 +117,13 @@ let package = Package(
         // `make bench`'s measuring tool (scripts/bench runs it in and around the lab).
         .executableTarget(
             name: "natter-bench",
-            dependencies: ["NatterAPI", "Spawn", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "NatterAPI", "NatterWire", "Spawn", "CNatterBench", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSettings
         ),
+        // natter-bench's datagram generator and counter (sendmmsg/recvmmsg, which Glibc's module does not export).
+        .target(name: "CNatterBench"),
         // libFuzzer target over every parser of untrusted bytes (`make fuzz`);
         // in a normal build it replays saved inputs.
         .executableTarget(

@@ -10,6 +10,7 @@ struct NatterBench: ParsableCommand {
         abstract: "Measurements for make bench: raw baselines, state-event and delivery latency, throughput, discovery, idle cost.",
         subcommands: [
             UDPEcho.self, UDPPing.self, TCPEcho.self, TCPPing.self, StateLatency.self, DeliveryLatency.self, Throughput.self,
-            TimeUntilOnline.self, TimeUntilOutput.self, WaitMesh.self, IdleCost.self,
+            TimeUntilOnline.self, TimeUntilOutput.self, WaitMesh.self, IdleCost.self, ForwarderRate.self, ForwarderEcho.self,
+            ForwarderPing.self, ForwarderPeers.self, ProcessMemory.self, ForwarderCodeCommand.self,
         ])
 }

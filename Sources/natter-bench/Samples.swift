@@ -17,11 +17,11 @@ struct Samples {
         return sorted[max(0, min(sorted.count - 1, rank - 1))]
     }
 
-    /// One JSON line: count, min, p50, p99, max in microseconds, scaled by `factor`
+    /// One JSON line: count, min, p50, p90, p99, max in microseconds, scaled by `factor`
     /// (0.5 turns a round trip into a one-way estimate).
     func summary(_ name: String, factor: Double = 1) -> String {
         let fields: [(String, Double)] = [
-            ("min", percentile(0) * factor), ("p50", percentile(50) * factor), ("p99", percentile(99) * factor),
+            ("min", percentile(0) * factor), ("p50", percentile(50) * factor), ("p90", percentile(90) * factor), ("p99", percentile(99) * factor),
             ("max", percentile(100) * factor),
         ]
         let numbers = fields.map { "\"\($0.0)\":\(String(format: "%.1f", $0.1))" }.joined(separator: ",")

@@ -35,6 +35,18 @@ struct IdleAdapterTests {
         #expect(LogindIdleSource.observation(locked: nil, idle: false, idleSinceMicroseconds: 0, now: now) == nil)
     }
 
+    @Test func anXServerThatRestartsItsIdleCounterForOurOwnLookIsNotInput() {
+        // The first look believes the server.
+        #expect(XScreenSaverIdleSource.lastInput(reported: 100, previousLook: nil, known: nil) == 100)
+        // The counter restarted when our look at 130 connected: no input since; 100 stands.
+        #expect(XScreenSaverIdleSource.lastInput(reported: 130.01, previousLook: 130, known: 100) == 100)
+        // A server that does not restart it reports the known input again.
+        #expect(XScreenSaverIdleSource.lastInput(reported: 100, previousLook: 130, known: 100) == 100)
+        // Input after our look is input, even a moment after it.
+        #expect(XScreenSaverIdleSource.lastInput(reported: 142, previousLook: 130, known: 100) == 142)
+        #expect(XScreenSaverIdleSource.lastInput(reported: 130.2, previousLook: 130, known: 100) == 130.2)
+    }
+
     struct Named: IdleSource {
         let name: String
         let kind: IdleSourceKind

@@ -8,13 +8,9 @@ import NatterWire
 /// detects idleness with sharing on; otherwise no source is ever asked.
 extension NatterDaemon {
     /// When to look at the sources next; nil when there is nothing to look
-    /// for (or no source at all). Also notices that detection has stopped.
+    /// for (no window detects idleness) or nothing to look at.
     func nextIdleLook() -> MonotonicInstant? {
-        guard !idleSources.isEmpty else { return nil }
-        guard sessionStates.idleWatch != nil else {
-            if idleSourcesInUse != nil { stopIdleDetection() }
-            return nil
-        }
+        guard !idleSources.isEmpty, sessionStates.idleWatch != nil else { return nil }
         if let inUse = idleSourcesInUse, inUse.isEmpty { return nil }  // this session offers none
         let watchesLocks = idleSourcesInUse?.contains { $0.reportsLocks } ?? false
         return sessionStates.nextDesktopLook(at: clock.now, watchesLocks: watchesLocks)
@@ -58,9 +54,10 @@ extension NatterDaemon {
         tickEngines()
     }
 
-    /// No window detects idleness any more: forget the sources and what they
-    /// said; the next detection finds them afresh.
-    private func stopIdleDetection() {
+    /// When no window detects idleness any more: forget the sources and what
+    /// they said; the next detection finds them afresh.
+    func stopIdleDetectionIfIdle() {
+        guard idleSourcesInUse != nil, sessionStates.idleWatch == nil else { return }
         idleSourcesInUse = nil
         let outputs = sessionStates.desktopStopped(at: clock.now)
         for output in outputs where directory.isLinked(output.peer) {

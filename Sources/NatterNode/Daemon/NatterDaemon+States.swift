@@ -55,6 +55,7 @@ extension NatterDaemon {
     /// Keeps exactly one timer, set to the earliest engine deadline or the
     /// next look at the desktop's idle sources.
     func rescheduleTimer() {
+        stopIdleDetectionIfIdle()
         let deadline = [sessionStates.nextDeadline, nextIdleLook()].compactMap { $0 }.min()
         guard deadline != timerDeadline else { return }
         timer?.cancel()

@@ -15,8 +15,10 @@ struct NatterDaemonIdleTests {
     final class FakeSource: IdleSource {
         let name = "fake"
         let kind = IdleSourceKind.terminals
-        let reportsLocks = false
+        let reportsLocks: Bool
         private let state = Mutex<(answer: IdleObservation?, looks: Int)>((.silent, 0))
+
+        init(reportsLocks: Bool = false) { self.reportsLocks = reportsLocks }
 
         func look() async -> IdleObservation? {
             state.withLock { state in
@@ -98,6 +100,26 @@ struct NatterDaemonIdleTests {
             if case .state(let view) = event { view.state != .away } else { false }
         }
         #expect(before == 0, "Bob saw nothing but the away")
+        await alice.stop(); await bob.stop()
+    }
+
+    @Test func aLockedScreenIsAwayAtOnceAndUnlockingClearsItWithinALookInterval() async throws {
+        let source = FakeSource(reportsLocks: true)
+        source.answer(.locked)
+        let alice = try office.peer("Alice", idleSources: [source]), bob = try office.peer("Bob")
+        await office.link(alice, bob)
+        let mark = await bob.events.mark
+        _ = try await openWindow(alice, with: "Bob")
+        #expect(await bob.events.first(after: mark) { $0.isState(.away, of: "Alice") } != nil, "locked: away without waiting for the preset")
+
+        // A source that reports locks is asked every few seconds: the unlock is seen within one interval.
+        source.answer(.silent)
+        let unlocked = await bob.events.mark
+        let looked = source.looks
+        await office.clock.waitForSleepers(2)
+        office.clock.advance(by: DesktopIdle.defaultLookInterval)
+        #expect(await source.waitForLook(after: looked))
+        #expect(await bob.events.first(after: unlocked) { $0.isState(.active, of: "Alice") } != nil)
         await alice.stop(); await bob.stop()
     }
 }

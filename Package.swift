@@ -62,7 +62,7 @@ let package = Package(
         .target(
             name: "NatterNode",
             dependencies: [
-                "NatterCore", "NatterWire", "NatterDiscovery", "NatterAPI",
+                "NatterCore", "NatterWire", "NatterDiscovery", "NatterAPI", "Spawn",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -187,7 +187,7 @@ let package = Package(
         // Whole-product tests on lab hosts: the real `natter` binary, CLI and chat in tmux.
         .testTarget(
             name: "NatterEndToEndTests",
-            dependencies: ["LabSupport", "NatterWire", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LabSupport", "Spawn", "NatterWire", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
     ]

@@ -48,6 +48,14 @@ enum NodeConstants {
     /// it starts afresh, so a spoofing flood cannot grow it without bound.
     static let rateLimitedSources = 4096
 
+    // MARK: Idle sources
+
+    /// The longest an idle source's tool (`busctl`, `xprintidle`) may take
+    /// before it is killed and the source counts as gone: a hung bus or X
+    /// server must never hold back *away* for long, and a healthy call takes
+    /// milliseconds.
+    static let idleToolTimeout: Duration = .seconds(2)
+
     // MARK: Local API
 
     /// Pending connections on the API socket: a few front ends and scripts.

@@ -26,7 +26,7 @@ public final class TestPeer: Sendable {
     public init(
         name: String, on network: MemoryNetwork, clock: TestClock, identity: DeviceIdentity = DeviceIdentity(),
         directory: String? = nil, presenceChanged: @escaping @Sendable (PresenceStatus) -> Void = { _ in },
-        configure: (inout NatterConfig) -> Void = { _ in }
+        idleSources: [any IdleSource] = [], configure: (inout NatterConfig) -> Void = { _ in }
     ) throws {
         self.name = name
         self.identity = identity
@@ -40,7 +40,8 @@ public final class TestPeer: Sendable {
             identity: DaemonIdentity(fingerprint: identity.fingerprint, teamTag: team.subkeys.teamTag.description),
             config: config, store: try MessageStore(path: directory + "/messages.sqlite"),
             links: network.links(for: identity.fingerprint, name: name, address: "memory:\(name)"),
-            relays: network.relays(for: identity.fingerprint), pins: PinStore(directory: directory), linkPorts: (tcp: 47_100, udp: 47_101), presenceChanged: presenceChanged,
+            relays: network.relays(for: identity.fingerprint), pins: PinStore(directory: directory), idleSources: idleSources,
+            linkPorts: (tcp: 47_100, udp: 47_101), presenceChanged: presenceChanged,
             clock: clock, logger: log.logger(name))
         events = EventRecorder()
         api = DaemonAPI(daemon: daemon)

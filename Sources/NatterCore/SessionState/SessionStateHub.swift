@@ -41,6 +41,8 @@ public struct SessionStateHub: Sendable {
     private var shown: [DeviceFingerprint: SessionState] = [:]
     private var policy = SharingPolicy()
     private var nextWindowID: UInt32 = 1
+    private var desktop = DesktopIdle()
+    private var lastDesktopLook: MonotonicInstant?
 
     public init(timings: SessionStateTimings = SessionStateTimings()) {
         self.timings = timings
@@ -68,6 +70,7 @@ public struct SessionStateHub: Sendable {
         var sender = SessionStateSender(timings: timings, sharing: policy.allows(peer), at: now)
         var outputs = sender.handle(.opened, at: now)
         if hasUnreadMessage { outputs += sender.handle(.messageReceived, at: now) }
+        outputs += sender.setLocked(desktop.isLocked, at: now)
         windows[id] = Window(peer: peer, sender: sender)
         return (id, outgoing(outputs, window: id, peer: peer))
     }
@@ -113,6 +116,54 @@ public struct SessionStateHub: Sendable {
         for id in windows.keys.sorted() {
             guard var window = windows[id] else { continue }
             let outputs = window.sender.setSharing(policy.allows(window.peer), at: now)
+            windows[id] = window
+            result += outgoing(outputs, window: id, peer: window.peer)
+        }
+        return result
+    }
+
+    // MARK: The desktop's idle sources
+
+    /// What the windows' idle detectors wait for; nil when no open window
+    /// detects idleness (none open, or sharing off for each colleague): then
+    /// the desktop's idle sources must not run at all.
+    public var idleWatch: IdleWatch? {
+        let detecting = windows.values.map(\.sender).filter(\.isSharing)
+        guard !detecting.isEmpty else { return nil }
+        return IdleWatch(
+            awayDeadline: detecting.compactMap(\.awayDeadline).min(),
+            showsAway: detecting.contains { $0.current == .away })
+    }
+
+    /// When to ask the desktop's idle sources next (``DesktopIdle/nextLook(now:lastLook:pending:watchesLocks:)``);
+    /// nil while ``idleWatch`` is nil.
+    public func nextDesktopLook(at now: MonotonicInstant, watchesLocks: Bool) -> MonotonicInstant? {
+        desktop.nextLook(now: now, lastLook: lastDesktopLook, pending: idleWatch, watchesLocks: watchesLocks)
+    }
+
+    /// The answers of one look at the desktop's idle sources, by source name
+    /// (absent: gone). Input they saw counts as input in every window; a
+    /// locked screen is *away* at once in every window.
+    public mutating func desktopLooked(_ reports: [String: DesktopIdle.Report], at now: MonotonicInstant) -> [Outgoing] {
+        desktop.update(reports)
+        lastDesktopLook = now
+        return applyDesktop(at: now)
+    }
+
+    /// Detection stopped (``idleWatch`` became nil): nothing the sources said
+    /// counts any more, and the next detection starts with a fresh look.
+    public mutating func desktopStopped(at now: MonotonicInstant) -> [Outgoing] {
+        desktop.forgetAll()
+        lastDesktopLook = nil
+        return applyDesktop(at: now)
+    }
+
+    private mutating func applyDesktop(at now: MonotonicInstant) -> [Outgoing] {
+        var result: [Outgoing] = []
+        for id in windows.keys.sorted() {
+            guard var window = windows[id] else { continue }
+            var outputs = window.sender.setLocked(desktop.isLocked, at: now)
+            if let latest = desktop.latestInput { outputs += window.sender.desktopInput(at: latest, now: now) }
             windows[id] = window
             result += outgoing(outputs, window: id, peer: window.peer)
         }

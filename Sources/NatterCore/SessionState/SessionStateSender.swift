@@ -37,6 +37,8 @@ public struct SessionStateSender: Sendable {
     private var isClosed = false
     private var inputIsEmpty = true
     private var hasUnreadMessage = false
+    /// The desktop says the screen is locked: *away* at once.
+    private var isLocked = false
     private var lastKeystroke: MonotonicInstant
     private var lastInput: MonotonicInstant
     private var unfocusedSince: MonotonicInstant?
@@ -98,6 +100,34 @@ public struct SessionStateSender: Sendable {
         return change(to: derivedState(at: now), at: now)
     }
 
+    /// The desktop's idle sources saw input at `instant` (outside this
+    /// window, perhaps before `now`): the idle detector's clock restarts from
+    /// there. Never moves it back, and is not focus: it clears *away* only.
+    public mutating func desktopInput(at instant: MonotonicInstant, now: MonotonicInstant) -> [SessionStateOutput] {
+        guard isSharing, !isClosed else { return [] }
+        let seen = min(instant, now)
+        if seen > lastInput { lastInput = seen }
+        return change(to: derivedState(at: now), at: now)
+    }
+
+    /// The desktop's screen lock. Locked is *away* at once; unlocking is the
+    /// user's own input (they typed their password), so the idle detector
+    /// restarts from `now`.
+    public mutating func setLocked(_ locked: Bool, at now: MonotonicInstant) -> [SessionStateOutput] {
+        guard locked != isLocked else { return [] }
+        isLocked = locked
+        guard isSharing, !isClosed else { return [] }
+        if !locked { lastInput = max(lastInput, now) }
+        return change(to: derivedState(at: now), at: now)
+    }
+
+    /// When the idle detector turns this window *away* unless input comes
+    /// first; nil when that cannot happen (sharing off, closed, already away).
+    public var awayDeadline: MonotonicInstant? {
+        guard isSharing, !isClosed, current != .away else { return nil }
+        return lastInput + timings.away
+    }
+
     /// Lets time pass: fires presets whose time has come and refreshes.
     public mutating func tick(at now: MonotonicInstant) -> [SessionStateOutput] {
         guard isSharing, !isClosed else { return [] }
@@ -137,7 +167,7 @@ public struct SessionStateSender: Sendable {
     public var nextDeadline: MonotonicInstant? {
         guard isSharing, !isClosed else { return nil }
         var deadlines: [MonotonicInstant] = []
-        if current != .away { deadlines.append(lastInput + timings.away) }
+        if let awayDeadline { deadlines.append(awayDeadline) }
         if let unfocusedSince, current != .leftTemporarily, current != .away {
             deadlines.append(unfocusedSince + timings.leftTemporarily)
         }
@@ -146,10 +176,10 @@ public struct SessionStateSender: Sendable {
         return deadlines.min()
     }
 
-    /// What the colleague should see now, by precedence: away, left
+    /// What the colleague should see now, by precedence: away (idle or locked), left
     /// temporarily, typing or paused, reading, else active.
     private func derivedState(at now: MonotonicInstant) -> SessionState {
-        if now - lastInput >= timings.away { return .away }
+        if isLocked || now - lastInput >= timings.away { return .away }
         if let unfocusedSince, now - unfocusedSince >= timings.leftTemporarily { return .leftTemporarily }
         if !inputIsEmpty {
             return now - lastKeystroke >= timings.pausedTyping ? .pausedTyping : .typing

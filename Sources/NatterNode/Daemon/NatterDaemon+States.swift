@@ -52,9 +52,11 @@ extension NatterDaemon {
         rescheduleTimer()
     }
 
-    /// Keeps exactly one timer, set to the earliest engine deadline.
+    /// Keeps exactly one timer, set to the earliest engine deadline or the
+    /// next look at the desktop's idle sources.
     func rescheduleTimer() {
-        let deadline = sessionStates.nextDeadline
+        stopIdleDetectionIfIdle()
+        let deadline = [sessionStates.nextDeadline, nextIdleLook()].compactMap { $0 }.min()
         guard deadline != timerDeadline else { return }
         timer?.cancel()
         timerDeadline = deadline
@@ -71,6 +73,18 @@ extension NatterDaemon {
 
     func timerFired() {
         timerDeadline = nil
+        // A look in progress ticks the engines when it ends: ticking before
+        // would fire *away* on input the look is about to report.
+        guard idleLook == nil else { return }
+        if let look = nextIdleLook(), look <= clock.now {
+            startIdleLook()
+            return
+        }
+        tickEngines()
+    }
+
+    /// Lets every engine act on the time, and sends and shows what they say.
+    func tickEngines() {
         let (outputs, changes) = sessionStates.tick(at: clock.now)
         emit(outputs)
         publishShown(changes)

@@ -38,6 +38,13 @@ public actor NatterDaemon {
     let linkPorts: (tcp: Int, udp: Int)
     var timer: Task<Void, Never>?
     var timerDeadline: MonotonicInstant?
+    /// The desktop's idle sources this machine could offer (`IdleSources.candidates`).
+    let idleSources: [any IdleSource]
+    /// The sources that answered when detection started; nil while there is
+    /// no detection (no window detecting idleness with sharing on).
+    var idleSourcesInUse: [any IdleSource]?
+    /// The look at the sources in progress; the engines' timers wait for it.
+    var idleLook: Task<Void, Never>?
 
     /// Keys of the settings the daemon keeps in the store.
     enum SettingKey {
@@ -51,9 +58,11 @@ public actor NatterDaemon {
     ///   - relays: the forwarders, asked for a relay when a colleague they list cannot be dialled.
     ///   - presenceChanged: republishes this user's presence status (the mDNS record) when it changes;
     ///     the status to publish at start is ``storedPresence(in:)``.
+    ///   - idleSources: where input outside natter's windows is seen (`IdleSources.candidates`);
+    ///     none means only the windows' own input counts.
     public init(
         identity: DaemonIdentity, config: NatterConfig, store: MessageStore, links: any PeerLinks,
-        relays: (any RelayDialer)? = nil, pins: PinStore,
+        relays: (any RelayDialer)? = nil, pins: PinStore, idleSources: [any IdleSource] = [],
         linkPorts: (tcp: Int, udp: Int), presenceChanged: @escaping @Sendable (PresenceStatus) -> Void = { _ in },
         clock: any DaemonClock = SystemClock(), logger: Logger
     ) throws(StoreError) {
@@ -63,6 +72,7 @@ public actor NatterDaemon {
         self.links = links
         self.relays = relays
         self.pins = pins
+        self.idleSources = idleSources
         self.linkPorts = linkPorts
         self.presenceChanged = presenceChanged
         self.clock = clock
@@ -121,6 +131,7 @@ public actor NatterDaemon {
             emit(sessionStates.closeWindow(window, at: now))
         }
         timer?.cancel()
+        idleLook?.cancel()
         events.finishAll()
         do {
             try store.checkpoint()

@@ -70,11 +70,12 @@ final class MessengerLab: Sendable {
         }
     }
 
-    /// Starts `natter up` on `host` and waits until its API answers.
+    /// Starts `natter up` on `host` (with `environment` added to its own) and waits until its API answers.
     @discardableResult
-    func startDaemon(_ host: LabHost) async throws -> LabProcess {
+    func startDaemon(_ host: LabHost, environment: [String: String] = [:]) async throws -> LabProcess {
         let process = try await lab.spawn(
-            on: host, [natter, "up", "--data-dir", dataDirectory(host), "--log-level", "debug"], environment: env(host))
+            on: host, [natter, "up", "--data-dir", dataDirectory(host), "--log-level", "debug"],
+            environment: env(host).merging(environment) { _, added in added })
         try await process.waitForLine(containing: "local API listening", timeout: .seconds(20))
         daemons.withLock { $0[host.name] = process }
         return process
@@ -123,6 +124,14 @@ final class MessengerLab: Sendable {
 
     func waitUntilOnline(_ host: LabHost, sees colleague: String, timeout: Duration = .seconds(20)) async throws {
         try await waitUntilOnline(host, sees: [colleague], timeout: timeout)
+    }
+
+    /// Sets `host`'s away preset in its config file (before its daemon starts).
+    func setAwayPreset(_ host: LabHost, seconds: Int) throws {
+        let path = dataDirectory(host) + "/config.toml"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        guard text.contains("away = 4") else { throw MessengerLabError("no \"away = 4\" in \(path)") }
+        try text.replacingOccurrences(of: "away = 4", with: "away = \(seconds)").write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     /// Rewrites `host`'s `[network]` settings in its config file (before its daemon starts).

@@ -1,5 +1,6 @@
 import NatterAPI
 import NatterCore
+import NatterNode
 import NatterTesting
 import NatterWire
 
@@ -9,8 +10,10 @@ struct Office {
     let clock = TestClock()
 
     /// A daemon named `name`; pass a stopped peer's identity and directory to restart it.
-    func peer(_ name: String, identity: DeviceIdentity = DeviceIdentity(), directory: String? = nil) throws -> TestPeer {
-        try TestPeer(name: name, on: network, clock: clock, identity: identity, directory: directory)
+    func peer(
+        _ name: String, identity: DeviceIdentity = DeviceIdentity(), directory: String? = nil, idleSources: [any IdleSource] = []
+    ) throws -> TestPeer {
+        try TestPeer(name: name, on: network, clock: clock, identity: identity, directory: directory, idleSources: idleSources)
     }
 
     func link(_ a: TestPeer, _ b: TestPeer) async {

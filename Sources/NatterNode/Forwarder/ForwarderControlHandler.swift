@@ -63,7 +63,7 @@ final class ForwarderControlHandler: ChannelDuplexHandler {
         }
         switch idle {
         case .write where session.isEstablished:
-            write(context: context, data: wrapOutboundOut2(.keepalive), promise: nil)
+            write(context: context, data: NIOAny(ForwarderMessage.keepalive), promise: nil)
             context.flush()
         case .read:
             logger.notice("forwarder \(client.endpoint) went silent; reconnecting")
@@ -72,8 +72,6 @@ final class ForwarderControlHandler: ChannelDuplexHandler {
             break
         }
     }
-
-    private func wrapOutboundOut2(_ message: ForwarderMessage) -> NIOAny { NIOAny(message) }
 
     func channelInactive(context: ChannelHandlerContext) {
         client.connectionClosed()

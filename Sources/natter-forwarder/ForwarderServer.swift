@@ -12,13 +12,16 @@ import NatterWire
 final class ForwarderHost: @unchecked Sendable {
     let loop: any EventLoop
     let table: DatagramRelayTable<SocketAddress>
-    let budget: RelayBudget
     let logger: Logger
     private var engine: ForwarderEngine<SystemRandomNumberGenerator>
     private var handlers: [ConnectionID: ForwarderConnectionHandler] = [:]
     private var nextID: UInt64 = 1
     private var queue: [(inout ForwarderEngine<SystemRandomNumberGenerator>) -> [ForwarderAction]] = []
     private var draining = false
+    /// Connections written to by the actions being carried out, flushed once
+    /// when they are done: one `write(2)` (a `writev`) per connection and
+    /// engine event, not one per message.
+    private var unflushed: [ForwarderConnectionHandler] = []
     /// Bytes copied through spliced relay connections.
     var relayedStreamBytes = 0
     /// Origin of the wall clock: the monotonic clock moves the engine's timeouts.
@@ -27,8 +30,7 @@ final class ForwarderHost: @unchecked Sendable {
     init(key: ForwarderKey, settings: ForwarderSettings, loop: any EventLoop, logger: Logger) {
         self.loop = loop
         self.logger = logger
-        budget = RelayBudget(bytesPerSecond: settings.relayBytesPerSecond)
-        table = DatagramRelayTable(budget: budget)
+        table = DatagramRelayTable(bytesPerSecond: settings.relayBytesPerSecond)
         engine = ForwarderEngine(key: key, settings: settings, random: SystemRandomNumberGenerator(), now: clock.now)
     }
 
@@ -60,6 +62,7 @@ final class ForwarderHost: @unchecked Sendable {
             let next = queue.removeFirst()
             perform(next(&engine))
         }
+        flushAll()
     }
 
     struct Snapshot {
@@ -77,11 +80,17 @@ final class ForwarderHost: @unchecked Sendable {
             relayedStreamBytes: relayedStreamBytes, datagrams: table.counters)
     }
 
+    private func flushAll() {
+        let handlers = unflushed
+        unflushed = []
+        for handler in handlers { handler.flush() }
+    }
+
     private func perform(_ actions: [ForwarderAction]) {
         for action in actions {
             switch action {
             case .send(let id, let message):
-                handlers[id]?.send(message)
+                if let handler = handlers[id], handler.write(message) { unflushed.append(handler) }
             case .close(let id):
                 handlers[id]?.close()
             case .splice(let a, let memberA, let b, let memberB):
@@ -133,6 +142,7 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
     private var pendingRead = false
     private var pausedUntil: NIODeadline?
     private var pendingFlushToPartner = false
+    private var unflushed = false
 
     init(host: ForwarderHost) {
         self.host = host
@@ -194,7 +204,7 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
         guard let partner, let partnerContext = partner.context else { return }
         let count = buffer.readableBytes
         host.relayedStreamBytes += count
-        let pause = host.budget.charge(count, member: member, now: .now)
+        let pause = host.table.charge(count, member: member, now: .now)
         if pause > .zero { pausedUntil = .now() + .nanoseconds(pause.nanosecondsForPause) }
         partnerContext.write(NIOAny(buffer), promise: nil)
         pendingFlushToPartner = true
@@ -253,15 +263,28 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
 
     // MARK: From the engine
 
-    func send(_ message: [UInt8]) {
-        guard let context else { return }
+    /// Writes a message without flushing it (the host flushes once per
+    /// engine event); true when this is the first unflushed write.
+    func write(_ message: [UInt8]) -> Bool {
+        guard let context else { return false }
         var buffer = context.channel.allocator.buffer(capacity: message.count + 2)
         buffer.writeInteger(UInt16(message.count))
         buffer.writeBytes(message)
-        context.writeAndFlush(NIOAny(buffer), promise: nil)
+        context.write(NIOAny(buffer), promise: nil)
+        defer { unflushed = true }
+        return !unflushed
     }
 
+    func flush() {
+        guard unflushed else { return }
+        unflushed = false
+        context?.flush()
+    }
+
+    /// Flushes first: a close fails the writes still queued, and a refusal
+    /// or goodbye may follow a message the member should read.
     func close() {
+        flush()
         context?.close(promise: nil)
     }
 
@@ -294,7 +317,9 @@ final class DatagramRelayHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        guard let destination = table.destination(of: envelope.data.readableBytesView, from: envelope.remoteAddress, now: .now) else {
+        let index = envelope.data.withUnsafeReadableBytes { RelayDatagram.relayIndex(ofRaw: $0) }
+        guard let destination = table.destination(index: index, length: envelope.data.readableBytes, from: envelope.remoteAddress, now: .now)
+        else {
             return
         }
         let inner = envelope.data.getSlice(
@@ -399,7 +424,7 @@ final class ForwarderServer: Sendable {
             }
             let timer = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
                 host.submit { $0.tick(now: host.now) }
-                host.budget.prune(now: .now)
+                host.table.pruneBudgets(now: .now)
             }
             logger.notice("natter-forwarder listening on port \(port) (TCP and UDP) on \(config.listen.joined(separator: ", "))")
             return ForwarderServer(host: host, port: port, channels: channels, timer: timer, tcpGroup: tcpGroup, udpGroup: udpGroup)

@@ -50,6 +50,28 @@ final class ForwarderHost: @unchecked Sendable {
         handlers[id] = nil
     }
 
+    // MARK: Backpressure on registrations
+
+    /// Control connections whose outbound queue is over its high watermark.
+    /// While there are any, connections that have not registered yet are not
+    /// read: each registration sends the whole directory to the newcomer and
+    /// one message to everyone, so the forwarder would otherwise queue
+    /// without bound for members who read more slowly than it writes.
+    private(set) var unwritableControls = 0
+    private var waitingNewcomers: [ForwarderConnectionHandler] = []
+
+    func controlWritabilityChanged(writable: Bool) {
+        unwritableControls += writable ? -1 : 1
+        guard unwritableControls == 0, !waitingNewcomers.isEmpty else { return }
+        let waiting = waitingNewcomers
+        waitingNewcomers = []
+        for handler in waiting { handler.resumeNewcomer() }
+    }
+
+    func waitForWritability(_ handler: ForwarderConnectionHandler) {
+        waitingNewcomers.append(handler)
+    }
+
     /// Runs an engine event, then carries out its actions. Events raised while
     /// actions run (a close that fires channelInactive at once) wait their turn.
     func submit(_ event: @escaping (inout ForwarderEngine<SystemRandomNumberGenerator>) -> [ForwarderAction]) {
@@ -143,6 +165,14 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
     private var pausedUntil: NIODeadline?
     private var pendingFlushToPartner = false
     private var unflushed = false
+    /// Messages handed to the engine: a connection with fewer than two (hello,
+    /// register) is a newcomer, held back while others cannot take more.
+    private var delivered = 0
+    private var countedUnwritable = false
+    /// A control connection that stays unwritable this long is closed: a
+    /// member that does not read must not hold back everyone's registrations.
+    static let slowReaderLimit: TimeAmount = .seconds(10)
+    private var unflushedBytes = 0
 
     init(host: ForwarderHost) {
         self.host = host
@@ -167,6 +197,10 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if countedUnwritable {
+            countedUnwritable = false
+            host.controlWritabilityChanged(writable: true)
+        }
         if let id {
             host.remove(id)
             host.submit { $0.connectionClosed(id, now: self.host.now) }
@@ -187,6 +221,7 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
         {
             framed.moveReaderIndex(forwardBy: 2)
             let message = framed.readBytes(length: Int(length))!
+            delivered += 1
             if let id { host.submit { $0.received(id, message: message, now: self.host.now) } }
         }
         if spliced, framed.readableBytes > 0 {
@@ -226,6 +261,11 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
 
     func read(context: ChannelHandlerContext) {
         guard spliced else {
+            if delivered < 2, host.unwritableControls > 0 {
+                pendingRead = true
+                host.waitForWritability(self)
+                return
+            }
             context.read()
             return
         }
@@ -245,8 +285,28 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        partner?.partnerWritabilityChanged(context.channel.isWritable)
+        let writable = context.channel.isWritable
+        if spliced {
+            partner?.partnerWritabilityChanged(writable)
+        } else if writable == countedUnwritable {
+            countedUnwritable = !writable
+            host.controlWritabilityChanged(writable: writable)
+            if !writable {
+                context.eventLoop.scheduleTask(in: Self.slowReaderLimit) { [self] in
+                    guard countedUnwritable, let context = self.context else { return }
+                    host.logger.info("a control connection read nothing for \(Self.slowReaderLimit.nanoseconds / 1_000_000_000) s; closed")
+                    context.close(promise: nil)
+                }
+            }
+        }
         context.fireChannelWritabilityChanged()
+    }
+
+    /// Reads again once no control connection is over its watermark.
+    func resumeNewcomer() {
+        guard !spliced, pendingRead, let context else { return }
+        pendingRead = false
+        context.read()
     }
 
     private func partnerWritabilityChanged(_ writable: Bool) {
@@ -271,13 +331,24 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
         buffer.writeInteger(UInt16(message.count))
         buffer.writeBytes(message)
         context.write(NIOAny(buffer), promise: nil)
+        unflushedBytes += buffer.readableBytes
+        // A new member's directory is thousands of messages: hand them to the
+        // kernel every 8 KiB rather than queueing all of them in NIO (its
+        // peak memory stays with the allocator afterwards).
+        if unflushedBytes >= Self.flushThreshold {
+            flush()
+            return false
+        }
         defer { unflushed = true }
         return !unflushed
     }
 
+    static let flushThreshold = 8 * 1024
+
     func flush() {
-        guard unflushed else { return }
+        guard unflushed || unflushedBytes > 0 else { return }
         unflushed = false
+        unflushedBytes = 0
         context?.flush()
     }
 
@@ -292,6 +363,10 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
         self.partner = partner
         self.member = member
         spliced = true
+        if countedUnwritable {  // a relay leg is not a control connection: stop counting it
+            countedUnwritable = false
+            host.controlWritabilityChanged(writable: true)
+        }
         partnerWritable = partner.context?.channel.isWritable ?? true
     }
 }

@@ -19,8 +19,9 @@ final class ForwarderHost: @unchecked Sendable {
     private var queue: [(inout ForwarderEngine<SystemRandomNumberGenerator>) -> [ForwarderAction]] = []
     private var draining = false
     /// Connections written to by the actions being carried out, flushed once
-    /// when they are done: one `write(2)` (a `writev`) per connection and
-    /// engine event, not one per message.
+    /// when they are done (and every 8 KiB on the way, see
+    /// ``ForwarderConnectionHandler/flushThreshold``): a `writev` per
+    /// connection and event, not a `write(2)` per message.
     private var unflushed: [ForwarderConnectionHandler] = []
     /// Bytes copied through spliced relay connections.
     var relayedStreamBytes = 0

@@ -38,54 +38,89 @@ public final class DatagramRelayTable<Endpoint: Equatable & Sendable>: Sendable 
         public init() {}
     }
 
+    private struct Stored {
+        var owner: Int
+        var source: Endpoint
+        var destination: Endpoint
+    }
+
+    /// Routes, counters and the members' budgets under one lock: one
+    /// acquisition per datagram.
     private struct State {
-        var routes: [UInt32: Route] = [:]
+        var routes: [UInt32: Stored] = [:]
         var counters = Counters()
+        var budget: RelayBudget
     }
 
-    private let state = Mutex(State())
-    private let budget: RelayBudget
+    private let state: Mutex<State>
 
-    public init(budget: RelayBudget) {
-        self.budget = budget
+    /// `bytesPerSecond`: each member's relayed bandwidth, streams and datagrams together.
+    public init(bytesPerSecond: Int) {
+        state = Mutex(State(budget: RelayBudget(bytesPerSecond: bytesPerSecond)))
     }
 
-    public func add(index: UInt32, _ route: Route) { state.withLock { $0.routes[index] = route } }
-    public func remove(index: UInt32) { state.withLock { $0.routes[index] = nil } }
+    public func add(index: UInt32, _ route: Route) {
+        state.withLock { state in
+            let owner = state.budget.id(of: route.owner, route: true)
+            if let old = state.routes.updateValue(Stored(owner: owner, source: route.source, destination: route.destination), forKey: index) {
+                state.budget.release(old.owner)
+            }
+        }
+    }
+
+    public func remove(index: UInt32) {
+        state.withLock { state in
+            if let old = state.routes.removeValue(forKey: index) { state.budget.release(old.owner) }
+        }
+    }
+
     public var count: Int { state.withLock { $0.routes.count } }
     public var counters: Counters { state.withLock { $0.counters } }
+    /// Members with a bucket that is not full; for tests.
+    public var budgetedMembers: Int { state.withLock { $0.budget.trackedMembers } }
+
+    /// Charges `bytes` read from a member's spliced stream and says how long
+    /// to pause reading it (the same bucket as the member's datagrams).
+    public func charge(_ bytes: Int, member keyed: [UInt8], now: ContinuousClock.Instant) -> Duration {
+        state.withLock { state in
+            state.budget.charge(bytes, member: state.budget.id(of: keyed, route: false), now: now)
+        }
+    }
+
+    /// Forgets budgets that are full again; call about once a second.
+    public func pruneBudgets(now: ContinuousClock.Instant) {
+        state.withLock { $0.budget.prune(now: now) }
+    }
 
     /// Where to send the inner datagram of `datagram` (everything after
     /// ``RelayDatagram/headerLength``), or nil when it is dropped (counted).
-    public func destination(of datagram: some RandomAccessCollection<UInt8>, from source: Endpoint, now: ContinuousClock.Instant) -> Endpoint? {
-        let index = RelayDatagram.relayIndex(of: datagram)
-        let innerLength = datagram.count - RelayDatagram.headerLength
-        let found: Route? = state.withLock { state in
-            let route: Result<Route, DatagramDropReason> =
-                if let index {
-                    if let route = state.routes[index] { route.source == source ? .success(route) : .failure(.wrongSource) } else {
-                        .failure(.unknownIndex)
-                    }
-                } else { .failure(.malformed) }
-            switch route {
-            case .success(let route): return route
-            case .failure(let reason):
-                state.counters.drops[reason, default: 0] += 1
+    public func destination(of datagram: [UInt8], from source: Endpoint, now: ContinuousClock.Instant) -> Endpoint? {
+        destination(index: RelayDatagram.relayIndex(of: datagram), length: datagram.count, from: source, now: now)
+    }
+
+    /// The relay's hot path: `index` read by ``RelayDatagram/relayIndex(ofRaw:)``
+    /// (nil: malformed), `length` the whole datagram's. One lock, no allocation.
+    public func destination(index: UInt32?, length: Int, from source: Endpoint, now: ContinuousClock.Instant) -> Endpoint? {
+        let innerLength = length - RelayDatagram.headerLength
+        return state.withLock { state -> Endpoint? in
+            guard let index else {
+                state.counters.drops[.malformed, default: 0] += 1
                 return nil
             }
-        }
-        switch found {
-        case nil:
-            return nil
-        case let route?:
-            guard budget.take(innerLength, member: route.owner, now: now) else {
-                state.withLock { $0.counters.drops[.overBudget, default: 0] += 1 }
+            guard let route = state.routes[index] else {
+                state.counters.drops[.unknownIndex, default: 0] += 1
                 return nil
             }
-            state.withLock {
-                $0.counters.relayedDatagrams += 1
-                $0.counters.relayedBytes += innerLength
+            guard route.source == source else {
+                state.counters.drops[.wrongSource, default: 0] += 1
+                return nil
             }
+            guard state.budget.take(innerLength, member: route.owner, now: now) else {
+                state.counters.drops[.overBudget, default: 0] += 1
+                return nil
+            }
+            state.counters.relayedDatagrams += 1
+            state.counters.relayedBytes += innerLength
             return route.destination
         }
     }

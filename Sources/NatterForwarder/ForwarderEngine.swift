@@ -22,6 +22,16 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
     private var controls: [ConnectionID: Control] = [:]
     private var legs: [ConnectionID: (relay: UInt64, side: Int)] = [:]
     private var members: [[UInt8]: Member] = [:]
+    /// The members in a deterministic order (registration order, with a
+    /// withdrawn member's place taken by the last one): broadcasts walk it
+    /// instead of sorting the whole table on every registration.
+    private var memberOrder: [[UInt8]] = []
+    /// The relays each member is part of, so a withdrawal or re-registration
+    /// touches its own relays only.
+    private var memberRelays: [[UInt8]: Set<UInt64>] = [:]
+    private var pendingDeadlines = DeadlineQueue<ConnectionID>()
+    private var controlDeadlines = DeadlineQueue<ConnectionID>()
+    private var relayDeadlines = DeadlineQueue<UInt64>()
     private var relays: [UInt64: Relay] = [:]
     private var tokens: [[UInt8]: (relay: UInt64, side: Int)] = [:]
     private var indexes: Set<UInt32> = []
@@ -34,6 +44,9 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
     public var activeRelays: Int { relays.count }
     /// Connections the engine tracks (every kind); for tests and leak checks.
     public var trackedConnections: Int { pending.count + controls.count + legs.count }
+    /// Deadlines the last ``tick(now:)`` looked at: the tick's work, which
+    /// depends on what is due, not on how many members are registered.
+    public private(set) var lastTickVisits = 0
 
     struct Pending {
         var remote: String
@@ -51,6 +64,8 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
 
     struct Member {
         var connection: ConnectionID
+        /// Where this member's fingerprint sits in `memberOrder`.
+        var slot: Int
         var entry: DirectoryEntry
         var observed: String
         var endpoint: RelayEndpoint { RelayEndpoint(host: observed, port: entry.udpPort) }
@@ -85,6 +100,7 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
             return refuse(id, .rateLimited, remote: remoteAddress)
         }
         pending[id] = Pending(remote: remoteAddress, opened: now.monotonic)
+        pendingDeadlines.push(id, at: now.monotonic + settings.handshakeTimeout)
         return []
     }
 
@@ -123,16 +139,20 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         return actions
     }
 
-    /// Timeouts: call about once a second.
+    /// Timeouts: call about once a second. Only deadlines that are due are
+    /// looked at (kept in ``DeadlineQueue``s), never every connection.
     public mutating func tick(now: ForwarderTime) -> [ForwarderAction] {
         var actions: [ForwarderAction] = []
-        for (id, connection) in pending.sorted(by: { $0.key < $1.key })
-        where now.monotonic - connection.opened >= settings.handshakeTimeout {
+        var visits = 0
+        while let (_, id) = pendingDeadlines.popDue(now.monotonic) {
+            visits += 1
+            guard let connection = pending[id] else { continue }  // admitted or closed since
             pending[id] = nil
             actions += refuse(id, .timeout, remote: connection.remote)
         }
-        for id in controls.keys.sorted() {
-            guard let control = controls[id] else { continue }
+        while let (_, id) = controlDeadlines.popDue(now.monotonic) {
+            visits += 1
+            guard let control = controls[id] else { continue }  // closed since
             if now.monotonic - control.lastReceived >= settings.silenceTimeout {
                 controls[id] = nil
                 actions.append(.close(id))
@@ -142,15 +162,29 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
                 } else {
                     actions.append(.log(.info, "control connection \(id) from \(control.remote) went silent; closed"))
                 }
-            } else if now.monotonic - control.lastSent >= settings.keepaliveInterval {
+                continue
+            }
+            if now.monotonic - control.lastSent >= settings.keepaliveInterval {
                 sendSealed(id, .keepalive, now: now, &actions)
             }
+            scheduleControl(id)
         }
-        for relay in relays.keys.sorted() {
-            guard let value = relays[relay], !value.spliced, now.monotonic - value.created >= settings.relayJoinTimeout else { continue }
+        while let (_, relay) = relayDeadlines.popDue(now.monotonic) {
+            visits += 1
+            guard let value = relays[relay], !value.spliced else { continue }
             tearDown(relay: relay, reason: "both sides did not join in time", &actions)
         }
+        lastTickVisits = visits
         return actions
+    }
+
+    /// Queues a control connection's next deadline: its silence timeout or
+    /// its next keepalive, whichever comes first. Later traffic only moves
+    /// both later, so the entry is re-checked when it comes due.
+    private mutating func scheduleControl(_ id: ConnectionID) {
+        guard let control = controls[id] else { return }
+        controlDeadlines.push(
+            id, at: min(control.lastReceived + settings.silenceTimeout, control.lastSent + settings.keepaliveInterval))
     }
 
     // MARK: First message
@@ -182,6 +216,7 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
                 remote: connection.remote, channel: channel, keyed: nil, lastReceived: now.monotonic, lastSent: now.monotonic,
                 requests: SourceRateLimiter(
                     limit: settings.relayRequestsPerMember, window: settings.relayRequestWindow, maximumSources: 2, now: now.monotonic))
+            scheduleControl(id)
             return [.send(id, reply), .log(.debug, "control connection \(id) from \(connection.remote) admitted")]
         case .join:
             guard body.count == RelayInvitation.tokenLength, let (relayID, side) = tokens.removeValue(forKey: body),
@@ -260,6 +295,7 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
             return
         }
         let isUpdate = control.keyed != nil
+        let existingSlot = members[keyed]?.slot
         if let existing = members[keyed], existing.connection != id {
             // The same member on a new connection (it restarted or its old connection is stale): replace.
             controls[existing.connection] = nil
@@ -275,12 +311,19 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         var addresses = [control.remote]
         for address in proposed.addresses where !addresses.contains(address) { addresses.append(address) }
         entry.addresses = Array(addresses.prefix(DirectoryEntry.maximumAddresses))
-        members[keyed] = Member(connection: id, entry: entry, observed: control.remote)
+        let slot: Int
+        if let existingSlot {
+            slot = existingSlot
+        } else {
+            slot = memberOrder.count
+            memberOrder.append(keyed)
+        }
+        members[keyed] = Member(connection: id, slot: slot, entry: entry, observed: control.remote)
         controls[id]!.keyed = keyed
         sendSealed(id, .registered(observedAddress: control.remote, relayUDPPort: settings.relayUDPPort), now: now, &actions)
         if !isUpdate {
-            for (other, member) in members.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where other != keyed {
-                sendSealed(id, .peer(member.entry), now: now, &actions)
+            for other in memberOrder where other != keyed {
+                sendSealed(id, .peer(members[other]!.entry), now: now, &actions)
             }
             sendSealed(id, .directoryComplete, now: now, &actions)
             actions.append(.log(.info, "member \(Self.short(keyed)) registered from \(control.remote) (\(members.count) registered)"))
@@ -315,6 +358,9 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         tokens[relay.tokens[1]] = (relayID, 1)
         relay.spliced = false
         relays[relayID] = relay
+        memberRelays[requester, default: []].insert(relayID)
+        memberRelays[target, default: []].insert(relayID)
+        relayDeadlines.push(relayID, at: now.monotonic + settings.relayJoinTimeout)
         sendSealed(
             id,
             .relayInvitation(
@@ -332,15 +378,25 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
     // MARK: Members and relays
 
     private mutating func withdraw(_ keyed: [UInt8], _ actions: inout [ForwarderAction]) {
-        guard members.removeValue(forKey: keyed) != nil else { return }
+        guard let member = members.removeValue(forKey: keyed) else { return }
+        // Swap-remove from the order: O(1), and still deterministic.
+        let last = memberOrder.removeLast()
+        if member.slot < memberOrder.count {
+            memberOrder[member.slot] = last
+            members[last]!.slot = member.slot
+        }
         broadcast(.peerGone(keyedFingerprint: keyed), except: keyed, now: nil, &actions)
-        for (relayID, relay) in relays.sorted(by: { $0.key < $1.key }) where relay.members.contains(keyed) {
+        for relayID in (memberRelays[keyed] ?? []).sorted() {
             tearDown(relay: relayID, reason: "a member was withdrawn", &actions)
         }
     }
 
     private mutating func tearDown(relay relayID: UInt64, reason: String, _ actions: inout [ForwarderAction]) {
         guard let relay = relays.removeValue(forKey: relayID) else { return }
+        for member in relay.members {
+            memberRelays[member]?.remove(relayID)
+            if memberRelays[member]?.isEmpty == true { memberRelays[member] = nil }
+        }
         for token in relay.tokens { tokens[token] = nil }
         for index in relay.indexes {
             indexes.remove(index)
@@ -361,7 +417,7 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
     }
 
     private func refreshRoutes(of keyed: [UInt8], _ actions: inout [ForwarderAction]) {
-        for (relayID, relay) in relays.sorted(by: { $0.key < $1.key }) where relay.members.contains(keyed) {
+        for relayID in (memberRelays[keyed] ?? []).sorted() {
             routes(of: relayID, &actions)
         }
     }
@@ -369,8 +425,8 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
     /// Sends `message` to every registered member but one. `now` nil: the
     /// keepalive clock is left alone (a withdrawal inside a tick or close).
     private mutating func broadcast(_ message: ForwarderMessage, except keyed: [UInt8], now: ForwarderTime?, _ actions: inout [ForwarderAction]) {
-        for (other, member) in members.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) where other != keyed {
-            sendSealed(member.connection, message, now: now, &actions)
+        for other in memberOrder where other != keyed {
+            sendSealed(members[other]!.connection, message, now: now, &actions)
         }
     }
 

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// A token bucket of bytes: `rate` per second, holding at most one second's worth.
 public struct TokenBucket: Sendable {
     public let rate: Double
@@ -44,31 +42,65 @@ public struct TokenBucket: Sendable {
 }
 
 /// Each member's relayed-bandwidth bucket, shared by its spliced streams
-/// (on the TCP event loop) and its datagrams (on the UDP one).
-public final class RelayBudget: Sendable {
-    public let bytesPerSecond: Int
-    private let buckets = Mutex<[[UInt8]: TokenBucket]>([:])
+/// (on the TCP event loop) and its datagrams (on the UDP one). It lives
+/// inside ``DatagramRelayTable``'s lock, so a datagram costs one lock.
+///
+/// Buckets are keyed by a small integer per member, given out when a route
+/// or a stream first names the member: the per-datagram lookup hashes an
+/// `Int`, not a 16-byte array.
+struct RelayBudget {
+    let bytesPerSecond: Int
+    private var ids: [[UInt8]: Int] = [:]
+    private var members: [Int: (keyed: [UInt8], routes: Int)] = [:]
+    private var buckets: [Int: TokenBucket] = [:]
+    private var nextID = 0
 
-    public init(bytesPerSecond: Int) {
+    init(bytesPerSecond: Int) {
         self.bytesPerSecond = bytesPerSecond
     }
 
-    public func take(_ bytes: Int, member: [UInt8], now: ContinuousClock.Instant) -> Bool {
-        buckets.withLock { buckets in
-            buckets[member, default: TokenBucket(bytesPerSecond: bytesPerSecond, now: now)].take(bytes, now: now)
+    var trackedMembers: Int { buckets.count }
+
+    /// The member's number; `route` counts a route that refers to it.
+    mutating func id(of keyed: [UInt8], route: Bool) -> Int {
+        let id: Int
+        if let known = ids[keyed] {
+            id = known
+        } else {
+            id = nextID
+            nextID += 1
+            ids[keyed] = id
+            members[id] = (keyed, 0)
         }
+        if route { members[id]!.routes += 1 }
+        return id
     }
 
-    public func charge(_ bytes: Int, member: [UInt8], now: ContinuousClock.Instant) -> Duration {
-        buckets.withLock { buckets in
-            buckets[member, default: TokenBucket(bytesPerSecond: bytesPerSecond, now: now)].charge(bytes, now: now)
-        }
+    /// A route that referred to member `id` is gone.
+    mutating func release(_ id: Int) {
+        members[id]?.routes -= 1
+        forgetIfUnused(id)
+    }
+
+    mutating func take(_ bytes: Int, member id: Int, now: ContinuousClock.Instant) -> Bool {
+        buckets[id, default: TokenBucket(bytesPerSecond: bytesPerSecond, now: now)].take(bytes, now: now)
+    }
+
+    mutating func charge(_ bytes: Int, member id: Int, now: ContinuousClock.Instant) -> Duration {
+        buckets[id, default: TokenBucket(bytesPerSecond: bytesPerSecond, now: now)].charge(bytes, now: now)
     }
 
     /// Forgets buckets that are full again, so the table stays as small as the active set.
-    public func prune(now: ContinuousClock.Instant) {
-        buckets.withLock { buckets in buckets = buckets.filter { !$0.value.isIdle(now: now) } }
+    mutating func prune(now: ContinuousClock.Instant) {
+        for (id, bucket) in buckets where bucket.isIdle(now: now) {
+            buckets[id] = nil
+            forgetIfUnused(id)
+        }
     }
 
-    public var trackedMembers: Int { buckets.withLock { $0.count } }
+    private mutating func forgetIfUnused(_ id: Int) {
+        guard let member = members[id], member.routes <= 0, buckets[id] == nil else { return }
+        members[id] = nil
+        ids[member.keyed] = nil
+    }
 }

@@ -12,13 +12,17 @@ import NatterWire
 final class ForwarderHost: @unchecked Sendable {
     let loop: any EventLoop
     let table: DatagramRelayTable<SocketAddress>
-    let budget: RelayBudget
     let logger: Logger
     private var engine: ForwarderEngine<SystemRandomNumberGenerator>
     private var handlers: [ConnectionID: ForwarderConnectionHandler] = [:]
     private var nextID: UInt64 = 1
     private var queue: [(inout ForwarderEngine<SystemRandomNumberGenerator>) -> [ForwarderAction]] = []
     private var draining = false
+    /// Connections written to by the actions being carried out, flushed once
+    /// when they are done (and every 8 KiB on the way, see
+    /// ``ForwarderConnectionHandler/flushThreshold``): a `writev` per
+    /// connection and event, not a `write(2)` per message.
+    private var unflushed: [ForwarderConnectionHandler] = []
     /// Bytes copied through spliced relay connections.
     var relayedStreamBytes = 0
     /// Origin of the wall clock: the monotonic clock moves the engine's timeouts.
@@ -27,8 +31,7 @@ final class ForwarderHost: @unchecked Sendable {
     init(key: ForwarderKey, settings: ForwarderSettings, loop: any EventLoop, logger: Logger) {
         self.loop = loop
         self.logger = logger
-        budget = RelayBudget(bytesPerSecond: settings.relayBytesPerSecond)
-        table = DatagramRelayTable(budget: budget)
+        table = DatagramRelayTable(bytesPerSecond: settings.relayBytesPerSecond)
         engine = ForwarderEngine(key: key, settings: settings, random: SystemRandomNumberGenerator(), now: clock.now)
     }
 
@@ -48,6 +51,28 @@ final class ForwarderHost: @unchecked Sendable {
         handlers[id] = nil
     }
 
+    // MARK: Backpressure on registrations
+
+    /// Control connections whose outbound queue is over its high watermark.
+    /// While there are any, connections that have not registered yet are not
+    /// read: each registration sends the whole directory to the newcomer and
+    /// one message to everyone, so the forwarder would otherwise queue
+    /// without bound for members who read more slowly than it writes.
+    private(set) var unwritableControls = 0
+    private var waitingNewcomers: [ForwarderConnectionHandler] = []
+
+    func controlWritabilityChanged(writable: Bool) {
+        unwritableControls += writable ? -1 : 1
+        guard unwritableControls == 0, !waitingNewcomers.isEmpty else { return }
+        let waiting = waitingNewcomers
+        waitingNewcomers = []
+        for handler in waiting { handler.resumeNewcomer() }
+    }
+
+    func waitForWritability(_ handler: ForwarderConnectionHandler) {
+        waitingNewcomers.append(handler)
+    }
+
     /// Runs an engine event, then carries out its actions. Events raised while
     /// actions run (a close that fires channelInactive at once) wait their turn.
     func submit(_ event: @escaping (inout ForwarderEngine<SystemRandomNumberGenerator>) -> [ForwarderAction]) {
@@ -60,6 +85,7 @@ final class ForwarderHost: @unchecked Sendable {
             let next = queue.removeFirst()
             perform(next(&engine))
         }
+        flushAll()
     }
 
     struct Snapshot {
@@ -77,11 +103,17 @@ final class ForwarderHost: @unchecked Sendable {
             relayedStreamBytes: relayedStreamBytes, datagrams: table.counters)
     }
 
+    private func flushAll() {
+        let handlers = unflushed
+        unflushed = []
+        for handler in handlers { handler.flush() }
+    }
+
     private func perform(_ actions: [ForwarderAction]) {
         for action in actions {
             switch action {
             case .send(let id, let message):
-                handlers[id]?.send(message)
+                if let handler = handlers[id], handler.write(message) { unflushed.append(handler) }
             case .close(let id):
                 handlers[id]?.close()
             case .splice(let a, let memberA, let b, let memberB):
@@ -133,6 +165,15 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
     private var pendingRead = false
     private var pausedUntil: NIODeadline?
     private var pendingFlushToPartner = false
+    private var unflushed = false
+    /// Messages handed to the engine: a connection with fewer than two (hello,
+    /// register) is a newcomer, held back while others cannot take more.
+    private var delivered = 0
+    private var countedUnwritable = false
+    /// A control connection that stays unwritable this long is closed: a
+    /// member that does not read must not hold back everyone's registrations.
+    static let slowReaderLimit: TimeAmount = .seconds(10)
+    private var unflushedBytes = 0
 
     init(host: ForwarderHost) {
         self.host = host
@@ -157,6 +198,10 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if countedUnwritable {
+            countedUnwritable = false
+            host.controlWritabilityChanged(writable: true)
+        }
         if let id {
             host.remove(id)
             host.submit { $0.connectionClosed(id, now: self.host.now) }
@@ -177,6 +222,7 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
         {
             framed.moveReaderIndex(forwardBy: 2)
             let message = framed.readBytes(length: Int(length))!
+            delivered += 1
             if let id { host.submit { $0.received(id, message: message, now: self.host.now) } }
         }
         if spliced, framed.readableBytes > 0 {
@@ -194,7 +240,7 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
         guard let partner, let partnerContext = partner.context else { return }
         let count = buffer.readableBytes
         host.relayedStreamBytes += count
-        let pause = host.budget.charge(count, member: member, now: .now)
+        let pause = host.table.charge(count, member: member, now: .now)
         if pause > .zero { pausedUntil = .now() + .nanoseconds(pause.nanosecondsForPause) }
         partnerContext.write(NIOAny(buffer), promise: nil)
         pendingFlushToPartner = true
@@ -216,6 +262,11 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
 
     func read(context: ChannelHandlerContext) {
         guard spliced else {
+            if delivered < 2, host.unwritableControls > 0 {
+                pendingRead = true
+                host.waitForWritability(self)
+                return
+            }
             context.read()
             return
         }
@@ -235,8 +286,28 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        partner?.partnerWritabilityChanged(context.channel.isWritable)
+        let writable = context.channel.isWritable
+        if spliced {
+            partner?.partnerWritabilityChanged(writable)
+        } else if writable == countedUnwritable {
+            countedUnwritable = !writable
+            host.controlWritabilityChanged(writable: writable)
+            if !writable {
+                context.eventLoop.scheduleTask(in: Self.slowReaderLimit) { [self] in
+                    guard countedUnwritable, let context = self.context else { return }
+                    host.logger.info("a control connection read nothing for \(Self.slowReaderLimit.nanoseconds / 1_000_000_000) s; closed")
+                    context.close(promise: nil)
+                }
+            }
+        }
         context.fireChannelWritabilityChanged()
+    }
+
+    /// Reads again once no control connection is over its watermark.
+    func resumeNewcomer() {
+        guard !spliced, pendingRead, let context else { return }
+        pendingRead = false
+        context.read()
     }
 
     private func partnerWritabilityChanged(_ writable: Bool) {
@@ -253,15 +324,39 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
 
     // MARK: From the engine
 
-    func send(_ message: [UInt8]) {
-        guard let context else { return }
+    /// Writes a message without flushing it (the host flushes once per
+    /// engine event); true when this is the first unflushed write.
+    func write(_ message: [UInt8]) -> Bool {
+        guard let context else { return false }
         var buffer = context.channel.allocator.buffer(capacity: message.count + 2)
         buffer.writeInteger(UInt16(message.count))
         buffer.writeBytes(message)
-        context.writeAndFlush(NIOAny(buffer), promise: nil)
+        context.write(NIOAny(buffer), promise: nil)
+        unflushedBytes += buffer.readableBytes
+        // A new member's directory is thousands of messages: hand them to the
+        // kernel every 8 KiB rather than queueing all of them in NIO (its
+        // peak memory stays with the allocator afterwards).
+        if unflushedBytes >= Self.flushThreshold {
+            flush()
+            return false
+        }
+        defer { unflushed = true }
+        return !unflushed
     }
 
+    static let flushThreshold = 8 * 1024
+
+    func flush() {
+        guard unflushed || unflushedBytes > 0 else { return }
+        unflushed = false
+        unflushedBytes = 0
+        context?.flush()
+    }
+
+    /// Flushes first: a close fails the writes still queued, and a refusal
+    /// or goodbye may follow a message the member should read.
     func close() {
+        flush()
         context?.close(promise: nil)
     }
 
@@ -269,6 +364,10 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
         self.partner = partner
         self.member = member
         spliced = true
+        if countedUnwritable {  // a relay leg is not a control connection: stop counting it
+            countedUnwritable = false
+            host.controlWritabilityChanged(writable: true)
+        }
         partnerWritable = partner.context?.channel.isWritable ?? true
     }
 }
@@ -294,7 +393,9 @@ final class DatagramRelayHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        guard let destination = table.destination(of: envelope.data.readableBytesView, from: envelope.remoteAddress, now: .now) else {
+        let index = envelope.data.withUnsafeReadableBytes { RelayDatagram.relayIndex(ofRaw: $0) }
+        guard let destination = table.destination(index: index, length: envelope.data.readableBytes, from: envelope.remoteAddress, now: .now)
+        else {
             return
         }
         let inner = envelope.data.getSlice(
@@ -399,7 +500,7 @@ final class ForwarderServer: Sendable {
             }
             let timer = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
                 host.submit { $0.tick(now: host.now) }
-                host.budget.prune(now: .now)
+                host.table.pruneBudgets(now: .now)
             }
             logger.notice("natter-forwarder listening on port \(port) (TCP and UDP) on \(config.listen.joined(separator: ", "))")
             return ForwarderServer(host: host, port: port, channels: channels, timer: timer, tcpGroup: tcpGroup, udpGroup: udpGroup)

@@ -426,7 +426,7 @@ struct DatagramRelayTests {
     let owner = Array(repeating: UInt8(1), count: 16)
 
     @Test func onlyTheOwnerOfAnIndexCanSendThroughIt() {
-        let table = DatagramRelayTable<Address>(budget: RelayBudget(bytesPerSecond: 1_000_000))
+        let table = DatagramRelayTable<Address>(bytesPerSecond: 1_000_000)
         table.add(index: 77, .init(owner: owner, source: a, destination: b))
         let inner = Array(repeating: UInt8(0xAB), count: 100)
         let now = ContinuousClock.now
@@ -443,7 +443,7 @@ struct DatagramRelayTests {
     }
 
     @Test func aMemberOverItsBudgetIsDropped() {
-        let table = DatagramRelayTable<Address>(budget: RelayBudget(bytesPerSecond: 1_000))
+        let table = DatagramRelayTable<Address>(bytesPerSecond: 1_000)
         table.add(index: 1, .init(owner: owner, source: a, destination: b))
         let datagram = RelayDatagram.wrap(Array(repeating: 0, count: 400), relayIndex: 1)
         let start = ContinuousClock.now
@@ -462,10 +462,14 @@ struct DatagramRelayTests {
         #expect(bucket.charge(1_000, now: start) == .zero)
         #expect(bucket.charge(500, now: start) == .milliseconds(500))
         #expect(bucket.charge(0, now: start + .milliseconds(500)) == .zero)
-        let budget = RelayBudget(bytesPerSecond: 1_000)
-        #expect(budget.charge(2_000, member: owner, now: start) == .seconds(1))
-        #expect(!budget.take(1, member: owner, now: start), "streams and datagrams share the budget")
-        budget.prune(now: start + .seconds(5))
-        #expect(budget.trackedMembers == 0)
+        let table = DatagramRelayTable<Address>(bytesPerSecond: 1_000)
+        table.add(index: 1, .init(owner: owner, source: a, destination: b))
+        #expect(table.charge(2_000, member: owner, now: start) == .seconds(1))
+        #expect(
+            table.destination(of: RelayDatagram.wrap([1], relayIndex: 1), from: a, now: start) == nil,
+            "streams and datagrams share the budget")
+        #expect(table.counters.drops[.overBudget] == 1)
+        table.pruneBudgets(now: start + .seconds(5))
+        #expect(table.budgetedMembers == 0)
     }
 }

@@ -167,7 +167,7 @@ public struct ForwarderChannel: Sendable {
 /// and sends the inner datagram on to the other member as it is: it has no
 /// key to open it with.
 public enum RelayDatagram {
-    static let type: UInt8 = 6
+    @usableFromInline static let type: UInt8 = 6
     public static let headerLength = 6
 
     public static func wrap(_ datagram: [UInt8], relayIndex: UInt32) -> [UInt8] {
@@ -182,6 +182,23 @@ public enum RelayDatagram {
         let start = bytes.startIndex
         guard bytes[start] == WireConstants.protocolVersion, bytes[bytes.index(start, offsetBy: 1)] == type else { return nil }
         return bytes.dropFirst(2).prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+    }
+
+    /// The same read for the relay's hot path (a `ByteBuffer`'s readable
+    /// bytes, or an array's): not generic, so it is not called through
+    /// unspecialised witness tables and metadata lookups once per datagram.
+    @inlinable
+    public static func relayIndex(ofRaw bytes: UnsafeRawBufferPointer) -> UInt32? {
+        guard bytes.count > headerLength, bytes.count <= WireConstants.maximumDatagramBytes + headerLength,
+            bytes[0] == WireConstants.protocolVersion, bytes[1] == type
+        else { return nil }
+        return UInt32(bytes[2]) << 24 | UInt32(bytes[3]) << 16 | UInt32(bytes[4]) << 8 | UInt32(bytes[5])
+    }
+
+    /// ``relayIndex(ofRaw:)`` for an array.
+    @inlinable
+    public static func relayIndex(of bytes: [UInt8]) -> UInt32? {
+        bytes.withUnsafeBytes { relayIndex(ofRaw: $0) }
     }
 }
 

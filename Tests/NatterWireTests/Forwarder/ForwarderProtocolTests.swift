@@ -86,4 +86,21 @@ struct ForwarderProtocolTests {
         #expect(RelayDatagram.relayIndex(of: inner) == nil)
         #expect(RelayDatagram.relayIndex(of: [1, 6, 0, 0, 0, 1]) == nil, "nothing to relay")
     }
+
+    /// The relay's non-generic read agrees with the generic one on every edge.
+    @Test func theFastRelayIndexReadAgreesWithTheGenericOne() {
+        let inner: [UInt8] = Array(repeating: 0x42, count: 45)
+        let cases: [[UInt8]] = [
+            RelayDatagram.wrap(inner, relayIndex: 0xDEAD_BEEF), RelayDatagram.wrap([7], relayIndex: 1), inner, [], [1, 6, 0, 0, 0, 1],
+            [2, 6, 0, 0, 0, 1, 9], [1, 5, 0, 0, 0, 1, 9],
+            RelayDatagram.wrap(Array(repeating: 0, count: WireConstants.maximumDatagramBytes), relayIndex: 3),
+            RelayDatagram.wrap(Array(repeating: 0, count: WireConstants.maximumDatagramBytes + 1), relayIndex: 3),
+        ]
+        for bytes in cases {
+            let generic = RelayDatagram.relayIndex(of: bytes[...])
+            #expect(bytes.withUnsafeBytes { RelayDatagram.relayIndex(ofRaw: $0) } == generic, "\(bytes.prefix(8))")
+            #expect(RelayDatagram.relayIndex(of: bytes) == generic)
+        }
+        #expect(RelayDatagram.relayIndex(of: RelayDatagram.wrap(inner, relayIndex: 0xDEAD_BEEF)) == 0xDEAD_BEEF)
+    }
 }

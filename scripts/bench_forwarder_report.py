@@ -163,6 +163,11 @@ def forwarder_section(by, command_line, merged=False):
     w("`/proc/PID/task/*/schedstat`; the tick-sampled utime + stime beside it).")
     w("Each registration sends the newcomer the whole directory and the newcomer to everyone, so registering")
     w(f"n members is n(n − 1) `peer` messages: {peers * (peers - 1):,} here.")
+    if peers < 10_000:
+        w(f"The issue's goals are for 10,000 members: {10_000 * 9_999:,} messages by this protocol, a quarter of an hour")
+        w("or more per run, so `make bench` measures fewer by default (`BENCH_FWD_PEERS=10000` runs the full count).")
+        w("Memory per member does not depend on the count; idle CPU grows with it (a keepalive each way per member")
+        w("every 4 s), so a figure over the goal here is further over it at 10,000.")
     w("")
     w("| run | registered after | directory complete after | private dirty before | after | per member | RSS before | after | after the quiet period (private) | CPU idle | wake-ups/s |")
     w("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -180,8 +185,8 @@ def forwarder_section(by, command_line, merged=False):
           f"{after['private_dirty_kib'] / 1024:.1f} MiB | {per[-1]:.1f} KiB | {before['rss_kib'] / 1024:.1f} MiB | {after['rss_kib'] / 1024:.1f} MiB | "
           f"{later['private_dirty_kib'] / 1024:.1f} MiB | {cpu[-1]:.2f} % ({idle['cpu_percent']:.2f} % by utime + stime) | {idle['wakeups_per_s']:.0f} |")
     w("")
-    w(f"- Goal ≤ 16 KiB per idle registered member: measured {spread(per, ' KiB')} — {verdict(max(per) <= 16)}.")
-    w(f"- Goal idle CPU < 1 % of a core: measured {spread(cpu, ' %')} — {verdict(max(cpu) < 1)}.")
+    w(f"- Goal ≤ 16 KiB per idle registered member: measured {spread(per, ' KiB')} with {peers:,} members — {verdict(max(per) <= 16)}.")
+    w(f"- Goal idle CPU < 1 % of a core (with 10,000 members): measured {spread(cpu, ' %')} with {peers:,} — {verdict(max(cpu) < 1)}.")
     w(f"- Registration of all {peers:,}: {spread([first('forwarder-registration', r)['registered_s'] for r in peer_runs], ' s')} until the last")
     w(f"  `registered`, {spread([first('forwarder-registration', r)['directory_complete_s'] for r in peer_runs], ' s')} until every directory")
     w("  had arrived (the O(n²) part). Not a goal of the issue; reported as measured.")

@@ -83,15 +83,18 @@ struct NatterDaemonIdleTests {
         #expect(await source.waitForLook(after: 0), "detection starts with a look")
 
         // At the away deadline the source says the user typed 10 s ago: not away.
+        // Three sleepers: both daemons' maintenance rounds and Alice's timer,
+        // which is armed again only once the daemon has taken the look's answer
+        // (advancing before that would date the answer after the advance).
         let looked = source.looks
-        await office.clock.waitForSleepers(2)
+        await office.clock.waitForSleepers(3)
         office.clock.advance(by: SessionStateTimings().away)
         #expect(await source.waitForLook(after: looked), "looked at the away deadline")
 
         // The input stops: at the next deadline the source has seen nothing for the whole preset.
         source.answer(.idle(for: .seconds(400)))
         let again = source.looks
-        await office.clock.waitForSleepers(2)
+        await office.clock.waitForSleepers(3)
         office.clock.advance(by: SessionStateTimings().away)
         #expect(await source.waitForLook(after: again))
         let away = await bob.events.first(after: mark) { $0.isState(.away, of: "Alice") }
@@ -116,7 +119,7 @@ struct NatterDaemonIdleTests {
         source.answer(.silent)
         let unlocked = await bob.events.mark
         let looked = source.looks
-        await office.clock.waitForSleepers(2)
+        await office.clock.waitForSleepers(3)
         office.clock.advance(by: DesktopIdle.defaultLookInterval)
         #expect(await source.waitForLook(after: looked))
         #expect(await bob.events.first(after: unlocked) { $0.isState(.active, of: "Alice") } != nil)

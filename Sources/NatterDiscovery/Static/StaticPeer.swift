@@ -1,4 +1,4 @@
-import Glibc
+public import Glibc
 
 /// A `host:port` entry from the config file, for networks where multicast is
 /// blocked. The device behind it is learned in the handshake.
@@ -70,16 +70,23 @@ extension StaticPeerSource {
         var entry = list
         while let current = entry {
             if let address = current.pointee.ai_addr, current.pointee.ai_family == AF_INET {
-                var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
-                address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { ipv4 in
-                    var raw = ipv4.pointee.sin_addr
-                    _ = inet_ntop(AF_INET, &raw, &text, socklen_t(text.count))
-                }
-                let string = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                let string = ipv4Text(address)
                 if !addresses.contains(string) { addresses.append(string) }
             }
             entry = current.pointee.ai_next
         }
         return addresses
     }
+}
+
+/// The dotted text of an IPv4 socket address (`sa_family` must be AF_INET):
+/// how the resolver's answers and the interfaces' addresses are compared
+/// with the address a link reports.
+public func ipv4Text(_ address: UnsafePointer<sockaddr>) -> String {
+    var text = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
+    address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { ipv4 in
+        var raw = ipv4.pointee.sin_addr
+        _ = inet_ntop(AF_INET, &raw, &text, socklen_t(text.count))
+    }
+    return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }

@@ -65,7 +65,7 @@ struct HandDrivenPeer {
             switch output {
             case .send(let third): try await connection.sendMessage(third)
             case .established(let key, _): remoteKey = key
-            case .frame, .skipped: break
+            default: break
             }
         }
         try await connection.sendMessage(try session.seal(.hello(sequence: 0, name: name, udpPort: 0, datagramIndex: 1)))

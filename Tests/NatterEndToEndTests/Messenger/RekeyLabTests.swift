@@ -9,7 +9,7 @@ import Testing
 @Suite("Rekey end to end", .enabled(if: LabGate.isAvailable), .serialized)
 struct RekeyLabTests {
     static let rekeyMilliseconds = 2_000
-    static let rounds = 12
+    static let rounds = 16
 
     /// The epochs a daemon's debug log reports, in order ("link rekeyed … epoch=N").
     static func rekeyLines(_ output: String) -> [(epoch: Int, accepted: Int, dropped: Int)] {

@@ -69,9 +69,11 @@ struct RekeyLabTests {
             let aliceLast = try #require(aliceRekeys.last), bobLast = try #require(bobRekeys.last)
             #expect(bobLast.accepted > 0, "Bob received Alice's states as datagrams")
             #expect(aliceLast.dropped == 0 && bobLast.dropped == 0, "no datagram dropped")
+            // Every state frame Bob's daemon took in, the UDP and the TCP copy of each.
+            let stateFrames = bobLog.components(separatedBy: "state event in").count - 1
             print(
                 "rekey lab: \(elapsed) of traffic, \(aliceRekeys.count) rekeys at Alice (\(bobRekeys.count) at Bob), "
-                    + "\(Self.rounds) messages each way, \(typingSeen) typing states shown, "
+                    + "\(Self.rounds) messages each way, \(typingSeen) typing states shown, \(stateFrames) state frames in at Bob, "
                     + "datagrams accepted by Bob \(bobLast.accepted) / Alice \(aliceLast.accepted) (at the last rekey), "
                     + "dropped \(bobLast.dropped + aliceLast.dropped), lost messages 0")
         }

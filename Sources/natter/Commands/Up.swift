@@ -137,7 +137,8 @@ extension Up {
     /// many rekeys in seconds. Never set it in production: it only makes
     /// rekeys more frequent, never less.
     static func rekeyPolicy(environment: [String: String]) -> RekeyPolicy {
-        guard let value = environment["NATTER_TEST_REKEY_AFTER_MS"].flatMap(Int.init), value > 0,
+        // At least 100 ms: the link checks its keys every quarter of the period.
+        guard let value = environment["NATTER_TEST_REKEY_AFTER_MS"].flatMap(Int.init), value >= 100,
             .milliseconds(value) < WireConstants.rekeyAfter
         else { return .standard }
         return .every(.milliseconds(value))

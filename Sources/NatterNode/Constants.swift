@@ -32,6 +32,14 @@ enum NodeConstants {
     /// colleagues to see its record (~1 s).
     static let startupDialWindow: Duration = .seconds(1)
 
+    // MARK: Names
+
+    /// A device refused for a name is logged once as critical, then only
+    /// counted; the count is logged at most this often while it keeps
+    /// coming back (an impostor that redials every few seconds would
+    /// otherwise fill the journal).
+    static let conflictSummaryInterval: Duration = .seconds(600)
+
     // MARK: Store
 
     /// Sequence numbers are reserved in blocks this large (`SequenceAllocator`):

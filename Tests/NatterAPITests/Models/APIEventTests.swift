@@ -34,7 +34,7 @@ struct APIEventTests {
             try APIJSON.decode(SignalRequest.self, from: Array(#"{"signal":"focussed"}"#.utf8))
         }
         #expect(throws: DecodingError.self) {
-            try APIJSON.decode(APIEvent.self, from: Array(#"{"type":"conflict"}"#.utf8))
+            try APIJSON.decode(APIEvent.self, from: Array(#"{"type":"conflicts"}"#.utf8))
         }
     }
 

@@ -1,0 +1,41 @@
+import NatterCore
+@testable import NatterNode
+import Testing
+
+@Suite("Conflict reports: one critical line per conflict, then a count")
+struct ConflictReportsTests {
+    let mallory = DeviceFingerprint(bytes: [UInt8](repeating: 0x3A, count: 32))
+    let eve = DeviceFingerprint(bytes: [UInt8](repeating: 0xEE, count: 32))
+
+    static func at(_ seconds: Int) -> MonotonicInstant { MonotonicInstant(sinceOrigin: .seconds(seconds)) }
+
+    @Test func theFirstRefusalIsReportedThenOnlyCountedThenSummarisedOncePerInterval() {
+        var reports = ConflictReports(interval: .seconds(600))
+        let key = ConflictReports.Key(name: "Bob", claimant: mallory)
+        #expect(reports.met(key, at: Self.at(0)) == .first)
+        for second in stride(from: 5, to: 600, by: 5) {
+            #expect(reports.met(key, at: Self.at(second)) == .quiet, "a reconnect at \(second) s is only counted")
+        }
+        #expect(reports.met(key, at: Self.at(600)) == .summary(count: 120, since: .seconds(600)))
+        #expect(reports.met(key, at: Self.at(601)) == .quiet)
+        #expect(reports.met(key, at: Self.at(1300)) == .summary(count: 2, since: .seconds(700)))
+        #expect(reports.count(key) == 123)
+    }
+
+    @Test func eachConflictIsItsOwnAndNamesDifferOnlyByCaseAreOne() {
+        var reports = ConflictReports(interval: .seconds(600))
+        #expect(reports.met(ConflictReports.Key(name: "Bob", claimant: mallory), at: Self.at(0)) == .first)
+        #expect(reports.met(ConflictReports.Key(name: "bob", claimant: mallory), at: Self.at(1)) == .quiet)
+        #expect(reports.met(ConflictReports.Key(name: "Bob", claimant: eve), at: Self.at(2)) == .first, "another device")
+        #expect(reports.met(ConflictReports.Key(name: "Carol", claimant: mallory), at: Self.at(3)) == .first, "another name")
+    }
+
+    @Test func aForgottenDeviceIsNewsAgain() {
+        var reports = ConflictReports(interval: .seconds(600))
+        let key = ConflictReports.Key(name: "Bob", claimant: mallory)
+        _ = reports.met(key, at: Self.at(0))
+        reports.forget(mallory)
+        #expect(reports.count(key) == 0)
+        #expect(reports.met(key, at: Self.at(1)) == .first)
+    }
+}

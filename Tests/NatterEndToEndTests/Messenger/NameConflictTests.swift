@@ -55,8 +55,9 @@ struct NameConflictTests {
             // The real Bob refuses a device under his own name and pins nobody under it.
             let bobConflicts = try await conflicts(of: bob, in: lab)
             #expect(bobConflicts.map(\.fingerprint) == [impostorPrint.compact] && bobConflicts.first?.ownName == true)
-            let bobPins = try String(contentsOfFile: lab.dataDirectory(bob) + "/pins", encoding: .utf8)
-            #expect(!bobPins.contains(impostorPrint.compact), "Bob pinned the impostor:\n\(bobPins)")
+            let bobPins = try JSONDecoder().decode(PinsFile.self, from: Data(contentsOf: URL(fileURLWithPath: lab.dataDirectory(bob) + "/pins")))
+            #expect(bobPins.pinned.map(\.name) == ["Alice"], "Bob pinned nobody under his own name: \(bobPins.pinned)")
+            #expect(bobPins.refused.map(\.fingerprint).contains { $0.hasPrefix(impostorPrint.compact) }, "the impostor is on record as refused")
 
             // Gone, and forgotten.
             try await lab.stopDaemon(impostor)
@@ -84,6 +85,16 @@ struct NameConflictTests {
         let output = try await lab.cli(host, ["peers", "--json"]).stdout
         return output.split(separator: "\n").compactMap { try? JSONDecoder().decode(ConflictLine.self, from: Data($0.utf8)) }
             .filter { $0.type == "conflict" }
+    }
+
+    /// The pins file (Docs/protocol.md §4.6).
+    struct PinsFile: Decodable {
+        struct Entry: Decodable {
+            let name: String
+            let fingerprint: String
+        }
+        let pinned: [Entry]
+        let refused: [Entry]
     }
 
     struct ConflictLine: Decodable {

@@ -19,6 +19,8 @@ struct ColleagueDirectory: Sendable {
     let ownName: String?
     /// The pins as last read (``refresh(pins:)``).
     private(set) var pins = PinTable()
+    /// The names pinned to each device, sorted (an index of `pins`: an office of thousands is listed often).
+    private var pinnedNames: [DeviceFingerprint: [String]] = [:]
     /// Colleagues with an admitted link now: the only ones with session state.
     private(set) var linked: Set<DeviceFingerprint> = []
     /// The address each link came from (how static peers are matched).
@@ -54,7 +56,7 @@ struct ColleagueDirectory: Sendable {
     init(ownFingerprint: DeviceFingerprint, ownName: String? = nil, remembered: [KnownPeer] = [], pins: PinTable = PinTable()) {
         self.ownFingerprint = ownFingerprint
         self.ownName = ownName
-        self.pins = pins
+        refresh(pins: pins)
         for peer in remembered where peer.fingerprint != ownFingerprint {
             if !peer.displayName.isEmpty { names[peer.fingerprint] = peer.displayName }
             if let share = peer.shareState { overrides[peer.fingerprint] = share }
@@ -79,7 +81,7 @@ struct ColleagueDirectory: Sendable {
     /// The name pinned to `peer`, spelt as its hello last did.
     func pinnedName(of peer: DeviceFingerprint) -> String? {
         if let said = names[peer], pins.pin(for: said)?.fingerprint == peer { return said }
-        return pins.names(of: peer).first
+        return pinnedNames[peer]?.first
     }
 
     func isPinned(_ peer: DeviceFingerprint) -> Bool { pinnedName(of: peer) != nil }
@@ -125,7 +127,7 @@ struct ColleagueDirectory: Sendable {
     /// pinned devices, and devices not pinned yet whose claim conflicts with
     /// nobody. A device in conflict is not a colleague of that name.
     var candidates: [PeerResolver.Candidate] {
-        var all = Set(names.keys).union(sightings.keys).union(linked).union(pins.pinned.values.map(\.fingerprint))
+        var all = Set(names.keys).union(sightings.keys).union(linked).union(pinnedNames.keys)
         all.remove(ownFingerprint)
         return all.filter { isPinned($0) || conflict(for: $0) == nil }.map { PeerResolver.Candidate(fingerprint: $0, name: name(of: $0)) }
     }
@@ -156,7 +158,9 @@ struct ColleagueDirectory: Sendable {
 
     /// The pins as the file has them now (the daemon reads it before deciding).
     mutating func refresh(pins: PinTable) {
+        guard pins != self.pins || pinnedNames.isEmpty else { return }
         self.pins = pins
+        pinnedNames = Dictionary(grouping: pins.pinned.values, by: \.fingerprint).mapValues { $0.map(\.name).sorted() }
     }
 
     /// A link's hello claimed `name` and was refused: remembered as its claim,
@@ -171,7 +175,9 @@ struct ColleagueDirectory: Sendable {
         names[peer] = nil
         sightings[peer] = nil
         overrides[peer] = nil
-        _ = pins.forget(peer)
+        var remaining = pins
+        _ = remaining.forget(peer)
+        refresh(pins: remaining)
     }
 
     /// An admitted link is up. Returns true when the colleague just came online.

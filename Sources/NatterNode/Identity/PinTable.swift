@@ -56,11 +56,6 @@ public struct PinTable: Equatable, Sendable {
     /// The device `name` is pinned to.
     public func pin(for name: String) -> Entry? { pinned[Self.key(name)] }
 
-    /// The names pinned to `device`.
-    public func names(of device: DeviceFingerprint) -> [String] {
-        pinned.values.filter { $0.fingerprint == device }.map(\.name).sorted()
-    }
-
     // MARK: Decisions
 
     /// What a claim is.

@@ -22,12 +22,14 @@ struct NameConflictTests {
             let impostorPrint = try await fingerprint(of: impostor, in: lab)
             let forgetPrefix = String(impostorPrint.compact.prefix(12))
 
+            let aliceWatch = try await lab.watch(alice)
             let started = ContinuousClock.now
             try await lab.startDaemon(impostor)
             try await waitUntil("Alice to list the impostor as a conflict", timeout: .seconds(20)) {
                 try await conflicts(of: alice, in: lab).contains { $0.fingerprint == impostorPrint.compact }
             }
             let listed = started.duration(to: .now)
+            try await aliceWatch.wait(for: "a conflict event on Alice's watch") { $0.contains { $0.type == "conflict" } }
             // It keeps redialling (every maintenance round) and is refused every time.
             let aliceLog = { lab.daemon(alice)?.output() ?? "" }
             try await waitUntil("the impostor to be refused at least five times", timeout: .seconds(30), detail: { String(aliceLog().suffix(3000)) }) {
@@ -53,6 +55,7 @@ struct NameConflictTests {
             let critical = aliceLog().components(separatedBy: "REFUSED:").count - 1
             let again = aliceLog().components(separatedBy: "refused \"Bob\" again").count - 1
             #expect(critical == 1, "one critical line for \(again + 1) refusals")
+            #expect(aliceWatch.events().filter { $0.type == "conflict" }.count == 1, "one conflict event, not one per reconnect")
             print("name conflict lab: listed as a conflict \(listed) after the impostor's daemon started; \(again + 1) refusals in \(started.duration(to: .now)), \(critical) critical line")
 
             // The real Bob refuses a device under his own name and pins nobody under it.

@@ -141,7 +141,7 @@ public struct PinTable: Equatable, Sendable {
     }
 
     /// The file's contents: version 2 (JSON), or version 1 (`FINGERPRINT NAME`
-    /// and `refused FINGERPRINT NAME` lines, natter before 0.2), which the
+    /// and `refused FINGERPRINT NAME` lines, as earlier natter wrote), which the
     /// store rewrites as version 2 at once. An empty file is an empty table.
     static func decode(_ bytes: [UInt8]) throws(PinStoreError) -> (table: PinTable, legacy: Bool) {
         let text = String(decoding: bytes, as: UTF8.self)

@@ -59,6 +59,19 @@ struct NatterDaemonNamesTests {
         await alice.stop(); await bob.stop(); await mallory.stop()
     }
 
+    @Test func theCountIsLoggedAtMostOncePerIntervalWhileTheImpostorKeepsComingBack() async throws {
+        let (alice, bob, mallory) = try await aliceBobAndMallory()
+        for _ in 0..<3 { await impostorTries(mallory, alice) }
+        #expect(!alice.log.hasLine(containing: "still refusing", atLeast: .warning), "nothing but the first line yet")
+        office.clock.advance(by: NodeConstants.conflictSummaryInterval)
+        await impostorTries(mallory, alice)
+        await impostorTries(mallory, alice)
+        let summaries = alice.log.messages(atLeast: .warning).filter { $0.contains("still refusing") }
+        #expect(summaries == ["still refusing \"Bob\" from \(mallory.fingerprint): 3 more times in the last 10 min; see natter peers"])
+        #expect(alice.log.messages(atLeast: .critical).count == 1)
+        await alice.stop(); await bob.stop(); await mallory.stop()
+    }
+
     @Test func aDeviceClaimingThisUsersOwnNameIsRefusedNotPinned() async throws {
         let (alice, bob, mallory) = try await aliceBobAndMallory()
         // Each refuses the other (each holds the name as its own): wait for Bob's conflict.

@@ -39,6 +39,11 @@ enum NodeConstants {
     /// coming back (an impostor that redials every few seconds would
     /// otherwise fill the journal).
     static let conflictSummaryInterval: Duration = .seconds(600)
+    /// Conflicts whose refusals are counted at most: a member publishing
+    /// records under made-up fingerprints cannot grow the daemon without
+    /// bound (the conflict reported longest ago is dropped, and is news
+    /// again if it returns).
+    static let conflictTallies = 1024
 
     // MARK: Store
 

@@ -34,16 +34,22 @@ struct ConflictReports: Sendable {
     }
 
     let interval: Duration
+    /// Conflicts tallied at most; the one reported longest ago goes first.
+    let capacity: Int
     private var tallies: [Key: Tally] = [:]
 
-    init(interval: Duration = NodeConstants.conflictSummaryInterval) {
+    init(interval: Duration = NodeConstants.conflictSummaryInterval, capacity: Int = NodeConstants.conflictTallies) {
         self.interval = interval
+        self.capacity = capacity
     }
 
     /// The conflict `key` was met (a refused hello, a conflicting mDNS
     /// record) at `now`: what to log.
     mutating func met(_ key: Key, at now: MonotonicInstant) -> Report {
         guard var tally = tallies[key] else {
+            if tallies.count >= capacity, let stalest = tallies.min(by: { $0.value.reportedAt < $1.value.reportedAt })?.key {
+                tallies[stalest] = nil
+            }
             tallies[key] = Tally(total: 1, unreported: 0, reportedAt: now)
             return .first
         }

@@ -38,4 +38,15 @@ struct ConflictReportsTests {
         #expect(reports.count(key) == 0)
         #expect(reports.met(key, at: Self.at(1)) == .first)
     }
+
+    @Test func theTallyIsBoundedAndTheStalestConflictGoesFirst() {
+        var reports = ConflictReports(interval: .seconds(600), capacity: 2)
+        let bob = ConflictReports.Key(name: "Bob", claimant: mallory), carol = ConflictReports.Key(name: "Carol", claimant: mallory)
+        let dave = ConflictReports.Key(name: "Dave", claimant: eve)
+        _ = reports.met(bob, at: Self.at(0))
+        _ = reports.met(carol, at: Self.at(1))
+        #expect(reports.met(dave, at: Self.at(2)) == .first)
+        #expect(reports.count(bob) == 0 && reports.count(carol) == 1 && reports.count(dave) == 1)
+        #expect(reports.met(bob, at: Self.at(3)) == .first, "dropped, so news again")
+    }
 }

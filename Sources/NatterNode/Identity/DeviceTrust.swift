@@ -12,6 +12,7 @@ public import NatterCore
 /// then replaces the first.
 public enum DeviceTrust {
     public static func trustRefused(name: String, pins: PinStore, store: MessageStore) throws(DeviceTrustError) -> PinStore.Change {
+        if let damage = pins.damage { throw .failed(damage.description) }
         let table = pins.table
         guard let current = table.pin(for: name)?.fingerprint else {
             throw .notPinned(name, pinnedNames: table.pinned.values.map(\.name).sorted())

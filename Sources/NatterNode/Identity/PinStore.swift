@@ -131,8 +131,11 @@ public final class PinStore: Sendable {
             }
     }
 
-    /// The whole table as the file has it now.
+    /// The whole table as the file has it now (the last one read, while the file is damaged).
     public var table: PinTable { state.withLock { reload(&$0); return $0.table } }
+
+    /// Why the file cannot be read now; nil when it can (or does not exist yet).
+    public var damage: PinStoreError? { state.withLock { reload(&$0); return $0.damage } }
 
     /// Every pinned name and its device.
     public var all: [String: DeviceFingerprint] {

@@ -131,5 +131,9 @@ struct PinStoreTests {
         #expect(error.description.contains("damaged") && error.description.contains("Move it aside"))
         #expect(try String(contentsOfFile: directory + "/pins", encoding: .utf8).hasPrefix("{\"version\": 2, \"pinned\": ["), "kept as it was")
         #expect(throws: PinStoreError.self) { try pins.trustRefused(name: "Bob") }
+        let store = try MessageStore(path: directory + "/messages.sqlite")
+        #expect(throws: DeviceTrustError.failed(pins.damage?.description ?? "?")) {
+            try DeviceTrust.trustRefused(name: "Bob", pins: pins, store: store)
+        }
     }
 }

@@ -44,6 +44,11 @@ enum NodeConstants {
     /// bound (the conflict reported longest ago is dropped, and is news
     /// again if it returns).
     static let conflictTallies = 1024
+    /// New conflicts that get a critical line of their own per
+    /// ``conflictSummaryInterval``; more are counted into the next line (a
+    /// member announcing made-up devices under colleagues' names must not
+    /// flood the log), and get their line later if they keep coming.
+    static let newConflictLinesPerInterval = 10
 
     // MARK: Store
 

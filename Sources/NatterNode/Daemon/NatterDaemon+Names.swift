@@ -48,10 +48,11 @@ extension NatterDaemon {
         guard let conflict = directory.conflict(for: peer) else { return }
         let key = ConflictReports.Key(name: conflict.name, claimant: peer)
         switch conflictReports.met(key, at: clock.now) {
-        case .first:
+        case .first(let withheld):
             let holder = conflict.isOwnName ? "This is your own name; your key: \(conflict.holder)" : "Pinned: \(conflict.holder)"
+            let others = withheld == 0 ? "" : " (And \(withheld) other devices claimed names they may not have, without a line of their own: see natter peers.)"
             logger.critical(
-                "REFUSED: \"\(conflict.name)\" presented a different device key (\(source)). \(holder). Presented: \(peer). \(Self.advice(for: conflict))")
+                "REFUSED: \"\(conflict.name)\" presented a different device key (\(source)). \(holder). Presented: \(peer). \(Self.advice(for: conflict))\(others)")
             events.publish(.conflict(conflictView(conflict)))
         case .summary(let count, let since):
             logger.warning(

@@ -7,8 +7,8 @@ struct Forget: ParsableCommand {
         abstract: "Forget a colleague's device, or a device refused for a name (a conflict in natter peers).",
         discussion: """
             Removes the device's pin, its refusals, its remembered name and sharing override, and its link \
-            if it has one; the name it held is free again. Its messages stay in the history (and come back \
-            if the same device is pinned again) unless you add --history. \
+            if it has one; the name it held is free again. Its messages stay in the history (and come back, \
+            queued ones still to be sent, if the same device is pinned again) unless you add --history. \
             A device that shows up again afterwards is treated as new: pinned on first contact if its name is \
             free, else listed as a conflict. PEER is a display name or fingerprint prefix; a device in conflict \
             is named by its fingerprint prefix, as natter peers shows.

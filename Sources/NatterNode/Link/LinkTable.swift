@@ -34,6 +34,8 @@ struct LinkTable: Sendable {
         var counter: UInt64 = 0
         /// The peer's hello arrived (on this link or the one it replaced) and `.up` was sent.
         var announced = false
+        /// This link's own hello arrived (reported as `.up`, so the daemon checks its name).
+        var helloReceived = false
     }
 
     /// Where one peer's datagrams go: its host, the UDP port and the receiver
@@ -228,9 +230,10 @@ struct LinkTable: Sendable {
     /// A frame arrived on `link` from `peer` (``SecureSession`` already
     /// enforced one hello, first). Returns what to tell the daemon, if anything.
     ///
-    /// The hello announces the peer once, and only on its current link: a
-    /// hello on a link that lost the tie-break, or on a replacement of an
-    /// announced link, says nothing new.
+    /// Each current link's hello is reported as `.up`, a replacement's too:
+    /// the daemon checks every hello's name against the pins (a replacement
+    /// may claim another name) and knows the peer is already online. A hello
+    /// on a link that lost the tie-break says nothing.
     mutating func received(_ frame: Frame, from peer: DeviceFingerprint, on link: LinkID) -> LinkEvent? {
         guard !refused.contains(link) else { return nil }
         switch frame {
@@ -241,7 +244,8 @@ struct LinkTable: Sendable {
             } else if udpPort != 0 {
                 current.udpTarget = DatagramTarget(host: current.remoteHost, port: udpPort, receiverIndex: index)
             }
-            let announce = !current.announced
+            let announce = !current.helloReceived
+            current.helloReceived = true
             current.announced = true
             links[peer] = current
             return announce ? .up(peer, name: name, remoteHost: current.remoteHost, relayed: current.relay != nil) : nil

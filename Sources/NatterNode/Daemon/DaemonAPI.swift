@@ -5,9 +5,12 @@ import NatterAPI
 /// decodes the typed request, calls the daemon, encodes the typed answer.
 public struct DaemonAPI: LocalAPIHandler {
     let daemon: NatterDaemon
+    /// For `GET /v1/doctor`; nil in tests without forwarders (then none are listed).
+    let forwarders: Forwarders?
 
-    public init(daemon: NatterDaemon) {
+    public init(daemon: NatterDaemon, forwarders: Forwarders? = nil) {
         self.daemon = daemon
+        self.forwarders = forwarders
     }
 
     public func respond(to request: APIRequest) async -> APIResponse {
@@ -62,6 +65,11 @@ public struct DaemonAPI: LocalAPIHandler {
         case ("POST", "forget", 2):
             let body = try decode(ForgetRequest.self, request)
             return try ok(try await daemon.forget(body.peer, history: body.history ?? false))
+        case ("GET", "doctor", 2):
+            let forwarders = (forwarders?.registrations() ?? []).map {
+                ForwarderView(endpoint: $0.endpoint, configured: $0.configured, registered: $0.registered)
+            }
+            return try ok(DoctorView(forwarders: forwarders))
         case ("GET", "events", 2):
             let window = try request.query["window"].map(windowID)
             let (stream, cancel) = await daemon.subscribe()

@@ -1,7 +1,7 @@
 /// Every verdict of `natter doctor`, decided from gathered facts (pure: no
 /// I/O, no clock). The order of the lines is the order of the chain a message
 /// travels: the daemon, avahi, this device's record, the interfaces, the
-/// firewall, other teams, then the PEER asked about.
+/// firewall, other teams, forwarders, then the PEER asked about.
 public enum DoctorChecks {
     /// The UDP port mDNS uses (RFC 6762 §2).
     public static let mdnsPort = 5353
@@ -14,6 +14,7 @@ public enum DoctorChecks {
             interfaces(facts.interfaces),
             firewall(facts.firewall, ports: ports(facts.daemon)),
             otherTeams(facts.avahi),
+            forwarders(facts.forwarders),
         ]
         if let peer = facts.peer {
             lines += self.peer(peer, avahi: facts.avahi, daemon: facts.daemon)
@@ -117,6 +118,25 @@ public enum DoctorChecks {
         let colleagues = Set(records.compactMap { if case .colleague(let fingerprint) = $0.owner { fingerprint } else { nil } }).count
         let note = unreadable > 0 ? "; \(unreadable) unreadable (another natter version?)" : ""
         return DoctorLine("other-teams", .ok, "every natter device seen is in your team (\(colleagues) \(colleagues == 1 ? "colleague" : "colleagues")\(note))")
+    }
+
+    static func forwarders(_ forwarders: [ForwarderRegistration]?) -> DoctorLine {
+        guard let forwarders else {
+            return DoctorLine("forwarders", .warn, "not checked: natter is not running", fix: "start it with `natter up`")
+        }
+        guard !forwarders.isEmpty else {
+            return DoctorLine("forwarders", .ok, "no forwarder configured or found on the LAN (one is needed only for colleagues on other subnets)")
+        }
+        func named(_ list: [ForwarderRegistration]) -> String {
+            list.map { "\($0.endpoint) (\($0.configured ? "configured" : "found on mDNS"))" }.joined(separator: ", ")
+        }
+        let unregistered = forwarders.filter { !$0.registered }
+        guard unregistered.isEmpty else {
+            return DoctorLine(
+                "forwarders", .fail, "not registered with \(unregistered.count) of \(forwarders.count) forwarders: \(named(unregistered))",
+                fix: "check that natter-forwarder runs at \(unregistered[0].endpoint) and was set up from this team's code (Docs/forwarder.md)")
+        }
+        return DoctorLine("forwarders", .ok, "registered with \(named(forwarders))")
     }
 
     static func peer(_ peer: PeerFacts, avahi: AvahiBrowseOutcome, daemon: DaemonFacts?) -> [DoctorLine] {

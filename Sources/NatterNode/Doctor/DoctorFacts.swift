@@ -8,18 +8,21 @@ public struct DoctorFacts: Sendable {
     public var avahi: AvahiBrowseOutcome
     public var interfaces: [InterfaceFacts]
     public var firewall: FirewallListing
+    /// The daemon's forwarders (`GET /v1/doctor`); nil when it did not answer.
+    public var forwarders: [ForwarderRegistration]?
     /// The PEER asked about, if any.
     public var peer: PeerFacts?
 
     public init(
         daemon: DaemonFacts?, mdnsEnabled: Bool, avahi: AvahiBrowseOutcome, interfaces: [InterfaceFacts],
-        firewall: FirewallListing, peer: PeerFacts? = nil
+        firewall: FirewallListing, forwarders: [ForwarderRegistration]? = nil, peer: PeerFacts? = nil
     ) {
         self.daemon = daemon
         self.mdnsEnabled = mdnsEnabled
         self.avahi = avahi
         self.interfaces = interfaces
         self.firewall = firewall
+        self.forwarders = forwarders
         self.peer = peer
     }
 }

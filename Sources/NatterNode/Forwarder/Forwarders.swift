@@ -101,6 +101,19 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
         logger.info("using forwarder \(endpoint)")
     }
 
+    /// Every forwarder in use (configured or found on mDNS) and whether it
+    /// has accepted this member's registration: `natter doctor`'s view.
+    public func registrations() -> [ForwarderRegistration] {
+        let (clients, pending) = state.withLock { state in
+            (state.clients.mapValues(\.client), state.pendingEndpoints)
+        }
+        let endpoints = Set(clients.keys).union(pending).sorted { $0.description < $1.description }
+        return endpoints.map { endpoint in
+            ForwarderRegistration(
+                endpoint: endpoint.description, configured: configured.contains(endpoint), registered: clients[endpoint]?.isRegistered ?? false)
+        }
+    }
+
     /// A forwarder found on mDNS is gone from it: stop using it (unless it is
     /// also configured).
     public func lost(_ endpoint: StaticPeer) {
@@ -187,5 +200,21 @@ struct ForwarderDirectorySource: DiscoverySource {
 
     func run(report: @escaping @Sendable (DiscoveryEvent) async -> Void) async throws {
         for await event in events { await report(event) }
+    }
+}
+
+/// One forwarder as ``Forwarders/registrations()`` reports it.
+public struct ForwarderRegistration: Sendable, Equatable {
+    /// `host:port`.
+    public var endpoint: String
+    /// From config.toml (else found on mDNS).
+    public var configured: Bool
+    /// It accepted this member's registration on the current connection.
+    public var registered: Bool
+
+    public init(endpoint: String, configured: Bool, registered: Bool) {
+        self.endpoint = endpoint
+        self.configured = configured
+        self.registered = registered
     }
 }

@@ -11,7 +11,7 @@ import NatterWire
 /// verdict is `DoctorChecks`'s, pure and unit-tested.
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check why colleagues are missing: avahi, this device's record, interfaces, firewall, other teams, and a colleague.",
+        abstract: "Check why colleagues are missing: avahi, this device's record, interfaces, firewall, other teams, forwarders, and a colleague.",
         discussion: """
             Each check prints one line, OK, WARN or FAIL, and for anything not OK the one thing to do. \
             With PEER it also checks that colleague: their record, TCP to each of their addresses, and the link. \
@@ -37,7 +37,10 @@ struct Doctor: ParsableCommand {
         let avahi = DoctorProbes.avahi(team: team.subkeys, own: identity.fingerprint)
         var facts = DoctorFacts(
             daemon: daemon, mdnsEnabled: config?.mdns ?? true, avahi: avahi, interfaces: DoctorProbes.interfaces(),
-            firewall: DoctorProbes.firewall())
+            firewall: DoctorProbes.firewall(),
+            forwarders: status == nil ? nil : (try? client.doctor())?.forwarders.map {
+                ForwarderRegistration(endpoint: $0.endpoint, configured: $0.configured, registered: $0.registered)
+            })
         if let peer {
             facts.peer = peerFacts(peer, avahi: avahi, client: status == nil ? nil : client)
         }

@@ -6,7 +6,8 @@ import Testing
 /// purpose and its line asserted. One lab for all of them (about a minute):
 /// Alice and Bob in one team, Mallory in another; then an nftables rule on
 /// Alice dropping mDNS, one on Bob dropping his TCP port, Alice's
-/// avahi-daemon stopped, and Alice's natter stopped.
+/// avahi-daemon stopped, Alice's natter stopped, and a forwarder configured
+/// that nobody runs.
 @Suite("natter doctor on lab hosts", .enabled(if: LabGate.isAvailable), .serialized)
 struct DoctorLabTests {
     @Test func eachCheckFailsOnPurposeAndSaysWhatToDo() async throws {
@@ -20,7 +21,7 @@ struct DoctorLabTests {
             #expect(healthy.status == 1, "a WARN is not everything OK")
             #expect(healthy.verdicts == [
                 "daemon": "OK", "avahi": "OK", "own-record": "OK", "interfaces": "OK", "firewall": "OK", "other-teams": "WARN",
-                "peer-record": "OK", "peer-tcp": "OK", "peer-link": "OK",
+                "forwarders": "OK", "peer-record": "OK", "peer-tcp": "OK", "peer-link": "OK",
             ], "\(healthy.text)")
             #expect(healthy.line("other-teams")?.summary == "1 natter device here uses a different team key", "\(healthy.text)")
             #expect(healthy.line("interfaces")?.summary.contains(alice.address) == true, "\(healthy.text)")
@@ -30,7 +31,7 @@ struct DoctorLabTests {
             let plain = try await lab.cli(alice, ["doctor"], expectSuccess: false)
             #expect(plain.status == 1)
             #expect(plain.stdout.contains("WARN other-teams: 1 natter device here uses a different team key — do: check the team code"), "\(plain.stdout)")
-            #expect(plain.stdout.split(separator: "\n").count == 6, "\(plain.stdout)")
+            #expect(plain.stdout.split(separator: "\n").count == 7, "\(plain.stdout)")
 
             // A firewall rule on Alice dropping mDNS.
             try await nft(lab, on: alice, "add table inet doctorlab", "add chain inet doctorlab input { type filter hook input priority 0 ; policy accept ; }",
@@ -67,6 +68,15 @@ struct DoctorLabTests {
             #expect(noDaemon.line("daemon")?.verdict == "FAIL" && noDaemon.line("daemon")?.fix?.contains("natter up") == true, "\(noDaemon.text)")
             #expect(noDaemon.line("interfaces")?.verdict == "OK" && noDaemon.line("firewall")?.verdict == "OK", "\(noDaemon.text)")
             #expect(noDaemon.line("peer")?.summary == "\"Bob\" cannot be looked up: natter is not running")
+
+            // A configured forwarder nobody runs (Mallory's host, a closed port): not registered.
+            let nowhere = "\(lab.hosts[2].address):7999"
+            try await lab.setNetwork(alice, forwarders: [nowhere])
+            try await lab.startDaemon(alice)
+            let noForwarder = try await doctor(lab, on: alice)
+            #expect(noForwarder.line("forwarders")?.verdict == "FAIL", "\(noForwarder.text)")
+            #expect(noForwarder.line("forwarders")?.summary == "not registered with 1 of 1 forwarders: \(nowhere) (configured)", "\(noForwarder.text)")
+            #expect(healthy.line("forwarders")?.verdict == "OK", "none configured or found is fine: \(healthy.text)")
             print("doctor lab: `natter doctor --json Bob` took \(healthyTime) with everything up, \(stoppedTime) with natter and avahi stopped")
         }
     }

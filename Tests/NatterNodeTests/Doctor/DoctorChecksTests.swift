@@ -1,3 +1,4 @@
+import NatterAPI
 @testable import NatterNode
 import Testing
 
@@ -13,12 +14,12 @@ struct DoctorChecksTests {
     }
 
     static func healthy(_ records: [BrowsedNatterRecord] = [record("me", .own, address: "10.0.0.11")]) -> DoctorFacts {
-        DoctorFacts(daemon: daemon, mdnsEnabled: true, avahi: .answered(records), interfaces: [lo, eth0], firewall: .nftables(""))
+        DoctorFacts(daemon: daemon, mdnsEnabled: true, avahi: .answered(records), interfaces: [lo, eth0], firewall: .nftables(""), forwarders: [])
     }
 
     @Test func everythingWorkingIsAllOKInChainOrderAndExitsZero() {
         let report = DoctorChecks.report(Self.healthy())
-        #expect(report.checks.map(\.check) == ["daemon", "avahi", "own-record", "interfaces", "firewall", "other-teams"])
+        #expect(report.checks.map(\.check) == ["daemon", "avahi", "own-record", "interfaces", "firewall", "other-teams", "forwarders"])
         #expect(report.checks.allSatisfy { $0.verdict == .ok && $0.fix == nil }, "\(report.text)")
         #expect(report.ok && report.exitStatus == 0)
         #expect(report.checks[3].summary == "mDNS can use eth0 (10.0.0.11)", "loopback is not an mDNS interface")
@@ -94,6 +95,20 @@ struct DoctorChecksTests {
         #expect(line.text == "FAIL firewall: nftables drops UDP 5353 (mDNS): rule `udp dport 5353 drop` in nftables chain inet natterblock input — do: allow incoming UDP port 5353: `sudo nft insert rule inet natterblock input udp dport 5353 accept`")
     }
 
+    @Test func forwardersNotRegisteredFailAndNoneAtAllIsFine() {
+        var facts = Self.healthy()
+        #expect(DoctorChecks.report(facts).checks[6].verdict == .ok)
+        facts.forwarders = [
+            ForwarderRegistration(endpoint: "10.0.1.1:7000", configured: true, registered: true),
+            ForwarderRegistration(endpoint: "10.0.2.1:7000", configured: false, registered: false),
+        ]
+        #expect(DoctorChecks.report(facts).checks[6].text == "FAIL forwarders: not registered with 1 of 2 forwarders: 10.0.2.1:7000 (found on mDNS) — do: check that natter-forwarder runs at 10.0.2.1:7000 and was set up from this team's code (Docs/forwarder.md)")
+        facts.forwarders?[1].registered = true
+        #expect(DoctorChecks.report(facts).checks[6].summary == "registered with 10.0.1.1:7000 (configured), 10.0.2.1:7000 (found on mDNS)")
+        facts.forwarders = nil
+        #expect(DoctorChecks.report(facts).checks[6].verdict == .warn, "not known while natter is stopped")
+    }
+
     static let alice = PeerFacts.Colleague(name: "Bob", fingerprint: bob, online: true, relayed: false)
 
     @Test func aPeerLinkedDirectlyIsOKOnEveryLine() {
@@ -153,5 +168,17 @@ struct DoctorChecksTests {
 
     @Test func fixIsOnlyEverPresentWhenNotOK() {
         #expect(DoctorLine("x", .ok, "fine", fix: "nothing").fix == nil)
+    }
+}
+
+@Suite("natter doctor --json: the report's JSON")
+struct DoctorReportJSONTests {
+    @Test func aReportIsItsLinesAndOkWithFixOnlyWhenNotOK() throws {
+        let report = DoctorReport(checks: [
+            DoctorLine("daemon", .ok, "natter is running"),
+            DoctorLine("avahi", .fail, "avahi-daemon is not running", fix: "start it"),
+        ])
+        #expect(try APIJSON.line(report) == #"{"checks":[{"check":"daemon","summary":"natter is running","verdict":"OK"},{"check":"avahi","fix":"start it","summary":"avahi-daemon is not running","verdict":"FAIL"}],"ok":false}"#)
+        #expect(report.exitStatus == 1)
     }
 }

@@ -2,9 +2,26 @@
 public struct DoctorView: Codable, Sendable, Equatable {
     /// Every forwarder in use (configured, or found on mDNS), by endpoint.
     public var forwarders: [ForwarderView]
+    /// Sources whose handshakes this daemon refused because their clock
+    /// differs from this one by more than the handshake accepts (120 s), by address.
+    public var clockRefusals: [ClockRefusalView]
 
-    public init(forwarders: [ForwarderView]) {
+    public init(forwarders: [ForwarderView], clockRefusals: [ClockRefusalView]) {
         self.forwarders = forwarders
+        self.clockRefusals = clockRefusals
+    }
+}
+
+/// A source of handshakes refused for their timestamp.
+public struct ClockRefusalView: Codable, Sendable, Equatable {
+    /// The IP address they came from.
+    public var address: String
+    /// How many were refused since the daemon started.
+    public var count: Int
+
+    public init(address: String, count: Int) {
+        self.address = address
+        self.count = count
     }
 }
 

@@ -5,12 +5,12 @@ import NatterAPI
 /// decodes the typed request, calls the daemon, encodes the typed answer.
 public struct DaemonAPI: LocalAPIHandler {
     let daemon: NatterDaemon
-    /// For `GET /v1/doctor`; nil in tests without forwarders (then none are listed).
-    let forwarders: Forwarders?
+    /// For `GET /v1/doctor`; nil in tests without links or forwarders (then it lists nothing).
+    let diagnostics: DaemonDiagnostics?
 
-    public init(daemon: NatterDaemon, forwarders: Forwarders? = nil) {
+    public init(daemon: NatterDaemon, diagnostics: DaemonDiagnostics? = nil) {
         self.daemon = daemon
-        self.forwarders = forwarders
+        self.diagnostics = diagnostics
     }
 
     public func respond(to request: APIRequest) async -> APIResponse {
@@ -66,10 +66,7 @@ public struct DaemonAPI: LocalAPIHandler {
             let body = try decode(ForgetRequest.self, request)
             return try ok(try await daemon.forget(body.peer, history: body.history ?? false))
         case ("GET", "doctor", 2):
-            let forwarders = (forwarders?.registrations() ?? []).map {
-                ForwarderView(endpoint: $0.endpoint, configured: $0.configured, registered: $0.registered)
-            }
-            return try ok(DoctorView(forwarders: forwarders))
+            return try ok(diagnostics?.view() ?? DoctorView(forwarders: [], clockRefusals: []))
         case ("GET", "events", 2):
             let window = try request.query["window"].map(windowID)
             let (stream, cancel) = await daemon.subscribe()

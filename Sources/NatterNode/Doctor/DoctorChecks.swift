@@ -1,7 +1,7 @@
 /// Every verdict of `natter doctor`, decided from gathered facts (pure: no
 /// I/O, no clock). The order of the lines is the order of the chain a message
 /// travels: the daemon, avahi, this device's record, the interfaces, the
-/// firewall, other teams, forwarders, then the PEER asked about.
+/// firewall, other teams, forwarders, the clock, then the PEER asked about.
 public enum DoctorChecks {
     /// The UDP port mDNS uses (RFC 6762 §2).
     public static let mdnsPort = 5353
@@ -15,6 +15,7 @@ public enum DoctorChecks {
             firewall(facts.firewall, ports: ports(facts.daemon)),
             otherTeams(facts.avahi),
             forwarders(facts.forwarders),
+            clock(facts.clockRefusals),
         ]
         if let peer = facts.peer {
             lines += self.peer(peer, avahi: facts.avahi, daemon: facts.daemon)
@@ -137,6 +138,24 @@ public enum DoctorChecks {
                 fix: "check that natter-forwarder runs at \(unregistered[0].endpoint) and was set up from this team's code (Docs/forwarder.md)")
         }
         return DoctorLine("forwarders", .ok, "registered with \(named(forwarders))")
+    }
+
+    /// The handshake refuses a first message whose timestamp is off by more
+    /// than this (Docs/protocol.md §4.4).
+    static let clockTolerance = "120 s"
+
+    static func clock(_ refusals: [String: Int]?) -> DoctorLine {
+        guard let refusals else {
+            return DoctorLine("clock", .warn, "not checked: natter is not running", fix: "start it with `natter up`")
+        }
+        guard !refusals.isEmpty else {
+            return DoctorLine("clock", .ok, "no colleague's handshake was refused for a clock difference over \(clockTolerance)")
+        }
+        let list = refusals.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value)×)" }.joined(separator: ", ")
+        let who = refusals.count == 1 ? "a colleague at" : "\(refusals.count) colleagues at"
+        return DoctorLine(
+            "clock", .fail, "handshakes from \(who) \(list) were refused: their clock and this one differ by more than \(clockTolerance)",
+            fix: "set the wrong clock right on both sides (`timedatectl` shows whether it is synchronised)")
     }
 
     static func peer(_ peer: PeerFacts, avahi: AvahiBrowseOutcome, daemon: DaemonFacts?) -> [DoctorLine] {

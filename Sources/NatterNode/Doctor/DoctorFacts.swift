@@ -10,12 +10,15 @@ public struct DoctorFacts: Sendable {
     public var firewall: FirewallListing
     /// The daemon's forwarders (`GET /v1/doctor`); nil when it did not answer.
     public var forwarders: [ForwarderRegistration]?
+    /// Handshakes the daemon refused for a clock difference, by source address; nil when it did not answer.
+    public var clockRefusals: [String: Int]?
     /// The PEER asked about, if any.
     public var peer: PeerFacts?
 
     public init(
         daemon: DaemonFacts?, mdnsEnabled: Bool, avahi: AvahiBrowseOutcome, interfaces: [InterfaceFacts],
-        firewall: FirewallListing, forwarders: [ForwarderRegistration]? = nil, peer: PeerFacts? = nil
+        firewall: FirewallListing, forwarders: [ForwarderRegistration]? = nil, clockRefusals: [String: Int]? = nil,
+        peer: PeerFacts? = nil
     ) {
         self.daemon = daemon
         self.mdnsEnabled = mdnsEnabled
@@ -23,6 +26,7 @@ public struct DoctorFacts: Sendable {
         self.interfaces = interfaces
         self.firewall = firewall
         self.forwarders = forwarders
+        self.clockRefusals = clockRefusals
         self.peer = peer
     }
 }

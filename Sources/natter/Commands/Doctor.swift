@@ -11,7 +11,7 @@ import NatterWire
 /// verdict is `DoctorChecks`'s, pure and unit-tested.
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check why colleagues are missing: avahi, this device's record, interfaces, firewall, other teams, forwarders, and a colleague.",
+        abstract: "Check why colleagues are missing: avahi, this device's record, interfaces, firewall, other teams, forwarders, clock, and a colleague.",
         discussion: """
             Each check prints one line, OK, WARN or FAIL, and for anything not OK the one thing to do. \
             With PEER it also checks that colleague: their record, TCP to each of their addresses, and the link. \
@@ -34,13 +34,15 @@ struct Doctor: ParsableCommand {
         let client = instance.client
         let status = try? client.status()
         let daemon = status.map { DaemonFacts(name: $0.name, tcpPort: $0.tcpPort, udpPort: $0.udpPort) }
+        let diagnostics = status == nil ? nil : try? client.doctor()
         let avahi = DoctorProbes.avahi(team: team.subkeys, own: identity.fingerprint)
         var facts = DoctorFacts(
             daemon: daemon, mdnsEnabled: config?.mdns ?? true, avahi: avahi, interfaces: DoctorProbes.interfaces(),
             firewall: DoctorProbes.firewall(),
-            forwarders: status == nil ? nil : (try? client.doctor())?.forwarders.map {
+            forwarders: diagnostics?.forwarders.map {
                 ForwarderRegistration(endpoint: $0.endpoint, configured: $0.configured, registered: $0.registered)
-            })
+            },
+            clockRefusals: diagnostics.map { Dictionary($0.clockRefusals.map { ($0.address, $0.count) }, uniquingKeysWith: +) })
         if let peer {
             facts.peer = peerFacts(peer, avahi: avahi, client: status == nil ? nil : client)
         }

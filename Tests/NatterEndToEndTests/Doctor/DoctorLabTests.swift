@@ -7,7 +7,7 @@ import Testing
 /// Alice and Bob in one team, Mallory in another; then an nftables rule on
 /// Alice dropping mDNS, one on Bob dropping his TCP port, Alice's
 /// avahi-daemon stopped, Alice's natter stopped, and a forwarder configured
-/// that nobody runs.
+/// that nobody runs, and Bob's clock five minutes ahead (libfaketime).
 @Suite("natter doctor on lab hosts", .enabled(if: LabGate.isAvailable), .serialized)
 struct DoctorLabTests {
     @Test func eachCheckFailsOnPurposeAndSaysWhatToDo() async throws {
@@ -21,7 +21,7 @@ struct DoctorLabTests {
             #expect(healthy.status == 1, "a WARN is not everything OK")
             #expect(healthy.verdicts == [
                 "daemon": "OK", "avahi": "OK", "own-record": "OK", "interfaces": "OK", "firewall": "OK", "other-teams": "WARN",
-                "forwarders": "OK", "peer-record": "OK", "peer-tcp": "OK", "peer-link": "OK",
+                "forwarders": "OK", "clock": "OK", "peer-record": "OK", "peer-tcp": "OK", "peer-link": "OK",
             ], "\(healthy.text)")
             #expect(healthy.line("other-teams")?.summary == "1 natter device here uses a different team key", "\(healthy.text)")
             #expect(healthy.line("interfaces")?.summary.contains(alice.address) == true, "\(healthy.text)")
@@ -31,7 +31,7 @@ struct DoctorLabTests {
             let plain = try await lab.cli(alice, ["doctor"], expectSuccess: false)
             #expect(plain.status == 1)
             #expect(plain.stdout.contains("WARN other-teams: 1 natter device here uses a different team key — do: check the team code"), "\(plain.stdout)")
-            #expect(plain.stdout.split(separator: "\n").count == 7, "\(plain.stdout)")
+            #expect(plain.stdout.split(separator: "\n").count == 8, "\(plain.stdout)")
 
             // A firewall rule on Alice dropping mDNS.
             try await nft(lab, on: alice, "add table inet doctorlab", "add chain inet doctorlab input { type filter hook input priority 0 ; policy accept ; }",
@@ -77,6 +77,24 @@ struct DoctorLabTests {
             #expect(noForwarder.line("forwarders")?.verdict == "FAIL", "\(noForwarder.text)")
             #expect(noForwarder.line("forwarders")?.summary == "not registered with 1 of 1 forwarders: \(nowhere) (configured)", "\(noForwarder.text)")
             #expect(healthy.line("forwarders")?.verdict == "OK", "none configured or found is fine: \(healthy.text)")
+
+            // Bob's clock 5 minutes ahead (libfaketime): Alice refuses his handshakes and says why.
+            try await lab.lab.avahi(on: alice, .start)
+            try await lab.stopDaemon(bob)
+            let skewed = try await lab.lab.spawn(
+                on: bob, ["/usr/bin/faketime", "-f", "+5m", lab.natter, "up", "--data-dir", lab.dataDirectory(bob), "--log-level", "debug"],
+                environment: lab.env(bob).merging(["FAKETIME_DONT_FAKE_MONOTONIC": "1"]) { _, added in added })
+            try await skewed.waitForLine(containing: "local API listening", timeout: .seconds(20))
+            started = ContinuousClock.now
+            var clock: Report?
+            try await waitUntil("Alice's doctor to report Bob's clock", timeout: .seconds(30), every: .milliseconds(300), detail: { clock?.text ?? "" }) {
+                clock = try await doctor(lab, on: alice)
+                return clock?.line("clock")?.verdict == "FAIL"
+            }
+            #expect(clock?.line("clock")?.summary.hasPrefix("handshakes from a colleague at \(bob.address) (") == true, "\(clock?.text ?? "")")
+            #expect(clock?.line("clock")?.summary.hasSuffix("were refused: their clock and this one differ by more than 120 s") == true)
+            #expect(noDaemon.line("clock")?.verdict == "WARN" && healthy.line("clock")?.verdict == "OK")
+            print("doctor lab: a skewed clock reported \(started.duration(to: .now)) after Bob restarted")
             print("doctor lab: `natter doctor --json Bob` took \(healthyTime) with everything up, \(stoppedTime) with natter and avahi stopped")
         }
     }

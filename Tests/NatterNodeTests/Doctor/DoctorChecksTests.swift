@@ -14,12 +14,12 @@ struct DoctorChecksTests {
     }
 
     static func healthy(_ records: [BrowsedNatterRecord] = [record("me", .own, address: "10.0.0.11")]) -> DoctorFacts {
-        DoctorFacts(daemon: daemon, mdnsEnabled: true, avahi: .answered(records), interfaces: [lo, eth0], firewall: .nftables(""), forwarders: [])
+        DoctorFacts(daemon: daemon, mdnsEnabled: true, avahi: .answered(records), interfaces: [lo, eth0], firewall: .nftables(""), forwarders: [], clockRefusals: [:])
     }
 
     @Test func everythingWorkingIsAllOKInChainOrderAndExitsZero() {
         let report = DoctorChecks.report(Self.healthy())
-        #expect(report.checks.map(\.check) == ["daemon", "avahi", "own-record", "interfaces", "firewall", "other-teams", "forwarders"])
+        #expect(report.checks.map(\.check) == ["daemon", "avahi", "own-record", "interfaces", "firewall", "other-teams", "forwarders", "clock"])
         #expect(report.checks.allSatisfy { $0.verdict == .ok && $0.fix == nil }, "\(report.text)")
         #expect(report.ok && report.exitStatus == 0)
         #expect(report.checks[3].summary == "mDNS can use eth0 (10.0.0.11)", "loopback is not an mDNS interface")
@@ -107,6 +107,15 @@ struct DoctorChecksTests {
         #expect(DoctorChecks.report(facts).checks[6].summary == "registered with 10.0.1.1:7000 (configured), 10.0.2.1:7000 (found on mDNS)")
         facts.forwarders = nil
         #expect(DoctorChecks.report(facts).checks[6].verdict == .warn, "not known while natter is stopped")
+    }
+
+    @Test func handshakesRefusedForTheClockFailWithTheAddresses() {
+        var facts = Self.healthy()
+        #expect(DoctorChecks.report(facts).checks[7].summary == "no colleague's handshake was refused for a clock difference over 120 s")
+        facts.clockRefusals = ["10.0.0.12": 3]
+        #expect(DoctorChecks.report(facts).checks[7].text == "FAIL clock: handshakes from a colleague at 10.0.0.12 (3×) were refused: their clock and this one differ by more than 120 s — do: set the wrong clock right on both sides (`timedatectl` shows whether it is synchronised)")
+        facts.clockRefusals = nil
+        #expect(DoctorChecks.report(facts).checks[7].verdict == .warn)
     }
 
     static let alice = PeerFacts.Colleague(name: "Bob", fingerprint: bob, online: true, relayed: false)

@@ -76,6 +76,12 @@ enum NodeConstants {
     /// `socat` needs to be pasted.
     static let apiRequestTimeout: Duration = .seconds(10)
 
+    /// When the last of at least this many simultaneous API connections
+    /// closes, the daemon gives their memory back to the system
+    /// (`ConnectionBurst`, `MemoryTrim`). Front ends hold a handful; this many
+    /// is a burst (a script gone wrong), and a trim costs a few milliseconds.
+    static let apiBurstConnections = 100
+
     /// Largest request body accepted: a message at its limit (16 KiB of UTF-8),
     /// JSON-escaped (up to 6 bytes per byte), fits with room to spare.
     static let maximumAPIBodyBytes = 128 * 1024

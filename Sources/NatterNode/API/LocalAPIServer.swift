@@ -4,6 +4,7 @@ import NatterAPI
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// Serves the local API — HTTP/1.1 with JSON bodies and server-sent events —
 /// on a Unix socket that only this user can reach.
@@ -18,6 +19,7 @@ public struct LocalAPIServer: Sendable {
     private let handler: any LocalAPIHandler
     private let logger: Logger
     private let requestTimeout: Duration
+    private let connections = OpenConnections()
 
     /// - Parameter requestTimeout: how long a connection may take to deliver a
     ///   complete request (after opening, or after its previous answer) before
@@ -82,6 +84,13 @@ public struct LocalAPIServer: Sendable {
     }
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        connections.state.withLock { $0.opened() }
+        defer {
+            if connections.state.withLock({ $0.closed() }) {
+                // A moment later: the connections' channels are freed on their event loops after this.
+                _ = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .seconds(1)) { MemoryTrim.giveBackFreeMemory() }
+            }
+        }
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var iterator = inbound.makeAsyncIterator()
@@ -223,6 +232,11 @@ public struct LocalAPIServer: Sendable {
         }
         unlink(path)
     }
+}
+
+/// The server's ``ConnectionBurst``, shared by its connections' tasks.
+private final class OpenConnections: Sendable {
+    let state = Mutex(ConnectionBurst(threshold: NodeConstants.apiBurstConnections))
 }
 
 /// Why the local API could not start.

@@ -99,6 +99,15 @@ struct StoreStartupFileTests {
         #expect(!FileManager.default.fileExists(atPath: path + ".new"), "built under another name, renamed into place")
     }
 
+    @Test func anUnfinishedBuildFromACrashIsReplaced() throws {
+        FileManager.default.createFile(atPath: path + ".new", contents: Data())
+        FileManager.default.createFile(atPath: path + ".new-wal", contents: Data(repeating: 9, count: 100))
+        let store = try MessageStore(path: path)
+        try store.setSetting("k", to: "v")
+        #expect(try store.setting("k") == "v")
+        #expect(!FileManager.default.fileExists(atPath: path + ".new") && !FileManager.default.fileExists(atPath: path + ".new-wal"))
+    }
+
     @Test func anOldStoreReadableByOthersBecomes0600() throws {
         do { _ = try MessageStore(path: path).setSetting("k", to: "v") }
         chmod(path, 0o644)

@@ -1,3 +1,4 @@
+import NatterAPI
 import NatterCore
 @testable import NatterNode
 import NatterTesting
@@ -38,6 +39,16 @@ struct NatterDaemonLoggingTests {
         let counted = lines.map(heldBack).reduce(0, +)
         #expect(counted + lines.count >= failures && counted < failures, "every failure is in a line or a count: \(lines)")
         #expect(try await bob.daemon.store.history(with: alice.fingerprint, limit: 10).isEmpty, "the disk really was full")
+        await alice.stop(); await bob.stop()
+    }
+
+    @Test func aFullDiskIsOneSentenceToTheUser() async throws {
+        let alice = try office.peer("Alice"), bob = try office.peer("Bob")
+        await office.link(alice, bob)
+        try await alice.daemon.store.simulateFullDisk()
+        await #expect(throws: APICallError(status: 500, message: "the message store failed to store an outgoing message: the disk is full")) {
+            try await alice.call("POST", "/v1/messages", SendRequest(peer: "Bob", text: String(repeating: "x", count: 5000)), as: MessageView.self)
+        }
         await alice.stop(); await bob.stop()
     }
 }

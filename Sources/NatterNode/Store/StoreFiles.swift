@@ -45,6 +45,9 @@ enum StoreFiles {
     static func found(at path: String) -> StoreStartup.Found {
         var info = stat()
         guard stat(path, &info) == 0 else {
+            // Only a file that is not there is missing; any other failure
+            // (a directory we may not search) is SQLite's to report.
+            guard errno == ENOENT else { return .present(header: StoreStartup.sqliteHeader) }
             var wal = stat()
             return .missing(orphanWAL: stat(path + "-wal", &wal) == 0 && wal.st_size > 0)
         }

@@ -96,7 +96,8 @@ struct StoreStartupFileTests {
         #expect(mode(path) == 0o600)
         #expect(mode(path + "-wal") == 0o600, "SQLite gives the WAL the database's mode")
         #expect(mode(path + "-shm") == 0o600)
-        #expect(!FileManager.default.fileExists(atPath: path + ".new"), "built under another name, renamed into place")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+            == ["messages.sqlite", "messages.sqlite-shm", "messages.sqlite-wal"], "built as .new, renamed into place, nothing of it left")
     }
 
     @Test func anUnfinishedBuildFromACrashIsReplaced() throws {

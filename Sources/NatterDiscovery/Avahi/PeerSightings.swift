@@ -1,5 +1,5 @@
-public import NatterCore
-public import NatterWire
+import NatterCore
+import NatterWire
 
 /// What mDNS says about colleagues, folded by **device**: the pure half of
 /// ``AvahiDiscovery``.
@@ -17,7 +17,7 @@ public import NatterWire
 /// device; of equal ones, an instance under its base name (not Avahi's
 /// "#2" after a collision, which is what a copier on a second host gets),
 /// then the one seen first.
-public struct PeerSightings: Sendable {
+struct PeerSightings: Sendable {
     struct Held: Sendable {
         var record: DiscoveryRecord
         var sighting: AvahiService.Sighting
@@ -36,14 +36,14 @@ public struct PeerSightings: Sendable {
     private(set) var rejected = 0
     private var seen = 0
 
-    public init(team: TeamSubkeys, own: DeviceFingerprint) {
+    init(team: TeamSubkeys, own: DeviceFingerprint) {
         self.team = team
         self.own = own
     }
 
     /// Applies one Avahi event at the receiver's wall clock; returns what
     /// changed for the daemon and, when the record was refused, why.
-    public mutating func apply(_ event: AvahiService.Event, nowMilliseconds now: UInt64) -> (events: [DiscoveryEvent], rejection: DiscoveryRecord.Rejection?) {
+    mutating func apply(_ event: AvahiService.Event, nowMilliseconds now: UInt64) -> (events: [DiscoveryEvent], rejection: DiscoveryRecord.Rejection?) {
         var rejection: DiscoveryRecord.Rejection?
         let name: String
         var accepted: DiscoveryRecord?

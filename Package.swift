@@ -138,7 +138,7 @@ let package = Package(
         // Publishes or browses `_natter-fwd._tcp` through NatterDiscovery inside a lab host (the lab tests' probe).
         .executableTarget(
             name: "natter-avahi-probe",
-            dependencies: ["NatterDiscovery", "NatterWire", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["NatterDiscovery", "NatterWire", "NatterCore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/AvahiProbe",
             swiftSettings: strictSettings
         ),

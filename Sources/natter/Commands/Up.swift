@@ -80,7 +80,7 @@ struct Up: AsyncParsableCommand {
         if config.mdns {
             let avahi = AvahiDiscovery(
                 team: team, fingerprint: identity.fingerprint, displayName: config.displayName,
-                status: status, tcpPort: UInt16(ports.tcp), udpPort: UInt16(ports.udp), logger: logger)
+                status: status, tcpPort: UInt16(ports.tcp), logger: logger)
             publishers.append { status in avahi.update(status: status) }
             sources.append(avahi)
         }

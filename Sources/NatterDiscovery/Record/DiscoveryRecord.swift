@@ -8,7 +8,8 @@ public import NatterWire
 ///     v=1          protocol version
 ///     t=<16 hex>   the team tag of this epoch (a UTC day): HMAC(tag, "team-tag" ‖ epoch)[:8]
 ///     k=<32 hex>   the keyed fingerprint of this epoch: HMAC(tag, "device" ‖ epoch ‖ fingerprint)[:16]
-///     s=<base64>   sealed under `seal`: fingerprint[32] ‖ published u64 (Unix ms) ‖ status u8 ‖ name
+///     s=<base64>   sealed under `seal`: fingerprint[32] ‖ published u64 (Unix ms) ‖ status u8 ‖
+///                  name length u8 ‖ name, zero-padded to 64 bytes (so every box has one size)
 ///
 /// Everything a stranger can read changes at every epoch; members recognise
 /// the device by opening `s`. The box's associated data binds it to `k` and
@@ -57,11 +58,18 @@ public struct DiscoveryRecord: Sendable, Equatable {
         return (keyed, team.seal(plaintext, context: Self.forwarderContext(keyed)))
     }
 
+    /// The sealed plaintext's fixed size: the name is padded, so a box's
+    /// length tells a stranger nothing about the name.
+    static let plaintextBytes = 32 + 8 + 1 + 1 + WireConstants.maximumNameBytes
+
     private var plaintext: [UInt8] {
         var bytes = fingerprint.bytes
         for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: published >> UInt64(shift))) }
         bytes.append(status.code)
-        return bytes + Array(displayName.prefix(utf8Bytes: WireConstants.maximumNameBytes).utf8)
+        let name = Array(displayName.prefix(utf8Bytes: WireConstants.maximumNameBytes).utf8)
+        bytes.append(UInt8(name.count))
+        bytes += name
+        return bytes + Array(repeating: 0, count: Self.plaintextBytes - bytes.count)
     }
 
     /// Why a record was ignored; counted, never fatal.
@@ -122,14 +130,16 @@ public struct DiscoveryRecord: Sendable, Equatable {
         return record
     }
 
-    /// fingerprint[32] ‖ published u64 ‖ status u8 ‖ name (≤ 64 bytes of UTF-8).
+    /// fingerprint[32] ‖ published u64 ‖ status u8 ‖ name length u8 ‖ name
+    /// (≤ 64 bytes of UTF-8) ‖ zeros, 106 bytes in all.
     static func parse(_ plaintext: [UInt8]) throws(Rejection) -> DiscoveryRecord {
-        guard plaintext.count >= 41, let status = PresenceStatus(code: plaintext[40]) else { throw .malformed("sealed contents") }
+        guard plaintext.count == plaintextBytes, let status = PresenceStatus(code: plaintext[40]) else { throw .malformed("sealed contents") }
         let published = plaintext[32..<40].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        let nameBytes = plaintext.dropFirst(41)
-        guard nameBytes.count <= WireConstants.maximumNameBytes, let name = String(validating: nameBytes, as: UTF8.self) else {
-            throw .malformed("name")
-        }
+        let nameLength = Int(plaintext[41])
+        guard nameLength <= WireConstants.maximumNameBytes else { throw .malformed("name") }
+        let nameBytes = plaintext[42..<(42 + nameLength)]
+        guard plaintext[(42 + nameLength)...].allSatisfy({ $0 == 0 }) else { throw .malformed("padding") }
+        guard let name = String(validating: nameBytes, as: UTF8.self) else { throw .malformed("name") }
         return DiscoveryRecord(fingerprint: DeviceFingerprint(bytes: Array(plaintext.prefix(32))), displayName: name, status: status, published: published)
     }
 

@@ -152,6 +152,34 @@ struct DiscoveryRecordTests {
         #expect(try decode(cut).displayName == String(repeating: "张", count: 21))
     }
 
+    /// The name is padded inside the box, so `s` has one length whatever
+    /// the name: a stranger cannot tell "Al" from a 64-byte name.
+    @Test func everySealedBoxHasOneLengthWhateverTheName() throws {
+        let lengths = Set(["", "Al", "Alice 张", String(repeating: "x", count: 64), String(repeating: "张", count: 30)].map { name in
+            DiscoveryRecord(fingerprint: fingerprint, displayName: name, status: .away, published: now)
+                .encode(team: team).first { $0.hasPrefix("s=") }!.count
+        })
+        #expect(lengths == [2 + 4 * ((12 + DiscoveryRecord.plaintextBytes + 16 + 2) / 3)])
+        for name in ["", "Al"] {
+            #expect(try decode(DiscoveryRecord(fingerprint: fingerprint, displayName: name, status: .away, published: now)).displayName == name)
+        }
+    }
+
+    /// A box that opens but whose contents break the layout (a length past
+    /// 64, non-zero padding, another size) is malformed, never a crash.
+    @Test func sealedContentsMustKeepTheirLayout() {
+        var plaintext = fingerprint.bytes + Array(repeating: 0, count: 8) + [0, 2] + Array("Al".utf8)
+        plaintext += Array(repeating: 0, count: DiscoveryRecord.plaintextBytes - plaintext.count)
+        #expect(throws: Never.self) { try DiscoveryRecord.parse(plaintext) }
+        var longName = plaintext
+        longName[41] = 65
+        var dirtyPadding = plaintext
+        dirtyPadding[50] = 1
+        for bad in [longName, dirtyPadding, Array(plaintext.dropLast()), plaintext + [0]] {
+            #expect(throws: DiscoveryRecord.Rejection.self) { try DiscoveryRecord.parse(bad) }
+        }
+    }
+
     /// The forwarder's copy is sealed for another context: a TXT box cannot
     /// be registered with a forwarder, nor a forwarder entry published on mDNS.
     @Test func forwarderEntriesAndTXTBoxesAreNotInterchangeable() throws {

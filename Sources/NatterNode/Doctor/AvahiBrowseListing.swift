@@ -9,15 +9,16 @@ public enum AvahiBrowseListing {
     /// cache is dumped, no service-type database lookups.
     public static let arguments = ["-p", "-r", "-t", "-k", AvahiDiscovery.serviceType]
 
-    /// What the tool printed on failure, judged: the words of avahi's
-    /// "Failed to create client object: Daemon not running".
-    public static func outcome(status: Int32, output: String, team: TeamSubkeys, own: DeviceFingerprint) -> AvahiBrowseOutcome {
+    /// What the tool printed, judged at wall-clock time `now` (Unix ms; records
+    /// carry their publication time and team tags rotate daily). A failure is
+    /// told by avahi's own words ("Failed to create client object: Daemon not running").
+    public static func outcome(status: Int32, output: String, team: TeamSubkeys, own: DeviceFingerprint, nowMilliseconds now: UInt64) -> AvahiBrowseOutcome {
         guard status == 0 else {
             if output.contains("Daemon not running") { return .notRunning }
             let words = output.split(separator: "\n").first.map(String.init) ?? "exit status \(status)"
             return .failed(words)
         }
-        return .answered(records(output).map { judged($0, team: team, own: own) })
+        return .answered(records(output).map { judged($0, team: team, own: own, nowMilliseconds: now) })
     }
 
     /// One resolved line: `=;IFACE;PROTO;NAME;TYPE;DOMAIN;HOST;ADDRESS;PORT;TXT`.
@@ -37,10 +38,10 @@ public enum AvahiBrowseListing {
         }
     }
 
-    static func judged(_ record: Resolved, team: TeamSubkeys, own: DeviceFingerprint) -> BrowsedNatterRecord {
+    static func judged(_ record: Resolved, team: TeamSubkeys, own: DeviceFingerprint, nowMilliseconds now: UInt64) -> BrowsedNatterRecord {
         let owner: BrowsedNatterRecord.Owner
-        do {
-            let decoded = try DiscoveryRecord.decode(record.txt, team: team)
+        do throws(DiscoveryRecord.Rejection) {
+            let decoded = try DiscoveryRecord.decode(record.txt, instanceName: record.instanceName, team: team, nowMilliseconds: now)
             owner = decoded.fingerprint == own ? .own : .colleague(decoded.fingerprint.compact)
         } catch .otherTeam {
             owner = .otherTeam

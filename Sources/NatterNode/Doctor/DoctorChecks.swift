@@ -117,7 +117,7 @@ public enum DoctorChecks {
             return DoctorLine("other-teams", .warn, "\(devices) a different team key", fix: "check the team code: compare it with a colleague's and join again with `natter team join CODE` if it differs")
         }
         let colleagues = Set(records.compactMap { if case .colleague(let fingerprint) = $0.owner { fingerprint } else { nil } }).count
-        let note = unreadable > 0 ? "; \(unreadable) unreadable (another natter version?)" : ""
+        let note = unreadable > 0 ? "; \(unreadable) unreadable, copied or out of date" : ""
         return DoctorLine("other-teams", .ok, "every natter device seen is in your team (\(colleagues) \(colleagues == 1 ? "colleague" : "colleagues")\(note))")
     }
 

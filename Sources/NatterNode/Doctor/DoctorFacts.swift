@@ -65,7 +65,7 @@ public struct BrowsedNatterRecord: Sendable, Equatable {
         case colleague(String)
         /// A natter device whose team tag matches none of ours.
         case otherTeam
-        /// Malformed, another protocol version, or tampered with.
+        /// Malformed, another protocol version, tampered with, copied, or out of date.
         case unreadable
     }
 

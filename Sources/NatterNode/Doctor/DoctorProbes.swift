@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 public import NatterCore
 public import NatterWire
@@ -20,7 +21,8 @@ public enum DoctorProbes {
         guard let result = SystemTool.run([tool] + AvahiBrowseListing.arguments, timeout: browseTimeout, includeErrors: true) else {
             return .failed("avahi-browse did not finish within \(browseTimeout)")
         }
-        return AvahiBrowseListing.outcome(status: result.status, output: result.output, team: team, own: own)
+        let now = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+        return AvahiBrowseListing.outcome(status: result.status, output: result.output, team: team, own: own, nowMilliseconds: now)
     }
 
     public static func firewall() -> FirewallListing {

@@ -1,5 +1,5 @@
 public import NatterCore
-public import NatterDiscovery
+import NatterDiscovery
 public import NatterWire
 
 /// `avahi-browse --parsable --resolve --terminate _natter._tcp`'s output,

@@ -1,4 +1,4 @@
-public import NatterAPI
+import NatterAPI
 
 /// What only the running daemon knows, for `natter doctor` (`GET /v1/doctor`):
 /// its forwarders' registrations and the handshakes refused for a clock difference.
@@ -13,9 +13,7 @@ public struct DaemonDiagnostics: Sendable {
 
     func view() -> DoctorView {
         DoctorView(
-            forwarders: forwarders.registrations().map {
-                ForwarderView(endpoint: $0.endpoint, configured: $0.configured, registered: $0.registered)
-            },
+            forwarders: forwarders.registrations(),
             clockRefusals: links.clockRefusals.sorted { $0.key < $1.key }.map { ClockRefusalView(address: $0.key, count: $0.value) })
     }
 }

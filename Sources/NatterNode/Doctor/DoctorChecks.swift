@@ -1,3 +1,5 @@
+import NatterAPI
+
 /// Every verdict of `natter doctor`, decided from gathered facts (pure: no
 /// I/O, no clock). The order of the lines is the order of the chain a message
 /// travels: the daemon, avahi, this device's record, the interfaces, the
@@ -121,14 +123,14 @@ public enum DoctorChecks {
         return DoctorLine("other-teams", .ok, "every natter device seen is in your team (\(colleagues) \(colleagues == 1 ? "colleague" : "colleagues")\(note))")
     }
 
-    static func forwarders(_ forwarders: [ForwarderRegistration]?) -> DoctorLine {
+    static func forwarders(_ forwarders: [ForwarderView]?) -> DoctorLine {
         guard let forwarders else {
             return DoctorLine("forwarders", .warn, "not checked: natter is not running", fix: "start it with `natter up`")
         }
         guard !forwarders.isEmpty else {
             return DoctorLine("forwarders", .ok, "no forwarder configured or found on the LAN (one is needed only for colleagues on other subnets)")
         }
-        func named(_ list: [ForwarderRegistration]) -> String {
+        func named(_ list: [ForwarderView]) -> String {
             list.map { "\($0.endpoint) (\($0.configured ? "configured" : "found on mDNS"))" }.joined(separator: ", ")
         }
         let unregistered = forwarders.filter { !$0.registered }

@@ -1,3 +1,5 @@
+public import NatterAPI
+
 /// Everything `natter doctor` gathered at the edge (the CLI), as plain values,
 /// so that ``DoctorChecks`` can decide every verdict without I/O.
 public struct DoctorFacts: Sendable {
@@ -9,7 +11,7 @@ public struct DoctorFacts: Sendable {
     public var interfaces: [InterfaceFacts]
     public var firewall: FirewallListing
     /// The daemon's forwarders (`GET /v1/doctor`); nil when it did not answer.
-    public var forwarders: [ForwarderRegistration]?
+    public var forwarders: [ForwarderView]?
     /// Handshakes the daemon refused for a clock difference, by source address; nil when it did not answer.
     public var clockRefusals: [String: Int]?
     /// The PEER asked about, if any.
@@ -17,7 +19,7 @@ public struct DoctorFacts: Sendable {
 
     public init(
         daemon: DaemonFacts?, mdnsEnabled: Bool, avahi: AvahiBrowseOutcome, interfaces: [InterfaceFacts],
-        firewall: FirewallListing, forwarders: [ForwarderRegistration]? = nil, clockRefusals: [String: Int]? = nil,
+        firewall: FirewallListing, forwarders: [ForwarderView]? = nil, clockRefusals: [String: Int]? = nil,
         peer: PeerFacts? = nil
     ) {
         self.daemon = daemon

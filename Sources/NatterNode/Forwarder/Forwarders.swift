@@ -1,4 +1,5 @@
 public import Logging
+public import NatterAPI
 public import NatterCore
 public import NatterDiscovery
 public import NatterWire
@@ -106,13 +107,13 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
 
     /// Every forwarder in use (configured or found on mDNS) and whether it
     /// has accepted this member's registration: `natter doctor`'s view.
-    public func registrations() -> [ForwarderRegistration] {
+    public func registrations() -> [ForwarderView] {
         let (clients, pending) = state.withLock { state in
             (state.clients.mapValues(\.client), state.pendingEndpoints)
         }
         let endpoints = Set(clients.keys).union(pending).sorted { $0.description < $1.description }
         return endpoints.map { endpoint in
-            ForwarderRegistration(
+            ForwarderView(
                 endpoint: endpoint.description, configured: configured.contains(endpoint), registered: clients[endpoint]?.isRegistered ?? false)
         }
     }
@@ -218,18 +219,3 @@ struct ForwarderDirectorySource: DiscoverySource {
     }
 }
 
-/// One forwarder as ``Forwarders/registrations()`` reports it.
-public struct ForwarderRegistration: Sendable, Equatable {
-    /// `host:port`.
-    public var endpoint: String
-    /// From config.toml (else found on mDNS).
-    public var configured: Bool
-    /// It accepted this member's registration on the current connection.
-    public var registered: Bool
-
-    public init(endpoint: String, configured: Bool, registered: Bool) {
-        self.endpoint = endpoint
-        self.configured = configured
-        self.registered = registered
-    }
-}

@@ -39,9 +39,7 @@ struct Doctor: ParsableCommand {
         var facts = DoctorFacts(
             daemon: daemon, mdnsEnabled: config?.mdns ?? true, avahi: avahi, interfaces: DoctorProbes.interfaces(),
             firewall: DoctorProbes.firewall(),
-            forwarders: diagnostics?.forwarders.map {
-                ForwarderRegistration(endpoint: $0.endpoint, configured: $0.configured, registered: $0.registered)
-            },
+            forwarders: diagnostics?.forwarders,
             clockRefusals: diagnostics.map { Dictionary($0.clockRefusals.map { ($0.address, $0.count) }, uniquingKeysWith: +) })
         if let peer {
             facts.peer = peerFacts(peer, avahi: avahi, client: status == nil ? nil : client)

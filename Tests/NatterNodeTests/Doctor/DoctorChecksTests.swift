@@ -99,8 +99,8 @@ struct DoctorChecksTests {
         var facts = Self.healthy()
         #expect(DoctorChecks.report(facts).checks[6].verdict == .ok)
         facts.forwarders = [
-            ForwarderRegistration(endpoint: "10.0.1.1:7000", configured: true, registered: true),
-            ForwarderRegistration(endpoint: "10.0.2.1:7000", configured: false, registered: false),
+            ForwarderView(endpoint: "10.0.1.1:7000", configured: true, registered: true),
+            ForwarderView(endpoint: "10.0.2.1:7000", configured: false, registered: false),
         ]
         #expect(DoctorChecks.report(facts).checks[6].text == "FAIL forwarders: not registered with 1 of 2 forwarders: 10.0.2.1:7000 (found on mDNS) — do: check that natter-forwarder runs at 10.0.2.1:7000 and was set up from this team's code (Docs/forwarder.md)")
         facts.forwarders?[1].registered = true

@@ -20,8 +20,9 @@ final class LinkHandler: ChannelDuplexHandler {
     private var remoteFingerprint: DeviceFingerprint?
     private var handshakeTimeout: Scheduled<Void>?
 
-    init(link: LinkID, initiator: Bool, relay: RelayRoute?, service: PeerLinkService) {
-        session = SecureSession(initiator: initiator, identity: service.identity, team: service.team)
+    /// - Parameter responder: the device a dial is meant for (nil: unknown, or this side answers).
+    init(link: LinkID, initiator: Bool, responder: DeviceFingerprint?, relay: RelayRoute?, service: PeerLinkService) {
+        session = SecureSession(initiator: initiator, identity: service.identity, team: service.team, responder: responder)
         self.link = link
         self.relay = relay
         self.service = service
@@ -49,7 +50,9 @@ final class LinkHandler: ChannelDuplexHandler {
         var buffer = unwrapInboundIn(data)
         let message = buffer.readBytes(length: buffer.readableBytes) ?? []
         do {
-            let outputs = try session.receive(message, nowMilliseconds: PeerLinkService.unixMilliseconds(), isFresh: service.isFresh(admitTag:))
+            let outputs = try session.receive(message, nowMilliseconds: PeerLinkService.unixMilliseconds()) { [service, link] in
+                service.isFresh($0, on: link)
+            }
             for output in outputs { handle(output, context: context) }
         } catch {
             drop(after: error, context: context)

@@ -62,16 +62,3 @@ def handshake_section(by, command_line, merged=False):
                    f"{_spread(s['cpu'], '{:.1f}')} %{rate}.")
     out.append("")
     return out
-
-
-def merge_handshake(doc_path, section):
-    """Puts `section` in place of the doc's "## Handshake flood" section, or before the profile section."""
-    lines = open(doc_path).read().split("\n")
-    start = next((i for i, l in enumerate(lines) if l == "## Handshake flood"), None)
-    if start is not None:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    else:
-        start = next((i for i, l in enumerate(lines) if l.startswith("## Profile")), len(lines))
-        end = start
-    lines[start:end] = section
-    open(doc_path, "w").write("\n".join(lines))

@@ -102,6 +102,8 @@ extension FuzzTargets {
         var initiator = SecureSession(initiator: true, identity: DeviceIdentity(), team: team)
         let first = try initiator.start(nowMilliseconds: now)
         seeds["handshake1"] = [1] + first
+        var bound = SecureSession(initiator: true, identity: DeviceIdentity(), team: team, responder: responder.fingerprint)
+        seeds["handshake1-bound"] = [1] + (try bound.start(nowMilliseconds: now))
         seeds["noise1"] = [2] + Array(first.dropFirst(2 + 8 + 16))
         seeds["datagram"] = [3] + DatagramCodec.seal(
             .state(sequence: 3, state: .typing, source: 1), receiverIndex: 9, counter: 0, key: SymmetricKey(data: [UInt8](repeating: 3, count: 32)))

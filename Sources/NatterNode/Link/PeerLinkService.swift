@@ -122,15 +122,20 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { [self] channel in
                     let source = channel.remoteAddress?.ipAddress ?? "?"
-                    let (link, decision, evicted) = state.withLock { state in
+                    let (link, decision, evicted, refused) = state.withLock { state in
                         let link = state.newLinkID()
                         let decision = state.table.connectionOpened(link, from: source, now: .now)
-                        guard case .accept(let evicting) = decision else { return (link, decision, nil as (any Channel)?) }
+                        let refused = state.table.counters.rateLimitedConnections
+                        guard case .accept(let evicting) = decision else { return (link, decision, nil as (any Channel)?, refused) }
                         state.channels[link] = channel
-                        return (link, decision, evicting.flatMap { state.channels[$0] })
+                        return (link, decision, evicting.flatMap { state.channels[$0] }, refused)
                     }
                     guard case .accept = decision else {
-                        logger.notice("rate-limited handshake attempts", metadata: ["remote": "\(source)"])
+                        // A flood must not become a flood of log lines: the 1st,
+                        // 2nd, 4th, 8th… refusal is logged, with the count.
+                        if refused & (refused - 1) == 0 {
+                            logger.notice("rate-limited handshake attempts (\(refused) so far)", metadata: ["remote": "\(source)"])
+                        }
                         return channel.close()
                     }
                     evicted?.close(promise: nil)

@@ -42,8 +42,15 @@ enum NodeConstants {
     // MARK: Links
 
     /// Pending TCP connections the kernel queues for the link listener: a
-    /// whole office reconnecting at once after a network blip.
-    static let linkListenBacklog: Int32 = 128
+    /// whole office reconnecting at once after a network blip, and room for a
+    /// colleague's connection during a connection flood. When this queue is
+    /// full the kernel drops the SYN and the colleague's TCP retries after 1 s:
+    /// with 128, a flood of ~10,000 connections/s cost some colleague links
+    /// exactly that second (Docs/benchmarks.md, "Handshake flood"). The kernel
+    /// caps it at `net.core.somaxconn` (4096 by default). Queued connections
+    /// cost only kernel memory; the daemon bounds what it accepts
+    /// (`PendingHandshakes`).
+    static let linkListenBacklog: Int32 = 1024
     /// Source addresses the handshake rate limiter tracks at most; when full
     /// it starts afresh, so a spoofing flood cannot grow it without bound.
     static let rateLimitedSources = 4096

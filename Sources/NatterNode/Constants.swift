@@ -32,6 +32,24 @@ enum NodeConstants {
     /// colleagues to see its record (~1 s).
     static let startupDialWindow: Duration = .seconds(1)
 
+    // MARK: Names
+
+    /// A device refused for a name is logged once as critical, then only
+    /// counted; the count is logged at most this often while it keeps
+    /// coming back (an impostor that redials every few seconds would
+    /// otherwise fill the journal).
+    static let conflictSummaryInterval: Duration = .seconds(600)
+    /// Conflicts whose refusals are counted at most: a member publishing
+    /// records under made-up fingerprints cannot grow the daemon without
+    /// bound (the conflict reported longest ago is dropped, and is news
+    /// again if it returns).
+    static let conflictTallies = 1024
+    /// New conflicts that get a critical line of their own per
+    /// ``conflictSummaryInterval``; more are counted into the next line (a
+    /// member announcing made-up devices under colleagues' names must not
+    /// flood the log), and get their line later if they keep coming.
+    static let newConflictLinesPerInterval = 10
+
     // MARK: Store
 
     /// Sequence numbers are reserved in blocks this large (`SequenceAllocator`):

@@ -70,6 +70,16 @@ public final class MemoryNetwork: Sendable {
         }
     }
 
+    /// A new link replaces the one between `a` and `b` (a reconnect before the
+    /// old link's death was noticed): `a` sees `b`'s hello again, claiming
+    /// `name`, and no `.down` for the old link. Nothing happens if not linked.
+    public func replaceLink(_ a: DeviceFingerprint, _ b: DeviceFingerprint, claiming name: String) {
+        state.withLock { state in
+            guard let nodeA = state.nodes[a], let nodeB = state.nodes[b], state.connected.contains(Pair(from: a, to: b)) else { return }
+            nodeA.continuation.yield(.up(b, name: name, remoteHost: nodeB.address))
+        }
+    }
+
     /// Direct dials between `a` and `b` fail from now on (both ways), as
     /// across a router that drops them; a relay still connects them.
     public func blockDirect(_ a: DeviceFingerprint, _ b: DeviceFingerprint) {

@@ -42,4 +42,36 @@ public enum WireConstants {
     public static let dialTimeout: Duration = .seconds(3)
     /// Largest datagram accepted; state datagrams are tiny.
     public static let maximumDatagramBytes = 1_200
+
+    /// Datagrams accepted per source address per ``datagramRateWindow``,
+    /// before any lookup or cryptography. A colleague sends a few states a
+    /// second at most, and a forwarder relays a whole subnet's from one
+    /// address, so the budget is generous; it bounds what one flooding
+    /// source can make a peer do (WireGuard rate-limits per source too).
+    public static let datagramsPerSource = 512
+    public static let datagramRateWindow: Duration = .seconds(1)
+
+    // MARK: Rekey (Docs/protocol.md §5.8; WireGuard's timers, whitepaper §6.1)
+
+    /// The dialler starts a rekey when the link's keys are this old
+    /// (WireGuard's `RekeyAfterTime`).
+    public static let rekeyAfter: Duration = .seconds(120)
+    /// Keys this old are never used again: either side closes the link, and a
+    /// new handshake follows (WireGuard's `RejectAfterTime`). Leaves the
+    /// other side a minute to answer a rekey.
+    public static let rejectAfter: Duration = .seconds(180)
+    /// The dialler also starts a rekey after this many frames (both
+    /// directions, stream only) under one epoch's keys, whichever comes first.
+    /// Far below any nonce limit; it bounds how much one key protects.
+    public static let rekeyAfterMessages: UInt64 = 1 << 16
+    /// Either side closes a link whose keys protected this many frames: a
+    /// dialler that never rekeys is not followed for ever.
+    public static let rejectAfterMessages: UInt64 = 1 << 17
+    /// The previous epoch's datagram receive key is kept this long after a
+    /// rekey (or until the next one), for datagrams already in flight; then
+    /// it is erased. The previous stream keys are erased at the switch.
+    public static let previousDatagramKeysLifetime: Duration = .seconds(5)
+    /// How often a link checks whether its keys are due for a rekey or too
+    /// old (also checked after every frame): the precision of the timers above.
+    public static let rekeyCheckInterval: Duration = .seconds(1)
 }

@@ -19,8 +19,14 @@ enum FuzzTargets {
         let data = Array(input.dropFirst())
         switch selector % 7 {
         case 0:
-            // The frame decoder: plaintext frames after Noise decryption.
+            // The frame decoder: plaintext frames after Noise decryption, the
+            // link-control frames (rekey) and the padding around them.
             _ = try? FrameCodec.decode(data)
+            _ = try? FrameCodec.decodeMessage(data)
+            if let frame = try? FramePadding.unpad(data) {
+                precondition(frame.count <= data.count - 2)
+                _ = try? FrameCodec.decodeMessage(frame)
+            }
         case 1:
             // The handshake message parser as a responder sees it: envelope,
             // admission (bound and unbound tags), then the replay cache with
@@ -99,6 +105,9 @@ extension FuzzTargets {
         ]
         var seeds: [String: [UInt8]] = [:]
         for (index, frame) in frames.enumerated() { seeds["frame-\(index)"] = [0] + FrameCodec.encode(frame) }
+        seeds["frame-rekey"] = [0] + FrameCodec.encode(.rekey(ephemeral: [UInt8](repeating: 5, count: 32), datagramIndex: 9))
+        seeds["frame-rekey-done"] = [0] + FrameCodec.encode(.rekeyDone)
+        seeds["frame-padded"] = [0] + FramePadding.pad(FrameCodec.encode(frames[1]))
         var initiator = SecureSession(initiator: true, identity: DeviceIdentity(), team: team)
         let first = try initiator.start(nowMilliseconds: now)
         seeds["handshake1"] = [1] + first

@@ -44,6 +44,16 @@ extension LocalAPIClient {
         try json("POST", "/v1/trust", body: TrustRequest(peer: peer))
     }
 
+    /// Devices refused for a name they may not have.
+    public func conflicts() throws(LocalAPIClientError) -> [ConflictView] {
+        try json("GET", "/v1/conflicts")
+    }
+
+    /// Forgets a colleague's device or a device in conflict; `history` deletes its messages too.
+    public func forget(_ peer: String, history: Bool) throws(LocalAPIClientError) -> ForgetView {
+        try json("POST", "/v1/forget", body: ForgetRequest(peer: peer, history: history ? true : nil))
+    }
+
     /// The event stream; with a window, the daemon closes that window when
     /// the stream ends (a front end that vanished closed its window).
     public func events(window: UInt32?) -> AsyncThrowingStream<APIEvent, any Error> {

@@ -13,10 +13,12 @@ public enum APIEvent: Sendable, Equatable, Codable {
     case state(StateView)
     /// A colleague came online, changed status or name, or went offline.
     case peer(PeerView)
+    /// A device was refused for a name it may not have (once per conflict and run of the daemon).
+    case conflict(ConflictView)
 
     /// The `type` field and the server-sent event's name.
     public enum Kind: String, Sendable, Codable, CaseIterable {
-        case message, delivery, state, peer
+        case message, delivery, state, peer, conflict
     }
 
     public var kind: Kind {
@@ -25,6 +27,7 @@ public enum APIEvent: Sendable, Equatable, Codable {
         case .delivery: .delivery
         case .state: .state
         case .peer: .peer
+        case .conflict: .conflict
         }
     }
 
@@ -38,6 +41,7 @@ public enum APIEvent: Sendable, Equatable, Codable {
         case .delivery: self = .delivery(try single.decode(MessageView.self))
         case .state: self = .state(try single.decode(StateView.self))
         case .peer: self = .peer(try single.decode(PeerView.self))
+        case .conflict: self = .conflict(try single.decode(ConflictView.self))
         }
     }
 
@@ -47,6 +51,7 @@ public enum APIEvent: Sendable, Equatable, Codable {
         case .message(let view), .delivery(let view): try single.encode(view)
         case .state(let view): try single.encode(view)
         case .peer(let view): try single.encode(view)
+        case .conflict(let view): try single.encode(view)
         }
     }
 }

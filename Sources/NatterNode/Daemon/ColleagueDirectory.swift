@@ -3,11 +3,24 @@ import NatterCore
 
 /// Everything the daemon knows about colleagues, as a value: who is linked
 /// (and from where), who discovery sees, the names remembered from earlier
-/// runs, and this user's sharing overrides. It answers the questions the
-/// daemon asks — a colleague's name, who PEER means, who is online — without
-/// any I/O, so each rule is a unit test.
+/// runs, the pins, and this user's sharing overrides. It answers the
+/// questions the daemon asks — a colleague's name, who PEER means, who is
+/// online, which devices claim a name they may not have — without any I/O,
+/// so each rule is a unit test.
+///
+/// Names are claims, fingerprints are identities: a name means the device it
+/// is pinned to (``PinTable``). A device whose claimed name — from its hello,
+/// from mDNS or from the forwarder's directory, or remembered — is pinned to
+/// another device or is this user's own name is a ``Conflict``, listed apart
+/// and never a second colleague of that name.
 struct ColleagueDirectory: Sendable {
     let ownFingerprint: DeviceFingerprint
+    /// This user's display name: no other device may hold it.
+    let ownName: String?
+    /// The pins as last read (``refresh(pins:)``).
+    private(set) var pins = PinTable()
+    /// The names pinned to each device, sorted (an index of `pins`: an office of thousands is listed often).
+    private var pinnedNames: [DeviceFingerprint: [String]] = [:]
     /// Colleagues with an admitted link now: the only ones with session state.
     private(set) var linked: Set<DeviceFingerprint> = []
     /// The address each link came from (how static peers are matched).
@@ -16,7 +29,7 @@ struct ColleagueDirectory: Sendable {
     private(set) var relayed: Set<DeviceFingerprint> = []
     /// Names and presence as discovery (the sealed mDNS record) reports them.
     private(set) var sightings: [DeviceFingerprint: Sighting] = [:]
-    /// Names remembered from the store and from hello frames.
+    /// Names remembered from the store and from hello frames (refused ones too: a claim).
     private(set) var names: [DeviceFingerprint: String] = [:]
     /// Per-colleague session-state sharing overrides.
     private(set) var overrides: [DeviceFingerprint: Bool] = [:]
@@ -26,8 +39,24 @@ struct ColleagueDirectory: Sendable {
         var status: PresenceStatus?
     }
 
-    init(ownFingerprint: DeviceFingerprint, remembered: [KnownPeer] = []) {
+    /// A device refused for a name (or claiming one on mDNS) that it may not have.
+    struct Conflict: Equatable, Sendable {
+        /// The name claimed.
+        let name: String
+        /// The device claiming it.
+        let claimant: DeviceFingerprint
+        /// The device the name is pinned to, or this user's own (``isOwnName``).
+        let holder: DeviceFingerprint
+        let isOwnName: Bool
+        /// Whether `natter trust NAME` would pin the claimant: it is the
+        /// device last refused for the name, and the name is not this user's.
+        let trustable: Bool
+    }
+
+    init(ownFingerprint: DeviceFingerprint, ownName: String? = nil, remembered: [KnownPeer] = [], pins: PinTable = PinTable()) {
         self.ownFingerprint = ownFingerprint
+        self.ownName = ownName
+        refresh(pins: pins)
         for peer in remembered where peer.fingerprint != ownFingerprint {
             if !peer.displayName.isEmpty { names[peer.fingerprint] = peer.displayName }
             if let share = peer.shareState { overrides[peer.fingerprint] = share }
@@ -36,15 +65,57 @@ struct ColleagueDirectory: Sendable {
 
     func isLinked(_ peer: DeviceFingerprint) -> Bool { linked.contains(peer) }
 
-    /// The name to show: discovery's (freshest), else the remembered one,
-    /// else the start of the fingerprint.
+    /// The name to show: the pinned one (as the device's last hello spelt
+    /// it); for a device not pinned yet, discovery's (freshest), else the
+    /// remembered one — unless that claim is a conflict; else the start of
+    /// the fingerprint.
     func name(of peer: DeviceFingerprint) -> String {
-        knownName(of: peer) ?? String(peer.compact.prefix(8))
+        knownName(of: peer).flatMap { isPinned(peer) || conflict(for: peer) == nil ? $0 : nil } ?? String(peer.compact.prefix(8))
     }
 
-    /// The name discovery or a hello gave; nil when nobody has said yet.
+    /// The name to remember for `peer`: pinned, else claimed; nil when nobody has said yet.
     func knownName(of peer: DeviceFingerprint) -> String? {
-        sightings[peer]?.name ?? names[peer]
+        pinnedName(of: peer) ?? claimedName(of: peer)
+    }
+
+    /// The name pinned to `peer`, spelt as its hello last did.
+    func pinnedName(of peer: DeviceFingerprint) -> String? {
+        if let said = names[peer], pins.pin(for: said)?.fingerprint == peer { return said }
+        return pinnedNames[peer]?.first
+    }
+
+    func isPinned(_ peer: DeviceFingerprint) -> Bool { pinnedName(of: peer) != nil }
+
+    /// The name `peer` claims now. A pinned device's mDNS name is not its
+    /// claim (a member can publish a record with anyone's fingerprint); its
+    /// hello's is. A device refused for a name and heard of no more still
+    /// claims that name.
+    func claimedName(of peer: DeviceFingerprint) -> String? {
+        if isPinned(peer) { return names[peer] }
+        return sightings[peer]?.name ?? names[peer] ?? pins.refusals.last { $0.fingerprint == peer }?.name
+    }
+
+    /// The conflict `peer`'s claim makes, if any.
+    func conflict(for peer: DeviceFingerprint) -> Conflict? {
+        guard peer != ownFingerprint, let claimed = claimedName(of: peer) else { return nil }
+        switch pins.claim(claimed, by: peer, ownName: ownName) {
+        case .known, .free:
+            return nil
+        case .ownName:
+            return Conflict(name: claimed, claimant: peer, holder: ownFingerprint, isOwnName: true, trustable: false)
+        case .taken(let holder):
+            return Conflict(
+                name: claimed, claimant: peer, holder: holder, isOwnName: false,
+                trustable: pins.lastRefusal(for: claimed)?.fingerprint == peer)
+        }
+    }
+
+    /// Every device in conflict: those this daemon has heard of and those on
+    /// record as refused, by name.
+    var conflicts: [Conflict] {
+        var all = Set(names.keys).union(sightings.keys).union(pins.refusals.map(\.fingerprint))
+        all.remove(ownFingerprint)
+        return all.compactMap(conflict(for:)).sorted { ($0.name, $0.claimant.compact) < ($1.name, $1.claimant.compact) }
     }
 
     /// Presence while online: what discovery announced, `available` without mDNS.
@@ -52,18 +123,62 @@ struct ColleagueDirectory: Sendable {
         linked.contains(peer) ? (sightings[peer]?.status ?? .available) : nil
     }
 
-    /// Every colleague this device knows, for PEER resolution and listings.
+    /// Every colleague this device knows, for PEER resolution and listings:
+    /// pinned devices, and devices not pinned yet whose claim conflicts with
+    /// nobody. A device in conflict is not a colleague of that name.
     var candidates: [PeerResolver.Candidate] {
-        var all = Set(names.keys).union(sightings.keys).union(linked)
+        var all = Set(names.keys).union(sightings.keys).union(linked).union(pinnedNames.keys)
         all.remove(ownFingerprint)
-        return all.map { PeerResolver.Candidate(fingerprint: $0, name: name(of: $0)) }
+        return all.filter { isPinned($0) || conflict(for: $0) == nil }.map { PeerResolver.Candidate(fingerprint: $0, name: name(of: $0)) }
     }
 
+    /// Who PEER means among colleagues: a name resolves to the device it is pinned to.
     func resolve(_ query: String) -> Result<DeviceFingerprint, PeerResolver.Failure> {
         PeerResolver.resolve(query, among: candidates).map(\.fingerprint)
     }
 
+    /// Who PEER means for `natter forget`: a colleague as in ``resolve(_:)``,
+    /// else a device in conflict by a prefix of its fingerprint (its name is
+    /// not its own, so the name does not find it).
+    func resolveForgettable(_ query: String) -> Result<DeviceFingerprint, PeerResolver.Failure> {
+        let colleague = resolve(query)
+        guard case .failure(.noMatch) = colleague else { return colleague }
+        let claimants = conflicts.map { PeerResolver.Candidate(fingerprint: $0.claimant, name: $0.name) }
+        let trimmed = query.filter { $0 != " " }
+        guard trimmed.count >= 4 else { return colleague }
+        let matches = claimants.filter { $0.fingerprint.matches(prefix: trimmed) }
+        switch matches.count {
+        case 0: return colleague
+        case 1: return .success(matches[0].fingerprint)
+        default: return .failure(.ambiguous(query, matches))
+        }
+    }
+
     // MARK: Changes
+
+    /// The pins as the file has them now (the daemon reads it before deciding).
+    mutating func refresh(pins: PinTable) {
+        guard pins != self.pins || pinnedNames.isEmpty else { return }
+        self.pins = pins
+        pinnedNames = Dictionary(grouping: pins.pinned.values, by: \.fingerprint).mapValues { $0.map(\.name).sorted() }
+    }
+
+    /// A link's hello claimed `name` and was refused: remembered as its claim,
+    /// so the conflict is listed.
+    mutating func refused(_ peer: DeviceFingerprint, claiming name: String) {
+        names[peer] = name
+    }
+
+    /// `natter forget`: nothing of `peer` is left but what the link layer
+    /// still holds (the daemon closes that).
+    mutating func forget(_ peer: DeviceFingerprint) {
+        names[peer] = nil
+        sightings[peer] = nil
+        overrides[peer] = nil
+        var remaining = pins
+        _ = remaining.forget(peer)
+        refresh(pins: remaining)
+    }
 
     /// An admitted link is up. Returns true when the colleague just came online.
     mutating func linkUp(_ peer: DeviceFingerprint, name: String, host: String, relayed isRelayed: Bool = false) -> Bool {

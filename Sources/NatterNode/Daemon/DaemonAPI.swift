@@ -57,6 +57,11 @@ public struct DaemonAPI: LocalAPIHandler {
         case ("POST", "trust", 2):
             let body = try decode(TrustRequest.self, request)
             return try ok(try await daemon.trust(body.peer))
+        case ("GET", "conflicts", 2):
+            return try ok(await daemon.conflictViews())
+        case ("POST", "forget", 2):
+            let body = try decode(ForgetRequest.self, request)
+            return try ok(try await daemon.forget(body.peer, history: body.history ?? false))
         case ("GET", "events", 2):
             let window = try request.query["window"].map(windowID)
             let (stream, cancel) = await daemon.subscribe()

@@ -14,6 +14,13 @@ extension NatterDaemon {
                 directory.sighted(fingerprint, name: peer.displayName, status: peer.status)
             {
                 remember(fingerprint)
+                // Names from discovery are claims too, checked against the
+                // pins like a hello's (but never pinned: a record proves no
+                // key). A pinned device's record name is not its claim.
+                directory.refresh(pins: pins.table)
+                if !directory.isPinned(fingerprint), directory.conflict(for: fingerprint) != nil {
+                    reportConflict(of: fingerprint, source: "in its discovery record, from \(source)")
+                }
                 if directory.isLinked(fingerprint) { events.publish(.peer(peerView(fingerprint))) }
             }
             dial(dialling.due(only: peer.key, directory: directory, at: clock.now))

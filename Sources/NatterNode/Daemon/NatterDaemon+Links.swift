@@ -7,6 +7,7 @@ extension NatterDaemon {
     func handle(_ event: LinkEvent) {
         switch event {
         case .up(let peer, let name, let remoteHost, let relayed):
+            // Every hello is checked, a replacement link's too (it may claim another name).
             guard peer != identity.fingerprint, admit(peer, claiming: name) else { return }
             dialling.linked(peer, relayed: relayed)
             let cameOnline = directory.linkUp(peer, name: name, host: remoteHost, relayed: relayed)
@@ -43,35 +44,6 @@ extension NatterDaemon {
         }
     }
 
-    /// Trust on first use, decided here rather than on an event loop: the
-    /// first device seen under a name is pinned; another key under that name
-    /// is refused (loudly) until the user runs `natter trust NAME`.
-    /// - Returns: whether the link may be used.
-    func admit(_ peer: DeviceFingerprint, claiming name: String) -> Bool {
-        switch pins.check(name: name, fingerprint: peer) {
-        case .known:
-            return true
-        case .firstContact:
-            logger.info("pinned \(name)'s device key on first contact", metadata: ["fingerprint": "\(peer)"])
-            return true
-        case .conflict(let pinned):
-            logger.critical(
-                "REFUSED: \"\(name)\" presented a different device key. Pinned: \(pinned). Presented: \(peer). If \(name) really reinstalled, compare fingerprints in person, then run: natter trust \"\(name)\"")
-            links.disconnect(peer)
-            return false
-        case .unpinnableName:
-            logger.warning("refused a link whose name cannot be shown or pinned (empty or with control characters)", metadata: ["fingerprint": "\(peer)"])
-            links.disconnect(peer)
-            return false
-        case .failed(let error):
-            // A pin that cannot be saved would be forgotten at restart and the
-            // next key under this name trusted silently: refuse instead.
-            logger.error("refused \(name)'s link because \(error)", metadata: ["fingerprint": "\(peer)"])
-            links.disconnect(peer)
-            return false
-        }
-    }
-
     func remember(_ peer: DeviceFingerprint) {
         do {
             try store.rememberPeer(peer, displayName: directory.knownName(of: peer) ?? "", seenAt: clock.unixMilliseconds)
@@ -89,6 +61,7 @@ extension NatterDaemon {
 
     /// Every known colleague, online first, then by name.
     func peerViews() -> [PeerView] {
+        directory.refresh(pins: pins.table)
         let remembered = (try? store.knownPeers()) ?? []
         let lastSeen = Dictionary(remembered.map { ($0.fingerprint, $0.lastSeen) }, uniquingKeysWith: max)
         return directory.candidates.map { candidate in

@@ -29,6 +29,8 @@ public actor NatterDaemon {
     var presence: PresenceStatus
     var shareState: Bool
     var directory: ColleagueDirectory
+    /// How loudly each name conflict has been reported in this run.
+    var conflictReports = ConflictReports()
     var sightings = SightingMerger()
     var dialling: DialScheduler
     var sessionStates: SessionStateHub
@@ -80,7 +82,8 @@ public actor NatterDaemon {
         sequences = SequenceAllocator(persistedEnd: UInt64(try store.setting(SettingKey.sequence) ?? "0") ?? 0)
         presence = try Self.storedPresence(in: store)
         shareState = (try store.setting(SettingKey.shareState) ?? "on") == "on"
-        directory = ColleagueDirectory(ownFingerprint: identity.fingerprint, remembered: try store.knownPeers())
+        directory = ColleagueDirectory(
+            ownFingerprint: identity.fingerprint, ownName: config.displayName, remembered: try store.knownPeers(), pins: pins.table)
         dialling = DialScheduler(ownFingerprint: identity.fingerprint, startedAt: clock.now)
         sessionStates = SessionStateHub(timings: config.timings)
     }
@@ -168,6 +171,7 @@ public actor NatterDaemon {
     func name(of peer: DeviceFingerprint) -> String { directory.name(of: peer) }
 
     func resolve(_ query: String) throws(APIFailure) -> DeviceFingerprint {
+        directory.refresh(pins: pins.table)
         switch directory.resolve(query) {
         case .success(let peer): return peer
         case .failure(let failure): throw APIFailure(failure)

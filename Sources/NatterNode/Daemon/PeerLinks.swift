@@ -7,6 +7,8 @@ public enum LinkEvent: Sendable, Equatable {
     /// the display name it claims (the daemon checks it against the pins before
     /// trusting the link), `remoteHost` the address it came from (how static
     /// peers are matched), `relayed` whether it runs through a forwarder.
+    /// Sent again when a new link replaces the peer's current one (its hello
+    /// may claim another name), while the peer stays up.
     case up(DeviceFingerprint, name: String, remoteHost: String, relayed: Bool = false)
     /// The last link to `peer` is gone (closed, keepalive timeout, error).
     case down(DeviceFingerprint)

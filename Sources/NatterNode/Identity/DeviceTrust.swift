@@ -12,8 +12,11 @@ public import NatterCore
 /// then replaces the first.
 public enum DeviceTrust {
     public static func trustRefused(name: String, pins: PinStore, store: MessageStore) throws(DeviceTrustError) -> PinStore.Change {
-        let pinned = pins.all
-        guard let current = pinned[name] else { throw .notPinned(name, pinnedNames: pinned.keys.sorted()) }
+        if let damage = pins.damage { throw .failed(damage.description) }
+        let table = pins.table
+        guard let current = table.pin(for: name)?.fingerprint else {
+            throw .notPinned(name, pinnedNames: table.pinned.values.map(\.name).sorted())
+        }
         let change: PinStore.Change?
         do {
             change = try pins.trustRefused(name: name)

@@ -2,30 +2,33 @@ import Foundation
 import Synchronization
 public import NatterCore
 
-/// Trust on first use: the first device seen under a display name is pinned;
-/// a different device (another key) later claiming that name is refused — and
-/// reported loudly — until the user compares fingerprints and runs
-/// `natter trust NAME`, which pins exactly the key that was refused.
+/// Trust on first use, on disk: the first device whose hello claims a display
+/// name is pinned to it; a different device (another key) later claiming that
+/// name — or this user's own name — is refused, and recorded as refused until
+/// the user decides: `natter trust NAME` pins exactly the key that was
+/// refused, `natter forget PEER` drops a device. The rules are ``PinTable``'s.
 ///
-/// Stored as `pins` (0600) in the data directory: one `FINGERPRINT NAME` line
-/// per pinned colleague and one `refused FINGERPRINT NAME` line per name whose
-/// last refused key awaits a decision. The file is the single source of truth
-/// for the daemon and the CLI: it is re-read at every check (once per link
-/// set-up; the file is a few lines), so `natter trust` takes effect in a
-/// running daemon without a restart. Modification times would not do: the
-/// kernel stamps them at timer-tick granularity, and two writes in one tick
-/// look unchanged.
+/// Stored as `pins` (0600) in the data directory, as JSON (``PinTable``'s
+/// file format, version 2; a version-1 file of `FINGERPRINT NAME` lines is
+/// rewritten at first read). The file is the single source of truth for the
+/// daemon and the CLI: it is re-read at every check (once per link set-up;
+/// the file is small), so `natter trust` takes effect in a running daemon
+/// without a restart. Modification times would not do: the kernel stamps
+/// them at timer-tick granularity, and two writes in one tick look unchanged.
 public final class PinStore: Sendable {
     public enum Verdict: Equatable, Sendable {
         case firstContact
         case known
         /// The name is pinned to another device.
         case conflict(pinned: DeviceFingerprint)
+        /// The name is this user's own display name: no other device may hold it.
+        case ownName
         /// A name that cannot be pinned: empty, or with control characters (a
-        /// line break would forge lines of the pins file). Refuse the link.
+        /// name must look the same to every colleague). Refuse the link.
         case unpinnableName
-        /// First contact, but the pin could not be saved: treat as refused
-        /// (a pin that is lost at restart would silently trust the next key).
+        /// The pins file could not be read or the pin could not be saved:
+        /// treat as refused (a pin that is lost at restart would silently
+        /// trust the next key).
         case failed(PinStoreError)
     }
 
@@ -36,66 +39,90 @@ public final class PinStore: Sendable {
         public let trusted: DeviceFingerprint
     }
 
-    private struct Table {
-        var pinned: [String: DeviceFingerprint] = [:]
-        var refused: [String: DeviceFingerprint] = [:]
+    /// Refused devices remembered at most (the oldest go first): a member
+    /// publishing records under many made-up keys cannot grow the file.
+    public static let maximumRefusals = 64
+
+    private struct State {
+        var table = PinTable()
+        /// Set when the file could not be read: every check fails until it can.
+        var damage: PinStoreError?
     }
 
     private let path: String
-    private let table: Mutex<Table>
+    private let state: Mutex<State>
 
     public init(directory: String) {
         path = directory + "/pins"
-        table = Mutex(Table())
-        table.withLock { reload(&$0) }
+        state = Mutex(State())
+        state.withLock { reload(&$0) }
     }
 
-    /// Checks `fingerprint` against the pin for `name`, pinning on first
-    /// contact and remembering a conflicting key for ``trustRefused(name:)``.
-    public func check(name: String, fingerprint: DeviceFingerprint) -> Verdict {
+    /// Checks `fingerprint`'s hello claim to `name`, pinning on first contact
+    /// and recording a refused device for ``trustRefused(name:)``.
+    /// `ownName` is this user's display name, which no colleague may take.
+    public func check(name: String, fingerprint: DeviceFingerprint, ownName: String? = nil) -> Verdict {
         guard Self.isPinnable(name) else { return .unpinnableName }
-        return table.withLock { table in
-            reload(&table)
-            if let pinned = table.pinned[name] {
-                if pinned == fingerprint { return .known }
-                if table.refused[name] != fingerprint {
-                    table.refused[name] = fingerprint
-                    // Best effort: the refusal itself already happened; only
-                    // `natter trust` needs the record, and it says so if missing.
-                    try? save(table)
-                }
+        return state.withLock { state in
+            reload(&state)
+            if let damage = state.damage { return .failed(damage) }
+            switch state.table.claim(name, by: fingerprint, ownName: ownName) {
+            case .known:
+                return .known
+            case .taken(let pinned):
+                refuse(name, fingerprint, in: &state)
                 return .conflict(pinned: pinned)
+            case .ownName:
+                refuse(name, fingerprint, in: &state)
+                return .ownName
+            case .free:
+                var decided = state.table
+                decided.pin(name, to: fingerprint)
+                do throws(PinStoreError) {
+                    try save(decided)
+                } catch {
+                    return .failed(error)
+                }
+                state.table = decided
+                return .firstContact
             }
-            table.pinned[name] = fingerprint
-            do throws(PinStoreError) {
-                try save(table)
-            } catch {
-                table.pinned[name] = nil
-                return .failed(error)
-            }
-            return .firstContact
         }
+    }
+
+    /// Best effort: the refusal itself already happened; only `natter trust`
+    /// needs the record, and it says so if missing.
+    private func refuse(_ name: String, _ fingerprint: DeviceFingerprint, in state: inout State) {
+        if state.table.refuse(name, device: fingerprint, limit: Self.maximumRefusals) { try? save(state.table) }
     }
 
     /// Pins the key last refused for `name` (after the user compared
     /// fingerprints in person); nil when nothing was refused for that name.
     /// Throws when the decision could not be saved (nothing changed then).
     public func trustRefused(name: String) throws(PinStoreError) -> Change? {
-        try table.withLock { table throws(PinStoreError) -> Change? in
-            reload(&table)
-            guard let refused = table.refused[name], let previous = table.pinned[name] else { return nil }
-            var decided = table
-            decided.pinned[name] = refused
-            decided.refused[name] = nil
+        try decide { table in table.trustLastRefusal(for: name) }
+    }
+
+    /// `natter forget`: removes `device`'s pins and refusals (its names are
+    /// free again). Returns whether the file held anything about it.
+    public func forget(_ device: DeviceFingerprint) throws(PinStoreError) -> Bool {
+        try decide { table in table.forget(device) ? true : nil } ?? false
+    }
+
+    /// Applies `change` to the current table and saves it; a nil answer changes nothing.
+    private func decide<T>(_ change: (inout PinTable) -> T?) throws(PinStoreError) -> T? {
+        try state.withLock { state throws(PinStoreError) -> T? in
+            reload(&state)
+            if let damage = state.damage { throw damage }
+            var decided = state.table
+            guard let answer = change(&decided) else { return nil }
             try save(decided)
-            table = decided
-            return Change(name: name, previous: previous, trusted: refused)
+            state.table = decided
+            return answer
         }
     }
 
     /// Whether `name` can be a pin: not empty, no control characters or line
-    /// separators (the file is one pin per line, and a name must look the
-    /// same to every colleague who reads it).
+    /// separators (a name must look the same to every colleague who reads it).
     public static func isPinnable(_ name: String) -> Bool {
         !name.isEmpty
             && !name.unicodeScalars.contains {
@@ -104,42 +131,58 @@ public final class PinStore: Sendable {
             }
     }
 
+    /// The whole table as the file has it now (the last one read, while the file is damaged).
+    public var table: PinTable { state.withLock { reload(&$0); return $0.table } }
+
+    /// Why the file cannot be read now; nil when it can (or does not exist yet).
+    public var damage: PinStoreError? { state.withLock { reload(&$0); return $0.damage } }
+
     /// Every pinned name and its device.
-    public var all: [String: DeviceFingerprint] { table.withLock { reload(&$0); return $0.pinned } }
+    public var all: [String: DeviceFingerprint] {
+        Dictionary(table.pinned.values.map { ($0.name, $0.fingerprint) }, uniquingKeysWith: { first, _ in first })
+    }
 
     /// Names whose last presented key was refused, with that key.
-    public var refused: [String: DeviceFingerprint] { table.withLock { reload(&$0); return $0.refused } }
+    public var refused: [String: DeviceFingerprint] {
+        Dictionary(table.refusals.map { ($0.name, $0.fingerprint) }, uniquingKeysWith: { _, last in last })
+    }
 
-    private func reload(_ table: inout Table) {
-        var fresh = Table()
-        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-            for line in text.split(separator: "\n") {
-                let isRefused = line.hasPrefix("refused ")
-                let parts = line.dropFirst(isRefused ? 8 : 0).split(separator: " ", maxSplits: 1)
-                guard parts.count == 2, let fingerprint = DeviceFingerprint(fullText: String(parts[0])) else { continue }
-                if isRefused {
-                    fresh.refused[String(parts[1])] = fingerprint
-                } else {
-                    fresh.pinned[String(parts[1])] = fingerprint
-                }
-            }
+    /// Reads the file; a version-1 file is rewritten as version 2 (best
+    /// effort: it is read either way). A file that cannot be read or parsed
+    /// is damage, never an empty table: that would pin every name afresh.
+    private func reload(_ state: inout State) {
+        guard FileManager.default.fileExists(atPath: path) else {
+            state = State()
+            return
         }
-        table = fresh
+        let bytes: [UInt8]
+        do {
+            bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            state.damage = PinStoreError(description: "could not read \(path): \(error.localizedDescription)")
+            return
+        }
+        do throws(PinStoreError) {
+            let (table, legacy) = try PinTable.decode(bytes)
+            state = State(table: table)
+            if legacy { try? save(table) }
+        } catch {
+            state.damage = PinStoreError(
+                description: "\(error.description): \(path). Move it aside and restart natter; colleagues are then pinned afresh at their next connection")
+        }
     }
 
     /// Atomic and durable (``DurableFile``): a pin is a security decision.
-    private func save(_ table: Table) throws(PinStoreError) {
-        let pinnedLines = table.pinned.sorted { $0.key < $1.key }.map { "\($0.value.fullText) \($0.key)\n" }
-        let refusedLines = table.refused.sorted { $0.key < $1.key }.map { "refused \($0.value.fullText) \($0.key)\n" }
+    private func save(_ table: PinTable) throws(PinStoreError) {
         do {
-            try DurableFile.replace(path, with: Array((pinnedLines + refusedLines).joined().utf8))
+            try DurableFile.replace(path, with: try table.encoded())
         } catch {
             throw PinStoreError(description: "could not save the pinned device keys: \(error)")
         }
     }
 }
 
-/// The pins file could not be written.
+/// The pins file could not be read or written.
 public struct PinStoreError: Error, Equatable, CustomStringConvertible {
     public let description: String
 }

@@ -1,6 +1,7 @@
 import NIOCore
 
-/// Hands every UDP datagram to the service, which authenticates it.
+/// Hands every UDP datagram and its source address to the service, which
+/// checks the source's budget and authenticates it.
 final class DatagramHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
@@ -12,6 +13,7 @@ final class DatagramHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var envelope = unwrapInboundIn(data)
-        service.datagramReceived(envelope.data.readBytes(length: envelope.data.readableBytes) ?? [])
+        service.datagramReceived(
+            envelope.data.readBytes(length: envelope.data.readableBytes) ?? [], from: envelope.remoteAddress.ipAddress ?? "?")
     }
 }

@@ -23,14 +23,19 @@ struct LinkTable: Sendable {
         let remoteHost: String
         /// Set when the link runs through a forwarder: where its datagrams go.
         let relay: RelayRoute?
-        /// This side's index for the peer's datagrams, announced in our hello.
-        let localIndex: UInt32
-        let sendKey: SymmetricKey
+        /// This side's index for the peer's datagrams, announced in our hello
+        /// or in this side's last rekey frame.
+        var localIndex: UInt32
+        /// The previous epoch's index, kept briefly for datagrams in flight after a rekey.
+        var previousIndex: UInt32?
+        var sendKey: SymmetricKey
         /// Where the peer takes datagrams; set only when its hello announced a UDP port.
         var udpTarget: DatagramTarget?
         var counter: UInt64 = 0
         /// The peer's hello arrived (on this link or the one it replaced) and `.up` was sent.
         var announced = false
+        /// This link's own hello arrived (reported as `.up`, so the daemon checks its name).
+        var helloReceived = false
     }
 
     /// Where one peer's datagrams go: its host, the UDP port and the receiver
@@ -45,8 +50,11 @@ struct LinkTable: Sendable {
 
     private struct DatagramSession: Sendable {
         let peer: DeviceFingerprint
+        let link: LinkID
         let key: SymmetricKey
         var window = ReplayWindow()
+        /// Set when a rekey replaced this session: it is erased at this time.
+        var expires: ContinuousClock.Instant?
     }
 
     let local: DeviceFingerprint
@@ -55,9 +63,18 @@ struct LinkTable: Sendable {
     var udpPort: UInt16 = 0
     private var links: [DeviceFingerprint: Link] = [:]
     private var datagramSessions: [UInt32: DatagramSession] = [:]
+    /// Indices a rekey request announced before its session exists: taken, so
+    /// no other link can be given them meanwhile.
+    private var reservedIndices: [UInt32: LinkID] = [:]
+    /// Links the daemon refused: nothing more is read from them (§4.6).
+    private var refused: Set<LinkID> = []
     private var replayCache: HandshakeReplayCache
     private var rateLimiter: SourceRateLimiter
     private var pendingHandshakes = PendingHandshakes<LinkID>()
+    private var datagramLimiter: SourceRateLimiter
+    /// Draws receiver indices; random (WireGuard's habit: an observer cannot
+    /// count sessions). Tests replace it to force collisions.
+    var drawIndex: @Sendable () -> UInt32 = { UInt32.random(in: 1...UInt32.max) }
     private(set) var counters = PeerLinkService.Counters()
 
     /// - Parameter startedAtMilliseconds: when this node started, Unix ms (wall
@@ -69,6 +86,9 @@ struct LinkTable: Sendable {
         replayCache = HandshakeReplayCache(floorMilliseconds: startedAtMilliseconds)
         rateLimiter = SourceRateLimiter(
             limit: WireConstants.handshakesPerSource, window: WireConstants.rateLimitWindow,
+            maximumSources: NodeConstants.rateLimitedSources, now: now)
+        datagramLimiter = SourceRateLimiter(
+            limit: WireConstants.datagramsPerSource, window: WireConstants.datagramRateWindow,
             maximumSources: NodeConstants.rateLimitedSources, now: now)
     }
 
@@ -143,34 +163,97 @@ struct LinkTable: Sendable {
             }
             replaced = existing.id
             announced = existing.announced
-            datagramSessions[existing.localIndex] = nil
+            forgetDatagramSessions(of: existing)
         }
         let localIndex = freeDatagramIndex()
         var new = Link(id: link, dialler: dialler, remoteHost: remoteHost, relay: relay, localIndex: localIndex, sendKey: keys.send)
         // The daemon already has the peer as up; the replacement must not announce it twice.
         new.announced = announced
         links[peer] = new
-        datagramSessions[localIndex] = DatagramSession(peer: peer, key: keys.receive)
+        datagramSessions[localIndex] = DatagramSession(peer: peer, link: link, key: keys.receive)
         let hello = Frame.hello(sequence: 0, name: displayName, udpPort: udpPort, datagramIndex: localIndex)
         return Established(hello: hello, close: replaced)
     }
 
-    /// A random receiver index not in use (WireGuard's habit: an observer
-    /// cannot count sessions); 0 is never used.
+    /// A random receiver index that no session (current or previous) and no
+    /// pending rekey uses: a new session never replaces another link's. 0 is never used.
     private func freeDatagramIndex() -> UInt32 {
         while true {
-            let index = UInt32.random(in: 1...UInt32.max)
-            if datagramSessions[index] == nil { return index }
+            let index = drawIndex()
+            if index != 0, datagramSessions[index] == nil, reservedIndices[index] == nil { return index }
         }
+    }
+
+    private mutating func forgetDatagramSessions(of link: Link) {
+        datagramSessions[link.localIndex] = nil
+        if let previous = link.previousIndex { datagramSessions[previous] = nil }
+        reservedIndices = reservedIndices.filter { $0.value != link.id }
+    }
+
+    // MARK: Rekey (Docs/protocol.md §5.8)
+
+    /// A receiver index for `link`'s next epoch, reserved until its session is installed.
+    mutating func reserveDatagramIndex(for link: LinkID) -> UInt32 {
+        let index = freeDatagramIndex()
+        reservedIndices[index] = link
+        return index
+    }
+
+    /// A rekey of `link` made a new receive session: datagrams to `index`
+    /// open with `key` from now on. The session it replaces stays for
+    /// ``WireConstants/previousDatagramKeysLifetime`` (datagrams in flight); the
+    /// one before that is erased now. Ignored for a link that is no longer current.
+    mutating func installDatagramReceive(link: LinkID, peer: DeviceFingerprint, index: UInt32, key: SymmetricKey, now: ContinuousClock.Instant) {
+        reservedIndices[index] = nil
+        guard var current = links[peer], current.id == link, datagramSessions[index] == nil else { return }
+        if let older = current.previousIndex { datagramSessions[older] = nil }
+        datagramSessions[current.localIndex]?.expires = now + WireConstants.previousDatagramKeysLifetime
+        current.previousIndex = current.localIndex
+        current.localIndex = index
+        links[peer] = current
+        datagramSessions[index] = DatagramSession(peer: peer, link: link, key: key)
+        counters.rekeys += 1
+    }
+
+    /// The peer has its new receive session: seal datagrams for `index` with
+    /// `key`, counting from 0 (a new key, so counters may start over).
+    mutating func switchDatagramSend(link: LinkID, peer: DeviceFingerprint, index: UInt32, key: SymmetricKey) {
+        guard var current = links[peer], current.id == link else { return }
+        current.sendKey = key
+        current.counter = 0
+        current.udpTarget = current.udpTarget.map {
+            DatagramTarget(host: $0.host, port: $0.port, receiverIndex: index, relayIndex: $0.relayIndex)
+        }
+        links[peer] = current
+    }
+
+    // MARK: Refusal
+
+    /// The daemon refused `peer`'s link (pins, §4.6): from now on nothing is
+    /// read from it — no frame decoded, no datagram opened — and its datagram
+    /// sessions are gone. Returns the link to close.
+    mutating func refuse(_ peer: DeviceFingerprint) -> LinkID? {
+        guard let current = links[peer] else { return nil }
+        links[peer] = nil
+        forgetDatagramSessions(of: current)
+        refused.insert(current.id)
+        return current.id
+    }
+
+    /// Whether the handler may decode what `link` sends (false once refused).
+    func mayRead(_ link: LinkID) -> Bool {
+        !refused.contains(link)
     }
 
     /// A frame arrived on `link` from `peer` (``SecureSession`` already
     /// enforced one hello, first). Returns what to tell the daemon, if anything.
     ///
-    /// The hello announces the peer once, and only on its current link: a
-    /// hello on a link that lost the tie-break, or on a replacement of an
-    /// announced link, says nothing new.
+    /// Each current link's hello is reported as `.up`, a replacement's too:
+    /// the daemon checks every hello's name against the pins (a replacement
+    /// may claim another name) and knows the peer is already online. A hello
+    /// on a link that lost the tie-break says nothing.
     mutating func received(_ frame: Frame, from peer: DeviceFingerprint, on link: LinkID) -> LinkEvent? {
+        guard !refused.contains(link) else { return nil }
         switch frame {
         case .hello(_, let name, let udpPort, let index):
             guard var current = links[peer], current.id == link else { return nil }
@@ -179,7 +262,8 @@ struct LinkTable: Sendable {
             } else if udpPort != 0 {
                 current.udpTarget = DatagramTarget(host: current.remoteHost, port: udpPort, receiverIndex: index)
             }
-            let announce = !current.announced
+            let announce = !current.helloReceived
+            current.helloReceived = true
             current.announced = true
             links[peer] = current
             return announce ? .up(peer, name: name, remoteHost: current.remoteHost, relayed: current.relay != nil) : nil
@@ -194,9 +278,11 @@ struct LinkTable: Sendable {
     /// link; a link that lost a tie-break goes quietly. Its datagram session goes with it.
     mutating func closed(_ link: LinkID) -> LinkEvent? {
         pendingHandshakes.settled(link)
+        refused.remove(link)
+        reservedIndices = reservedIndices.filter { $0.value != link }
         guard let (peer, current) = links.first(where: { $0.value.id == link }) else { return nil }
         links[peer] = nil
-        datagramSessions[current.localIndex] = nil
+        forgetDatagramSessions(of: current)
         return current.announced ? .down(peer) : nil
     }
 
@@ -248,12 +334,21 @@ struct LinkTable: Sendable {
         case dropped(LinkError)
     }
 
-    /// Finds the datagram's session by its receiver index, authenticates it
-    /// and checks it against that session's replay window.
-    mutating func openDatagram(_ bytes: [UInt8]) -> DatagramOutcome {
+    /// Checks the source's budget, finds the datagram's session by its
+    /// receiver index (a previous session only until it expires),
+    /// authenticates it and checks it against that session's replay window.
+    mutating func openDatagram(_ bytes: [UInt8], from source: String, now: ContinuousClock.Instant) -> DatagramOutcome {
+        guard datagramLimiter.allow(source, now: now) else {
+            counters.rateLimitedDatagrams += 1
+            return .dropped(.datagramRateLimited)
+        }
         do throws(LinkError) {
             let index = try DatagramCodec.receiverIndex(of: bytes)
             guard var session = datagramSessions[index] else { throw .datagramAuthenticationFailed }
+            if let expires = session.expires, expires <= now {
+                datagramSessions[index] = nil
+                throw .datagramAuthenticationFailed
+            }
             let frame = try DatagramCodec.open(bytes, key: session.key, window: &session.window)
             datagramSessions[index] = session
             counters.acceptedDatagrams += 1

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 public import Logging
 import NIOCore
@@ -19,6 +20,8 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
     let identity: DeviceIdentity
     let team: TeamKey
     let logger: Logger
+    /// The key schedule of every link (Docs/protocol.md §5.8).
+    let rekeyPolicy: RekeyPolicy
     private let requestedPorts: (tcp: Int, udp: Int)
     private let group: any EventLoopGroup
     private let state: Mutex<State>
@@ -49,8 +52,13 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
     /// - Parameters:
     ///   - tcpPort: where to listen for links once running; 0 picks a free port (see ``boundPorts()``).
     ///   - udpPort: where to listen for state datagrams; 0 picks a free port.
-    public init(identity: DeviceIdentity, team: TeamKey, displayName: String, tcpPort: Int, udpPort: Int, logger: Logger) {
+    ///   - rekeyPolicy: when links replace their keys; shorter than standard only in tests.
+    public init(
+        identity: DeviceIdentity, team: TeamKey, displayName: String, tcpPort: Int, udpPort: Int, logger: Logger,
+        rekeyPolicy: RekeyPolicy = .standard
+    ) {
         self.identity = identity
+        self.rekeyPolicy = rekeyPolicy
         self.team = team
         self.logger = logger
         requestedPorts = (tcpPort, udpPort)
@@ -239,8 +247,10 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         return true
     }
 
+    /// The daemon refused `peer`: the table stops reading its link at once
+    /// (its handler decodes nothing more, even what is already buffered), then it closes.
     public func disconnect(_ peer: DeviceFingerprint) {
-        let channel = state.withLock { state in state.table.link(to: peer).flatMap { state.channels[$0] } }
+        let channel = state.withLock { state in state.table.refuse(peer).flatMap { state.channels[$0] } }
         channel?.close(promise: nil)
     }
 
@@ -262,6 +272,10 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         public var droppedDatagrams = 0
         /// Datagrams authenticated (state frames are delivered, others ignored).
         public var acceptedDatagrams = 0
+        /// Datagrams dropped before any work because their source was over its budget.
+        public var rateLimitedDatagrams = 0
+        /// Rekeys completed on this side's links (new datagram sessions installed).
+        public var rekeys = 0
     }
 
     public var counters: Counters { state.withLock { $0.table.counters } }
@@ -270,6 +284,22 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
 
     func isFresh(_ admitted: Envelope.Admitted, on link: LinkID) -> Bool {
         state.withLock { $0.table.isFresh(admitted, on: link, nowMilliseconds: Self.unixMilliseconds()) }
+    }
+
+    func mayRead(_ link: LinkID) -> Bool {
+        state.withLock { $0.table.mayRead(link) }
+    }
+
+    func reserveDatagramIndex(for link: LinkID) -> UInt32 {
+        state.withLock { $0.table.reserveDatagramIndex(for: link) }
+    }
+
+    func installDatagramReceive(link: LinkID, peer: DeviceFingerprint, index: UInt32, key: SymmetricKey) {
+        state.withLock { $0.table.installDatagramReceive(link: link, peer: peer, index: index, key: key, now: .now) }
+    }
+
+    func switchDatagramSend(link: LinkID, peer: DeviceFingerprint, index: UInt32, key: SymmetricKey) {
+        state.withLock { $0.table.switchDatagramSend(link: link, peer: peer, index: index, key: key) }
     }
 
     func linkDropped(after error: LinkError) {
@@ -308,8 +338,8 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         if let event { continuation.yield(event) }
     }
 
-    func datagramReceived(_ bytes: [UInt8]) {
-        switch state.withLock({ $0.table.openDatagram(bytes) }) {
+    func datagramReceived(_ bytes: [UInt8], from source: String) {
+        switch state.withLock({ $0.table.openDatagram(bytes, from: source, now: .now) }) {
         case .deliver(let event): continuation.yield(event)
         case .ignored: break
         case .dropped(let error): logger.debug("dropped a datagram: \(error)")

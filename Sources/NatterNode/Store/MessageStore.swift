@@ -139,6 +139,18 @@ public final class MessageStore: Sendable {
         }
     }
 
+    /// `natter forget`: the colleague's row (name, last seen, sharing
+    /// override) goes; their messages too when `deletingMessages`, in the
+    /// same transaction. Returns how many messages were deleted.
+    public func forgetPeer(_ fingerprint: DeviceFingerprint, deletingMessages: Bool) throws(StoreError) -> Int {
+        try write("forget a colleague") { db in
+            try db.execute(sql: "DELETE FROM peer WHERE fingerprint = ?", arguments: [fingerprint.fullText])
+            guard deletingMessages else { return 0 }
+            try db.execute(sql: "DELETE FROM message WHERE peer = ?", arguments: [fingerprint.fullText])
+            return db.changesCount
+        }
+    }
+
     // MARK: Settings
 
     /// A persisted setting, nil when never set.

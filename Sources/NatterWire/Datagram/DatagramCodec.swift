@@ -2,8 +2,10 @@ public import Crypto
 
 /// State events over UDP (Docs/protocol.md, "Datagrams"):
 ///
-///     version u8 | type u8 = 5 | receiver index u32 | counter u64 | ChaChaPoly(frame)
+///     version u8 | type u8 = 5 | receiver index u32 | counter u64 | ChaChaPoly(padded frame)
 ///
+/// The frame is padded as in the stream (``FramePadding``): a state datagram
+/// is 14 + 64 + 16 = 94 bytes whatever it says.
 /// The counter is the explicit nonce; the header is authenticated as
 /// associated data. The receiver index (announced in the peer's hello frame)
 /// finds the session without trying every key.
@@ -15,7 +17,7 @@ public enum DatagramCodec {
         var header: [UInt8] = [WireConstants.protocolVersion, type]
         FrameCodec.append(receiverIndex, to: &header)
         FrameCodec.append(counter, to: &header)
-        return header + NoiseCipher.seal(FrameCodec.encode(frame), key: key, nonce: counter, associatedData: header)
+        return header + NoiseCipher.seal(FramePadding.pad(FrameCodec.encode(frame)), key: key, nonce: counter, associatedData: header)
     }
 
     /// The receiver index, to look up the session, before any crypto.
@@ -42,7 +44,7 @@ public enum DatagramCodec {
         }
         window.accept(counter)
         do {
-            return try FrameCodec.decode(plaintext)
+            return try FrameCodec.decode(FramePadding.unpad(plaintext))
         } catch {
             throw .frame(error)
         }

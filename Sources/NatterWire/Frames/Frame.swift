@@ -27,6 +27,24 @@ public enum Frame: Sendable, Equatable {
     }
 }
 
+/// Frames that keep the link itself going rather than the conversation: the
+/// rekey exchange (Docs/protocol.md §5.8). They carry sequence 0, travel only
+/// in the stream, and ``SecureSession`` consumes them.
+public enum LinkControl: Sendable, Equatable {
+    /// A fresh ephemeral X25519 public key and the sender's receiver index for
+    /// the next epoch's datagrams: from the dialler it asks for a rekey, from
+    /// the other side it answers (and is its last frame under the old key).
+    case rekey(ephemeral: [UInt8], datagramIndex: UInt32)
+    /// The dialler's last frame under the old key.
+    case rekeyDone
+}
+
+/// Whatever one transport message carries.
+public enum TransportMessage: Sendable, Equatable {
+    case frame(Frame)
+    case control(LinkControl)
+}
+
 /// Why bytes are not a frame. Each is dropped with one log line; none is fatal.
 public enum FrameError: Error, Equatable, CustomStringConvertible {
     case truncated

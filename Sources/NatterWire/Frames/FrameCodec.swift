@@ -8,13 +8,19 @@ import NatterCore
 ///     ack:       id [16]
 ///     keepalive, goodbye: empty
 ///     hello:     udpPort u16 | datagramIndex u32 | name (rest, UTF-8, ≤ 64 bytes)
+///     rekey:     ephemeral [32] | datagramIndex u32 (non-zero)   — a ``LinkControl``
+///     rekeyDone: empty                                           — a ``LinkControl``
 ///
+/// Frames travel padded (``FramePadding``); this codec sees them unpadded.
 /// The decoder never traps: every length is checked and anything malformed
 /// throws ``FrameError``.
 public enum FrameCodec {
     enum Kind: UInt8 {
-        case chat = 1, state = 2, ack = 3, keepalive = 4, goodbye = 5, hello = 6
+        case chat = 1, state = 2, ack = 3, keepalive = 4, goodbye = 5, hello = 6, rekey = 7, rekeyDone = 8
     }
+
+    /// A rekey frame's ephemeral public key (X25519).
+    public static let ephemeralKeyLength = 32
 
 
     public static func encode(_ frame: Frame) -> [UInt8] {
@@ -51,7 +57,34 @@ public enum FrameCodec {
         return bytes
     }
 
+    /// A link-control frame (sequence 0): the rekey exchange of §5.8, which
+    /// ``SecureSession`` handles itself and never hands to the daemon.
+    public static func encode(_ control: LinkControl) -> [UInt8] {
+        var bytes: [UInt8] = [WireConstants.protocolVersion]
+        switch control {
+        case .rekey(let ephemeral, let index):
+            bytes.append(Kind.rekey.rawValue)
+            append(UInt64(0), to: &bytes)
+            bytes += ephemeral
+            append(index, to: &bytes)
+        case .rekeyDone:
+            bytes.append(Kind.rekeyDone.rawValue)
+            append(UInt64(0), to: &bytes)
+        }
+        return bytes
+    }
+
+    /// A conversation frame only: a link-control kind here is an error
+    /// (datagrams never carry one).
     public static func decode(_ bytes: [UInt8]) throws(FrameError) -> Frame {
+        switch try decodeMessage(bytes) {
+        case .frame(let frame): return frame
+        case .control: throw .unknownKind(bytes[1])
+        }
+    }
+
+    /// Any frame a link's stream may carry: a conversation frame or a link-control frame.
+    public static func decodeMessage(_ bytes: [UInt8]) throws(FrameError) -> TransportMessage {
         guard bytes.count <= WireConstants.maximumFrameBytes else { throw .oversized(bytes.count) }
         var reader = ByteReader(bytes)
         let version = try reader.byte()
@@ -61,6 +94,15 @@ public enum FrameCodec {
         let sequence = try reader.uint64()
         let frame: Frame
         switch kind {
+        case .rekey:
+            let ephemeral = try reader.bytes(ephemeralKeyLength)
+            let index = try reader.uint32()
+            guard index != 0 else { throw .invalidField("datagram index") }
+            guard reader.isAtEnd else { throw .invalidField("trailing bytes") }
+            return .control(.rekey(ephemeral: ephemeral, datagramIndex: index))
+        case .rekeyDone:
+            guard reader.isAtEnd else { throw .invalidField("trailing bytes") }
+            return .control(.rekeyDone)
         case .chat:
             let id = try reader.messageID()
             let sentAt = try reader.uint64()
@@ -89,7 +131,7 @@ public enum FrameCodec {
             frame = .hello(sequence: sequence, name: string, udpPort: port, datagramIndex: index)
         }
         guard reader.isAtEnd else { throw .invalidField("trailing bytes") }
-        return frame
+        return .frame(frame)
     }
 
     static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {

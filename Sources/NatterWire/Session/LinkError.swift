@@ -17,6 +17,12 @@ public enum LinkError: Error, Equatable, CustomStringConvertible {
     case transportAuthenticationFailed
     /// A datagram failed authentication: forged, damaged, or from an old session.
     case datagramAuthenticationFailed
+    /// A datagram arrived from a source over its budget; dropped before any work.
+    case datagramRateLimited
+    /// The link's keys reached their age or message limit without a rekey.
+    case keysExpired
+    /// A rekey frame out of turn (§5.8).
+    case unexpectedRekey
 
     public var description: String {
         switch self {
@@ -39,6 +45,9 @@ public enum LinkError: Error, Equatable, CustomStringConvertible {
         case .transportAuthenticationFailed:
             "a frame on an established link failed authentication (damaged or tampered with in transit); the link was dropped and will be re-established"
         case .datagramAuthenticationFailed: "a datagram failed authentication (forged, damaged or from an ended session); dropped"
+        case .datagramRateLimited: "a datagram came from a source over its budget of \(WireConstants.datagramsPerSource) per second; dropped"
+        case .keysExpired: "the link's keys are too old or used too often and were not replaced in time; the link is closed and will be re-established"
+        case .unexpectedRekey: "a rekey frame arrived out of turn; the link is closed and will be re-established"
         }
     }
 }

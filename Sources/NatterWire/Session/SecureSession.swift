@@ -19,6 +19,15 @@ public struct SecureSession: Sendable {
         /// A frame that authenticated but that this version cannot use (a
         /// state code from a newer peer): skipped, and the link stays up.
         case skipped(FrameError)
+        /// A rekey (Docs/protocol.md §5.8) made a new datagram session: accept
+        /// datagrams to `index` under `key` from now on, and keep the previous
+        /// session only briefly for datagrams in flight.
+        case installDatagramReceive(index: UInt32, key: SymmetricKey)
+        /// A rekey finished on the peer's side: send datagrams to `index`
+        /// under `key` from now on, counting from 0.
+        case switchDatagramSend(index: UInt32, key: SymmetricKey)
+        /// This side switched to the keys of epoch `epoch` (1 for the first rekey).
+        case rekeyed(epoch: UInt64)
     }
 
     /// Keys for one session's UDP datagrams, exported from the handshake.
@@ -36,8 +45,9 @@ public struct SecureSession: Sendable {
     /// knowing who answers. Always nil for a responder.
     private let responder: DeviceFingerprint?
     private var handshake: NoiseHandshake
-    private var sendCipher: NoiseCipher?
-    private var receiveCipher: NoiseCipher?
+    private let rekeyPolicy: RekeyPolicy
+    /// The stream's keys and their rekeys, once the handshake completed.
+    private var transport: LinkTransport?
     private var firstMessage: [UInt8] = []
     /// The responder has had its one chance at a first message (admitted or not).
     private var firstMessageReceived = false
@@ -55,11 +65,12 @@ public struct SecureSession: Sendable {
     ///   whose device is unknown (a static peer). Ignored for a responder.
     public init(
         initiator: Bool, identity: DeviceIdentity, team: TeamKey, responder: DeviceFingerprint? = nil,
-        ephemeral: Curve25519.KeyAgreement.PrivateKey? = nil
+        ephemeral: Curve25519.KeyAgreement.PrivateKey? = nil, rekeyPolicy: RekeyPolicy = .standard
     ) {
         isInitiator = initiator
         local = identity.fingerprint
         self.responder = initiator ? responder : nil
+        self.rekeyPolicy = rekeyPolicy
         let subkeys = team.subkeys
         admit = subkeys.admit
         handshake = NoiseHandshake(
@@ -67,7 +78,10 @@ public struct SecureSession: Sendable {
             staticKey: identity.privateKey, psk: subkeys.psk, ephemeral: ephemeral)
     }
 
-    public var isEstablished: Bool { sendCipher != nil }
+    public var isEstablished: Bool { transport != nil }
+
+    /// Completed rekeys on this link (0 before the first).
+    public var epoch: UInt64 { transport?.epoch ?? 0 }
 
     /// The initiator's first message.
     public mutating func start(nowMilliseconds: UInt64) throws(LinkError) -> [UInt8] {
@@ -127,7 +141,12 @@ public struct SecureSession: Sendable {
     /// Every message after the responder's first, and all of the initiator's
     /// (which need no admission context). A handshake 1 here is out of turn:
     /// admission cannot be skipped by calling this first.
-    public mutating func receive(_ message: [UInt8]) throws(LinkError) -> [Output] {
+    /// - Parameters:
+    ///   - now: the monotonic time, for the key schedule (§5.8).
+    ///   - freshIndex: reserves an unused receiver index when a rekey needs one.
+    public mutating func receive(
+        _ message: [UInt8], now: ContinuousClock.Instant = .now, freshIndex: () -> UInt32 = { UInt32.random(in: 1...UInt32.max) }
+    ) throws(LinkError) -> [Output] {
         let (type, body) = try Envelope.unwrap(message)
         switch (type, isInitiator, isEstablished) {
         case (.handshake2, true, false):
@@ -149,7 +168,7 @@ public struct SecureSession: Sendable {
             }
             do {
                 let third = try handshake.writeMessage()
-                return [.send(Envelope.wrap(.handshake3, third)), finish()]
+                return [.send(Envelope.wrap(.handshake3, third)), finish(now: now)]
             } catch {
                 throw .handshake(error)
             }
@@ -160,21 +179,22 @@ public struct SecureSession: Sendable {
             } catch {
                 throw .handshake(error)
             }
-            return [finish()]
+            return [finish(now: now)]
         case (.transport, _, true):
-            guard var cipher = receiveCipher else { throw .notEstablished }
-            let plaintext: [UInt8]
-            // After the handshake a failed tag means damage or tampering in
-            // transit, not a wrong team key: its own error, so nobody hunts
-            // for a key problem that does not exist.
-            do { plaintext = try cipher.decrypt(body) } catch { throw .transportAuthenticationFailed }
-            receiveCipher = cipher
+            guard var link = transport else { throw .notEstablished }
+            defer { transport = link }
+            let plaintext = try link.open(body)
+            let message: TransportMessage
             do {
-                return accept(try FrameCodec.decode(plaintext))
+                message = try FrameCodec.decodeMessage(plaintext)
             } catch .unknownState(let code) {
                 return [.skipped(.unknownState(code))]
             } catch {
                 throw .frame(error)
+            }
+            switch message {
+            case .frame(let frame): return accept(frame)
+            case .control(let control): return try link.receive(control, now: now, freshIndex: freshIndex).map(Self.output)
             }
         case (.transport, _, false):
             throw .notEstablished
@@ -196,22 +216,46 @@ public struct SecureSession: Sendable {
         return helloReceived ? [.frame(frame)] : []
     }
 
-    /// Encrypts a frame for the stream.
+    /// Pads and encrypts a frame for the stream.
     public mutating func seal(_ frame: Frame) throws(LinkError) -> [UInt8] {
-        guard var cipher = sendCipher else { throw .notEstablished }
+        guard var link = transport else { throw .notEstablished }
+        defer { transport = link }
         let plaintext = FrameCodec.encode(frame)
         guard plaintext.count <= WireConstants.maximumFrameBytes else { throw .frame(.oversized(plaintext.count)) }
-        let sealed: [UInt8]
-        do { sealed = try cipher.encrypt(plaintext) } catch { throw .handshake(error) }
-        sendCipher = cipher
-        return Envelope.wrap(.transport, sealed)
+        return try link.seal(plaintext)
     }
 
-    /// Splits the transport ciphers and exports the datagram keys.
-    private mutating func finish() -> Output {
+    /// The key schedule's clock (§5.8): call it every
+    /// ``WireConstants/rekeyCheckInterval`` and after frames go either way.
+    /// The dialler starts a rekey when one is due, once the peer's hello is in;
+    /// either side throws ``LinkError/keysExpired`` for keys past their limit
+    /// (close the link).
+    public mutating func tick(
+        now: ContinuousClock.Instant, freshIndex: () -> UInt32 = { UInt32.random(in: 1...UInt32.max) }
+    ) throws(LinkError) -> [Output] {
+        guard var link = transport else { return [] }
+        defer { transport = link }
+        // The dialler rekeys only once the hello exchange is done.
+        guard helloReceived || !isInitiator else { return [] }
+        return try link.tick(now: now, freshIndex: freshIndex).map(Self.output)
+    }
+
+    private static func output(_ step: LinkTransport.Step) -> Output {
+        switch step {
+        case .send(let bytes): .send(bytes)
+        case .installDatagramReceive(let index, let key): .installDatagramReceive(index: index, key: key)
+        case .switchDatagramSend(let index, let key): .switchDatagramSend(index: index, key: key)
+        case .rekeyed(let epoch): .rekeyed(epoch: epoch)
+        }
+    }
+
+    /// Splits the transport ciphers and exports the datagram keys and the
+    /// first chaining secret of the key schedule (§5.8).
+    private mutating func finish(now: ContinuousClock.Instant) -> Output {
         let (toResponder, toInitiator) = handshake.split()
-        sendCipher = isInitiator ? toResponder : toInitiator
-        receiveCipher = isInitiator ? toInitiator : toResponder
+        transport = LinkTransport(
+            isInitiator: isInitiator, send: isInitiator ? toResponder : toInitiator, receive: isInitiator ? toInitiator : toResponder,
+            chainingKey: handshake.exportKeys(label: LinkTransport.chainingLabel).initiatorToResponder, policy: rekeyPolicy, now: now)
         let keys = handshake.exportKeys(label: "natter udp v1")
         let datagramKeys = isInitiator
             ? DatagramKeys(send: keys.initiatorToResponder, receive: keys.responderToInitiator)

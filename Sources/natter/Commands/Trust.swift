@@ -7,7 +7,8 @@ struct Trust: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Accept a colleague's new device key after comparing fingerprints in person.",
         discussion: """
-            When a colleague reinstalls, natter refuses their new key and logs both fingerprints. \
+            When a colleague reinstalls, natter refuses their new key, logs both fingerprints and lists \
+            the new device in natter peers as a conflict. \
             Ask them to read out `natter fingerprint`; if it matches the refused one, run this. \
             It pins exactly the key that was refused, and the new device replaces the old one: \
             the conversation history moves over, so NAME stays one colleague. \
@@ -15,7 +16,7 @@ struct Trust: ParsableCommand {
             """)
 
     @OptionGroup var instance: InstanceOptions
-    @Argument(help: "The colleague's display name as pinned.") var peer: String
+    @Argument(help: "The colleague's display name as pinned (any case).") var peer: String
 
     func run() throws {
         let change: TrustView

@@ -57,7 +57,8 @@ struct Up: AsyncParsableCommand {
         let store = try MessageStore(path: paths.database)
         let links = PeerLinkService(
             identity: identity, team: team, displayName: config.displayName,
-            tcpPort: Int(config.tcpPort), udpPort: Int(config.udpPort), logger: logger)
+            tcpPort: Int(config.tcpPort), udpPort: Int(config.udpPort), logger: logger,
+            rekeyPolicy: Self.rekeyPolicy(environment: ProcessInfo.processInfo.environment))
         // Bound now, before the group runs: mDNS and the daemon publish the ports.
         let ports = try await links.boundPorts()
         let status = try NatterDaemon.storedPresence(in: store)
@@ -127,5 +128,19 @@ struct APIService: Service {
     let server: LocalAPIServer
     func run() async throws {
         try await cancelWhenGracefulShutdown { try await server.run() }
+    }
+}
+
+extension Up {
+    /// The links' key schedule: standard, unless `NATTER_TEST_REKEY_AFTER_MS`
+    /// asks for a shorter one — for tests only (Docs/testing.md), to watch
+    /// many rekeys in seconds. Never set it in production: it only makes
+    /// rekeys more frequent, never less.
+    static func rekeyPolicy(environment: [String: String]) -> RekeyPolicy {
+        // At least 100 ms: the link checks its keys every quarter of the period.
+        guard let value = environment["NATTER_TEST_REKEY_AFTER_MS"].flatMap(Int.init), value >= 100,
+            .milliseconds(value) < WireConstants.rekeyAfter
+        else { return .standard }
+        return .every(.milliseconds(value))
     }
 }

@@ -5,7 +5,7 @@ import NatterTerminal
 struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Follow messages, delivery receipts, session states and colleagues coming and going.",
-        discussion: "With --json, one JSON object per line with a \"type\" of message, delivery, state or peer.")
+        discussion: "With --json, one JSON object per line with a \"type\" of message, delivery, state, peer or conflict.")
 
     @OptionGroup var instance: InstanceOptions
     @Flag(help: "One JSON object per line.") var json = false
@@ -29,6 +29,8 @@ struct Watch: ParsableCommand {
             TerminalText.neutralised(state.text ?? "\(state.peerName): nothing to show")
         case .peer(let peer):
             "\(TerminalText.neutralised(peer.name)) is \(peer.online ? (peer.status?.rawValue ?? "online") : "offline")"
+        case .conflict(let conflict):
+            Peers.describe(conflict)
         }
     }
 }

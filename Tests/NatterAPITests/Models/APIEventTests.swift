@@ -7,6 +7,19 @@ struct APIEventTests {
         type: .message, id: "0193aa00000000000000000000000001", peer: "BOBFINGERPRINT", peerName: "Bob",
         direction: .outgoing, text: "你好 / hi", sequence: 4099, sentAt: 1_764_045_600_000, receivedAt: nil, delivery: .queued)
 
+    static let conflict = ConflictView(
+        name: "Bob", fingerprint: "MALL", fingerprintGroups: "MA LL", pinned: "BOBX", pinnedGroups: "BO BX", ownName: false, refusals: 12,
+        resolve: ["natter trust 'Bob'", "natter forget MALL"])
+
+    @Test func aConflictCarriesBothFingerprintsAndTheCommandsAsDocumented() throws {
+        #expect(
+            try APIJSON.line(Self.conflict)
+                == #"{"fingerprint":"MALL","fingerprintGroups":"MA LL","name":"Bob","ownName":false,"pinned":"BOBX","pinnedGroups":"BO BX","refusals":12,"resolve":["natter trust 'Bob'","natter forget MALL"],"type":"conflict"}"#)
+        let forgotten = ForgetView(fingerprint: "MALL", name: "Bob", conflict: true, messagesDeleted: 0)
+        #expect(try APIJSON.line(forgotten) == #"{"conflict":true,"fingerprint":"MALL","messagesDeleted":0,"name":"Bob"}"#)
+        #expect(try APIJSON.line(ForgetRequest(peer: "MALL")) == #"{"peer":"MALL"}"#, "history absent, not null")
+    }
+
     @Test func viewsEncodeExactlyTheDocumentedFieldsAndOmitWhatIsAbsent() throws {
         #expect(
             try APIJSON.line(Self.message)
@@ -22,6 +35,7 @@ struct APIEventTests {
         .delivery({ var view = message; view.type = .delivery; view.delivery = .delivered; view.receivedAt = 7; return view }()),
         .state(StateView(peer: "F", peerName: "Bob", state: .typing, text: "Bob is typing…")),
         .peer(PeerView(fingerprint: "F", name: "Bob", online: true, status: .busy, state: .away, lastSeen: 9, shareState: false)),
+        .conflict(conflict),
     ])
     func everyEventRoundTripsByItsTypeField(_ event: APIEvent) throws {
         let bytes = try APIJSON.encode(event)
@@ -34,7 +48,7 @@ struct APIEventTests {
             try APIJSON.decode(SignalRequest.self, from: Array(#"{"signal":"focussed"}"#.utf8))
         }
         #expect(throws: DecodingError.self) {
-            try APIJSON.decode(APIEvent.self, from: Array(#"{"type":"conflict"}"#.utf8))
+            try APIJSON.decode(APIEvent.self, from: Array(#"{"type":"conflicts"}"#.utf8))
         }
     }
 

@@ -8,6 +8,7 @@ struct ColleagueDirectoryTests {
     let bob = DeviceFingerprint(bytes: [UInt8](repeating: 0xB0, count: 32))
     let newBob = DeviceFingerprint(bytes: [UInt8](repeating: 0xB1, count: 32))
 
+    /// A device not pinned yet (no hello so far): discovery's name, else the remembered one.
     @Test func namesComeFromDiscoveryThenHelloThenTheFingerprint() {
         var directory = ColleagueDirectory(ownFingerprint: me)
         #expect(directory.name(of: bob) == String(bob.compact.prefix(8)))
@@ -42,5 +43,75 @@ struct ColleagueDirectoryTests {
         #expect(directory.candidates.map(\.fingerprint) == [newBob])
         #expect(directory.overrides == [newBob: false], "the privacy choice follows the colleague")
         #expect(try directory.resolve("bob").get() == newBob)
+    }
+
+    // MARK: Names are claims, fingerprints are identities
+
+    let mallory = DeviceFingerprint(bytes: [UInt8](repeating: 0x3A, count: 32))
+
+    func pins(_ entries: [(String, DeviceFingerprint)], refused: [(String, DeviceFingerprint)] = []) -> PinTable {
+        var table = PinTable()
+        for (name, device) in entries { table.pin(name, to: device) }
+        for (name, device) in refused { _ = table.refuse(name, device: device, limit: 64) }
+        return table
+    }
+
+    @Test func aNameResolvesToItsPinnedDeviceAndAnImpostorIsAConflictNotASecondColleague() throws {
+        var directory = ColleagueDirectory(ownFingerprint: me, ownName: "Alice", pins: pins([("Bob", bob)], refused: [("Bob", mallory)]))
+        _ = directory.linkUp(bob, name: "Bob", host: "10.0.0.2")
+        _ = directory.sighted(mallory, name: "Bob", status: .available)
+        directory.refused(mallory, claiming: "Bob")
+        #expect(directory.candidates.map(\.fingerprint) == [bob])
+        #expect(try directory.resolve("Bob").get() == bob)
+        #expect(try directory.resolve("bob").get() == bob)
+        #expect(directory.name(of: mallory) == String(mallory.compact.prefix(8)), "the claim is not shown as a name")
+        let conflict = ColleagueDirectory.Conflict(name: "Bob", claimant: mallory, holder: bob, isOwnName: false, trustable: true)
+        #expect(directory.conflicts == [conflict])
+        #expect(conflict.commands == ["natter trust 'Bob'", "natter forget \(mallory.compact.prefix(12))"])
+    }
+
+    @Test func aNameFromDiscoveryIsCheckedAgainstThePinsButNeverPins() throws {
+        var directory = ColleagueDirectory(ownFingerprint: me, ownName: "Alice", pins: pins([("Bob", bob)]))
+        _ = directory.sighted(mallory, name: "BOB", status: .available)
+        #expect(directory.conflicts.map(\.claimant) == [mallory])
+        #expect(directory.conflicts.first?.trustable == false, "no hello was refused: nothing for natter trust to pin")
+        #expect(directory.conflicts.first?.commands == ["natter forget \(mallory.compact.prefix(12))"])
+        #expect(try directory.resolve("Bob").get() == bob, "Bob is the pinned device, even before it is online")
+        // A pinned device's record may carry any name (a member can publish
+        // one with anyone's fingerprint): its pinned name stands.
+        _ = directory.sighted(bob, name: "Carol", status: .busy)
+        #expect(directory.name(of: bob) == "Bob")
+        // An unpinned device with a free name is listed by it until its hello.
+        let dave = DeviceFingerprint(bytes: [UInt8](repeating: 0xDA, count: 32))
+        _ = directory.sighted(dave, name: "Dave", status: .available)
+        #expect(try directory.resolve("Dave").get() == dave)
+    }
+
+    @Test func aDeviceClaimingThisUsersOwnNameIsAConflictWithThisUser() {
+        var directory = ColleagueDirectory(ownFingerprint: me, ownName: "Bob", pins: pins([], refused: [("Bob", mallory)]))
+        directory.refused(mallory, claiming: "bob")
+        #expect(directory.candidates.isEmpty)
+        #expect(directory.conflicts == [ColleagueDirectory.Conflict(name: "bob", claimant: mallory, holder: me, isOwnName: true, trustable: false)])
+    }
+
+    @Test func anImpostorRememberedFromAnEarlierRunIsAConflictAndCanBeForgotten() throws {
+        var directory = ColleagueDirectory(
+            ownFingerprint: me, ownName: "Alice",
+            remembered: [
+                KnownPeer(fingerprint: bob, displayName: "Bob", lastSeen: 1, shareState: nil),
+                KnownPeer(fingerprint: mallory, displayName: "Bob", lastSeen: 2, shareState: nil),
+            ], pins: pins([("Bob", bob)]))
+        #expect(try directory.resolve("Bob").get() == bob, "not ambiguous: the name means the pinned device")
+        #expect(directory.conflicts.map(\.claimant) == [mallory])
+        #expect(directory.resolve(String(mallory.compact.prefix(8))) == .failure(.noMatch(String(mallory.compact.prefix(8)))))
+        #expect(try directory.resolveForgettable(String(mallory.compact.prefix(12))).get() == mallory)
+        #expect(try directory.resolveForgettable("Bob").get() == bob, "a name still means the colleague")
+        directory.forget(mallory)
+        #expect(directory.conflicts.isEmpty && directory.candidates.map(\.fingerprint) == [bob])
+    }
+
+    @Test func aNameIsQuotedAsOneShellWord() {
+        #expect(ColleagueDirectory.Conflict.shellQuoted("Bob") == "'Bob'")
+        #expect(ColleagueDirectory.Conflict.shellQuoted("O'Brien; rm -rf ~") == #"'O'\''Brien; rm -rf ~'"#)
     }
 }

@@ -34,7 +34,7 @@ struct LinkTableTests {
                 switch output {
                 case .send(let answer): toInitiator += try responder.receive(answer, nowMilliseconds: now) { _ in true }
                 case .established(_, let datagramKeys): keys.append(datagramKeys)
-                case .frame, .skipped: break
+                default: break
                 }
             }
         }
@@ -108,14 +108,18 @@ struct LinkTableTests {
         #expect(table.received(hello, from: high, on: link) == nil, "a second hello announces nothing")
     }
 
-    @Test func aReplacementLinkNeitherAnnouncesAgainNorReportsDownForTheOldOne() {
+    @Test func aReplacementLinkReportsItsHelloForThePinCheckButNoDownForTheOldOne() {
         var table = table(low)
         let old = LinkID(rawValue: 1), new = LinkID(rawValue: 2)
         let hello = Frame.hello(sequence: 0, name: "High", udpPort: 0, datagramIndex: 5)
         _ = table.established(peer: high, link: old, initiator: true, remoteHost: "10.0.0.2", keys: lowKeys)
         #expect(table.received(hello, from: high, on: old) != nil)
         _ = table.established(peer: high, link: new, initiator: true, remoteHost: "10.0.0.2", keys: lowKeys)
-        #expect(table.received(hello, from: high, on: new) == nil, "the daemon already has the peer as up")
+        let renamed = Frame.hello(sequence: 0, name: "Mallory", udpPort: 0, datagramIndex: 6)
+        #expect(
+            table.received(renamed, from: high, on: new) == .up(high, name: "Mallory", remoteHost: "10.0.0.2", relayed: false),
+            "the daemon checks the replacement's name against the pins")
+        #expect(table.received(renamed, from: high, on: new) == nil, "once per link")
         #expect(table.closed(old) == nil, "the replaced link goes quietly")
         #expect(table.closed(new) == .down(high))
     }

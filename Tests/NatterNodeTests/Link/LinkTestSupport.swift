@@ -21,9 +21,12 @@ struct LinkPeer: Sendable {
 
     var fingerprint: DeviceFingerprint { identity.fingerprint }
 
-    static func start(name: String, team: TeamKey, identity: DeviceIdentity = DeviceIdentity()) async throws -> LinkPeer {
+    static func start(
+        name: String, team: TeamKey, identity: DeviceIdentity = DeviceIdentity(), rekeyPolicy: RekeyPolicy = .standard
+    ) async throws -> LinkPeer {
         let log = LogRecorder()
-        let service = PeerLinkService(identity: identity, team: team, displayName: name, tcpPort: 0, udpPort: 0, logger: log.logger(name))
+        let service = PeerLinkService(
+            identity: identity, team: team, displayName: name, tcpPort: 0, udpPort: 0, logger: log.logger(name), rekeyPolicy: rekeyPolicy)
         let running = Task { try await service.run() }
         let ports = try await service.boundPorts()
         return LinkPeer(service: service, identity: identity, log: log, ports: ports, events: EventCollector(service.events), running: running)
@@ -71,7 +74,7 @@ struct HandDrivenPeer {
             switch output {
             case .send(let third): try await connection.sendMessage(third)
             case .established(let key, _): remoteKey = key
-            case .frame, .skipped: break
+            default: break
             }
         }
         try await connection.sendMessage(try session.seal(.hello(sequence: 0, name: name, udpPort: 0, datagramIndex: 1)))

@@ -20,4 +20,14 @@ struct DatagramTests {
         #expect(try DatagramCodec.open(datagrams[1], key: key, window: &window) == frames[1], "a forgery does not burn the counter")
         #expect(throws: LinkError.self) { try DatagramCodec.open(datagrams[1], key: SymmetricKey(size: .bits256), window: &window) }
     }
+
+    @Test func everyStateDatagramHasTheSameSize() throws {
+        let key = SymmetricKey(size: .bits256)
+        var sizes: Set<Int> = []
+        for (index, state) in SessionState.allCases.enumerated() {
+            sizes.insert(DatagramCodec.seal(.state(sequence: UInt64(index) << 40, state: state, source: UInt32(index)), receiverIndex: 1, counter: 0, key: key).count)
+        }
+        sizes.insert(DatagramCodec.seal(.keepalive(sequence: 0), receiverIndex: 1, counter: 0, key: key).count)
+        #expect(sizes == [14 + 64 + 16])
+    }
 }

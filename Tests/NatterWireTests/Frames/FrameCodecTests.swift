@@ -59,4 +59,20 @@ struct FrameCodecTests {
             _ = try? FrameCodec.decode(bytes)
         }
     }
+
+    @Test func rekeyFramesRoundTripAndAreNeverConversationFrames() throws {
+        let ephemeral = (0..<32).map { UInt8($0) }
+        let rekey = FrameCodec.encode(LinkControl.rekey(ephemeral: ephemeral, datagramIndex: 0xA1B2_C3D4))
+        #expect(rekey == [1, 7] + [UInt8](repeating: 0, count: 8) + ephemeral + [0xA1, 0xB2, 0xC3, 0xD4])
+        #expect(try FrameCodec.decodeMessage(rekey) == .control(.rekey(ephemeral: ephemeral, datagramIndex: 0xA1B2_C3D4)))
+        #expect(try FrameCodec.decodeMessage([1, 8, 0, 0, 0, 0, 0, 0, 0, 0]) == .control(.rekeyDone))
+        #expect(throws: FrameError.unknownKind(7), "a datagram or a daemon never sees one") { try FrameCodec.decode(rekey) }
+        #expect(throws: FrameError.invalidField("datagram index")) {
+            try FrameCodec.decodeMessage([1, 7] + [UInt8](repeating: 0, count: 8) + ephemeral + [0, 0, 0, 0])
+        }
+        #expect(throws: FrameError.truncated) { try FrameCodec.decodeMessage(Array(rekey.dropLast())) }
+        #expect(throws: FrameError.invalidField("trailing bytes")) { try FrameCodec.decodeMessage(rekey + [0]) }
+        #expect(throws: FrameError.invalidField("trailing bytes")) { try FrameCodec.decodeMessage([1, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0]) }
+        #expect(throws: FrameError.unknownKind(9)) { try FrameCodec.decodeMessage([1, 9, 0, 0, 0, 0, 0, 0, 0, 0]) }
+    }
 }

@@ -52,6 +52,17 @@ def handshake_section(by, command_line, merged=False):
             out.append(
                 f"| {run} | {label} | {rate:,.0f} | {ok} of {ok + row['failed']} | {row['p50'] / 1000:.2f} | "
                 f"{row['p90'] / 1000:.2f} | {row['max'] / 1000:.2f} | {cpu:.1f} % |")
+    flooded = [row for run in runs for row in links[run] if row["label"] != "quiet"]
+    slow = [row for row in flooded if row["max"] >= 1_000_000]
+    conditions = [row for rows in by.get("handshake-conditions", {}).values() for row in rows]
+    out += [""]
+    if conditions:
+        out += [f"Load average when the section started: {conditions[0]['loadavg']} (the machine was shared).", ""]
+    out += [
+        f"- Colleague links during floods: {sum(r['n'] for r in flooded)} made, {sum(r['failed'] for r in flooded)} failed; "
+        f"{len(slow)} of {len(flooded)} flood measurements had a link of 1 s or more (a SYN the kernel "
+        "dropped and TCP sent again after its 1 s timeout).",
+    ]
     out += ["", "Over the runs (spread = lowest–highest):", ""]
     for label in labels:
         s = summary.get(label)

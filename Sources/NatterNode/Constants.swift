@@ -62,9 +62,10 @@ enum NodeConstants {
     /// Pending TCP connections the kernel queues for the link listener: a
     /// whole office reconnecting at once after a network blip, and room for a
     /// colleague's connection during a connection flood. When this queue is
-    /// full the kernel drops the SYN and the colleague's TCP retries after 1 s:
-    /// with 128, a flood of ~10,000 connections/s cost some colleague links
-    /// exactly that second (Docs/benchmarks.md, "Handshake flood"). The kernel
+    /// full the kernel drops the SYN and the colleague's TCP retries after 1 s.
+    /// Measured with `BENCH_SECTIONS=handshake make bench`: with 128, 6 of 9
+    /// flood measurements had a colleague link that took that extra second;
+    /// with 1024, 1 of 9 (Docs/benchmarks.md, "Handshake flood"). The kernel
     /// caps it at `net.core.somaxconn` (4096 by default). Queued connections
     /// cost only kernel memory; the daemon bounds what it accepts
     /// (`PendingHandshakes`).

@@ -138,7 +138,7 @@ let package = Package(
         // Publishes or browses `_natter-fwd._tcp` through NatterDiscovery inside a lab host (the lab tests' probe).
         .executableTarget(
             name: "natter-avahi-probe",
-            dependencies: ["NatterDiscovery", "NatterWire", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["NatterDiscovery", "NatterWire", "NatterCore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/AvahiProbe",
             swiftSettings: strictSettings
         ),
@@ -171,6 +171,8 @@ let package = Package(
                 "NatterNode", "NatterWire", "NatterCore", "NatterAPI", "NatterDiscovery", "NatterTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

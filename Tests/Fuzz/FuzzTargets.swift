@@ -13,6 +13,9 @@ enum FuzzTargets {
     static let team = try! TeamKey(bytes: [UInt8](repeating: 7, count: 32))
     static let responder = try! DeviceIdentity(rawRepresentation: [UInt8](repeating: 9, count: 32))
     static let now: UInt64 = 1_800_000_000_000
+    /// A record published a minute before `now`, and the name it is published under.
+    static let seedRecord = DiscoveryRecord(fingerprint: responder.fingerprint, displayName: "Bob", status: .busy, published: now - 60_000)
+    static let seedInstanceName = seedRecord.instanceName(team: team.subkeys)
 
     static func run(_ input: [UInt8]) {
         guard let selector = input.first else { return }
@@ -63,7 +66,11 @@ enum FuzzTargets {
         case 4:
             // mDNS TXT records: strings split at NUL bytes.
             let strings = data.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-            _ = try? DiscoveryRecord.decode(strings, team: team.subkeys)
+            // The instance name is the record's own (the seed's), so the
+            // fuzzer gets past the name check to the box and the plaintext.
+            _ = try? DiscoveryRecord.decode(strings, instanceName: seedInstanceName, team: team.subkeys, nowMilliseconds: now)
+            _ = try? DiscoveryRecord.decode(strings, instanceName: String(decoding: data.prefix(24), as: UTF8.self), team: team.subkeys, nowMilliseconds: now)
+            _ = try? DiscoveryRecord.openForwarderEntry(Array(data), keyedFingerprint: seedRecord.sealedForForwarder(team: team.subkeys).keyedFingerprint, team: team.subkeys)
             _ = try? StaticPeer(parsing: String(decoding: data, as: UTF8.self))
         case 6:
             // What a forwarder reads from strangers and members: the hello
@@ -116,12 +123,12 @@ extension FuzzTargets {
         seeds["noise1"] = [2] + Array(first.dropFirst(2 + 8 + 16))
         seeds["datagram"] = [3] + DatagramCodec.seal(
             .state(sequence: 3, state: .typing, source: 1), receiverIndex: 9, counter: 0, key: SymmetricKey(data: [UInt8](repeating: 3, count: 32)))
-        let record = DiscoveryRecord(fingerprint: responder.fingerprint, displayName: "Bob", status: .busy, udpPort: 1)
+        let record = seedRecord
         seeds["txt"] = [4] + Array(record.encode(team: team.subkeys).joined(separator: "\0").utf8)
         seeds["keys"] = [5, 3] + Array("ab\u{1B}[I\u{1B}[O\u{1B}[1;5C张\r".utf8)
         seeds["colleague-text"] = [5, 9] + Array("\u{1B}]0;pwned\u{07}\u{1B}[2J\rforged\u{9B}\u{202E}\r\nok\t你好👋".utf8)
         seeds["forwarder-hello"] = [6] + ForwarderClientHandshake(key: team.subkeys.forwarder, nowMilliseconds: now).hello
-        let (keyed, sealed) = record.sealed(team: team.subkeys)
+        let (keyed, sealed) = record.sealedForForwarder(team: team.subkeys)
         seeds["forwarder-entry"] = [6] + ForwarderMessageCodec.encode(
             .peer(DirectoryEntry(keyedFingerprint: keyed, addresses: ["10.231.1.11"], tcpPort: 7300, udpPort: 7301, sealedRecord: sealed)))
         return seeds

@@ -1,10 +1,17 @@
+import Foundation
 public import Logging
 public import NatterCore
 public import NatterWire
 import Synchronization
 
 /// Publishes this peer as `_natter._tcp` and browses for team members: natter's
-/// sealed record (``DiscoveryRecord``) over the generic ``AvahiService``.
+/// sealed record (``DiscoveryRecord``) over the generic ``AvahiService``,
+/// with ``PeerSightings`` deciding what the sightings mean.
+///
+/// The record is re-sealed with a new publication time every
+/// ``DiscoveryTimes/refreshMilliseconds`` (a TXT update in place) and
+/// re-published under a new instance name at every epoch boundary
+/// (Docs/protocol.md §3).
 ///
 /// Locking: `record` is taken before Avahi's poll lock (``update(displayName:status:)``)
 /// and the sightings' lock only inside it (the observer runs on the Avahi
@@ -14,25 +21,44 @@ public final class AvahiDiscovery: Sendable {
 
     private let team: TeamSubkeys
     private let record: Mutex<DiscoveryRecord>
-    private let sightings: SightingStream<DiscoveredPeer, DiscoveryEvent>
+    private let sightings: Locked<PeerSightings>
+    private let continuation: AsyncStream<DiscoveryEvent>.Continuation
     private let service: AvahiService
+    private let now: @Sendable () -> UInt64
+    /// Discovery events, for a single consumer (the daemon).
+    public let events: AsyncStream<DiscoveryEvent>
 
-    public init(team: TeamKey, fingerprint: DeviceFingerprint, displayName: String, status: PresenceStatus, tcpPort: UInt16, udpPort: UInt16, logger: Logger) {
+    /// - Parameter now: the wall clock, Unix ms (the record's publication
+    ///   time and the receiver's freshness checks).
+    public init(
+        team: TeamKey, fingerprint: DeviceFingerprint, displayName: String, status: PresenceStatus, tcpPort: UInt16, logger: Logger,
+        now: @escaping @Sendable () -> UInt64 = AvahiDiscovery.wallClock
+    ) {
         let subkeys = team.subkeys
-        let record = DiscoveryRecord(fingerprint: fingerprint, displayName: displayName, status: status, udpPort: udpPort)
+        let record = DiscoveryRecord(fingerprint: fingerprint, displayName: displayName, status: status, published: now())
         self.team = subkeys
+        self.now = now
         self.record = Mutex(record)
-        let sightings = SightingStream<DiscoveredPeer, DiscoveryEvent>(
-            judge: { Self.judge($0, team: subkeys, own: fingerprint, logger: logger) }, translate: Self.events(for:))
+        let sightings = Locked(PeerSightings(team: subkeys, own: fingerprint))
         self.sightings = sightings
+        let (events, continuation) = AsyncStream<DiscoveryEvent>.makeStream()
+        self.events = events
+        self.continuation = continuation
         let publication = AvahiService.Publication(
-            type: Self.serviceType, instanceName: DiscoveryRecord.instanceName(fingerprint: fingerprint, team: subkeys),
-            port: tcpPort, txt: record.encode(team: subkeys))
-        service = AvahiService(publication: publication, browseType: Self.serviceType, logger: logger, observe: sightings.observe)
+            type: Self.serviceType, instanceName: record.instanceName(team: subkeys), port: tcpPort, txt: record.encode(team: subkeys))
+        service = AvahiService(publication: publication, browseType: Self.serviceType, logger: logger) { event in
+            let (changes, rejection) = sightings.mutex.withLock { $0.apply(event, nowMilliseconds: now()) }
+            if let rejection {
+                logger.debug("ignored an mDNS record", metadata: ["service": "\(event.instanceName)", "reason": "\(rejection)"])
+            }
+            for change in changes { continuation.yield(change) }
+        }
     }
 
-    /// Discovery events, for a single consumer (the daemon).
-    public var events: AsyncStream<DiscoveryEvent> { sightings.events }
+    /// The system's wall clock in Unix milliseconds.
+    @Sendable public static func wallClock() -> UInt64 {
+        UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+    }
 
     /// Called (on the Avahi thread) when the record is registered; the lab's timing hook.
     public var onRegistered: (@Sendable () -> Void)? {
@@ -40,51 +66,64 @@ public final class AvahiDiscovery: Sendable {
         set { service.onRegistered = newValue }
     }
 
+    /// The instance name published now (changes every epoch, and after a collision).
+    public var instanceName: String? { service.instanceName }
+
     /// Starts the Avahi thread. Throws only if Avahi cannot even be set up;
     /// a daemon that is not running is logged once (with the fix) and waited for.
     public func start() throws(DiscoveryError) {
         try service.start()
     }
 
-    /// Updates the TXT record in place (name or status changed).
+    /// Re-seals the record now (name or status changed, the refresh is due,
+    /// or a new epoch began): a TXT update in place within an epoch, a new
+    /// instance name across one.
     public func update(displayName: String? = nil, status: PresenceStatus? = nil) {
         record.withLock { record in
+            let epoch = record.epoch
             if let displayName { record.displayName = displayName }
             if let status { record.status = status }
-            service.update(txt: record.encode(team: team))
+            record.published = max(now(), record.published)
+            let txt = record.encode(team: team)
+            if record.epoch == epoch {
+                service.update(txt: txt)
+            } else {
+                service.republish(instanceName: record.instanceName(team: team), txt: txt)
+            }
+        }
+    }
+
+    /// Keeps the record fresh until cancelled: sleeps until the next
+    /// refresh or epoch boundary (``DiscoveryTimes/nextPublication(after:)``), then re-seals.
+    func keepFresh() async {
+        while !Task.isCancelled {
+            let due = DiscoveryTimes.nextPublication(after: record.withLock { $0.published })
+            let current = now()
+            if due > current {
+                // Wall-clock deadline, slept on the monotonic clock in steps of at most a
+                // minute, so a clock that jumps (suspend, NTP) is noticed soon.
+                try? await Task.sleep(for: .milliseconds(min(due - current, 60_000)))
+                continue
+            }
+            update()
         }
     }
 
     /// Withdraws the record (an mDNS goodbye) and stops.
     public func stop() {
         service.stop()
-        sightings.finish()
+        continuation.finish()
     }
 
-    /// Records from the network that were ignored (other teams, malformed, tampered).
-    public var rejectedRecords: Int { sightings.rejected }
+    /// Records from the network that were ignored (other teams, malformed, tampered, copied, stale).
+    public var rejectedRecords: Int { sightings.mutex.withLock { $0.rejected } }
+}
 
-    private static func judge(_ sighting: AvahiService.Sighting, team: TeamSubkeys, own: DeviceFingerprint, logger: Logger) -> SightingTracker<DiscoveredPeer>.Verdict {
-        do {
-            let record = try DiscoveryRecord.decode(sighting.txt, team: team)
-            guard record.fingerprint != own else { return .skip }
-            return .accept(
-                DiscoveredPeer(
-                    key: .device(record.fingerprint), displayName: record.displayName, status: record.status,
-                    addresses: [sighting.address], tcpPort: sighting.port, udpPort: record.udpPort))
-        } catch {
-            logger.debug("ignored an mDNS record", metadata: ["service": "\(sighting.instanceName)", "reason": "\(error)"])
-            return .reject
-        }
-    }
+/// A mutex the Avahi observer closure can share with its owner (a `Mutex` cannot be captured).
+private final class Locked<Value: Sendable>: Sendable {
+    let mutex: Mutex<Value>
 
-    /// A record that now names another device is that device appearing, not an update.
-    @Sendable static func events(for change: SightingTracker<DiscoveredPeer>.Change) -> [DiscoveryEvent] {
-        switch change {
-        case .appeared(let peer): [.appeared(peer)]
-        case .replaced(let old, let peer) where old.key != peer.key: [.disappeared(old.key), .appeared(peer)]
-        case .replaced(_, let peer): [.updated(peer)]
-        case .disappeared(let old): [.disappeared(old.key)]
-        }
+    init(_ value: Value) {
+        mutex = Mutex(value)
     }
 }

@@ -66,6 +66,14 @@ public final class AvahiService: @unchecked Sendable {
         case found(Sighting)
         case changed(Sighting)
         case lost(instanceName: String)
+
+        /// The instance the event is about.
+        public var instanceName: String {
+            switch self {
+            case .found(let sighting), .changed(let sighting): sighting.instanceName
+            case .lost(let instanceName): instanceName
+            }
+        }
     }
 
     private var publication: Publication?
@@ -210,6 +218,22 @@ public final class AvahiService: @unchecked Sendable {
             let result = avahi_entry_group_update_service_txt_strlst(
                 group, Self.anyInterface, Self.inet, AvahiPublishFlags(0), publication.instanceName, publication.type, nil, list)
             if result < 0 { logger.warning("could not update the mDNS record: \(String(cString: avahi_strerror(result)))") }
+        }
+    }
+
+    /// Publishes under a new instance name (natter's record at an epoch
+    /// boundary): Avahi cannot rename a committed service, so the entry
+    /// group is reset (a goodbye for the old name) and the service added
+    /// again and committed (probed, then announced, in about a second).
+    public func republish(instanceName: String, txt: [String]) {
+        withLock {
+            guard var publication else { return }
+            publication.instanceName = instanceName
+            publication.txt = txt
+            self.publication = publication
+            guard let group, let client else { return }
+            avahi_entry_group_reset(group)
+            register(client)
         }
     }
 

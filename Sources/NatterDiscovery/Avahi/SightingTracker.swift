@@ -1,7 +1,8 @@
 /// What a layer over ``AvahiService`` has told its consumer, per instance
 /// name, and what a new sighting changes about it: the pure half of
-/// ``AvahiDiscovery`` and ``ForwarderBrowser``, which only say how TXT strings
-/// become a value (or why they do not).
+/// ``ForwarderBrowser``, which only says how TXT strings become a value (or
+/// why they do not). Peers' records are folded by device instead
+/// (``PeerSightings``).
 struct SightingTracker<Value: Equatable> {
     /// How a layer judges one sighting.
     enum Verdict {

@@ -4,6 +4,7 @@ import NatterAPI
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// Serves the local API — HTTP/1.1 with JSON bodies and server-sent events —
 /// on a Unix socket that only this user can reach.
@@ -17,11 +18,18 @@ public struct LocalAPIServer: Sendable {
     public let socketPath: String
     private let handler: any LocalAPIHandler
     private let logger: Logger
+    private let requestTimeout: Duration
+    private let connections = OpenConnections()
 
-    public init(socketPath: String, handler: any LocalAPIHandler, logger: Logger) {
+    /// - Parameter requestTimeout: how long a connection may take to deliver a
+    ///   complete request (after opening, or after its previous answer) before
+    ///   it is answered `408` and closed; nil is the daemon's 10 s
+    ///   (`NodeConstants.apiRequestTimeout`), tests shorten it.
+    public init(socketPath: String, handler: any LocalAPIHandler, logger: Logger, requestTimeout: Duration? = nil) {
         self.socketPath = socketPath
         self.handler = handler
         self.logger = logger
+        self.requestTimeout = requestTimeout ?? NodeConstants.apiRequestTimeout
     }
 
     /// Binds the socket (after `ready` is called with nothing thrown the API is
@@ -31,9 +39,14 @@ public struct LocalAPIServer: Sendable {
         try Self.removeStaleSocket(at: socketPath)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: NodeConstants.apiListenBacklog)
-            .bind(unixDomainSocketPath: socketPath) { channel in
+            .bind(unixDomainSocketPath: socketPath) { [requestTimeout] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    let pipeline = channel.pipeline.syncOperations
+                    // Our own manners instead of NIO's bare 400 (APIConnectionHandler).
+                    try pipeline.configureHTTPServerPipeline(withErrorHandling: false)
+                    try pipeline.addHandler(
+                        APIConnectionHandler(requestTimeout: requestTimeout),
+                        position: .before(try pipeline.handler(type: HTTPServerPipelineHandler.self)))
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
                         wrappingChannelSynchronously: channel)
                 }
@@ -71,17 +84,25 @@ public struct LocalAPIServer: Sendable {
     }
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        connections.state.withLock { $0.opened() }
+        defer {
+            if connections.state.withLock({ $0.closed() }) {
+                // A moment later: the connections' channels are freed on their event loops after this.
+                _ = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .seconds(1)) { MemoryTrim.giveBackFreeMemory() }
+            }
+        }
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var iterator = inbound.makeAsyncIterator()
                 while let (request, keepAlive) = try await Self.readRequest(from: &iterator) {
                     guard let request else {
-                        try await Self.write(status: 413, body: APIErrorBody.encoded("the request body is over \(NodeConstants.maximumAPIBodyBytes) bytes"), to: outbound)
+                        let sentence = APIErrorText.bodyTooLarge(limit: NodeConstants.maximumAPIBodyBytes)
+                        try await Self.write(status: 413, body: APIErrorBody.encoded(sentence), closing: true, to: outbound)
                         return
                     }
                     switch await handler.respond(to: request) {
                     case .json(let status, let body):
-                        try await Self.write(status: status, body: body, to: outbound)
+                        try await Self.write(status: status, body: body, closing: !keepAlive, to: outbound)
                         if !keepAlive { return }
                     case .eventStream(let events, let onClose):
                         defer { onClose() }
@@ -96,7 +117,8 @@ public struct LocalAPIServer: Sendable {
     }
 
     /// Reads one request and whether the client wants the connection kept open.
-    /// Returns nil at end of input; the request is nil for an oversized body.
+    /// Returns nil at end of input; the request is nil for an oversized body,
+    /// as soon as its `Content-Length` says so (not after reading it).
     private static func readRequest(
         from iterator: inout NIOAsyncChannelInboundStream<HTTPServerRequestPart>.AsyncIterator
     ) async throws -> (APIRequest?, Bool)? {
@@ -107,6 +129,11 @@ public struct LocalAPIServer: Sendable {
             switch part {
             case .head(let requestHead):
                 head = requestHead
+                if let declared = requestHead.headers.first(name: "content-length").flatMap(Int.init),
+                    declared > NodeConstants.maximumAPIBodyBytes
+                {
+                    return (nil, false)
+                }
             case .body(var buffer):
                 if body.count + buffer.readableBytes > NodeConstants.maximumAPIBodyBytes {
                     oversized = true
@@ -122,10 +149,13 @@ public struct LocalAPIServer: Sendable {
         return nil
     }
 
-    private static func write(status: Int, body: [UInt8], to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
+    private static func write(
+        status: Int, body: [UInt8], closing: Bool, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+    ) async throws {
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "application/json; charset=utf-8")
         headers.add(name: "content-length", value: String(body.count))
+        if closing { headers.add(name: "connection", value: "close") }
         try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: status), headers: headers)))
         try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body))))
         try await outbound.write(.end(nil))
@@ -202,6 +232,11 @@ public struct LocalAPIServer: Sendable {
         }
         unlink(path)
     }
+}
+
+/// The server's ``ConnectionBurst``, shared by its connections' tasks.
+private final class OpenConnections: Sendable {
+    let state = Mutex(ConnectionBurst(threshold: NodeConstants.apiBurstConnections))
 }
 
 /// Why the local API could not start.

@@ -1,5 +1,6 @@
 import Foundation
 import NatterAPI
+import NatterCore
 
 /// Routes local-API requests to the daemon (Docs/api.md is the contract):
 /// decodes the typed request, calls the daemon, encodes the typed answer.
@@ -16,7 +17,8 @@ public struct DaemonAPI: LocalAPIHandler {
         } catch let failure as APIFailure {
             return .json(status: failure.status, body: APIErrorBody.encoded(failure.message))
         } catch {
-            return .json(status: 500, body: APIErrorBody.encoded("the daemon could not encode its answer: \(error)"))
+            // Encoding a view cannot fail for data natter made; say so without a dump.
+            return .json(status: 500, body: APIErrorBody.encoded("the daemon could not encode its answer; this is a bug in natter"))
         }
     }
 
@@ -80,24 +82,21 @@ public struct DaemonAPI: LocalAPIHandler {
         return id
     }
 
-    /// Decodes a request body; a bad one is a 400 that names the field at fault.
+    /// Decodes a request body; a bad one is a 400 that names the field at
+    /// fault (`APIErrorText.badBody`).
     private func decode<T: Decodable>(_ type: T.Type, _ request: APIRequest) throws(APIFailure) -> T {
         do {
             return try APIJSON.decode(type, from: request.body)
-        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
-            throw .badRequest("`\(Self.field(context.codingPath))` is not valid here: \(context.debugDescription)")
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw .badRequest("`\(Self.field(context.codingPath + [key]))` is missing")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw .badRequest("`\(Self.field(context.codingPath))` has the wrong type: \(context.debugDescription)")
         } catch {
-            throw .badRequest("the request body is not valid JSON for this endpoint; see Docs/api.md")
+            throw .badRequest(APIErrorText.badBody(error, allowed: Self.allowedValues))
         }
     }
 
-    private static func field(_ path: [any CodingKey]) -> String {
-        path.map(\.stringValue).joined(separator: ".")
-    }
+    /// The closed sets of names request bodies use, listed when a body gives another.
+    private static let allowedValues: [String: [String]] = [
+        "status": PresenceStatus.allCases.map(\.rawValue),
+        "signal": DetectorSignal.allCases.filter(\.isReportedByFrontEnds).map(\.rawValue),
+    ]
 
     private func ok(_ value: some Encodable, status: Int = 200) throws -> APIResponse {
         .json(status: status, body: try APIJSON.encode(value))

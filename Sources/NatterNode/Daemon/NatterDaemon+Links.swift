@@ -48,7 +48,7 @@ extension NatterDaemon {
         do {
             try store.rememberPeer(peer, displayName: directory.knownName(of: peer) ?? "", seenAt: clock.unixMilliseconds)
         } catch {
-            logger.error("could not remember a colleague", metadata: ["error": "\(error)"])
+            logRepeating(.error, "could not remember a colleague", error: error)
         }
     }
 

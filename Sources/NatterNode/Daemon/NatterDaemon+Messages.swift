@@ -53,7 +53,7 @@ extension NatterDaemon {
             isNew = try store.insertIncoming(message)
         } catch {
             // Not acknowledged, so the sender keeps it in its outbox and retries.
-            logger.error("could not store an incoming message; the sender will retry", metadata: ["error": "\(error)"])
+            logRepeating(.error, "could not store an incoming message; the sender will retry", error: error)
             return
         }
         send(.ack(sequence: 0, id: id), to: peer)
@@ -69,7 +69,7 @@ extension NatterDaemon {
             guard let delivered = try store.markDelivered(id, to: peer, at: clock.unixMilliseconds) else { return }
             events.publish(.delivery(messageView(delivered, kind: .delivery)))
         } catch {
-            logger.error("could not record a delivery receipt", metadata: ["error": "\(error)"])
+            logRepeating(.error, "could not record a delivery receipt", error: error)
         }
     }
 
@@ -83,7 +83,7 @@ extension NatterDaemon {
                 send(chatFrame(message), to: peer)
             }
         } catch {
-            logger.error("could not read the outbox", metadata: ["error": "\(error)"])
+            logRepeating(.error, "could not read the outbox", error: error)
         }
     }
 

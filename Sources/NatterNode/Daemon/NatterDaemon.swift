@@ -47,6 +47,8 @@ public actor NatterDaemon {
     var idleSourcesInUse: [any IdleSource]?
     /// The look at the sources in progress; the engines' timers wait for it.
     var idleLook: Task<Void, Never>?
+    /// Failures that repeat (a full disk) are logged once per interval with a count.
+    var repeatingLines = LogThrottle<RepeatingLine>(interval: NodeConstants.repeatedLogInterval)
 
     /// Keys of the settings the daemon keeps in the store.
     enum SettingKey {
@@ -144,12 +146,13 @@ public actor NatterDaemon {
     }
 
     /// The periodic round: dial who should be dialled, resend what was not
-    /// acknowledged on a live link.
+    /// acknowledged on a live link, tell the counts of repeated failures.
     func maintenance() async {
         dial(dialling.due(directory: directory, at: clock.now))
         for peer in directory.linked {
             flushOutbox(to: peer, olderThan: NodeConstants.resendAfter)
         }
+        logHeldBackLines()
     }
 
     // MARK: Helpers shared by the extensions
@@ -162,7 +165,7 @@ public actor NatterDaemon {
             } catch {
                 // Without a persisted reservation a restart could reuse numbers,
                 // letting an old state outrank a new message; say so loudly.
-                logger.critical("could not persist the sequence reservation", metadata: ["error": "\(error)"])
+                logRepeating(.critical, "could not persist the sequence reservation", error: error)
             }
         }
         return sequence

@@ -31,6 +31,9 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
         /// The device behind each keyed fingerprint a forwarder listed (a
         /// withdrawal names only the keyed fingerprint).
         var devices: [[UInt8]: DeviceFingerprint] = [:]
+        /// The newest publication time listed per device: an older entry (a
+        /// forwarder replaying an old status or name) is ignored.
+        var newest: [DeviceFingerprint: UInt64] = [:]
         var started = false
         var pendingEndpoints: [StaticPeer] = []
     }
@@ -47,7 +50,7 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
         self.links = links
         self.logger = logger
         configured = Set(endpoints)
-        let record = DiscoveryRecord(fingerprint: fingerprint, displayName: displayName, status: status, udpPort: UInt16(ports.udp))
+        let record = DiscoveryRecord(fingerprint: fingerprint, displayName: displayName, status: status, published: AvahiDiscovery.wallClock())
         state = Mutex(State(record: record, ports: (UInt16(ports.tcp), UInt16(ports.udp)), pendingEndpoints: endpoints))
         (directoryEvents, continuation) = AsyncStream<DiscoveryEvent>.makeStream()
     }
@@ -118,9 +121,12 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
         for client in clients { client.reregister(entry) }
     }
 
-    /// What this member registers: its sealed record, ports and addresses.
+    /// What this member registers: its sealed record (sealed now, with the
+    /// current time: members keep only the newest per device), ports and addresses.
     static func entry(_ record: DiscoveryRecord, ports: (tcp: UInt16, udp: UInt16), team: TeamSubkeys) -> DirectoryEntry {
-        let (keyed, sealed) = record.sealed(team: team)
+        var record = record
+        record.published = max(AvahiDiscovery.wallClock(), record.published)
+        let (keyed, sealed) = record.sealedForForwarder(team: team)
         return DirectoryEntry(
             keyedFingerprint: keyed, addresses: LocalAddresses.ipv4(), tcpPort: ports.tcp, udpPort: ports.udp, sealedRecord: sealed)
     }
@@ -149,12 +155,21 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
     // MARK: ForwarderClientDelegate
 
     func forwarder(_ client: ForwarderClient, listed entry: DirectoryEntry) {
-        guard let record = try? DiscoveryRecord.open(entry.sealedRecord, keyedFingerprint: entry.keyedFingerprint, udpPort: entry.udpPort, team: team)
+        guard let record = try? DiscoveryRecord.openForwarderEntry(entry.sealedRecord, keyedFingerprint: entry.keyedFingerprint, team: team)
         else {
             logger.debug("ignored a directory entry that does not open with this team's key", metadata: ["forwarder": "\(client.endpoint)"])
             return
         }
         guard record.fingerprint != fingerprint else { return }
+        let fresh = state.withLock { state in
+            guard record.published >= state.newest[record.fingerprint] ?? 0 else { return false }
+            state.newest[record.fingerprint] = record.published
+            return true
+        }
+        guard fresh else {
+            logger.debug("ignored a directory entry older than one already listed", metadata: ["forwarder": "\(client.endpoint)"])
+            return
+        }
         let peer = DiscoveredPeer(
             key: .device(record.fingerprint), displayName: record.displayName, status: record.status, addresses: entry.addresses,
             tcpPort: entry.tcpPort, udpPort: entry.udpPort, relayable: true)

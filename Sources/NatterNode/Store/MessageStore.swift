@@ -11,15 +11,19 @@ public import NatterCore
 public final class MessageStore: Sendable {
     private let database: DatabasePool
 
-    /// Opens (creating and migrating if needed) the store at `path`.
+    /// Opens the store at `path`, migrating it if needed; creates it only
+    /// when there is no file at all (a new device).
+    ///
+    /// An existing file is checked first (`StoreStartup`): one that is empty,
+    /// not SQLite, or fails SQLite's quick check is refused with
+    /// ``StoreError/refused(_:)``, whose sentence says how to set it aside;
+    /// nothing on disk is changed. The store's files are made 0600.
     public init(path: String) throws(StoreError) {
+        database = try StoreFiles.open(path)
         do {
-            var configuration = Configuration()
-            configuration.busyMode = .timeout(5)
-            database = try DatabasePool(path: path, configuration: configuration)
             try StoreSchema.migrator.migrate(database)
         } catch {
-            throw .cannotOpen(path: path, reason: String(describing: error))
+            throw .cannotOpen(path: path, reason: StoreError.sentence(for: error))
         }
     }
 
@@ -174,7 +178,18 @@ public final class MessageStore: Sendable {
         do {
             try database.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         } catch {
-            throw .failed(operation: "checkpoint", reason: String(describing: error))
+            throw .failed(operation: "checkpoint", reason: StoreError.sentence(for: error))
+        }
+    }
+
+    /// Makes the store behave as on a full disk: SQLite may not grow the file
+    /// beyond its current pages, so writes that need room fail with
+    /// `SQLITE_FULL`, as they do when the disk is full. For tests of what the
+    /// daemon does then; the limit lasts until the store is closed.
+    func simulateFullDisk() throws {
+        try database.writeWithoutTransaction { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 1
+            try db.execute(sql: "PRAGMA max_page_count = \(pages)")
         }
     }
 
@@ -214,7 +229,7 @@ public final class MessageStore: Sendable {
         do {
             return try database.write(body)
         } catch {
-            throw .failed(operation: operation, reason: String(describing: error))
+            throw .failed(operation: operation, reason: StoreError.sentence(for: error))
         }
     }
 
@@ -222,7 +237,7 @@ public final class MessageStore: Sendable {
         do {
             return try database.read(body)
         } catch {
-            throw .failed(operation: operation, reason: String(describing: error))
+            throw .failed(operation: operation, reason: StoreError.sentence(for: error))
         }
     }
 }

@@ -34,6 +34,11 @@ enum DurableFile {
             unlink(temporary)
             throw .failed(path, step: "rename", errno: code)
         }
+        try syncDirectory(of: path)
+    }
+
+    /// Makes a rename or a new file in `path`'s directory durable.
+    static func syncDirectory(of path: String) throws(DurableFileError) {
         let directory = (path as NSString).deletingLastPathComponent
         let directoryDescriptor = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard directoryDescriptor >= 0 else { throw .failed(path, step: "open the directory of", errno: errno) }

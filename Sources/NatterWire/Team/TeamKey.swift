@@ -59,18 +59,45 @@ public struct TeamSubkeys: Sendable {
         fwd = derive("fwd")
     }
 
-    /// The team tag: a 64-bit keyed hash safe to publish. Peers compare it to
-    /// skip other teams' records without trying to open them; it reveals
-    /// nothing about the key.
+    /// The team tag: a 64-bit keyed hash of the key, stable for the team's
+    /// life. It is in the Noise prologue (§4.1) and shown by `natter team
+    /// show`, but never published on the network: mDNS carries the
+    /// per-epoch ``publishedTeamTag(epoch:)``. It reveals nothing about the
+    /// key, but like any value derived from it, it lets whoever holds it
+    /// check guesses of a passphrase-derived key (§2.3).
     public var teamTag: TeamTag {
         let mac = HMAC<SHA256>.authenticationCode(for: Array("team-tag".utf8), using: tag)
         return TeamTag(bytes: Array(mac.prefix(TeamTag.byteCount)))
     }
 
-    /// `HMAC(tag, fingerprint)`, truncated: what goes on mDNS instead of the
-    /// fingerprint, so a stranger cannot follow one device across networks.
+    /// `HMAC(tag, fingerprint)`, truncated: the device's stable keyed
+    /// fingerprint, used only with a forwarder (its directory key, relay
+    /// requests). It is never published on mDNS: there the per-epoch
+    /// ``keyedFingerprint(_:epoch:)`` is (Docs/protocol.md §2.1, §3).
     public func keyedFingerprint(_ fingerprint: DeviceFingerprintBytes) -> [UInt8] {
         Array(HMAC<SHA256>.authenticationCode(for: fingerprint, using: tag).prefix(16))
+    }
+
+    /// The team tag published on mDNS during one epoch (a UTC day):
+    /// `HMAC(tag, "team-tag" ‖ epoch u32)[0..8]`. It changes every epoch, so
+    /// a lone member's laptop is not recognisable from one day to the next;
+    /// ``teamTag`` itself (the Noise prologue's) is never published.
+    public func publishedTeamTag(epoch: UInt32) -> TeamTag {
+        let mac = HMAC<SHA256>.authenticationCode(for: Array("team-tag".utf8) + Self.bigEndian(epoch), using: tag)
+        return TeamTag(bytes: Array(mac.prefix(TeamTag.byteCount)))
+    }
+
+    /// The keyed fingerprint published on mDNS during one epoch:
+    /// `HMAC(tag, "device" ‖ epoch u32 ‖ fingerprint)[0..16]`. Members
+    /// recognise the device by opening its sealed record; strangers see a
+    /// value that is new every epoch and unlinkable to the last one.
+    public func keyedFingerprint(_ fingerprint: DeviceFingerprintBytes, epoch: UInt32) -> [UInt8] {
+        let input = Array("device".utf8) + Self.bigEndian(epoch) + fingerprint
+        return Array(HMAC<SHA256>.authenticationCode(for: input, using: tag).prefix(16))
+    }
+
+    static func bigEndian(_ value: UInt32) -> [UInt8] {
+        [UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
     }
 
     /// Seals `plaintext` with ChaCha20-Poly1305 under the `seal` subkey and a

@@ -36,35 +36,67 @@ struct Team: ParsableCommand {
     }
 
     struct Join: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Join a team with its code, or with a shared passphrase.")
+        static let configuration = CommandConfiguration(
+            abstract: "Join a team with its code, or with a shared passphrase and the team's name.",
+            discussion: """
+                A team code (natter team create) is the safer way: it is 256 random bits. A passphrase team \
+                is derived with scrypt (128 MiB, about half a second) from the passphrase and the team's name, \
+                which the admin chooses and every member types the same (case and extra spaces do not matter). \
+                Anyone on the LAN can test guesses of the passphrase offline against what natter publishes, so \
+                natter estimates its strength, refuses a weak one and says why, and prints the estimate when it \
+                accepts it.
+                """)
 
         @OptionGroup var instance: InstanceOptions
         @Argument(help: "The team code from natter team create.") var code: String?
         @Flag(help: "Derive the key from a passphrase (read from standard input) instead of a code.") var passphrase = false
-        @Flag(help: "Print the team tag as JSON.") var json = false
+        @Option(name: .customLong("team-name"), help: "With --passphrase: the team's name, as the admin chose it.") var teamName: String?
+        @Flag(help: "Print the team tag (and the passphrase's strength) as JSON.") var json = false
 
         func validate() throws {
             if (code == nil) == !passphrase {
                 throw ValidationError("give either a team code or --passphrase")
             }
+            if passphrase && teamName == nil {
+                throw ValidationError("\(TeamCodeError.teamNameMissing)")
+            }
+            if !passphrase && teamName != nil {
+                throw ValidationError("--team-name goes with --passphrase; a team code needs no name")
+            }
         }
 
         func run() throws {
             let team: TeamKey
+            var strength: PassphraseStrength?
             if passphrase {
                 if isatty(STDIN_FILENO) == 1 { FileHandle.standardError.write(Data("Team passphrase: ".utf8)) }
                 guard let line = readLine(strippingNewline: true) else { throw CLIError("no passphrase on standard input") }
-                team = try TeamCode.derive(passphrase: line)
+                let derived = try TeamCode.derive(passphrase: line, teamName: teamName ?? "")
+                (team, strength) = (derived.key, derived.strength)
             } else {
                 team = try TeamCode.decode(code ?? "")
             }
             try KeyFiles(directory: instance.paths.dataDirectory).saveTeam(team)
             if json {
-                try printJSON(["teamTag": team.subkeys.teamTag.description])
+                try printJSON(
+                    Joined(teamTag: team.subkeys.teamTag.description, passphraseBits: strength?.bits, passphraseStrength: strength?.rating.rawValue))
             } else {
                 print("Joined the team (tag \(team.subkeys.teamTag)). Restart natter up if it is running.")
+                if let strength {
+                    print(
+                        "Passphrase strength: \(strength.rating.rawValue), about \(strength.bits) bits: someone trying a million "
+                            + "guesses a second would need \(strength.crackTime) on average. Colleagues join with the same "
+                            + "passphrase and --team-name \"\(TeamCode.normalisedTeamName(teamName ?? ""))\".")
+                }
             }
         }
+    }
+
+    /// `team join --json`: the passphrase fields only for a passphrase team.
+    struct Joined: Encodable {
+        let teamTag: String
+        let passphraseBits: Int?
+        let passphraseStrength: String?
     }
 
     struct Show: ParsableCommand {

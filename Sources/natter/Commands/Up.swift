@@ -14,7 +14,8 @@ struct Up: AsyncParsableCommand {
         discussion: """
             Stops gracefully on SIGTERM or SIGINT: says goodbye on mDNS, closes links, flushes the store. \
             Exits with status 78 when natter cannot start as set up (not initialised, no team, an invalid \
-            config.toml, or another natter already running on the same data directory).
+            config.toml, another natter already running on the same data directory, or a message store \
+            that is empty or damaged: natter refuses it, changes nothing, and says how to set it aside).
             """)
 
     @OptionGroup var instance: InstanceOptions
@@ -54,7 +55,14 @@ struct Up: AsyncParsableCommand {
         guard let team = try keys.loadTeam() else {
             throw Self.cannotStart("this device has no team yet; run natter team create or natter team join CODE")
         }
-        let store = try MessageStore(path: paths.database)
+        let store: MessageStore
+        do {
+            store = try MessageStore(path: paths.database)
+        } catch {
+            // Empty, not SQLite or damaged: only the user can decide what to do with it.
+            if case .refused(let message) = error { throw Self.cannotStart(message) }
+            throw error
+        }
         let links = PeerLinkService(
             identity: identity, team: team, displayName: config.displayName,
             tcpPort: Int(config.tcpPort), udpPort: Int(config.udpPort), logger: logger,
@@ -72,7 +80,7 @@ struct Up: AsyncParsableCommand {
         if config.mdns {
             let avahi = AvahiDiscovery(
                 team: team, fingerprint: identity.fingerprint, displayName: config.displayName,
-                status: status, tcpPort: UInt16(ports.tcp), udpPort: UInt16(ports.udp), logger: logger)
+                status: status, tcpPort: UInt16(ports.tcp), logger: logger)
             publishers.append { status in avahi.update(status: status) }
             sources.append(avahi)
         }

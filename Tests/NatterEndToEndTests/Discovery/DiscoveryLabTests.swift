@@ -1,5 +1,7 @@
 import Foundation
 import LabSupport
+import NatterWire
+import Synchronization
 import Testing
 
 /// Discovery through each host's own avahi-daemon, seen through the real
@@ -80,20 +82,46 @@ struct DiscoveryLabTests {
     @Test func recordsWithGarbageAreIgnoredAndNothingBreaks() async throws {
         try await withMessengerLab(["Alice", "Bob", "Junk"], teams: [0, 0, 0], startDaemons: false) { lab in
             let (alice, bob, junk) = (lab.hosts[0], lab.hosts[1], lab.hosts[2])
-            let tag = try MessengerLab.field("teamTag", in: try await lab.cli(alice, ["team", "show", "--json"]).stdout)
+            // Today's published team tag (Docs/protocol.md §2.1): what our team's records carry on the wire today.
+            let team = try TeamCode.decode(try #require(lab.teamCodes.withLock { $0[0] }))
+            let tag = team.subkeys.publishedTeamTag(epoch: UInt32(UInt64(Date().timeIntervalSince1970 * 1000) / 86_400_000))
             // Junk's host publishes broken natter records with avahi's own tool: one of
             // another shape, one claiming our team with a seal that does not open.
             _ = try await lab.lab.spawn(on: junk, ["avahi-publish", "-s", "natter-junk1", "_natter._tcp", "4000", "v=1", "t=zz", "garbage"])
+            let keyed = String(repeating: "00", count: 16)
             _ = try await lab.lab.spawn(
                 on: junk,
-                ["avahi-publish", "-s", "natter-junk2", "_natter._tcp", "4001", "v=1", "t=\(tag)", "k=" + String(repeating: "00", count: 16), "u=1", "s=AAAAAAAA"])
+                ["avahi-publish", "-s", "natter-" + keyed.prefix(12), "_natter._tcp", "4001", "v=1", "t=\(tag)", "k=" + keyed, "s=AAAAAAAA"])
             try await lab.startDaemon(alice)
             try await lab.startDaemon(bob)
             try await lab.waitUntilOnline(alice, sees: "Bob")
             try await lab.waitUntilOnline(bob, sees: "Alice")
             try await lab.daemon(alice)!.waitForLine(containing: "ignored an mDNS record", timeout: .seconds(10))
+            // The second one got past the team tag and the name check, to the seal.
+            try await lab.daemon(alice)!.waitForLine(containing: "sealBroken", timeout: .seconds(10))
             #expect(try await lab.peers(of: alice).map(\.name) == ["Bob"])
             #expect(lab.daemon(alice)!.isRunning && lab.daemon(bob)!.isRunning)
+        }
+    }
+
+    /// A stranger copies Alice's record, as it is on the wire, to another
+    /// host under another instance name: members refuse it before any
+    /// cryptography (the name is made from `k`, Docs/protocol.md §3).
+    @Test func aRecordCopiedUnderAnotherNameIsRefused() async throws {
+        try await withMessengerLab(["Alice", "Bob", "Copier"], teams: [0, 0, 0], startDaemons: false) { lab in
+            let (alice, bob, copier) = (lab.hosts[0], lab.hosts[1], lab.hosts[2])
+            try await lab.startDaemon(alice)
+            try await lab.startDaemon(bob)
+            try await lab.waitUntilOnline(bob, sees: "Alice")
+            // Alice's TXT strings as Copier's avahi resolves them ("=;…;port;"s=…" "k=…" …).
+            let browse = try await lab.lab.run(on: copier, ["avahi-browse", "-t", "-r", "-p", "_natter._tcp"], timeout: .seconds(15))
+            let line = try #require(browse.stdout.split(separator: "\n").first { $0.hasPrefix("=") && $0.contains(alice.address) }, "\(browse.stdout)")
+            let txt = line.split(separator: ";").last!.split(separator: "\" \"").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+            #expect(txt.contains { $0.hasPrefix("s=") } && txt.contains { $0.hasPrefix("k=") }, "\(line)")
+            _ = try await lab.lab.spawn(on: copier, ["avahi-publish", "-s", "natter-c0ffeec0ffee", "_natter._tcp", "4000"] + txt)
+            let refused = try await lab.daemon(bob)!.waitForLine(containing: "natter-c0ffeec0ffee", timeout: .seconds(10))
+            #expect(refused.contains("ignored an mDNS record") && refused.contains("wrongInstance"), "\(refused)")
+            #expect(try await lab.peers(of: bob).map(\.name) == ["Alice"])
         }
     }
 

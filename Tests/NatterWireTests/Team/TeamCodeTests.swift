@@ -1,6 +1,6 @@
 import Foundation
 import NatterCore
-import NatterWire
+@testable import NatterWire
 import Testing
 
 @Suite("Team codes and passphrases")
@@ -37,23 +37,50 @@ struct TeamCodeTests {
     }
 
     /// Golden values from an independent scrypt (Python's hashlib.scrypt with
-    /// N=32768, r=8, p=1, salt "natter team passphrase v1", 32 bytes): they pin
-    /// the documented parameters, not just this implementation's agreement with itself.
+    /// N=2^17, r=8, p=1, salt "natter team passphrase v2" ‖ 0x00 ‖ team name,
+    /// 32 bytes): they pin the documented parameters, not just this
+    /// implementation's agreement with itself.
     @Test func aPassphraseDerivesTheDocumentedScryptKey() throws {
-        #expect(Hex.encode(try TeamCode.derive(passphrase: "correct horse battery staple").bytes)
-            == "434c80d92f25dfa85cb588d330ef6dff3f6067c0e588bdcf8c5ce49c8c601879")
+        #expect(Hex.encode(try TeamCode.deriveUnchecked(passphrase: "correct horse battery staple", teamName: "acme berlin").bytes)
+            == "869ccfd443164738d9bde062bb34b43b5961b78a277c15a228716f0a9cb85fe6")
+    }
+
+    /// The team name salts the derivation: one dictionary of precomputed
+    /// keys does not work against every team.
+    @Test func theSamePassphraseGivesAnotherKeyInAnotherTeam() throws {
+        #expect(Hex.encode(try TeamCode.deriveUnchecked(passphrase: "correct horse battery staple", teamName: "acme paris").bytes)
+            == "d2d0fe33accdfbf1044c5da04d165b1cd28deeee2c358244ac2b2079c6dc3bf4")
     }
 
     @Test func composedAndDecomposedSpellingsDeriveTheSameKey() throws {
         let composed = "Zo\u{EB} caf\u{E9} passphrase"
         let decomposed = "Zoe\u{308} cafe\u{301} passphrase"
         #expect(Array(composed.utf8) != Array(decomposed.utf8))
-        let golden = "52b2d4cc4a32e28b6390193af56565a06583dc8d29771c67c9ca5dbf90b7be3f"
-        #expect(Hex.encode(try TeamCode.derive(passphrase: composed).bytes) == golden)
-        #expect(Hex.encode(try TeamCode.derive(passphrase: decomposed).bytes) == golden)
+        let golden = "8c9e1c9689499f111d6099541ec656217d753a75ad2fc1a645c39c1d84323c26"
+        #expect(Hex.encode(try TeamCode.deriveUnchecked(passphrase: composed, teamName: "caf\u{E9} zo\u{EB}").bytes) == golden)
+        // The team name is normalised too: case, spaces and composition do not matter.
+        #expect(Hex.encode(try TeamCode.deriveUnchecked(passphrase: decomposed, teamName: "  Cafe\u{301}   ZOE\u{308} ").bytes) == golden)
     }
 
-    @Test func aShortPassphraseIsRefused() {
-        #expect(throws: TeamCodeError.passphraseTooShort) { try TeamCode.derive(passphrase: "short pass") }
+    @Test func teamNamesAreNormalised() {
+        #expect(TeamCode.normalisedTeamName("  Acme \t Berlin\n") == "acme berlin")
+        #expect(TeamCode.normalisedTeamName("   ") == "")
+    }
+
+    @Test func aShortOrWeakPassphraseOrNoTeamNameIsRefusedWithAReason() throws {
+        #expect(throws: TeamCodeError.passphraseTooShort) { try TeamCode.derive(passphrase: "short pass", teamName: "acme") }
+        #expect(throws: TeamCodeError.teamNameMissing) { try TeamCode.derive(passphrase: "orbit velvet cactus plumber anthem", teamName: " ") }
+        #expect(throws: TeamCodeError.teamNameTooLong) {
+            try TeamCode.derive(passphrase: "orbit velvet cactus plumber anthem", teamName: String(repeating: "x", count: 65))
+        }
+        do {
+            _ = try TeamCode.derive(passphrase: "Summer2024!Summer2024!", teamName: "acme")
+            Issue.record("a season, a year and a repeat were accepted")
+        } catch {
+            guard case .passphraseTooWeak(let strength) = error else { Issue.record("\(error)"); return }
+            let sentence = error.description
+            #expect(sentence.contains("too easy to guess") && sentence.contains("a year") && sentence.contains("team code"), "\(sentence)")
+            #expect(strength.bits < PassphraseStrength.minimumBits)
+        }
     }
 }

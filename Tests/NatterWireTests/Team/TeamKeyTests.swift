@@ -53,4 +53,19 @@ import Testing
         #expect(restored.fingerprint == identity.fingerprint)
         #expect(identity.fingerprint != DeviceIdentity().fingerprint)
     }
+
+    /// The values published on mDNS for one epoch, computed independently
+    /// (Python's hmac/hashlib from Docs/protocol.md §2.1) for the team key
+    /// [7] * 32, epoch 20000 and the fingerprint [9] * 32.
+    @Test func theEpochValuesMatchAnIndependentComputation() throws {
+        let team = try TeamKey(bytes: [UInt8](repeating: 7, count: 32)).subkeys
+        let fingerprint = [UInt8](repeating: 9, count: 32)
+        #expect(team.teamTag.description == "1953b7fe0080cb51")
+        #expect(team.publishedTeamTag(epoch: 20000).description == "6024edc446436bfd")
+        #expect(Hex.encode(team.keyedFingerprint(fingerprint, epoch: 20000)) == "82c37bf312661bf38ba90c0156c8f353")
+        // Another day, other values; and never the stable ones.
+        #expect(team.publishedTeamTag(epoch: 20001) != team.publishedTeamTag(epoch: 20000))
+        #expect(team.keyedFingerprint(fingerprint, epoch: 20001) != team.keyedFingerprint(fingerprint, epoch: 20000))
+        #expect(team.keyedFingerprint(fingerprint, epoch: 20000) != team.keyedFingerprint(fingerprint))
+    }
 }

@@ -1,0 +1,50 @@
+/// Every period of the mDNS record, named once (Docs/protocol.md §3, §7).
+/// All times are Unix milliseconds (UTC), as in the sealed record.
+public enum DiscoveryTimes {
+    /// One epoch is one UTC day. The published team tag, keyed fingerprint
+    /// and instance name change at every epoch boundary, so a stranger cannot
+    /// tell that yesterday's laptop is today's. A day, not an hour: every
+    /// change is a goodbye and a new name probed for about a second, and a
+    /// device that is not linked yet is invisible for that second. Every peer
+    /// MUST use the same length, or members stop recognising each other.
+    public static let epochMilliseconds: UInt64 = 86_400_000
+
+    /// A publisher re-seals its record (new publication time, new nonce) at
+    /// least this often, so receivers can refuse old copies
+    /// (``maximumAgeMilliseconds``). A TXT update in place: one announcement,
+    /// no new name.
+    public static let refreshMilliseconds: UInt64 = 20 * 60_000
+
+    /// A receiver refuses a record published longer ago than this: a copy
+    /// replayed later is refused, while a record refreshed on time is never
+    /// older than ``refreshMilliseconds`` plus clock skew.
+    public static let maximumAgeMilliseconds: UInt64 = 60 * 60_000
+
+    /// A receiver refuses a record published further in its future than this.
+    /// Clocks further apart cannot link anyway (handshakes allow ±120 s,
+    /// Docs/protocol.md §4.4); the margin is wider so that a peer a little
+    /// off still shows in discovery, where its failing handshakes are logged.
+    public static let maximumFutureMilliseconds: UInt64 = 5 * 60_000
+
+    /// The epoch (UTC day number since 1970-01-01) of a time.
+    public static func epoch(ofMilliseconds milliseconds: UInt64) -> UInt32 {
+        UInt32(truncatingIfNeeded: milliseconds / epochMilliseconds)
+    }
+
+    /// The epochs a receiver accepts at `now`: those of every time in
+    /// [now − maximum age, now + maximum future]. One or two, never more
+    /// (the window is shorter than an epoch).
+    public static func acceptedEpochs(nowMilliseconds now: UInt64) -> [UInt32] {
+        let earliest = epoch(ofMilliseconds: now > maximumAgeMilliseconds ? now - maximumAgeMilliseconds : 0)
+        let latest = epoch(ofMilliseconds: now + maximumFutureMilliseconds)
+        return earliest == latest ? [earliest] : [earliest, latest]
+    }
+
+    /// When a publisher that sealed its record at `published` must publish
+    /// again: at the next epoch boundary (new name, new tag), or when the
+    /// refresh interval runs out, whichever comes first.
+    public static func nextPublication(after published: UInt64) -> UInt64 {
+        let boundary = (published / epochMilliseconds + 1) * epochMilliseconds
+        return min(boundary, published + refreshMilliseconds)
+    }
+}

@@ -2,7 +2,7 @@
 public enum WireConstants {
     /// The protocol version, first byte of every handshake message, transport
     /// message, datagram and frame; bound into the Noise prologue.
-    public static let protocolVersion: UInt8 = 1
+    public static let protocolVersion: UInt8 = 2
     /// A frame's plaintext bound: a Noise transport message (≤ 65535 bytes)
     /// minus the 16-byte tag, rounded down to leave room for the envelope.
     public static let maximumFrameBytes = 65_000

@@ -5,7 +5,7 @@ public import NatterWire
 /// What a peer publishes in its `_natter._tcp` TXT record — only what a
 /// stranger may see in the clear — and its pure codec (Docs/protocol.md §3):
 ///
-///     v=1          protocol version
+///     v=2          record version
 ///     t=<16 hex>   the team tag of this epoch (a UTC day): HMAC(tag, "team-tag" ‖ epoch)[:8]
 ///     k=<32 hex>   the keyed fingerprint of this epoch: HMAC(tag, "device" ‖ epoch ‖ fingerprint)[:16]
 ///     s=<base64>   sealed under `seal`: fingerprint[32] ‖ published u64 (Unix ms) ‖ status u8 ‖
@@ -29,7 +29,7 @@ public struct DiscoveryRecord: Sendable, Equatable {
         self.published = published
     }
 
-    static let version = "1"
+    static let version = "2"
 
     /// The epoch this record belongs to: that of its publication time.
     public var epoch: UInt32 { DiscoveryTimes.epoch(ofMilliseconds: published) }

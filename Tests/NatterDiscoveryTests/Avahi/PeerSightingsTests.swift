@@ -109,7 +109,7 @@ struct PeerSightingsTests {
         let real = record(alice)
         _ = sightings.apply(found(real), nowMilliseconds: now)
         let tampered = AvahiService.Event.changed(
-            AvahiService.Sighting(instanceName: real.instanceName(team: team), txt: ["v=1", "t=00"], address: "10.0.0.1", port: 7300))
+            AvahiService.Sighting(instanceName: real.instanceName(team: team), txt: ["v=2", "t=00"], address: "10.0.0.1", port: 7300))
         #expect(sightings.apply(tampered, nowMilliseconds: now).events == [.disappeared(.device(alice))])
         #expect(sightings.rejected == 1)
     }

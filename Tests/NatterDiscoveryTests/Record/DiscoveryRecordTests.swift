@@ -109,7 +109,7 @@ struct DiscoveryRecordTests {
         var strings = record.encode(team: team)
         let cases: [([String], DiscoveryRecord.Rejection)] = [
             ([], .malformed("no version")),
-            (["v=2"] + strings.dropFirst(), .unsupportedVersion),
+            (["v=3"] + strings.dropFirst(), .unsupportedVersion),
             (strings.filter { !$0.hasPrefix("k=") }, .malformed("keyed fingerprint")),
             (strings.map { $0.hasPrefix("s=") ? "s=!!!" : $0 }, .malformed("sealed blob")),
             (strings.map { $0.hasPrefix("s=") ? "s=" + Data(repeating: 7, count: 60).base64EncodedString() : $0 }, .sealBroken),
@@ -141,7 +141,7 @@ struct DiscoveryRecordTests {
         let tag = record.encode(team: team).first { $0.hasPrefix("t=") }!
         for keyed in ["é", "aé", "éa", "张a", "0" + String(repeating: "é", count: 15) + "0", "zz", "0g"] {
             #expect(throws: DiscoveryRecord.Rejection.malformed("keyed fingerprint")) {
-                try DiscoveryRecord.decode(["v=1", tag, "k=" + keyed, "s=AAAA"], instanceName: "natter-x", team: team, nowMilliseconds: now)
+                try DiscoveryRecord.decode(["v=2", tag, "k=" + keyed, "s=AAAA"], instanceName: "natter-x", team: team, nowMilliseconds: now)
             }
         }
     }

@@ -87,11 +87,11 @@ struct DiscoveryLabTests {
             let tag = team.subkeys.publishedTeamTag(epoch: UInt32(UInt64(Date().timeIntervalSince1970 * 1000) / 86_400_000))
             // Junk's host publishes broken natter records with avahi's own tool: one of
             // another shape, one claiming our team with a seal that does not open.
-            _ = try await lab.lab.spawn(on: junk, ["avahi-publish", "-s", "natter-junk1", "_natter._tcp", "4000", "v=1", "t=zz", "garbage"])
+            _ = try await lab.lab.spawn(on: junk, ["avahi-publish", "-s", "natter-junk1", "_natter._tcp", "4000", "v=2", "t=zz", "garbage"])
             let keyed = String(repeating: "00", count: 16)
             _ = try await lab.lab.spawn(
                 on: junk,
-                ["avahi-publish", "-s", "natter-" + keyed.prefix(12), "_natter._tcp", "4001", "v=1", "t=\(tag)", "k=" + keyed, "s=AAAAAAAA"])
+                ["avahi-publish", "-s", "natter-" + keyed.prefix(12), "_natter._tcp", "4001", "v=2", "t=\(tag)", "k=" + keyed, "s=AAAAAAAA"])
             try await lab.startDaemon(alice)
             try await lab.startDaemon(bob)
             try await lab.waitUntilOnline(alice, sees: "Bob")
@@ -133,7 +133,7 @@ struct DiscoveryLabTests {
             let published = try await first.waitForLine(containing: "published on mDNS", timeout: .seconds(10))
             let name = try #require(published.split(separator: " ").first { $0.hasPrefix("service=natter-") }?.dropFirst("service=".count))
             try await lab.stopDaemon(alice)
-            let squat = try await lab.lab.spawn(on: squatter, ["avahi-publish", "-s", String(name), "_natter._tcp", "4000", "v=1"])
+            let squat = try await lab.lab.spawn(on: squatter, ["avahi-publish", "-s", String(name), "_natter._tcp", "4000", "v=2"])
             try await squat.waitForLine(containing: "Established", timeout: .seconds(10))
 
             let daemon = try await lab.startDaemon(alice)

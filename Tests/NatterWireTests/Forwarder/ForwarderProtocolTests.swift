@@ -79,20 +79,20 @@ struct ForwarderProtocolTests {
     }
 
     @Test func relayDatagramsCarryTheInnerDatagramUntouched() {
-        let inner: [UInt8] = [1, 5] + Array(repeating: 0xAB, count: 40)
+        let inner: [UInt8] = [WireConstants.protocolVersion, 5] + Array(repeating: 0xAB, count: 40)
         let wrapped = RelayDatagram.wrap(inner, relayIndex: 0xDEAD_BEEF)
         #expect(RelayDatagram.relayIndex(of: wrapped) == 0xDEAD_BEEF)
         #expect(Array(wrapped.dropFirst(RelayDatagram.headerLength)) == inner)
         #expect(RelayDatagram.relayIndex(of: inner) == nil)
-        #expect(RelayDatagram.relayIndex(of: [1, 6, 0, 0, 0, 1]) == nil, "nothing to relay")
+        #expect(RelayDatagram.relayIndex(of: [WireConstants.protocolVersion, 6, 0, 0, 0, 1]) == nil, "nothing to relay")
     }
 
     /// The relay's non-generic read agrees with the generic one on every edge.
     @Test func theFastRelayIndexReadAgreesWithTheGenericOne() {
         let inner: [UInt8] = Array(repeating: 0x42, count: 45)
         let cases: [[UInt8]] = [
-            RelayDatagram.wrap(inner, relayIndex: 0xDEAD_BEEF), RelayDatagram.wrap([7], relayIndex: 1), inner, [], [1, 6, 0, 0, 0, 1],
-            [2, 6, 0, 0, 0, 1, 9], [1, 5, 0, 0, 0, 1, 9],
+            RelayDatagram.wrap(inner, relayIndex: 0xDEAD_BEEF), RelayDatagram.wrap([7], relayIndex: 1), inner, [], [2, 6, 0, 0, 0, 1],
+            [1, 6, 0, 0, 0, 1, 9], [3, 6, 0, 0, 0, 1, 9], [2, 5, 0, 0, 0, 1, 9],
             RelayDatagram.wrap(Array(repeating: 0, count: WireConstants.maximumDatagramBytes), relayIndex: 3),
             RelayDatagram.wrap(Array(repeating: 0, count: WireConstants.maximumDatagramBytes + 1), relayIndex: 3),
         ]

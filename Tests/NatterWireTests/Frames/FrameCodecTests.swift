@@ -33,10 +33,10 @@ struct FrameCodecTests {
     }
 
     @Test func malformedInputIsRefusedWithAReason() throws {
-        #expect(throws: FrameError.unsupportedVersion(2)) { try FrameCodec.decode([2, 4, 0, 0, 0, 0, 0, 0, 0, 1]) }
-        #expect(throws: FrameError.unknownKind(99)) { try FrameCodec.decode([1, 99, 0, 0, 0, 0, 0, 0, 0, 1]) }
-        #expect(throws: FrameError.truncated) { try FrameCodec.decode([1, 2, 0, 0, 0]) }
-        #expect(throws: FrameError.invalidField("trailing bytes")) { try FrameCodec.decode([1, 4, 0, 0, 0, 0, 0, 0, 0, 1, 0xFF]) }
+        #expect(throws: FrameError.unsupportedVersion(1)) { try FrameCodec.decode([1, 4, 0, 0, 0, 0, 0, 0, 0, 1]) }
+        #expect(throws: FrameError.unknownKind(99)) { try FrameCodec.decode([2, 99, 0, 0, 0, 0, 0, 0, 0, 1]) }
+        #expect(throws: FrameError.truncated) { try FrameCodec.decode([2, 2, 0, 0, 0]) }
+        #expect(throws: FrameError.invalidField("trailing bytes")) { try FrameCodec.decode([2, 4, 0, 0, 0, 0, 0, 0, 0, 1, 0xFF]) }
         #expect(throws: FrameError.oversized(WireConstants.maximumFrameBytes + 1)) {
             try FrameCodec.decode([UInt8](repeating: 1, count: WireConstants.maximumFrameBytes + 1))
         }
@@ -46,8 +46,8 @@ struct FrameCodecTests {
         // not a malformed frame that would cost the link.
         let longChat = Frame.chat(sequence: 1, id: Self.id, sentAt: 0, text: String(repeating: "a", count: MessageText.maximumUTF8Bytes + 1))
         #expect(try FrameCodec.decode(FrameCodec.encode(longChat)) == longChat)
-        #expect(throws: FrameError.unknownState(200)) { try FrameCodec.decode([1, 2, 0, 0, 0, 0, 0, 0, 0, 1, 200, 0, 0, 0, 9]) }
-        #expect(throws: FrameError.invalidField("trailing bytes")) { try FrameCodec.decode([1, 2, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 9, 0]) }
+        #expect(throws: FrameError.unknownState(200)) { try FrameCodec.decode([2, 2, 0, 0, 0, 0, 0, 0, 0, 1, 200, 0, 0, 0, 9]) }
+        #expect(throws: FrameError.invalidField("trailing bytes")) { try FrameCodec.decode([2, 2, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 9, 0]) }
     }
 
     @Test func randomBytesNeverCrash() {
@@ -55,7 +55,7 @@ struct FrameCodecTests {
         for _ in 0..<2000 {
             let length = Int.random(in: 0..<64, using: &generator)
             var bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            if bytes.count > 1 && Bool.random(using: &generator) { bytes[0] = 1 }
+            if bytes.count > 1 && Bool.random(using: &generator) { bytes[0] = WireConstants.protocolVersion }
             _ = try? FrameCodec.decode(bytes)
         }
     }
@@ -63,16 +63,16 @@ struct FrameCodecTests {
     @Test func rekeyFramesRoundTripAndAreNeverConversationFrames() throws {
         let ephemeral = (0..<32).map { UInt8($0) }
         let rekey = FrameCodec.encode(LinkControl.rekey(ephemeral: ephemeral, datagramIndex: 0xA1B2_C3D4))
-        #expect(rekey == [1, 7] + [UInt8](repeating: 0, count: 8) + ephemeral + [0xA1, 0xB2, 0xC3, 0xD4])
+        #expect(rekey == [2, 7] + [UInt8](repeating: 0, count: 8) + ephemeral + [0xA1, 0xB2, 0xC3, 0xD4])
         #expect(try FrameCodec.decodeMessage(rekey) == .control(.rekey(ephemeral: ephemeral, datagramIndex: 0xA1B2_C3D4)))
-        #expect(try FrameCodec.decodeMessage([1, 8, 0, 0, 0, 0, 0, 0, 0, 0]) == .control(.rekeyDone))
+        #expect(try FrameCodec.decodeMessage([2, 8, 0, 0, 0, 0, 0, 0, 0, 0]) == .control(.rekeyDone))
         #expect(throws: FrameError.unknownKind(7), "a datagram or a daemon never sees one") { try FrameCodec.decode(rekey) }
         #expect(throws: FrameError.invalidField("datagram index")) {
-            try FrameCodec.decodeMessage([1, 7] + [UInt8](repeating: 0, count: 8) + ephemeral + [0, 0, 0, 0])
+            try FrameCodec.decodeMessage([2, 7] + [UInt8](repeating: 0, count: 8) + ephemeral + [0, 0, 0, 0])
         }
         #expect(throws: FrameError.truncated) { try FrameCodec.decodeMessage(Array(rekey.dropLast())) }
         #expect(throws: FrameError.invalidField("trailing bytes")) { try FrameCodec.decodeMessage(rekey + [0]) }
-        #expect(throws: FrameError.invalidField("trailing bytes")) { try FrameCodec.decodeMessage([1, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0]) }
-        #expect(throws: FrameError.unknownKind(9)) { try FrameCodec.decodeMessage([1, 9, 0, 0, 0, 0, 0, 0, 0, 0]) }
+        #expect(throws: FrameError.invalidField("trailing bytes")) { try FrameCodec.decodeMessage([2, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0]) }
+        #expect(throws: FrameError.unknownKind(9)) { try FrameCodec.decodeMessage([2, 9, 0, 0, 0, 0, 0, 0, 0, 0]) }
     }
 }

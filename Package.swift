@@ -118,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "natter-bench",
             dependencies: [
-                "NatterAPI", "NatterWire", "Spawn", "CNatterBench", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "NatterAPI", "NatterCore", "NatterWire", "Spawn", "CNatterBench", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),

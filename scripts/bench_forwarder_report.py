@@ -195,10 +195,11 @@ def forwarder_section(by, command_line, merged=False):
 
 
 def merge(doc_path, section):
-    """Puts `section` in place of the doc's "## Forwarder" section, or before the profile section."""
+    """Puts `section` in place of the doc's section of the same heading (its first line, e.g.
+    "## Forwarder"), or before the profile section."""
     text = open(doc_path).read()
     lines = text.split("\n")
-    start = next((i for i, l in enumerate(lines) if l == "## Forwarder"), None)
+    start = next((i for i, l in enumerate(lines) if l == section[0]), None)
     if start is not None:
         end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
     else:

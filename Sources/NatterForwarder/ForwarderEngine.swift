@@ -209,7 +209,12 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
             } catch {
                 return refuse(id, .malformed, remote: connection.remote)
             }
-            guard replayCache.insert(admitted.tag) else { return refuse(id, .replayed, remote: connection.remote) }
+            // Keyed by arrival time: the forwarder keeps its replay rule as it
+            // was (tags remembered while within the tolerance, oldest evicted first).
+            let arrived = now.unixMilliseconds
+            guard replayCache.insert(admitted.tag, timestamp: arrived, nowMilliseconds: arrived) else {
+                return refuse(id, .replayed, remote: connection.remote)
+            }
             let (reply, channel) = ForwarderHandshake.welcome(
                 hello: message, clientNonce: admitted.clientNonce, key: key, serverNonce: randomBytes(16))
             controls[id] = Control(

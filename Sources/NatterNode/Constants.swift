@@ -67,8 +67,16 @@ enum NodeConstants {
     // MARK: Links
 
     /// Pending TCP connections the kernel queues for the link listener: a
-    /// whole office reconnecting at once after a network blip.
-    static let linkListenBacklog: Int32 = 128
+    /// whole office reconnecting at once after a network blip, and room for a
+    /// colleague's connection during a connection flood. When this queue is
+    /// full the kernel drops the SYN and the colleague's TCP retries after 1 s.
+    /// Measured with `BENCH_SECTIONS=handshake make bench`: with 128, 6 of 9
+    /// flood measurements had a colleague link that took that extra second;
+    /// with 1024, 1 of 9 (Docs/benchmarks.md, "Handshake flood"). The kernel
+    /// caps it at `net.core.somaxconn` (4096 by default). Queued connections
+    /// cost only kernel memory; the daemon bounds what it accepts
+    /// (`PendingHandshakes`).
+    static let linkListenBacklog: Int32 = 1024
     /// Source addresses the handshake rate limiter tracks at most; when full
     /// it starts afresh, so a spoofing flood cannot grow it without bound.
     static let rateLimitedSources = 4096

@@ -35,6 +35,7 @@ public final class MemoryNetwork: Sendable {
         var impairments: [Pair: Impairment] = [:]
         var sent: [Pair: [Frame]] = [:]
         var dials: [String] = []
+        var dialledDevices: [DeviceFingerprint?] = []
         /// Pairs a direct dial cannot connect (a router in between drops them).
         var blockedDirect: Set<Pair> = []
         /// The relays asked for, by whom, to whom.
@@ -128,6 +129,8 @@ public final class MemoryNetwork: Sendable {
 
     /// The addresses dialled so far, in order.
     public var dials: [String] { state.withLock { $0.dials } }
+    /// The device each dial expected (nil: an address-only dial), in the order of ``dials``.
+    public var dialledDevices: [DeviceFingerprint?] { state.withLock { $0.dialledDevices } }
 
     // MARK: Called by MemoryLinks
 
@@ -155,16 +158,21 @@ public final class MemoryNetwork: Sendable {
         }
     }
 
-    /// Connects when a node has that address and nothing blocks the pair; false otherwise.
-    func dial(from device: DeviceFingerprint, host: String) -> Bool {
+    /// Connects when a node has that address and nothing blocks the pair; false
+    /// otherwise. A dial that expects another device than the one at `host`
+    /// gets its connection but no link, as over TCP (the first message is
+    /// bound to the expected device, Docs/protocol.md §4.3).
+    func dial(from device: DeviceFingerprint, host: String, expecting peer: DeviceFingerprint? = nil) -> Bool {
         let target = state.withLock { state -> DeviceFingerprint? in
             state.dials.append(host)
+            state.dialledDevices.append(peer)
             guard let target = state.nodes.first(where: { $0.value.address == host })?.key,
                 !state.blockedDirect.contains(Pair(from: device, to: target))
             else { return nil }
             return target
         }
         guard let target else { return false }
+        if let peer, peer != target { return true }
         connect(device, target)
         return true
     }
@@ -184,8 +192,8 @@ public final class MemoryLinks: PeerLinks {
     }
 
     @discardableResult
-    public func dial(host: String, port: UInt16) async -> Bool {
-        network.dial(from: device, host: host)
+    public func dial(host: String, port: UInt16, expecting peer: DeviceFingerprint?) async -> Bool {
+        network.dial(from: device, host: host, expecting: peer)
     }
 
     @discardableResult

@@ -25,6 +25,15 @@ public enum WireConstants {
     /// Handshake attempts accepted per source address per ``rateLimitWindow``.
     public static let handshakesPerSource = 20
     public static let rateLimitWindow: Duration = .seconds(10)
+    /// Connections one source address may hold open before admission at once
+    /// (``PendingHandshakes``). An honest peer has one or two (crossing dials),
+    /// each for a round trip.
+    public static let pendingHandshakesPerSource = 8
+    /// Connections all sources together may hold open before admission; past
+    /// it the oldest is closed for the newcomer (``PendingHandshakes``). An
+    /// honest message 1 is admitted within a LAN round trip, so a flood must
+    /// open this many connections in that time to crowd one out.
+    public static let pendingHandshakes = 256
     /// Sliding replay window for datagrams, in packets (WireGuard / RFC 6479: 8192 − 64).
     public static let replayWindowSize: UInt64 = 8128
     /// How long a dial waits for the TCP connection before giving up (the

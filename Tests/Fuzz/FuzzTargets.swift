@@ -31,19 +31,30 @@ enum FuzzTargets {
                 _ = try? FrameCodec.decodeMessage(frame)
             }
         case 1:
-            // The handshake message parser as a responder sees it: envelope, then admission.
+            // The handshake message parser as a responder sees it: envelope,
+            // admission (bound and unbound tags), then the replay cache with
+            // whatever timestamp the message carries.
             if let (type, body) = try? Envelope.unwrap(data), type == .handshake1 {
-                _ = try? Envelope.admitFirst(body, admit: team.subkeys.admit, nowMilliseconds: now)
+                if let admitted = try? Envelope.admitFirst(
+                    body, admit: team.subkeys.admit, responder: responder.fingerprint, nowMilliseconds: now)
+                {
+                    var cache = HandshakeReplayCache(capacity: 2, floorMilliseconds: now - 1)
+                    _ = cache.insert(admitted.tag, timestamp: admitted.timestamp, nowMilliseconds: now)
+                }
             }
         case 2:
-            // Behind admission: Noise message 1 with a valid admission tag, so the
+            // Behind admission: Noise message 1 with a valid admission tag (bound
+            // to the responder, or unbound, by the length's parity), so the
             // fuzzer reaches the Noise parser and the responder's state machine.
-            let tag = Envelope.firstTag(data, timestamp: now, admit: team.subkeys.admit)
+            let bound = data.count % 2 == 0 ? responder.fingerprint : nil
+            let tag = Envelope.firstTag(data, timestamp: now, responder: bound, admit: team.subkeys.admit)
             var timestamp: [UInt8] = []
             for shift in stride(from: 56, through: 0, by: -8) { timestamp.append(UInt8(truncatingIfNeeded: now >> UInt64(shift))) }
             let message = Envelope.wrap(.handshake1, timestamp + tag + data)
             var session = SecureSession(initiator: false, identity: responder, team: team)
-            if let (_, body) = try? Envelope.unwrap(message), let admitted = try? Envelope.admitFirst(body, admit: team.subkeys.admit, nowMilliseconds: now) {
+            if let (_, body) = try? Envelope.unwrap(message),
+                let admitted = try? Envelope.admitFirst(body, admit: team.subkeys.admit, responder: responder.fingerprint, nowMilliseconds: now)
+            {
                 _ = try? session.respond(toAdmitted: admitted.noise, fullMessage: message)
                 _ = try? session.receive(data)
             }
@@ -107,6 +118,8 @@ extension FuzzTargets {
         var initiator = SecureSession(initiator: true, identity: DeviceIdentity(), team: team)
         let first = try initiator.start(nowMilliseconds: now)
         seeds["handshake1"] = [1] + first
+        var bound = SecureSession(initiator: true, identity: DeviceIdentity(), team: team, responder: responder.fingerprint)
+        seeds["handshake1-bound"] = [1] + (try bound.start(nowMilliseconds: now))
         seeds["noise1"] = [2] + Array(first.dropFirst(2 + 8 + 16))
         seeds["datagram"] = [3] + DatagramCodec.seal(
             .state(sequence: 3, state: .typing, source: 1), receiverIndex: 9, counter: 0, key: SymmetricKey(data: [UInt8](repeating: 3, count: 32)))

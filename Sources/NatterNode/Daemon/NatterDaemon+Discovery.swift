@@ -43,7 +43,7 @@ extension NatterDaemon {
                     } else if target.relayed {
                         false
                     } else {
-                        await links.dial(host: target.host, port: target.port)
+                        await links.dial(host: target.host, port: target.port, expecting: target.peer)
                     }
                 if !connected { self.dialFailed(target) }
             }

@@ -21,11 +21,14 @@ public enum LinkEvent: Sendable, Equatable {
 /// layer can change underneath it.
 public protocol PeerLinks: Sendable {
     var events: AsyncStream<LinkEvent> { get }
-    /// Dials `host:port`; the identity of whoever answers is known only after
-    /// the handshake, so success shows up as an `.up` event. Returns false when
+    /// Dials `host:port`; success shows up as an `.up` event. Returns false when
     /// no connection could be made (the daemon may then try a relay).
+    /// - Parameter peer: the device discovery announced there. The first
+    ///   message is bound to it, so no other member can answer (or be sent a
+    ///   replay of it), and a link to anyone else is closed. nil for a static
+    ///   peer, whose identity only the handshake reveals (Docs/protocol.md §4.3).
     @discardableResult
-    func dial(host: String, port: UInt16) async -> Bool
+    func dial(host: String, port: UInt16, expecting peer: DeviceFingerprint?) async -> Bool
     /// Hands a frame to the peer's link and returns at once (the write happens
     /// on the link's event loop, in call order); false when there is no usable
     /// link (the daemon keeps chat messages in the outbox and retries).

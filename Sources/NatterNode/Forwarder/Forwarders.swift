@@ -152,14 +152,18 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
         let candidates = state.withLock { $0.clients.values.map(\.client) }.filter { $0.lists(keyed) }
         for client in candidates {
             guard let invitation = await client.requestRelay(to: keyed), let endpoint = client.relayEndpoint else { continue }
-            if await join(invitation, through: client, at: endpoint) { return true }
+            if await join(invitation, to: peer, through: client, at: endpoint) { return true }
         }
         return false
     }
 
-    private func join(_ invitation: RelayInvitation, through client: ForwarderClient, at endpoint: (host: String, udpPort: UInt16)) async -> Bool {
+    private func join(
+        _ invitation: RelayInvitation, to peer: DeviceFingerprint? = nil, through client: ForwarderClient,
+        at endpoint: (host: String, udpPort: UInt16)
+    ) async -> Bool {
         let join = RelayJoin(token: invitation.token, route: RelayRoute(host: endpoint.host, udpPort: endpoint.udpPort, index: invitation.datagramIndex))
-        return await links.joinRelay(forwarderHost: endpoint.host, port: client.endpoint.port, join: join, initiator: invitation.initiator)
+        return await links.joinRelay(forwarderHost: endpoint.host, port: client.endpoint.port, join: join, initiator: invitation.initiator,
+            peer: invitation.initiator ? peer : nil)
     }
 
     // MARK: ForwarderClientDelegate

@@ -28,8 +28,10 @@ final class LinkHandler: ChannelDuplexHandler {
     /// on the handler's own loop without the timer holding the handler.
     struct RekeyTick {}
 
-    init(link: LinkID, initiator: Bool, relay: RelayRoute?, service: PeerLinkService) {
-        session = SecureSession(initiator: initiator, identity: service.identity, team: service.team, rekeyPolicy: service.rekeyPolicy)
+    /// - Parameter responder: the device a dial is meant for (nil: unknown, or this side answers).
+    init(link: LinkID, initiator: Bool, responder: DeviceFingerprint? = nil, relay: RelayRoute?, service: PeerLinkService) {
+        session = SecureSession(
+            initiator: initiator, identity: service.identity, team: service.team, responder: responder, rekeyPolicy: service.rekeyPolicy)
         self.link = link
         self.relay = relay
         self.service = service
@@ -63,7 +65,9 @@ final class LinkHandler: ChannelDuplexHandler {
         do {
             let outputs = session.isEstablished
                 ? try session.receive(message, now: .now, freshIndex: reserveIndex)
-                : try session.receive(message, nowMilliseconds: PeerLinkService.unixMilliseconds(), isFresh: service.isFresh(admitTag:))
+                : try session.receive(message, nowMilliseconds: PeerLinkService.unixMilliseconds()) { [service, link] in
+                    service.isFresh($0, on: link)
+                }
             for output in outputs { handle(output, context: context) }
             try tick(context: context)
         } catch {

@@ -68,17 +68,22 @@ struct LinkTable: Sendable {
     private var reservedIndices: [UInt32: LinkID] = [:]
     /// Links the daemon refused: nothing more is read from them (§4.6).
     private var refused: Set<LinkID> = []
-    private var replayCache = HandshakeReplayCache()
+    private var replayCache: HandshakeReplayCache
     private var rateLimiter: SourceRateLimiter
+    private var pendingHandshakes = PendingHandshakes<LinkID>()
     private var datagramLimiter: SourceRateLimiter
     /// Draws receiver indices; random (WireGuard's habit: an observer cannot
     /// count sessions). Tests replace it to force collisions.
     var drawIndex: @Sendable () -> UInt32 = { UInt32.random(in: 1...UInt32.max) }
     private(set) var counters = PeerLinkService.Counters()
 
-    init(local: DeviceFingerprint, displayName: String, now: ContinuousClock.Instant) {
+    /// - Parameter startedAtMilliseconds: when this node started, Unix ms (wall
+    ///   clock): first messages written before it are refused, so none captured
+    ///   before a restart can be replayed after it (Docs/protocol.md §4.4).
+    init(local: DeviceFingerprint, displayName: String, now: ContinuousClock.Instant, startedAtMilliseconds: UInt64 = 0) {
         self.local = local
         self.displayName = displayName
+        replayCache = HandshakeReplayCache(floorMilliseconds: startedAtMilliseconds)
         rateLimiter = SourceRateLimiter(
             limit: WireConstants.handshakesPerSource, window: WireConstants.rateLimitWindow,
             maximumSources: NodeConstants.rateLimitedSources, now: now)
@@ -89,17 +94,30 @@ struct LinkTable: Sendable {
 
     // MARK: Connections
 
-    /// A connection arrived from `source`; false (and counted) when the source
-    /// is over the handshake rate limit and the connection should close at once.
-    mutating func connectionOpened(from source: String, now: ContinuousClock.Instant) -> Bool {
-        let allowed = rateLimiter.allow(source, now: now)
-        if !allowed { counters.rateLimitedConnections += 1 }
-        return allowed
+    /// A connection `link` arrived from `source`. Refused (and counted) when
+    /// the source is over the handshake rate limit or already holds its share
+    /// of unadmitted connections; when all sources together hold the most,
+    /// the oldest unadmitted connection is to be closed for it (``PendingHandshakes``).
+    mutating func connectionOpened(_ link: LinkID, from source: String, now: ContinuousClock.Instant) -> PendingHandshakes<LinkID>.Decision {
+        guard rateLimiter.allow(source, now: now) else {
+            counters.rateLimitedConnections += 1
+            return .refuse
+        }
+        let decision = pendingHandshakes.opened(link, from: source)
+        switch decision {
+        case .refuse: counters.rateLimitedConnections += 1
+        case .accept(evicting: .some): counters.evictedConnections += 1
+        case .accept(evicting: .none): break
+        }
+        return decision
     }
 
-    /// Records an admitted first message's tag; false when it is a replay.
-    mutating func isFresh(admitTag: [UInt8]) -> Bool {
-        replayCache.insert(admitTag)
+    /// Records an admitted first message on `link`; false when it is a replay
+    /// (seen before, or written before this node started). Either way the
+    /// connection no longer waits for admission.
+    mutating func isFresh(_ admitted: Envelope.Admitted, on link: LinkID, nowMilliseconds: UInt64) -> Bool {
+        pendingHandshakes.settled(link)
+        return replayCache.insert(admitted.tag, timestamp: admitted.timestamp, nowMilliseconds: nowMilliseconds)
     }
 
     /// A connection was closed for `error`. A transport authentication failure
@@ -259,6 +277,7 @@ struct LinkTable: Sendable {
     /// `link` closed. The peer is down only when it was its current, announced
     /// link; a link that lost a tie-break goes quietly. Its datagram session goes with it.
     mutating func closed(_ link: LinkID) -> LinkEvent? {
+        pendingHandshakes.settled(link)
         refused.remove(link)
         reservedIndices = reservedIndices.filter { $0.value != link }
         guard let (peer, current) = links.first(where: { $0.value.id == link }) else { return nil }

@@ -38,6 +38,11 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         var udpChannel: (any Channel)?
         /// First handshake messages refused for their timestamp, by source address (`natter doctor`).
         var clockRefusals: [String: Int] = [:]
+
+        mutating func newLinkID() -> LinkID {
+            defer { nextLinkID += 1 }
+            return LinkID(rawValue: nextLinkID)
+        }
     }
 
     /// How many source addresses ``clockRefusals`` remembers: a doctor needs a few, memory stays bounded.
@@ -63,7 +68,8 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         self.logger = logger
         requestedPorts = (tcpPort, udpPort)
         group = MultiThreadedEventLoopGroup.singleton
-        state = Mutex(State(table: LinkTable(local: identity.fingerprint, displayName: displayName, now: .now)))
+        state = Mutex(State(table: LinkTable(
+            local: identity.fingerprint, displayName: displayName, now: .now, startedAtMilliseconds: Self.unixMilliseconds())))
         (events, continuation) = AsyncStream<LinkEvent>.makeStream()
     }
 
@@ -129,11 +135,24 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { [self] channel in
                     let source = channel.remoteAddress?.ipAddress ?? "?"
-                    guard state.withLock({ $0.table.connectionOpened(from: source, now: .now) }) else {
-                        logger.notice("rate-limited handshake attempts", metadata: ["remote": "\(source)"])
+                    let (link, decision, evicted, refused) = state.withLock { state in
+                        let link = state.newLinkID()
+                        let decision = state.table.connectionOpened(link, from: source, now: .now)
+                        let refused = state.table.counters.rateLimitedConnections
+                        guard case .accept(let evicting) = decision else { return (link, decision, nil as (any Channel)?, refused) }
+                        state.channels[link] = channel
+                        return (link, decision, evicting.flatMap { state.channels[$0] }, refused)
+                    }
+                    guard case .accept = decision else {
+                        // A flood must not become a flood of log lines: the 1st,
+                        // 2nd, 4th, 8th… refusal is logged, with the count.
+                        if refused & (refused - 1) == 0 {
+                            logger.notice("rate-limited handshake attempts (\(refused) so far)", metadata: ["remote": "\(source)"])
+                        }
                         return channel.close()
                     }
-                    return channel.eventLoop.makeCompletedFuture { try self.configure(channel, initiator: false) }
+                    evicted?.close(promise: nil)
+                    return channel.eventLoop.makeCompletedFuture { try self.configure(channel, link: link, initiator: false) }
                 }
                 .bind(host: "0.0.0.0", port: requestedPorts.tcp).get()
         } catch {
@@ -164,10 +183,12 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
 
     /// - Parameter relay: for a relayed link, the join to make first (the
     ///   handshake starts once the forwarder has both sides) and where its datagrams go.
-    private func configure(_ channel: any Channel, initiator: Bool, relay: RelayJoin? = nil) throws {
-        let link = state.withLock { state in
-            let link = LinkID(rawValue: state.nextLinkID)
-            state.nextLinkID += 1
+    /// - Parameter link: the number an accepted connection was registered under; nil for a dial.
+    private func configure(
+        _ channel: any Channel, link: LinkID? = nil, initiator: Bool, responder: DeviceFingerprint? = nil, relay: RelayJoin? = nil
+    ) throws {
+        let link = link ?? state.withLock { state in
+            let link = state.newLinkID()
             state.channels[link] = channel
             return link
         }
@@ -177,30 +198,35 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         let operations = channel.pipeline.syncOperations
         try operations.addHandlers([timeouts, ByteToMessageHandler(LengthPrefixDecoder())])
         if let relay { try operations.addHandler(RelayJoinGate(token: relay.token, logger: logger)) }
-        try operations.addHandler(LinkHandler(link: link, initiator: initiator, relay: relay?.route, service: self))
+        try operations.addHandler(
+            LinkHandler(link: link, initiator: initiator, responder: responder, relay: relay?.route, service: self))
     }
 
     @discardableResult
-    public func dial(host: String, port: UInt16) async -> Bool {
-        await connect(host: host, port: port, initiator: true, relay: nil)
+    public func dial(host: String, port: UInt16, expecting peer: DeviceFingerprint?) async -> Bool {
+        await connect(host: host, port: port, initiator: true, responder: peer, relay: nil)
     }
 
     /// Joins a relay a forwarder set up (Docs/protocol.md §9.3): connects to
     /// the forwarder, presents the invitation's token, and runs the link
     /// through it once the forwarder has both sides — the same end-to-end
     /// Noise handshake as a direct link, which the forwarder cannot read.
-    /// - Parameter initiator: the invitation's role (the side that asked).
+    /// - Parameters:
+    ///   - initiator: the invitation's role (the side that asked).
+    ///   - peer: the colleague asked for (binds the initiator's first message to them).
     @discardableResult
-    public func joinRelay(forwarderHost: String, port: UInt16, join: RelayJoin, initiator: Bool) async -> Bool {
-        await connect(host: forwarderHost, port: port, initiator: initiator, relay: join)
+    public func joinRelay(forwarderHost: String, port: UInt16, join: RelayJoin, initiator: Bool, peer: DeviceFingerprint? = nil) async -> Bool {
+        await connect(host: forwarderHost, port: port, initiator: initiator, responder: peer, relay: join)
     }
 
-    private func connect(host: String, port: UInt16, initiator: Bool, relay: RelayJoin?) async -> Bool {
+    private func connect(host: String, port: UInt16, initiator: Bool, responder: DeviceFingerprint?, relay: RelayJoin?) async -> Bool {
         do {
             _ = try await ClientBootstrap(group: group)
                 .connectTimeout(TimeAmount(WireConstants.dialTimeout))
                 .channelInitializer { [self] channel in
-                    channel.eventLoop.makeCompletedFuture { try self.configure(channel, initiator: initiator, relay: relay) }
+                    channel.eventLoop.makeCompletedFuture {
+                        try self.configure(channel, initiator: initiator, responder: responder, relay: relay)
+                    }
                 }
                 .connect(host: host, port: Int(port)).get()
             return true
@@ -238,8 +264,12 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
     public struct Counters: Sendable, Equatable {
         /// Connections closed for bad input: failed admission, malformed or replayed messages.
         public var refusedConnections = 0
-        /// Connections closed at once because their source was over the handshake rate limit.
+        /// Connections closed at once because their source was over the handshake
+        /// rate limit or already held its share of unadmitted connections.
         public var rateLimitedConnections = 0
+        /// Unadmitted connections closed to make room for a newer one, when all
+        /// sources together held ``WireConstants/pendingHandshakes``.
+        public var evictedConnections = 0
         /// Established links dropped because a transport message failed
         /// authentication: damage or tampering in transit, not a wrong team key.
         public var transportAuthenticationFailures = 0
@@ -257,8 +287,8 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
 
     // MARK: Called by handlers
 
-    func isFresh(admitTag: [UInt8]) -> Bool {
-        state.withLock { $0.table.isFresh(admitTag: admitTag) }
+    func isFresh(_ admitted: Envelope.Admitted, on link: LinkID) -> Bool {
+        state.withLock { $0.table.isFresh(admitted, on: link, nowMilliseconds: Self.unixMilliseconds()) }
     }
 
     func mayRead(_ link: LinkID) -> Bool {

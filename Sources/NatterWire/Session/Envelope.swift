@@ -1,6 +1,6 @@
 public import Crypto
 import Foundation
-import NatterCore
+public import NatterCore
 
 /// The envelope around every message on a natter TCP link (inside the 2-byte
 /// length prefix), Docs/protocol.md:
@@ -18,10 +18,20 @@ public enum Envelope {
 
     static let tagLength = 16
 
-    /// `HMAC(admit, noise1 ‖ timestamp)[:16]`.
-    public static func firstTag(_ noise: [UInt8], timestamp: UInt64, admit: SymmetricKey) -> [UInt8] {
+    /// The 32 bytes a first message is bound to: the responder's full
+    /// fingerprint, or all zeros when the initiator dials an address without
+    /// knowing who answers (a static peer, Docs/protocol.md §4.3). No device has
+    /// the zero fingerprint (it would need a SHA-256 preimage of zero).
+    static func binding(_ responder: DeviceFingerprint?) -> [UInt8] {
+        responder?.bytes ?? [UInt8](repeating: 0, count: DeviceFingerprint.byteCount)
+    }
+
+    /// `HMAC(admit, noise1 ‖ timestamp ‖ responder[32])[:16]`: a first message
+    /// admits its sender to the one responder it names (nil: unbound, any member).
+    public static func firstTag(_ noise: [UInt8], timestamp: UInt64, responder: DeviceFingerprint?, admit: SymmetricKey) -> [UInt8] {
         var data = noise
         FrameCodec.append(timestamp, to: &data)
+        data += binding(responder)
         return Array(HMAC<SHA256>.authenticationCode(for: data, using: admit).prefix(tagLength))
     }
 
@@ -42,18 +52,49 @@ public enum Envelope {
         return (type, Array(message[2...]))
     }
 
-    /// Checks a first handshake message's admission before any key work.
-    /// - Returns: the admit tag (for the replay cache) and the Noise message.
-    public static func admitFirst(_ body: [UInt8], admit: SymmetricKey, nowMilliseconds: UInt64) throws(LinkError) -> (tag: [UInt8], noise: [UInt8]) {
+    /// A first message that passed admission.
+    public struct Admitted: Sendable, Equatable {
+        /// Its admit tag, for the replay cache.
+        public let tag: [UInt8]
+        /// The initiator's clock when it wrote the message, Unix ms.
+        public let timestamp: UInt64
+        /// The Noise message 1.
+        public let noise: [UInt8]
+        /// True when the tag names this responder; false for an unbound
+        /// message (a dial by address, Docs/protocol.md §4.3).
+        public let bound: Bool
+
+        public init(tag: [UInt8], timestamp: UInt64, noise: [UInt8], bound: Bool) {
+            self.tag = tag
+            self.timestamp = timestamp
+            self.noise = noise
+            self.bound = bound
+        }
+    }
+
+    /// Checks a first handshake message's admission before any key work: the
+    /// tag, bound to `responder` or unbound (at most two HMACs), then the
+    /// timestamp against the clock (±``WireConstants/handshakeTimestampTolerance``).
+    /// The replay checks come after, with the caller's cache.
+    public static func admitFirst(
+        _ body: [UInt8], admit: SymmetricKey, responder: DeviceFingerprint, nowMilliseconds: UInt64
+    ) throws(LinkError) -> Admitted {
         guard body.count >= 8 + tagLength + 32 else { throw .truncated }
         let timestamp = body.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         let tag = Array(body[8..<8 + tagLength])
         let noise = Array(body[(8 + tagLength)...])
-        guard constantTimeEqual(tag, firstTag(noise, timestamp: timestamp, admit: admit)) else { throw .admissionFailed }
+        let bound: Bool
+        if constantTimeEqual(tag, firstTag(noise, timestamp: timestamp, responder: responder, admit: admit)) {
+            bound = true
+        } else if constantTimeEqual(tag, firstTag(noise, timestamp: timestamp, responder: nil, admit: admit)) {
+            bound = false
+        } else {
+            throw .admissionFailed
+        }
         let tolerance = UInt64(WireConstants.handshakeTimestampTolerance.wholeMilliseconds)
         let skew = timestamp > nowMilliseconds ? timestamp - nowMilliseconds : nowMilliseconds - timestamp
         guard skew <= tolerance else { throw .staleHandshake }
-        return (tag, noise)
+        return Admitted(tag: tag, timestamp: timestamp, noise: noise, bound: bound)
     }
 
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
@@ -62,24 +103,49 @@ public enum Envelope {
     }
 }
 
-/// Remembers recent first-message tags so a captured message 1 cannot be
-/// replayed within the timestamp tolerance. Bounded: the oldest entries go first.
+/// Refuses every admitted first message a second time, across restarts, in
+/// bounded memory (Docs/protocol.md §4.4 step 6).
+///
+/// Two parts: a **floor**, below which every timestamp is refused, and the
+/// tags seen at or above it. The floor starts at the process's start (wall
+/// clock), so nothing written before a restart is accepted after it — the
+/// in-memory tags are lost, but so is everything they guarded. When the cache
+/// is full of tags still inside the timestamp tolerance, the oldest is evicted
+/// and the floor rises past it, so an evicted tag is still refused: memory is
+/// bounded without reopening a replay.
 public struct HandshakeReplayCache: Sendable {
-    private var seen: Set<[UInt8]> = []
-    private var order: [[UInt8]] = []
+    private var seen: [[UInt8]: UInt64] = [:]
     private let capacity: Int
+    /// Timestamps (Unix ms) below this are refused.
+    public private(set) var floor: UInt64
 
-    public init(capacity: Int = WireConstants.handshakeReplayCacheSize) {
+    /// - Parameters:
+    ///   - floorMilliseconds: refuse messages written before this time (Unix
+    ///     ms): the responder's start, so replays cannot outlive a restart.
+    public init(capacity: Int = WireConstants.handshakeReplayCacheSize, floorMilliseconds: UInt64 = 0) {
         self.capacity = capacity
+        floor = floorMilliseconds
     }
 
-    /// Records `tag`; false if it was already there (a replay).
-    public mutating func insert(_ tag: [UInt8]) -> Bool {
-        guard seen.insert(tag).inserted else { return false }
-        order.append(tag)
-        if order.count > capacity {
-            seen.remove(order.removeFirst())
+    /// How many tags are held now (never above the capacity).
+    public var count: Int { seen.count }
+
+    /// Records `tag`, written at `timestamp`; false if it is a replay: seen
+    /// before, or older than the floor.
+    /// - Parameter nowMilliseconds: the time now, to forget tags past the tolerance (they are refused as stale anyway).
+    public mutating func insert(_ tag: [UInt8], timestamp: UInt64, nowMilliseconds: UInt64) -> Bool {
+        guard timestamp >= floor, seen[tag] == nil else { return false }
+        if seen.count >= capacity {
+            let tolerance = UInt64(WireConstants.handshakeTimestampTolerance.wholeMilliseconds)
+            let expired = nowMilliseconds > tolerance ? nowMilliseconds - tolerance : 0
+            seen = seen.filter { $0.value >= expired }
+            if seen.count >= capacity, let oldest = seen.values.min() {
+                floor = oldest + 1
+                seen = seen.filter { $0.value >= floor }
+                guard timestamp >= floor else { return false }
+            }
         }
+        seen[tag] = timestamp
         return true
     }
 }

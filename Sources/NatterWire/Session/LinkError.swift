@@ -7,6 +7,8 @@ public enum LinkError: Error, Equatable, CustomStringConvertible {
     case admissionFailed
     case staleHandshake
     case replayedHandshake
+    /// The responder's key is not the one of the device the initiator dialled.
+    case unexpectedResponder
     case replayedDatagram
     case handshake(NoiseError)
     case frame(FrameError)
@@ -32,7 +34,10 @@ public enum LinkError: Error, Equatable, CustomStringConvertible {
             "a handshake failed admission: the peer does not hold this team's key (or the message was tampered with)"
         case .staleHandshake:
             "a handshake carried a timestamp outside ±\(WireConstants.handshakeTimestampTolerance.components.seconds) s; check both machines' clocks"
-        case .replayedHandshake: "a handshake first message was replayed; ignored"
+        case .replayedHandshake:
+            "a handshake first message was replayed, or written before this natter started; ignored (an honest peer whose clock is behind links when it dials again)"
+        case .unexpectedResponder:
+            "the device that answered is not the one dialled (an address now used by another member, or a stale record); closed without linking"
         case .replayedDatagram: "a datagram was replayed or is older than the replay window; dropped"
         case .handshake(let error): "the handshake failed: \(error)"
         case .frame(let error): "a frame was malformed: \(error)"

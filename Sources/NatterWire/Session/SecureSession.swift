@@ -1,4 +1,5 @@
 public import Crypto
+public import NatterCore
 import Foundation
 
 /// One end of a natter link as a pure state machine: it runs the admission
@@ -37,6 +38,12 @@ public struct SecureSession: Sendable {
 
     public let isInitiator: Bool
     private let admit: SymmetricKey
+    /// This device: what a responder's admission binding must name.
+    private let local: DeviceFingerprint
+    /// The initiator's target: its first message is bound to it and the
+    /// handshake must end with its key; nil when it dials an address without
+    /// knowing who answers. Always nil for a responder.
+    private let responder: DeviceFingerprint?
     private var handshake: NoiseHandshake
     private let rekeyPolicy: RekeyPolicy
     /// The stream's keys and their rekeys, once the handshake completed.
@@ -52,11 +59,17 @@ public struct SecureSession: Sendable {
         Array("natter/v\(WireConstants.protocolVersion)".utf8) + team.subkeys.teamTag.bytes
     }
 
+    /// - Parameter responder: for an initiator, the device it dials (from the
+    ///   mDNS record, a forwarder's directory or a relay request), which binds
+    ///   the first message to it (Docs/protocol.md §4.3); nil for an address
+    ///   whose device is unknown (a static peer). Ignored for a responder.
     public init(
-        initiator: Bool, identity: DeviceIdentity, team: TeamKey, ephemeral: Curve25519.KeyAgreement.PrivateKey? = nil,
-        rekeyPolicy: RekeyPolicy = .standard
+        initiator: Bool, identity: DeviceIdentity, team: TeamKey, responder: DeviceFingerprint? = nil,
+        ephemeral: Curve25519.KeyAgreement.PrivateKey? = nil, rekeyPolicy: RekeyPolicy = .standard
     ) {
         isInitiator = initiator
+        local = identity.fingerprint
+        self.responder = initiator ? responder : nil
         self.rekeyPolicy = rekeyPolicy
         let subkeys = team.subkeys
         admit = subkeys.admit
@@ -77,7 +90,7 @@ public struct SecureSession: Sendable {
         do { noise = try handshake.writeMessage() } catch { throw .handshake(error) }
         var body: [UInt8] = []
         FrameCodec.append(nowMilliseconds, to: &body)
-        body += Envelope.firstTag(noise, timestamp: nowMilliseconds, admit: admit) + noise
+        body += Envelope.firstTag(noise, timestamp: nowMilliseconds, responder: responder, admit: admit) + noise
         firstMessage = Envelope.wrap(.handshake1, body)
         return firstMessage
     }
@@ -85,23 +98,26 @@ public struct SecureSession: Sendable {
     /// Every message from the peer, in order, both roles.
     ///
     /// The responder's first message must be a handshake 1 that passes
-    /// admission (Docs/protocol.md §4.4): its admit tag and timestamp are
-    /// checked before any key work, then `isFresh` is asked whether the tag is
-    /// new. The replay cache behind `isFresh` is shared by all of a node's
-    /// connections, so it stays with the caller.
+    /// admission (Docs/protocol.md §4.4): its admit tag (bound to this
+    /// responder, or unbound) and timestamp are checked before any key work,
+    /// then `isFresh` is asked whether it is new. The replay cache behind
+    /// `isFresh` is shared by all of a node's connections and outlives none of
+    /// its restarts (its floor does that), so it stays with the caller.
     /// - Parameters:
     ///   - nowMilliseconds: the time now, Unix ms (checked against the first message's timestamp).
-    ///   - isFresh: records an admit tag and answers false when it was seen before (a replay).
+    ///   - isFresh: records an admitted message and answers false when it is a
+    ///     replay (``HandshakeReplayCache/insert(_:timestamp:nowMilliseconds:)``).
     /// - Throws: ``LinkError``; the caller drops the connection and tells the peer nothing.
     public mutating func receive(
-        _ message: [UInt8], nowMilliseconds: UInt64, isFresh: (_ admitTag: [UInt8]) -> Bool
+        _ message: [UInt8], nowMilliseconds: UInt64, isFresh: (_ admitted: Envelope.Admitted) -> Bool
     ) throws(LinkError) -> [Output] {
         guard !isInitiator, !firstMessageReceived else { return try receive(message) }
         firstMessageReceived = true
         let (type, body) = try Envelope.unwrap(message)
         guard type == .handshake1 else { throw .unexpectedMessage(type.rawValue) }
-        let admitted = try Envelope.admitFirst(body, admit: admit, nowMilliseconds: nowMilliseconds)
-        guard isFresh(admitted.tag) else { throw .replayedHandshake }
+        let admitted = try Envelope.admitFirst(
+            body, admit: admit, responder: local, nowMilliseconds: nowMilliseconds)
+        guard isFresh(admitted) else { throw .replayedHandshake }
         return try respond(toAdmitted: admitted.noise, fullMessage: message)
     }
 
@@ -141,6 +157,16 @@ public struct SecureSession: Sendable {
             }
             do {
                 _ = try handshake.readMessage(noise)
+            } catch {
+                throw .handshake(error)
+            }
+            // A dial meant for one device links to that device only: a member
+            // who holds the team key could answer a message bound to someone
+            // else, but not with their key (Docs/protocol.md §4.4).
+            if let responder, DeviceFingerprint(publicKey: handshake.remoteStaticKey ?? []) != responder {
+                throw .unexpectedResponder
+            }
+            do {
                 let third = try handshake.writeMessage()
                 return [.send(Envelope.wrap(.handshake3, third)), finish(now: now)]
             } catch {

@@ -45,6 +45,24 @@ struct NatterDaemonDiscoveryTests {
         await alice.stop(); await bob.stop()
     }
 
+    @Test func aDialIsBoundToTheDeviceDiscoveryAnnouncedAndLinksToNoOther() async throws {
+        let alice = try office.peer("Alice"), bob = try office.peer("Bob"), carol = try office.peer("Carol")
+        // A stale record: Bob's fingerprint at the address Carol holds now.
+        let stale = DiscoveredPeer(key: .device(bob.fingerprint), displayName: "Bob", addresses: ["memory:Carol"], tcpPort: 1)
+        await alice.daemon.discovery(.appeared(stale), from: "mDNS")
+        #expect(await eventually { office.network.dials == ["memory:Carol"] })
+        #expect(office.network.dialledDevices == [bob.fingerprint], "bound to the device the record named")
+        let peers = try await alice.call("GET", "/v1/peers", as: [PeerView].self)
+        #expect(!peers.contains { $0.name == "Carol" && $0.online }, "Carol's answer to a dial meant for Bob is no link")
+        // A static peer (an address, no device): the dial is unbound and links to whoever is there.
+        let mark = await alice.events.mark
+        let address = try StaticPeer(parsing: "[memory:Carol]:1")
+        await alice.daemon.discovery(.appeared(DiscoveredPeer(key: .endpoint(address), addresses: ["memory:Carol"], tcpPort: 1)), from: "static")
+        #expect(await alice.events.first(after: mark) { $0.isOnline("Carol") } != nil)
+        #expect(office.network.dialledDevices.last == .some(nil))
+        await alice.stop(); await bob.stop(); await carol.stop()
+    }
+
     @Test func aColleagueStaysSightedWhileAnySourceStillSeesThem() {
         var merger = SightingMerger()
         let bob = DeviceFingerprint(bytes: [UInt8](repeating: 0x42, count: 32))

@@ -213,18 +213,47 @@ struct LinkTableTests {
 
     @Test func connectionsOverTheRateLimitAreRefusedAndCounted() {
         var table = table(low)
-        let answers = (0..<(WireConstants.handshakesPerSource + 2)).map { _ in table.connectionOpened(from: "10.0.0.5", now: now) }
-        #expect(answers.filter { !$0 }.count == 2)
-        let otherSource = table.connectionOpened(from: "10.0.0.6", now: now)
-        #expect(otherSource, "other sources carry on")
+        var answers: [PendingHandshakes<LinkID>.Decision] = []
+        for number in 0..<UInt64(WireConstants.handshakesPerSource + 2) {
+            let link = LinkID(rawValue: number)
+            answers.append(table.connectionOpened(link, from: "10.0.0.5", now: now))
+            // Each is admitted at once, so only the rate limit counts.
+            _ = table.isFresh(admitted(tag: UInt8(number)), on: link, nowMilliseconds: Self.wallNow)
+        }
+        #expect(answers.filter { $0 == .refuse }.count == 2)
+        let otherSource = table.connectionOpened(LinkID(rawValue: 100), from: "10.0.0.6", now: now)
+        #expect(otherSource == .accept(evicting: nil), "other sources carry on")
         #expect(table.counters.rateLimitedConnections == 2)
     }
 
-    @Test func aFirstMessageTagIsFreshOnce() {
+    @Test func unadmittedConnectionsAreBoundedPerSourceAndOverall() {
         var table = table(low)
-        let tag = [UInt8](repeating: 3, count: 16)
-        let answers = [table.isFresh(admitTag: tag), table.isFresh(admitTag: tag)]
+        let share = WireConstants.pendingHandshakesPerSource
+        let answers = (0..<UInt64(share + 1)).map { table.connectionOpened(LinkID(rawValue: $0), from: "10.0.0.5", now: now) }
+        #expect(answers.last == .refuse, "one source holds at most its share of silent connections")
+        #expect(answers.dropLast().allSatisfy { $0 == .accept(evicting: nil) })
+        _ = table.closed(LinkID(rawValue: 0))
+        #expect(table.connectionOpened(LinkID(rawValue: 50), from: "10.0.0.5", now: now) == .accept(evicting: nil), "a closed one frees its place")
+        #expect(table.counters.rateLimitedConnections == 1)
+    }
+
+    @Test func aFirstMessageIsFreshOnceAndNotFromBeforeTheStart() {
+        var table = LinkTable(local: low, displayName: "Low", now: now, startedAtMilliseconds: Self.wallNow)
+        let link = LinkID(rawValue: 1)
+        let answers = [
+            table.isFresh(admitted(tag: 3), on: link, nowMilliseconds: Self.wallNow),
+            table.isFresh(admitted(tag: 3), on: link, nowMilliseconds: Self.wallNow),
+        ]
         #expect(answers == [true, false])
+        let beforeTheStart = admitted(tag: 4, timestamp: Self.wallNow - 1)
+        let refused = !table.isFresh(beforeTheStart, on: link, nowMilliseconds: Self.wallNow)
+        #expect(refused, "written before this node started: a replay")
+    }
+
+    static let wallNow: UInt64 = 1_764_000_000_000
+
+    private func admitted(tag: UInt8, timestamp: UInt64 = Self.wallNow) -> Envelope.Admitted {
+        Envelope.Admitted(tag: [UInt8](repeating: tag, count: 16), timestamp: timestamp, noise: [], bound: true)
     }
 
     @Test func transportAuthenticationFailuresAreCountedApartFromRefusals() {

@@ -37,13 +37,19 @@ struct LinkPeer: Sendable {
     /// once, so a `defer` can call it.
     func stop() { running.cancel() }
 
-    func dial(_ other: LinkPeer) async { await service.dial(host: "127.0.0.1", port: UInt16(other.ports.tcp)) }
+    /// Dials `other` as a daemon dials a colleague it discovered (bound to its
+    /// fingerprint), or, with `bound` false, as it dials a static peer.
+    func dial(_ other: LinkPeer, bound: Bool = true) async {
+        await service.dial(host: "127.0.0.1", port: UInt16(other.ports.tcp), expecting: bound ? other.fingerprint : nil)
+    }
 }
 
 /// A first handshake message for `team`, as a dialling peer would send it, and
 /// the session that sent it.
-func firstHandshakeMessage(team: TeamKey, identity: DeviceIdentity = DeviceIdentity()) throws -> (SecureSession, [UInt8]) {
-    var session = SecureSession(initiator: true, identity: identity, team: team)
+func firstHandshakeMessage(
+    team: TeamKey, identity: DeviceIdentity = DeviceIdentity(), to responder: DeviceFingerprint? = nil
+) throws -> (SecureSession, [UInt8]) {
+    var session = SecureSession(initiator: true, identity: identity, team: team, responder: responder)
     let first = try session.start(nowMilliseconds: PeerLinkService.unixMilliseconds())
     return (session, first)
 }

@@ -173,20 +173,77 @@ struct PeerLinkTests {
         #expect(alice.log.messages(atLeast: .notice).filter { $0.contains("did not finish the handshake in time") }.count == 2)
     }
 
-    @Test func aFloodOfHandshakeAttemptsIsRateLimitedPerSource() async throws {
+    @Test func aSourceHoldsOnlyItsShareOfConnectionsWaitingForAdmission() async throws {
         let alice = try await LinkPeer.start(name: "Alice", team: TeamKey())
         defer { alice.stop() }
+        let share = WireConstants.pendingHandshakesPerSource
         var connections: [RawConnection] = []
-        for _ in 0..<(WireConstants.handshakesPerSource + 10) {
+        for _ in 0..<(share + 10) {
             connections.append(try await RawConnection.connect(port: alice.ports.tcp))
         }
         #expect(await eventually { alice.service.counters.rateLimitedConnections == 10 })
         // Which ten is not defined: accepted connections are initialised on
-        // several event loops, so they reach the limiter in no fixed order.
+        // several event loops, so they reach the gate in no fixed order.
         let closedAtOnce = await eventually(timeout: .seconds(1)) { connections.filter(\.isClosed).count == 10 }
-        #expect(closedAtOnce, "exactly the ten over the limit are closed at once, the rest wait for their handshake")
+        #expect(closedAtOnce, "exactly the ten over the share are closed at once, the rest wait for their handshake")
         #expect(alice.log.hasLine(containing: "rate-limited", atLeast: .notice))
         for connection in connections { await connection.close() }
+    }
+
+    @Test func aFirstMessageBoundToAnotherMemberIsRefusedWithoutAnAnswer() async throws {
+        let team = TeamKey()
+        let alice = try await LinkPeer.start(name: "Alice", team: team)
+        let bob = try await LinkPeer.start(name: "Bob", team: team)
+        defer { alice.stop(); bob.stop() }
+        let (_, toBob) = try firstHandshakeMessage(team: team, to: bob.fingerprint)
+
+        let replayToAlice = try await RawConnection.connect(port: alice.ports.tcp)
+        try await replayToAlice.sendMessage(toBob)
+        #expect(await replayToAlice.waitUntilClosed(timeout: .seconds(2)))
+        #expect(replayToAlice.receivedBytes.isEmpty)
+        #expect(alice.service.counters.refusedConnections == 1)
+
+        let original = try await RawConnection.connect(port: bob.ports.tcp)
+        try await original.sendMessage(toBob)
+        #expect(await eventually { !original.receivedBytes.isEmpty }, "Bob, whom it names, answers")
+        await original.close()
+    }
+
+    @Test func aFirstMessageCapturedBeforeARestartIsRefusedAfterIt() async throws {
+        let team = TeamKey()
+        let identity = DeviceIdentity()
+        let before = try await LinkPeer.start(name: "Alice", team: team, identity: identity)
+        let (_, captured) = try firstHandshakeMessage(team: team, to: identity.fingerprint)
+        let original = try await RawConnection.connect(port: before.ports.tcp)
+        try await original.sendMessage(captured)
+        #expect(await eventually { !original.receivedBytes.isEmpty }, "answered before the restart")
+        await original.close()
+        before.stop()
+
+        try await Task.sleep(for: .milliseconds(5))  // the next start is later on the wall clock
+        let after = try await LinkPeer.start(name: "Alice", team: team, identity: identity)
+        let bob = try await LinkPeer.start(name: "Bob", team: team)
+        defer { after.stop(); bob.stop() }
+        let replay = try await RawConnection.connect(port: after.ports.tcp)
+        try await replay.sendMessage(captured)
+        #expect(await replay.waitUntilClosed(timeout: .seconds(2)))
+        #expect(replay.receivedBytes.isEmpty, "the restart forgot the tag, not the refusal")
+        #expect(after.log.hasLine(containing: "replayed", atLeast: .notice))
+
+        await bob.dial(after)
+        #expect(await after.events.wait { $0.upPeers.contains(bob.fingerprint) }, "a colleague's new dial links")
+    }
+
+    @Test func aDialMeantForOneDeviceDoesNotLinkToAnother() async throws {
+        let team = TeamKey()
+        let alice = try await LinkPeer.start(name: "Alice", team: team)
+        let bob = try await LinkPeer.start(name: "Bob", team: team)
+        defer { alice.stop(); bob.stop() }
+        // Bob's address, but a record said Carol lives there (a stale record).
+        await alice.service.dial(host: "127.0.0.1", port: UInt16(bob.ports.tcp), expecting: DeviceIdentity().fingerprint)
+        #expect(await eventually { bob.service.counters.refusedConnections == 1 })
+        await alice.dial(bob, bound: false)
+        #expect(await bob.events.wait { $0.upPeers.contains(alice.fingerprint) }, "the same address dialled as a static peer links")
     }
 
     @Test func garbageDatagramsAreDroppedAndCounted() async throws {

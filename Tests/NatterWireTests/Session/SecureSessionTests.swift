@@ -12,10 +12,14 @@ struct SessionPair {
     var established: [[UInt8]] = []
     var datagramKeys: [SecureSession.DatagramKeys] = []
 
-    init(team: TeamKey = TeamKey(), responderTeam: TeamKey? = nil) {
+    /// - Parameter bound: the initiator knows whom it dials (mDNS, a forwarder),
+    ///   as a daemon does; false for a static peer dialled by address.
+    init(team: TeamKey = TeamKey(), responderTeam: TeamKey? = nil, bound: Bool = true) {
         self.team = team
-        initiator = SecureSession(initiator: true, identity: DeviceIdentity(), team: team)
-        responder = SecureSession(initiator: false, identity: DeviceIdentity(), team: responderTeam ?? team)
+        let responderIdentity = DeviceIdentity()
+        initiator = SecureSession(
+            initiator: true, identity: DeviceIdentity(), team: team, responder: bound ? responderIdentity.fingerprint : nil)
+        responder = SecureSession(initiator: false, identity: responderIdentity, team: responderTeam ?? team)
     }
 
     static let now: UInt64 = 1_764_000_000_000
@@ -24,14 +28,14 @@ struct SessionPair {
     /// against `cache`, as a node does with its shared replay cache.
     mutating func handshake(cache: inout HandshakeReplayCache, now: UInt64 = Self.now) throws {
         let first = try initiator.start(nowMilliseconds: Self.now)
-        var toInitiator = try responder.receive(first, nowMilliseconds: now) { cache.insert($0) }
+        var toInitiator = try responder.receive(first, nowMilliseconds: now) { cache.insert($0.tag, timestamp: $0.timestamp, nowMilliseconds: now) }
         while !toInitiator.isEmpty {
             var toResponder: [SecureSession.Output] = []
             for case .send(let bytes) in toInitiator { toResponder += try initiator.receive(bytes) }
             for case .established(let key, let keys) in toResponder { note(key, keys) }
             toInitiator = []
             for case .send(let bytes) in toResponder {
-                let outputs = try responder.receive(bytes, nowMilliseconds: now) { cache.insert($0) }
+                let outputs = try responder.receive(bytes, nowMilliseconds: now) { cache.insert($0.tag, timestamp: $0.timestamp, nowMilliseconds: now) }
                 for case .established(let key, let keys) in outputs { note(key, keys) }
             }
         }
@@ -91,9 +95,10 @@ struct SecureSessionTests {
         let first = try initiator.start(nowMilliseconds: SessionPair.now)
         var cache = HandshakeReplayCache()
         var original = SecureSession(initiator: false, identity: DeviceIdentity(), team: team)
-        #expect(try original.receive(first, nowMilliseconds: SessionPair.now) { cache.insert($0) }.count == 1)
+        let now = SessionPair.now
+        #expect(try original.receive(first, nowMilliseconds: now) { cache.insert($0.tag, timestamp: $0.timestamp, nowMilliseconds: now) }.count == 1)
         var replay = SecureSession(initiator: false, identity: DeviceIdentity(), team: team)
-        #expect(throws: LinkError.replayedHandshake) { try replay.receive(first, nowMilliseconds: SessionPair.now) { cache.insert($0) } }
+        #expect(throws: LinkError.replayedHandshake) { try replay.receive(first, nowMilliseconds: now) { cache.insert($0.tag, timestamp: $0.timestamp, nowMilliseconds: now) } }
     }
 
     @Test func aStaleTimestampIsRefused() throws {

@@ -222,4 +222,3 @@ struct ForwarderDirectorySource: DiscoverySource {
         for await event in events { await report(event) }
     }
 }
-

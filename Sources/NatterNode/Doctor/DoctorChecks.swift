@@ -20,7 +20,7 @@ public enum DoctorChecks {
             clock(facts.clockRefusals),
         ]
         if let peer = facts.peer {
-            lines += self.peer(peer, avahi: facts.avahi, daemon: facts.daemon)
+            lines += self.peer(peer, avahi: facts.avahi, daemon: facts.daemon, clockRefusals: facts.clockRefusals ?? [:])
         }
         return DoctorReport(checks: lines)
     }
@@ -160,7 +160,7 @@ public enum DoctorChecks {
             fix: "set the wrong clock right on both sides (`timedatectl` shows whether it is synchronised)")
     }
 
-    static func peer(_ peer: PeerFacts, avahi: AvahiBrowseOutcome, daemon: DaemonFacts?) -> [DoctorLine] {
+    static func peer(_ peer: PeerFacts, avahi: AvahiBrowseOutcome, daemon: DaemonFacts?, clockRefusals: [String: Int] = [:]) -> [DoctorLine] {
         guard daemon != nil else {
             return [DoctorLine("peer", .fail, "\"\(peer.query)\" cannot be looked up: natter is not running", fix: "start it with `natter up`")]
         }
@@ -197,9 +197,14 @@ public enum DoctorChecks {
         case (true, true):
             lines.append(DoctorLine("peer-link", .warn, "linked to \(name) only through a forwarder: no direct connection could be made", fix: "let TCP through between your subnets to talk directly (the relay works meanwhile)"))
         case (false, _):
-            let fix = records.isEmpty || !failed.isEmpty
-                ? "fix the lines above first"
-                : "\(name)'s device answers but no handshake completed: compare team codes, and clocks (the handshake accepts 120 s of difference)"
+            let skewed = records.map(\.address).filter { clockRefusals[$0] != nil }
+            let fix = if let address = skewed.first {
+                "\(name)'s handshakes from \(address) were refused for the clock: set the wrong clock right (`timedatectl`)"
+            } else if records.isEmpty || !failed.isEmpty {
+                "fix the lines above first"
+            } else {
+                "\(name)'s device answers but no handshake completed: compare team codes, and clocks (the handshake accepts 120 s of difference)"
+            }
             lines.append(DoctorLine("peer-link", .fail, "no link to \(name): no handshake has completed", fix: fix))
         }
         return lines

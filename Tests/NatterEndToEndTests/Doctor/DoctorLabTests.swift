@@ -101,6 +101,8 @@ struct DoctorLabTests {
             #expect(clock?.line("clock")?.summary.hasPrefix("handshakes from a colleague at \(bob.address) (") == true, "\(clock?.text ?? "")")
             #expect(clock?.line("clock")?.summary.hasSuffix("were refused: their clock and this one differ by more than 120 s") == true)
             #expect(noDaemon.line("clock")?.verdict == "WARN" && healthy.line("clock")?.verdict == "OK")
+            let skewedPeer = try await doctor(lab, on: alice, "Bob")
+            #expect(skewedPeer.line("peer-link")?.fix?.hasPrefix("Bob's handshakes from \(bob.address) were refused for the clock") == true, "\(skewedPeer.text)")
             print("doctor lab: a skewed clock reported \(started.duration(to: .now)) after Bob restarted")
             print("doctor lab: `natter doctor --json Bob` took \(healthyTime) with everything up, \(stoppedTime) with natter and avahi stopped")
         }

@@ -149,6 +149,8 @@ struct DoctorChecksTests {
         bob.online = false
         facts.peer = PeerFacts(query: "bob", colleague: bob, tcpProbes: [.init(address: "10.0.0.12", port: 41231, failure: nil)])
         #expect(DoctorChecks.report(facts).checks.last?.fix?.contains("compare team codes, and clocks") == true)
+        facts.clockRefusals = ["10.0.0.12": 2]
+        #expect(DoctorChecks.report(facts).checks.last?.fix == "Bob's handshakes from 10.0.0.12 were refused for the clock: set the wrong clock right (`timedatectl`)")
     }
 
     @Test func aRelayedPeerWarnsAndAnUnknownOneFails() {

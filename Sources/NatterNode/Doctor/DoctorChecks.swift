@@ -14,7 +14,7 @@ public enum DoctorChecks {
             avahi(facts.avahi),
             ownRecord(facts.avahi, daemon: facts.daemon, mdnsEnabled: facts.mdnsEnabled),
             interfaces(facts.interfaces),
-            firewall(facts.firewall, ports: ports(facts.daemon)),
+            firewall(facts.firewall, ports: ports(facts.daemon), rootCommand: facts.rootCommand),
             otherTeams(facts.avahi),
             forwarders(facts.forwarders),
             clock(facts.clockRefusals),
@@ -85,12 +85,12 @@ public enum DoctorChecks {
         return ports
     }
 
-    static func firewall(_ listing: FirewallListing, ports: [FirewallRules.Port]) -> DoctorLine {
+    static func firewall(_ listing: FirewallListing, ports: [FirewallRules.Port], rootCommand: String = "sudo natter doctor") -> DoctorLine {
         let findings: [FirewallRules.Finding]
         let source: String
         switch listing {
         case .notPermitted:
-            return DoctorLine("firewall", .warn, "the firewall rules could not be read (listing them needs root)", fix: "run `sudo natter doctor` to check them")
+            return DoctorLine("firewall", .warn, "the firewall rules could not be read (listing them needs root)", fix: "run it as root to check them: `\(rootCommand)`")
         case .noTool:
             return DoctorLine("firewall", .warn, "neither nft nor iptables-save is installed, so the firewall rules could not be read", fix: "install nftables (`sudo apt install nftables`) to let the doctor read them")
         case .nftables(let text):

@@ -16,6 +16,9 @@ public struct DoctorFacts: Sendable {
     public var clockRefusals: [String: Int]?
     /// The PEER asked about, if any.
     public var peer: PeerFacts?
+    /// This command again as root, for this user's directories (root's own
+    /// XDG directories are not this user's): what to run to read the firewall.
+    public var rootCommand = "sudo natter doctor"
 
     public init(
         daemon: DaemonFacts?, mdnsEnabled: Bool, avahi: AvahiBrowseOutcome, interfaces: [InterfaceFacts],

@@ -41,6 +41,8 @@ struct Doctor: ParsableCommand {
             firewall: DoctorProbes.firewall(),
             forwarders: diagnostics?.forwarders,
             clockRefusals: diagnostics.map { Dictionary($0.clockRefusals.map { ($0.address, $0.count) }, uniquingKeysWith: +) })
+        facts.rootCommand = (["sudo", "natter", "doctor", "--data-dir", paths.dataDirectory, "--runtime-dir", paths.runtimeDirectory] + (peer.map { [$0] } ?? []))
+            .map(Self.shellQuoted).joined(separator: " ")
         if let peer {
             facts.peer = peerFacts(peer, avahi: avahi, client: status == nil ? nil : client)
         }
@@ -52,6 +54,12 @@ struct Doctor: ParsableCommand {
             for line in report.checks { print(TerminalText.neutralised(line.text)) }
         }
         if !report.ok { throw ExitCode(report.exitStatus) }
+    }
+
+    /// A word as a shell reads it: plain when safe, else in single quotes.
+    static func shellQuoted(_ word: String) -> String {
+        let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "/._-:".contains($0) }
+        return safe ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     private func peerFacts(_ query: String, avahi: AvahiBrowseOutcome, client: LocalAPIClient?) -> PeerFacts {

@@ -3,7 +3,7 @@ import LabSupport
 import Testing
 
 /// Issue 14 item 1: `natter doctor` on lab hosts, each check made to fail on
-/// purpose and its line asserted. One lab for all of them (about a minute):
+/// purpose and its line asserted. One lab for all of them (10–20 s):
 /// Alice and Bob in one team, Mallory in another; then an nftables rule on
 /// Alice dropping mDNS, one on Bob dropping his TCP port, Alice's
 /// avahi-daemon stopped, Alice's natter stopped, and a forwarder configured

@@ -78,7 +78,8 @@ struct DoctorChecksTests {
     @Test func firewallThatCannotBeReadWarns() {
         var facts = Self.healthy()
         facts.firewall = .notPermitted
-        #expect(DoctorChecks.report(facts).checks[4] == DoctorLine("firewall", .warn, "the firewall rules could not be read (listing them needs root)", fix: "run `sudo natter doctor` to check them"))
+        facts.rootCommand = "sudo natter doctor --data-dir /home/alice/.local/share/natter --runtime-dir /run/user/1000/natter"
+        #expect(DoctorChecks.report(facts).checks[4] == DoctorLine("firewall", .warn, "the firewall rules could not be read (listing them needs root)", fix: "run it as root to check them: `sudo natter doctor --data-dir /home/alice/.local/share/natter --runtime-dir /run/user/1000/natter`"))
     }
 
     @Test func firewallDroppingMDNSFailsWithTheRuleAndTheCommand() {

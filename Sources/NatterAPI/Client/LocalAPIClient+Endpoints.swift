@@ -54,6 +54,11 @@ extension LocalAPIClient {
         try json("POST", "/v1/forget", body: ForgetRequest(peer: peer, history: history ? true : nil))
     }
 
+    /// What only the daemon knows for `natter doctor` (its forwarders).
+    public func doctor() throws(LocalAPIClientError) -> DoctorView {
+        try json("GET", "/v1/doctor")
+    }
+
     /// The event stream; with a window, the daemon closes that window when
     /// the stream ends (a front end that vanished closed its window).
     public func events(window: UInt32?) -> AsyncThrowingStream<APIEvent, any Error> {

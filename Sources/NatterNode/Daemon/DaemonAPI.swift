@@ -6,9 +6,12 @@ import NatterCore
 /// decodes the typed request, calls the daemon, encodes the typed answer.
 public struct DaemonAPI: LocalAPIHandler {
     let daemon: NatterDaemon
+    /// For `GET /v1/doctor`; nil in tests without links or forwarders (then it lists nothing).
+    let diagnostics: DaemonDiagnostics?
 
-    public init(daemon: NatterDaemon) {
+    public init(daemon: NatterDaemon, diagnostics: DaemonDiagnostics? = nil) {
         self.daemon = daemon
+        self.diagnostics = diagnostics
     }
 
     public func respond(to request: APIRequest) async -> APIResponse {
@@ -64,6 +67,8 @@ public struct DaemonAPI: LocalAPIHandler {
         case ("POST", "forget", 2):
             let body = try decode(ForgetRequest.self, request)
             return try ok(try await daemon.forget(body.peer, history: body.history ?? false))
+        case ("GET", "doctor", 2):
+            return try ok(diagnostics?.view() ?? DoctorView(forwarders: [], clockRefusals: []))
         case ("GET", "events", 2):
             let window = try request.query["window"].map(windowID)
             let (stream, cancel) = await daemon.subscribe()

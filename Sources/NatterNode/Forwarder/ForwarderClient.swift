@@ -104,6 +104,9 @@ final class ForwarderClient: Sendable {
         }
     }
 
+    /// The forwarder accepted the registration on the current connection (`natter doctor`).
+    var isRegistered: Bool { state.withLock { $0.registered } }
+
     // MARK: Called by the handler
 
     func received(_ message: ForwarderMessage) {

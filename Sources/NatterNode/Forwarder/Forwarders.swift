@@ -1,4 +1,5 @@
 public import Logging
+public import NatterAPI
 public import NatterCore
 public import NatterDiscovery
 public import NatterWire
@@ -102,6 +103,19 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
             state.clients[endpoint] = (client, Task { await client.run() })
         }
         logger.info("using forwarder \(endpoint)")
+    }
+
+    /// Every forwarder in use (configured or found on mDNS) and whether it
+    /// has accepted this member's registration: `natter doctor`'s view.
+    public func registrations() -> [ForwarderView] {
+        let (clients, pending) = state.withLock { state in
+            (state.clients.mapValues(\.client), state.pendingEndpoints)
+        }
+        let endpoints = Set(clients.keys).union(pending).sorted { $0.description < $1.description }
+        return endpoints.map { endpoint in
+            ForwarderView(
+                endpoint: endpoint.description, configured: configured.contains(endpoint), registered: clients[endpoint]?.isRegistered ?? false)
+        }
     }
 
     /// A forwarder found on mDNS is gone from it: stop using it (unless it is

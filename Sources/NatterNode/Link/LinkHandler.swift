@@ -147,7 +147,7 @@ final class LinkHandler: ChannelDuplexHandler {
             logger.notice("dropped a link after bad input: \(error)", metadata: ["remote": "\(remote)"])
         }
         dropped = true
-        service.linkDropped(after: error)
+        service.linkDropped(after: error, remote: remote)
         context.close(promise: nil)
     }
 

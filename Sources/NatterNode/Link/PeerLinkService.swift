@@ -36,12 +36,17 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         var channels: [LinkID: any Channel] = [:]
         var nextLinkID: UInt64 = 0
         var udpChannel: (any Channel)?
+        /// First handshake messages refused for their timestamp, by source address (`natter doctor`).
+        var clockRefusals: [String: Int] = [:]
 
         mutating func newLinkID() -> LinkID {
             defer { nextLinkID += 1 }
             return LinkID(rawValue: nextLinkID)
         }
     }
+
+    /// How many source addresses ``clockRefusals`` remembers: a doctor needs a few, memory stays bounded.
+    static let clockRefusalSources = 64
 
     private struct Listeners: Sendable {
         let tcp: any Channel
@@ -302,9 +307,21 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         state.withLock { $0.table.switchDatagramSend(link: link, peer: peer, index: index, key: key) }
     }
 
-    func linkDropped(after error: LinkError) {
-        state.withLock { $0.table.dropped(after: error) }
+    func linkDropped(after error: LinkError, remote: String? = nil) {
+        state.withLock { state in
+            state.table.dropped(after: error)
+            // The admit tag was valid (it is checked first): a team member whose clock is off.
+            if error == .staleHandshake, let remote,
+                state.clockRefusals[remote] != nil || state.clockRefusals.count < Self.clockRefusalSources {
+                state.clockRefusals[remote, default: 0] += 1
+            }
+        }
     }
+
+    /// Team members' first handshake messages refused because their timestamp
+    /// was off by more than ``WireConstants/handshakeTimestampTolerance``,
+    /// counted by source address since start.
+    public var clockRefusals: [String: Int] { state.withLock { $0.clockRefusals } }
 
     /// Registers a link after its handshake and closes the loser of a
     /// duplicate; returns the hello to send, nil when this link lost.

@@ -99,7 +99,7 @@ struct Up: AsyncParsableCommand {
         if let finder { services.append(finder) }
         services.append(DiscoveryService(sources: sources, daemon: daemon, logger: logger))
         services.append(DaemonService(daemon: daemon))
-        services.append(APIService(server: LocalAPIServer(socketPath: paths.apiSocket, handler: DaemonAPI(daemon: daemon), logger: logger)))
+        services.append(APIService(server: LocalAPIServer(socketPath: paths.apiSocket, handler: DaemonAPI(daemon: daemon, diagnostics: DaemonDiagnostics(forwarders: forwarders, links: links)), logger: logger)))
 
         let group = ServiceGroup(
             configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

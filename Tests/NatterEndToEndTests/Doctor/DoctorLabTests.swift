@@ -1,0 +1,152 @@
+import Foundation
+import LabSupport
+import Testing
+
+/// Issue 14 item 1: `natter doctor` on lab hosts, each check made to fail on
+/// purpose and its line asserted. One lab for all of them (10–20 s):
+/// Alice and Bob in one team, Mallory in another; then an nftables rule on
+/// Alice dropping mDNS, one on Bob dropping his TCP port, Alice's
+/// avahi-daemon stopped, Alice's natter stopped, and a forwarder configured
+/// that nobody runs, and Bob's clock five minutes ahead (libfaketime).
+@Suite("natter doctor on lab hosts", .enabled(if: LabGate.isAvailable), .serialized)
+struct DoctorLabTests {
+    @Test func eachCheckFailsOnPurposeAndSaysWhatToDo() async throws {
+        try await withMessengerLab(["Alice", "Bob", "Mallory"], teams: [0, 0, 1]) { lab in
+            let (alice, bob) = (lab.hosts[0], lab.hosts[1])
+
+            // Mallory's team differs: the only line that is not OK, so the exit status is 1.
+            // The lab waits for team mates only; Mallory's record may still be probing (about 1 s).
+            var started = ContinuousClock.now
+            var firstSeen: Report?
+            try await waitUntil("Alice's doctor to see Mallory's record", timeout: .seconds(15), every: .milliseconds(300), detail: { firstSeen?.text ?? "" }) {
+                firstSeen = try await doctor(lab, on: alice)
+                return firstSeen?.line("other-teams")?.verdict == "WARN"
+            }
+            started = ContinuousClock.now
+            let healthy = try await doctor(lab, on: alice, "Bob")
+            let healthyTime = started.duration(to: .now)
+            #expect(healthy.status == 1, "a WARN is not everything OK")
+            #expect(healthy.verdicts == [
+                "daemon": "OK", "avahi": "OK", "own-record": "OK", "interfaces": "OK", "firewall": "OK", "other-teams": "WARN",
+                "forwarders": "OK", "clock": "OK", "peer-record": "OK", "peer-tcp": "OK", "peer-link": "OK",
+            ], "\(healthy.text)")
+            #expect(healthy.line("other-teams")?.summary == "1 natter device here uses a different team key", "\(healthy.text)")
+            #expect(healthy.line("interfaces")?.summary.contains(alice.address) == true, "\(healthy.text)")
+            #expect(healthy.line("peer-link")?.summary == "linked to Bob directly: the handshake completed")
+
+            // The terminal form: one line per check, the fix after "— do:".
+            let plain = try await lab.cli(alice, ["doctor"], expectSuccess: false)
+            #expect(plain.status == 1)
+            #expect(plain.stdout.contains("WARN other-teams: 1 natter device here uses a different team key — do: check the team code"), "\(plain.stdout)")
+            #expect(plain.stdout.split(separator: "\n").count == 8, "\(plain.stdout)")
+
+            // A firewall rule on Alice dropping mDNS.
+            try await nft(lab, on: alice, "add table inet doctorlab", "add chain inet doctorlab input { type filter hook input priority 0 ; policy accept ; }",
+                "add rule inet doctorlab input udp dport 5353 drop")
+            let dropped = try await doctor(lab, on: alice)
+            #expect(dropped.line("firewall")?.verdict == "FAIL", "\(dropped.text)")
+            #expect(dropped.line("firewall")?.summary.hasPrefix("nftables drops UDP 5353 (mDNS): rule `udp dport 5353 drop`") == true, "\(dropped.text)")
+            #expect(dropped.line("firewall")?.fix == "allow incoming UDP port 5353: `sudo nft insert rule inet doctorlab input udp dport 5353 accept`")
+            try await nft(lab, on: alice, "delete table inet doctorlab")
+
+            // Bob's TCP port dropped on Bob's host: Alice's doctor cannot connect to it.
+            let bobPort = try await tcpPort(lab, of: bob)
+            try await nft(lab, on: bob, "add table inet doctorlab", "add chain inet doctorlab input { type filter hook input priority 0 ; policy accept ; }",
+                "add rule inet doctorlab input tcp dport \(bobPort) drop")
+            let unreachable = try await doctor(lab, on: alice, "Bob")
+            #expect(unreachable.line("peer-tcp")?.verdict == "FAIL", "\(unreachable.text)")
+            #expect(unreachable.line("peer-tcp")?.summary.contains("\(bob.address):\(bobPort) timed out") == true, "\(unreachable.text)")
+            let bobsOwn = try await doctor(lab, on: bob)
+            #expect(bobsOwn.line("firewall")?.summary.contains("TCP \(bobPort) (natter's links)") == true, "Bob's own doctor names the rule: \(bobsOwn.text)")
+            try await nft(lab, on: bob, "delete table inet doctorlab")
+
+            // Alice's avahi-daemon stopped.
+            try await lab.lab.avahi(on: alice, .stop)
+            let noAvahi = try await doctor(lab, on: alice)
+            #expect(noAvahi.line("avahi")?.verdict == "FAIL" && noAvahi.line("avahi")?.summary.hasPrefix("avahi-daemon is not running") == true, "\(noAvahi.text)")
+            #expect(noAvahi.line("avahi")?.fix == "start it: `sudo systemctl start avahi-daemon`")
+            #expect(noAvahi.line("own-record")?.verdict == "FAIL")
+
+            // Alice's natter stopped: a FAIL with the command, and the other checks still run.
+            try await lab.stopDaemon(alice)
+            started = ContinuousClock.now
+            let noDaemon = try await doctor(lab, on: alice, "Bob")
+            let stoppedTime = started.duration(to: .now)
+            #expect(noDaemon.line("daemon")?.verdict == "FAIL" && noDaemon.line("daemon")?.fix?.contains("natter up") == true, "\(noDaemon.text)")
+            #expect(noDaemon.line("interfaces")?.verdict == "OK" && noDaemon.line("firewall")?.verdict == "OK", "\(noDaemon.text)")
+            #expect(noDaemon.line("peer")?.summary == "\"Bob\" cannot be looked up: natter is not running")
+
+            // A configured forwarder nobody runs (Mallory's host, a closed port): not registered.
+            let nowhere = "\(lab.hosts[2].address):7999"
+            try await lab.setNetwork(alice, forwarders: [nowhere])
+            try await lab.startDaemon(alice)
+            let noForwarder = try await doctor(lab, on: alice)
+            #expect(noForwarder.line("forwarders")?.verdict == "FAIL", "\(noForwarder.text)")
+            #expect(noForwarder.line("forwarders")?.summary == "not registered with 1 of 1 forwarders: \(nowhere) (configured)", "\(noForwarder.text)")
+            #expect(healthy.line("forwarders")?.verdict == "OK", "none configured or found is fine: \(healthy.text)")
+
+            // Bob's clock 5 minutes ahead (libfaketime): Alice refuses his handshakes and says why.
+            try await lab.lab.avahi(on: alice, .start)
+            try await lab.stopDaemon(bob)
+            let skewed = try await lab.lab.spawn(
+                on: bob, ["/usr/bin/faketime", "-f", "+5m", lab.natter, "up", "--data-dir", lab.dataDirectory(bob), "--log-level", "debug"],
+                environment: lab.env(bob).merging(["FAKETIME_DONT_FAKE_MONOTONIC": "1"]) { _, added in added })
+            try await skewed.waitForLine(containing: "local API listening", timeout: .seconds(20))
+            started = ContinuousClock.now
+            var clock: Report?
+            try await waitUntil("Alice's doctor to report Bob's clock", timeout: .seconds(30), every: .milliseconds(300), detail: { clock?.text ?? "" }) {
+                clock = try await doctor(lab, on: alice)
+                return clock?.line("clock")?.verdict == "FAIL"
+            }
+            #expect(clock?.line("clock")?.summary.hasPrefix("handshakes from a colleague at \(bob.address) (") == true, "\(clock?.text ?? "")")
+            #expect(clock?.line("clock")?.summary.hasSuffix("were refused: their clock and this one differ by more than 120 s") == true)
+            #expect(noDaemon.line("clock")?.verdict == "WARN" && healthy.line("clock")?.verdict == "OK")
+            let skewedPeer = try await doctor(lab, on: alice, "Bob")
+            #expect(skewedPeer.line("peer-link")?.fix?.hasPrefix("Bob's handshakes from \(bob.address) were refused for the clock") == true, "\(skewedPeer.text)")
+            print("doctor lab: a skewed clock reported \(started.duration(to: .now)) after Bob restarted")
+            print("doctor lab: `natter doctor --json Bob` took \(healthyTime) with everything up, \(stoppedTime) with natter and avahi stopped")
+        }
+    }
+
+    struct Report: Decodable {
+        struct Line: Decodable {
+            let check: String
+            let verdict: String
+            let summary: String
+            let fix: String?
+        }
+        let checks: [Line]
+        let ok: Bool
+        var status: Int32 = 0
+        var text = ""
+
+        enum CodingKeys: String, CodingKey { case checks, ok }
+
+        var verdicts: [String: String] { Dictionary(checks.map { ($0.check, $0.verdict) }, uniquingKeysWith: { first, _ in first }) }
+        func line(_ check: String) -> Line? { checks.first { $0.check == check } }
+    }
+
+    func doctor(_ lab: MessengerLab, on host: LabHost, _ peer: String? = nil) async throws -> Report {
+        let result = try await lab.cli(host, ["doctor", "--json"] + (peer.map { [$0] } ?? []), expectSuccess: false)
+        var report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
+        report.status = result.status
+        report.text = result.stdout
+        #expect(report.ok == (result.status == 0), "exit status 0 exactly when ok")
+        return report
+    }
+
+    func nft(_ lab: MessengerLab, on host: LabHost, _ commands: String...) async throws {
+        for command in commands {
+            let result = try await lab.lab.run(on: host, ["nft"] + command.split(separator: " ").map(String.init))
+            guard result.status == 0 else { throw MessengerLabError("nft \(command) on \(host.name): \(result.stderr)") }
+        }
+    }
+
+    func tcpPort(_ lab: MessengerLab, of host: LabHost) async throws -> Int {
+        let status = try await lab.cli(host, ["status", "--json"]).stdout
+        guard let object = try JSONSerialization.jsonObject(with: Data(status.utf8)) as? [String: Any], let port = object["tcpPort"] as? Int else {
+            throw MessengerLabError("no tcpPort in \(status)")
+        }
+        return port
+    }
+}

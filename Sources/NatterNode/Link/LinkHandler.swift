@@ -46,7 +46,7 @@ final class LinkHandler: ChannelDuplexHandler {
         }
         if session.isInitiator {
             do {
-                let first = try session.start(nowMilliseconds: PeerLinkService.unixMilliseconds())
+                let first = try session.start(nowMilliseconds: service.wallClockMilliseconds())
                 context.writeAndFlush(wrapOutboundOut(.lengthPrefixed(first, allocator: context.channel.allocator)), promise: nil)
             } catch {
                 context.close(promise: nil)
@@ -65,7 +65,7 @@ final class LinkHandler: ChannelDuplexHandler {
         do {
             let outputs = session.isEstablished
                 ? try session.receive(message, now: .now, freshIndex: reserveIndex)
-                : try session.receive(message, nowMilliseconds: PeerLinkService.unixMilliseconds()) { [service, link] in
+                : try session.receive(message, nowMilliseconds: service.wallClockMilliseconds()) { [service, link] in
                     service.isFresh($0, on: link)
                 }
             for output in outputs { handle(output, context: context) }

@@ -22,6 +22,7 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
     let logger: Logger
     /// The key schedule of every link (Docs/protocol.md §5.8).
     let rekeyPolicy: RekeyPolicy
+    let clockOffsetMilliseconds: Int64
     private let requestedPorts: (tcp: Int, udp: Int)
     private let group: any EventLoopGroup
     private let state: Mutex<State>
@@ -58,18 +59,21 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
     ///   - tcpPort: where to listen for links once running; 0 picks a free port (see ``boundPorts()``).
     ///   - udpPort: where to listen for state datagrams; 0 picks a free port.
     ///   - rekeyPolicy: when links replace their keys; shorter than standard only in tests.
+    ///   - clockOffsetMilliseconds: added to the wall clock of handshake timestamps; non-zero
+    ///     only in tests, to play a colleague whose clock is wrong (Docs/testing.md).
     public init(
         identity: DeviceIdentity, team: TeamKey, displayName: String, tcpPort: Int, udpPort: Int, logger: Logger,
-        rekeyPolicy: RekeyPolicy = .standard
+        rekeyPolicy: RekeyPolicy = .standard, clockOffsetMilliseconds: Int64 = 0
     ) {
         self.identity = identity
         self.rekeyPolicy = rekeyPolicy
+        self.clockOffsetMilliseconds = clockOffsetMilliseconds
         self.team = team
         self.logger = logger
         requestedPorts = (tcpPort, udpPort)
         group = MultiThreadedEventLoopGroup.singleton
         state = Mutex(State(table: LinkTable(
-            local: identity.fingerprint, displayName: displayName, now: .now, startedAtMilliseconds: Self.unixMilliseconds())))
+            local: identity.fingerprint, displayName: displayName, now: .now, startedAtMilliseconds: Self.unixMilliseconds(offset: clockOffsetMilliseconds))))
         (events, continuation) = AsyncStream<LinkEvent>.makeStream()
     }
 
@@ -288,7 +292,7 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
     // MARK: Called by handlers
 
     func isFresh(_ admitted: Envelope.Admitted, on link: LinkID) -> Bool {
-        state.withLock { $0.table.isFresh(admitted, on: link, nowMilliseconds: Self.unixMilliseconds()) }
+        state.withLock { $0.table.isFresh(admitted, on: link, nowMilliseconds: wallClockMilliseconds()) }
     }
 
     func mayRead(_ link: LinkID) -> Bool {
@@ -363,5 +367,10 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         }
     }
 
-    static func unixMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
+    /// The wall clock handshakes are stamped and checked with (Docs/protocol.md §4.4).
+    func wallClockMilliseconds() -> UInt64 { Self.unixMilliseconds(offset: clockOffsetMilliseconds) }
+
+    static func unixMilliseconds(offset: Int64 = 0) -> UInt64 {
+        UInt64(clamping: Int64(Date().timeIntervalSince1970 * 1000) + offset)
+    }
 }

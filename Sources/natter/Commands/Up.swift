@@ -66,7 +66,8 @@ struct Up: AsyncParsableCommand {
         let links = PeerLinkService(
             identity: identity, team: team, displayName: config.displayName,
             tcpPort: Int(config.tcpPort), udpPort: Int(config.udpPort), logger: logger,
-            rekeyPolicy: Self.rekeyPolicy(environment: ProcessInfo.processInfo.environment))
+            rekeyPolicy: Self.rekeyPolicy(environment: ProcessInfo.processInfo.environment),
+            clockOffsetMilliseconds: Self.clockOffset(environment: ProcessInfo.processInfo.environment))
         // Bound now, before the group runs: mDNS and the daemon publish the ports.
         let ports = try await links.boundPorts()
         let status = try NatterDaemon.storedPresence(in: store)
@@ -150,5 +151,12 @@ extension Up {
             .milliseconds(value) < WireConstants.rekeyAfter
         else { return .standard }
         return .every(.milliseconds(value))
+    }
+
+    /// `NATTER_TEST_CLOCK_OFFSET_MS` moves the clock this daemon stamps and
+    /// checks handshakes with — for tests only (Docs/testing.md), to play a
+    /// colleague whose clock is wrong without touching the host's clock.
+    static func clockOffset(environment: [String: String]) -> Int64 {
+        environment["NATTER_TEST_CLOCK_OFFSET_MS"].flatMap(Int64.init) ?? 0
     }
 }

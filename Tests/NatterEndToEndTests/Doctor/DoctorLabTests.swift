@@ -7,7 +7,7 @@ import Testing
 /// Alice and Bob in one team, Mallory in another; then an nftables rule on
 /// Alice dropping mDNS, one on Bob dropping his TCP port, Alice's
 /// avahi-daemon stopped, Alice's natter stopped, and a forwarder configured
-/// that nobody runs, and Bob's clock five minutes ahead (libfaketime).
+/// that nobody runs, and Bob's clock five minutes ahead (`NATTER_TEST_CLOCK_OFFSET_MS`).
 @Suite("natter doctor on lab hosts", .enabled(if: LabGate.isAvailable), .serialized)
 struct DoctorLabTests {
     @Test func eachCheckFailsOnPurposeAndSaysWhatToDo() async throws {
@@ -85,12 +85,15 @@ struct DoctorLabTests {
             #expect(noForwarder.line("forwarders")?.summary == "not registered with 1 of 1 forwarders: \(nowhere) (configured)", "\(noForwarder.text)")
             #expect(healthy.line("forwarders")?.verdict == "OK", "none configured or found is fine: \(healthy.text)")
 
-            // Bob's clock 5 minutes ahead (libfaketime): Alice refuses his handshakes and says why.
+            // Bob's clock 5 minutes ahead: Alice refuses his handshakes and says why.
             try await lab.lab.avahi(on: alice, .start)
             try await lab.stopDaemon(bob)
             let skewed = try await lab.lab.spawn(
-                on: bob, ["/usr/bin/faketime", "-f", "+5m", lab.natter, "up", "--data-dir", lab.dataDirectory(bob), "--log-level", "debug"],
-                environment: lab.env(bob).merging(["FAKETIME_DONT_FAKE_MONOTONIC": "1"]) { _, added in added })
+                on: bob, [lab.natter, "up", "--data-dir", lab.dataDirectory(bob), "--log-level", "debug"],
+                // natter's own knob rather than libfaketime: preloaded into the lab's
+                // mount namespace it broke natter's arguments, and `faketime` forks, so
+                // stopping it by PID left the daemon behind.
+                environment: lab.env(bob).merging(["NATTER_TEST_CLOCK_OFFSET_MS": "300000"]) { _, added in added })
             try await skewed.waitForLine(containing: "local API listening", timeout: .seconds(20))
             started = ContinuousClock.now
             var clock: Report?

@@ -9,7 +9,7 @@ import NatterCore
 ///
 /// Pure: the caller passes the time and writes the lines it is told to.
 struct LogThrottle<Key: Hashable & Sendable>: Sendable {
-enum Decision: Equatable, Sendable {
+    enum Decision: Equatable, Sendable {
         /// Write the line; `heldBack` identical ones were not written since
         /// the last one that was (0 the first time).
         case log(heldBack: Int)
@@ -21,19 +21,19 @@ enum Decision: Equatable, Sendable {
         var heldBack: Int
     }
 
-let interval: Duration
+    let interval: Duration
     /// Kinds of line tracked at once; beyond it a new kind is always written
     /// (never lost), only not counted.
-let capacity: Int
+    let capacity: Int
     private var windows: [Key: Window] = [:]
 
-init(interval: Duration, capacity: Int = 256) {
+    init(interval: Duration, capacity: Int = 256) {
         self.interval = interval
         self.capacity = capacity
     }
 
     /// One occurrence of the line `key` at `now`.
-mutating func occurred(_ key: Key, at now: MonotonicInstant) -> Decision {
+    mutating func occurred(_ key: Key, at now: MonotonicInstant) -> Decision {
         if var window = windows[key], now < window.opened + interval {
             window.heldBack += 1
             windows[key] = window
@@ -49,7 +49,7 @@ mutating func occurred(_ key: Key, at now: MonotonicInstant) -> Decision {
     /// The lines whose interval is over with repeats held back and not yet
     /// told, and how many; they are forgotten, so the next occurrence is
     /// written at once. Call it now and then (the daemon's maintenance round).
-mutating func due(at now: MonotonicInstant) -> [(key: Key, heldBack: Int)] {
+    mutating func due(at now: MonotonicInstant) -> [(key: Key, heldBack: Int)] {
         var due: [(key: Key, heldBack: Int)] = []
         for (key, window) in windows where now >= window.opened + interval {
             if window.heldBack > 0 { due.append((key, window.heldBack)) }

@@ -90,8 +90,8 @@ struct DoctorLabTests {
             try await lab.stopDaemon(bob)
             let skewed = try await lab.lab.spawn(
                 on: bob, [lab.natter, "up", "--data-dir", lab.dataDirectory(bob), "--log-level", "debug"],
-                // natter's own knob rather than libfaketime: preloaded into the lab's
-                // mount namespace it broke natter's arguments, and `faketime` forks, so
+                // natter's own knob rather than libfaketime: preloaded, it made natter
+                // misread its arguments on a lab host, and `faketime` forks, so
                 // stopping it by PID left the daemon behind.
                 environment: lab.env(bob).merging(["NATTER_TEST_CLOCK_OFFSET_MS": "300000"]) { _, added in added })
             try await skewed.waitForLine(containing: "local API listening", timeout: .seconds(20))

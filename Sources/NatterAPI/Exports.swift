@@ -4,6 +4,7 @@
 // nothing else (NatterCore itself imports only Foundation).
 @_exported public import enum NatterCore.DeliveryState
 @_exported public import enum NatterCore.DetectorSignal
+@_exported public import enum NatterCore.DisplayLanguage
 @_exported public import enum NatterCore.PresenceStatus
 @_exported public import enum NatterCore.SessionState
 @_exported public import enum NatterCore.MessageDirection

@@ -14,10 +14,12 @@ public struct PeerView: Codable, Sendable, Equatable {
     public var shareState: Bool?
     /// How the link runs while online: straight to them, or through a forwarder.
     public var link: LinkPath?
+    /// The line to show for `state`, in the configured language (as `StateView.text`); absent for `active`.
+    public var text: String?
 
     public init(
         fingerprint: String, name: String, online: Bool, status: PresenceStatus?, state: SessionState,
-        lastSeen: UInt64, shareState: Bool?, link: LinkPath? = nil
+        lastSeen: UInt64, shareState: Bool?, link: LinkPath? = nil, text: String? = nil
     ) {
         self.fingerprint = fingerprint
         self.name = name
@@ -27,6 +29,7 @@ public struct PeerView: Codable, Sendable, Equatable {
         self.lastSeen = lastSeen
         self.shareState = shareState
         self.link = link
+        self.text = text
     }
 }
 

@@ -12,10 +12,13 @@ public struct StatusView: Codable, Sendable, Equatable {
     public var tcpPort: Int
     public var udpPort: Int
     public var version: String
+    /// The user's `language` setting: the language of state lines, which a
+    /// front end with texts of its own (the web UI) speaks too.
+    public var language: DisplayLanguage
 
     public init(
         name: String, fingerprint: String, fingerprintGroups: String, teamTag: String, status: PresenceStatus,
-        shareState: Bool, tcpPort: Int, udpPort: Int, version: String
+        shareState: Bool, tcpPort: Int, udpPort: Int, version: String, language: DisplayLanguage = .english
     ) {
         self.name = name
         self.fingerprint = fingerprint
@@ -26,5 +29,6 @@ public struct StatusView: Codable, Sendable, Equatable {
         self.tcpPort = tcpPort
         self.udpPort = udpPort
         self.version = version
+        self.language = language
     }
 }

@@ -48,7 +48,8 @@ public struct DaemonAPI: LocalAPIHandler {
             guard let peer = request.query["peer"] else { throw APIFailure.badRequest("say whose history: ?peer=NAME or a fingerprint prefix") }
             let asked = Int(request.query["limit"] ?? "") ?? NodeConstants.defaultHistoryLimit
             let limit = min(max(asked, 1), NodeConstants.maximumHistoryLimit)
-            return try ok(try await daemon.history(with: peer, limit: limit))
+            let before = try request.query["before"].map(messageID)
+            return try ok(try await daemon.history(with: peer, limit: limit, before: before))
         case ("POST", "windows", 2):
             let body = try decode(OpenWindowRequest.self, request)
             return try ok(try await daemon.openWindow(for: body.peer), status: 201)
@@ -84,6 +85,11 @@ public struct DaemonAPI: LocalAPIHandler {
 
     private func windowID(_ text: String) throws(APIFailure) -> UInt32 {
         guard let id = UInt32(text) else { throw .badRequest("\"\(text)\" is not a window id") }
+        return id
+    }
+
+    private func messageID(_ text: String) throws(APIFailure) -> MessageID {
+        guard let id = MessageID(hex: text) else { throw .badRequest("\"\(text)\" is not a message id (32 hex digits)") }
         return id
     }
 

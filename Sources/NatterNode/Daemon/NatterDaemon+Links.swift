@@ -53,10 +53,12 @@ extension NatterDaemon {
     }
 
     func peerView(_ peer: DeviceFingerprint, lastSeen: UInt64? = nil) -> PeerView {
-        PeerView(
-            fingerprint: peer.compact, name: name(of: peer), online: directory.isLinked(peer),
-            status: directory.status(of: peer), state: sessionStates.shown(for: peer),
-            lastSeen: lastSeen ?? clock.unixMilliseconds, shareState: directory.overrides[peer], link: directory.path(to: peer))
+        let (name, state) = (name(of: peer), sessionStates.shown(for: peer))
+        return PeerView(
+            fingerprint: peer.compact, name: name, online: directory.isLinked(peer),
+            status: directory.status(of: peer), state: state,
+            lastSeen: lastSeen ?? clock.unixMilliseconds, shareState: directory.overrides[peer], link: directory.path(to: peer),
+            text: displayText(for: state, name: name, language: config.language))
     }
 
     /// Every known colleague, online first, then by name.

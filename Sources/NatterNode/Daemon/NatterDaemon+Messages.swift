@@ -26,10 +26,10 @@ extension NatterDaemon {
         return view
     }
 
-    func history(with query: String, limit: Int) throws(APIFailure) -> [MessageView] {
+    func history(with query: String, limit: Int, before: MessageID? = nil) throws(APIFailure) -> [MessageView] {
         let peer = try resolve(query)
         do {
-            return try store.history(with: peer, limit: limit).map { messageView($0, kind: .message) }
+            return try store.history(with: peer, limit: limit, before: before).map { messageView($0, kind: .message) }
         } catch {
             throw APIFailure(error)
         }

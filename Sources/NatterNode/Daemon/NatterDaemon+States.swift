@@ -132,6 +132,7 @@ extension NatterDaemon {
         StatusView(
             name: config.displayName, fingerprint: identity.fingerprint.compact,
             fingerprintGroups: identity.fingerprint.description, teamTag: identity.teamTag, status: presence,
-            shareState: shareState, tcpPort: linkPorts.tcp, udpPort: linkPorts.udp, version: natterVersion)
+            shareState: shareState, tcpPort: linkPorts.tcp, udpPort: linkPorts.udp, version: natterVersion,
+            language: config.language)
     }
 }

@@ -75,13 +75,28 @@ public final class MessageStore: Sendable {
         }
     }
 
-    /// The conversation with `peer`, oldest first, at most the `limit` newest messages.
-    public func history(with peer: DeviceFingerprint, limit: Int) throws(StoreError) -> [ChatMessage] {
+    /// The conversation with `peer`, oldest first, at most the `limit` newest messages;
+    /// with `before`, the newest of those older than that message (history paging:
+    /// a page ends just before the oldest message already shown; an unknown id gives none).
+    public func history(with peer: DeviceFingerprint, limit: Int, before: MessageID? = nil) throws(StoreError) -> [ChatMessage] {
         try read("read history") { db in
-            try Row.fetchAll(
+            guard let before else {
+                return try Row.fetchAll(
+                    db,
+                    sql: "SELECT * FROM (SELECT * FROM message WHERE peer = ? ORDER BY sentAt DESC, id DESC LIMIT ?) ORDER BY sentAt, id",
+                    arguments: [peer.fullText, limit]
+                ).compactMap(Self.message(from:))
+            }
+            return try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM (SELECT * FROM message WHERE peer = ? ORDER BY sentAt DESC, id DESC LIMIT ?) ORDER BY sentAt, id",
-                arguments: [peer.fullText, limit]
+                sql: """
+                    SELECT * FROM (
+                        SELECT message.* FROM message, (SELECT sentAt AS pageSentAt, id AS pageID FROM message WHERE id = ? AND peer = ?)
+                        WHERE peer = ? AND (sentAt < pageSentAt OR (sentAt = pageSentAt AND id < pageID))
+                        ORDER BY sentAt DESC, id DESC LIMIT ?
+                    ) ORDER BY sentAt, id
+                    """,
+                arguments: [Data(before.bytes), peer.fullText, peer.fullText, limit]
             ).compactMap(Self.message(from:))
         }
     }

@@ -61,6 +61,19 @@ struct MessageStoreTests {
         #expect(try store.history(with: alice, limit: 10).count == 1)
     }
 
+    @Test func historyPagesBackFromTheOldestMessageShown() throws {
+        let store = try MessageStore(path: path)
+        for sequence in 1...7 { try store.insertOutgoing(message(UInt64(sequence), to: bob)) }
+        try store.insertIncoming(message(20, to: alice, direction: .incoming))
+        let newest = try store.history(with: bob, limit: 3)
+        #expect(newest.map(\.sequence) == [5, 6, 7])
+        let older = try store.history(with: bob, limit: 3, before: newest[0].id)
+        #expect(older.map(\.sequence) == [2, 3, 4])
+        #expect(try store.history(with: bob, limit: 3, before: older[0].id).map(\.sequence) == [1])
+        let alicesOnly = try #require(try store.history(with: alice, limit: 1).first)
+        #expect(try store.history(with: bob, limit: 3, before: alicesOnly.id).isEmpty, "another colleague's message is no page mark")
+    }
+
     @Test func peersKeepTheirPrivacyOverrideWhenSeenAgain() throws {
         let store = try MessageStore(path: path)
         try store.rememberPeer(bob, displayName: "Bob", seenAt: 1)

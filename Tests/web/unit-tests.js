@@ -1,0 +1,154 @@
+// Unit tests of the web UI's pure parts, run in headless Chromium by
+// Tests/web/run-unit-tests.py (WebUIUnitTests in NatterEndToEndTests). The
+// detectors run on a test clock: time moves only when a test says so.
+import { WindowDetectors, keystrokeInterval, activityInterval } from "../../WebUI/js/detectors.js";
+import { needsNotification } from "../../WebUI/js/notifications.js";
+import { offersTrust } from "../../WebUI/js/conflicts.js";
+import { grouped } from "../../WebUI/js/dom.js";
+
+class TestClock {
+  constructor() { this.time = 1_000_000; this.timers = []; this.nextID = 1; }
+  now() { return this.time; }
+  setTimeout(fn, ms) { const id = this.nextID++; this.timers.push({ id, at: this.time + ms, fn }); return id; }
+  clearTimeout(id) { this.timers = this.timers.filter((timer) => timer.id !== id); }
+  advance(ms) {
+    const end = this.time + ms;
+    for (;;) {
+      this.timers.sort((a, b) => a.at - b.at);
+      const next = this.timers[0];
+      if (!next || next.at > end) break;
+      this.timers.shift();
+      this.time = next.at;
+      next.fn();
+    }
+    this.time = end;
+  }
+}
+
+function detectors(where = { focused: true, visible: true }) {
+  const clock = new TestClock();
+  const sent = [];
+  const window = new WindowDetectors((signal) => sent.push(signal), where, clock);
+  return { clock, sent, window };
+}
+
+const results = [];
+function test(name, body) {
+  try {
+    body();
+    results.push({ name, ok: true });
+  } catch (error) {
+    results.push({ name, ok: false, error: String(error.stack ?? error) });
+  }
+}
+function equal(actual, expected, what = "") {
+  const a = JSON.stringify(actual), e = JSON.stringify(expected);
+  if (a !== e) throw new Error(`${what} expected ${e}, got ${a}`);
+}
+
+test("the first signal says where the user is", () => {
+  equal(detectors({ focused: true, visible: true }).sent, ["focused"]);
+  equal(detectors({ focused: false, visible: true }).sent, ["unfocused"]);
+  equal(detectors({ focused: false, visible: false }).sent, ["minimized"]);
+});
+
+test("a burst of keystrokes: the first at once, the last at the end of the interval", () => {
+  const { clock, sent, window } = detectors();
+  window.composerChanged("h");
+  equal(sent, ["focused", "keystroke"], "first key");
+  clock.advance(100); window.composerChanged("he");
+  clock.advance(100); window.composerChanged("hel");
+  equal(sent, ["focused", "keystroke"], "within the interval");
+  clock.advance(keystrokeInterval - 201);
+  equal(sent.length, 2, "1 ms before the interval ends");
+  clock.advance(1);
+  equal(sent, ["focused", "keystroke", "keystroke"], "the trailing keystroke");
+  clock.advance(10_000);
+  equal(sent.length, 3, "nothing more without keys");
+  window.composerChanged("hell");
+  equal(sent.length, 4, "a key after a pause is sent at once");
+});
+
+test("keys typed steadily send at most one keystroke per interval", () => {
+  const { clock, sent, window } = detectors();
+  let text = "";
+  for (let i = 0; i < 50; i++) { text += "x"; window.composerChanged(text); clock.advance(50); } // 20 keys a second for 2.5 s
+  const keystrokes = sent.filter((signal) => signal === "keystroke").length;
+  if (keystrokes > 2500 / keystrokeInterval + 1) throw new Error(`${keystrokes} keystrokes for 2.5 s of typing`);
+  if (keystrokes < 2500 / keystrokeInterval - 1) throw new Error(`only ${keystrokes} keystrokes: typing would look paused`);
+});
+
+test("clearing the composer: inputCleared once, and the pending keystroke is dropped", () => {
+  const { clock, sent, window } = detectors();
+  window.composerChanged("a");
+  window.composerChanged("ab");
+  window.composerChanged("");
+  clock.advance(keystrokeInterval * 2);
+  equal(sent, ["focused", "keystroke", "inputCleared"]);
+  window.composerChanged("");
+  equal(sent.length, 3, "already empty: nothing");
+});
+
+test("sending: messageSent, and no late keystroke after it", () => {
+  const { clock, sent, window } = detectors();
+  window.composerChanged("h");
+  window.composerChanged("hi");
+  window.submitted();
+  clock.advance(keystrokeInterval * 2);
+  equal(sent, ["focused", "keystroke", "messageSent"]);
+});
+
+test("focus and visibility only on a change", () => {
+  const { sent, window } = detectors();
+  window.focusChanged(true);
+  window.focusChanged(false);
+  window.focusChanged(false);
+  window.visibilityChanged(false);
+  window.visibilityChanged(false);
+  window.visibilityChanged(true);
+  window.focusChanged(true);
+  equal(sent, ["focused", "unfocused", "minimized", "restored", "focused"]);
+});
+
+test("activity: the first at once, then at most one per interval", () => {
+  const { clock, sent, window } = detectors();
+  window.activity();
+  clock.advance(activityInterval - 1);
+  window.activity();
+  clock.advance(1);
+  window.activity();
+  equal(sent, ["focused", "activity", "activity"]);
+});
+
+test("a closed window sends nothing, not even a pending keystroke", () => {
+  const { clock, sent, window } = detectors();
+  window.composerChanged("a");
+  window.composerChanged("ab");
+  window.close();
+  clock.advance(keystrokeInterval * 2);
+  window.focusChanged(false);
+  window.activity();
+  window.submitted();
+  equal(sent, ["focused", "keystroke"]);
+});
+
+test("a notification only when the conversation is not in front of the user", () => {
+  const incoming = { peer: "BOB", direction: "incoming" };
+  equal(needsNotification(incoming, { openFingerprint: "BOB", visible: true, focused: true }), false, "open and visible");
+  equal(needsNotification(incoming, { openFingerprint: "BOB", visible: false, focused: false }), true, "hidden");
+  equal(needsNotification(incoming, { openFingerprint: "BOB", visible: true, focused: false }), true, "not focused");
+  equal(needsNotification(incoming, { openFingerprint: "CAROL", visible: true, focused: true }), true, "another conversation");
+  equal(needsNotification(incoming, { openFingerprint: undefined, visible: true, focused: true }), true, "none open");
+  equal(needsNotification({ peer: "BOB", direction: "outgoing" }, { openFingerprint: undefined, visible: false, focused: false }), false, "own message");
+});
+
+test("trust is offered only when the daemon offers natter trust", () => {
+  equal(offersTrust({ resolve: ["natter trust 'Bob'", "natter forget MALLRY2QWERT"] }), true);
+  equal(offersTrust({ resolve: ["natter forget MALLRY2QWERT"] }), false);
+});
+
+test("fingerprints in groups of four", () => {
+  equal(grouped("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), "ABCD EFGH IJKL MNOP QRST UVWX YZ23 4567");
+});
+
+window.testResults = results;

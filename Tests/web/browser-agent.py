@@ -21,6 +21,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.common.exceptions import StaleElementReferenceException
 
 # Counts notifications the page shows (headless Chromium displays none), then
 # shows them for real. Added before any of the page's scripts run; the page
@@ -83,6 +84,14 @@ class Agent:
         return {"at": time.time()}
 
     def op_click(self, selector):
+        # The colleague list is redrawn at every state or presence event: a
+        # button found a moment ago may be gone; find it again.
+        for attempt in range(20):
+            try:
+                self.find(selector).click()
+                return {"at": time.time()}
+            except StaleElementReferenceException:
+                time.sleep(0.05)
         self.find(selector).click()
         return {"at": time.time()}
 

@@ -132,6 +132,15 @@ test("a closed window sends nothing, not even a pending keystroke", () => {
   equal(sent, ["focused", "keystroke"]);
 });
 
+test("a window opened again hears where the user is, and that a draft is there", () => {
+  const { sent, window } = detectors({ focused: true, visible: true });
+  window.composerChanged("draft");
+  window.visibilityChanged(false);
+  sent.length = 0;
+  window.reportWhere();
+  equal(sent, ["minimized", "keystroke"]);
+});
+
 test("a notification only when the conversation is not in front of the user", () => {
   const incoming = { peer: "BOB", direction: "incoming" };
   equal(needsNotification(incoming, { openFingerprint: "BOB", visible: true, focused: true }), false, "open and visible");

@@ -29,6 +29,7 @@ export class Conversation {
     this.exhausted = false;
     this.loading = false;
     this.closed = false;
+    this.reopening = false;
   }
 
   get fingerprint() {
@@ -37,25 +38,42 @@ export class Conversation {
 
   /** Opens the daemon's window, then loads the newest history. */
   async open() {
-    const opened = await api.openWindow(this.fingerprint);
-    if (this.closed) {
-      api.closeWindow(opened.window).catch(() => {});
-      return;
-    }
-    this.window = opened.window;
-    // This stream only keeps the window alive: the daemon closes a window
-    // whose stream ends (a crashed tab). The page's own stream carries the events.
-    this.unsubscribe = subscribe(`/v1/events?window=${this.window}`, {});
-    this.detectors = new WindowDetectors((signal) => this.signal(signal), this.context);
     this.view.list.replaceChildren();
     this.view.historyStart.hidden = true;
+    if (!(await this.openWindow())) return;
+    this.detectors = new WindowDetectors((signal) => this.signal(signal), this.context);
     await this.loadOlder();
     this.scrollToEnd();
   }
 
+  /** A window of the daemon's, and its stream; false when closed meanwhile. */
+  async openWindow() {
+    const opened = await api.openWindow(this.fingerprint);
+    if (this.closed) {
+      api.closeWindow(opened.window).catch(() => {});
+      return false;
+    }
+    this.unsubscribe?.();
+    this.window = opened.window;
+    // This stream only keeps the window alive: the daemon closes a window
+    // whose stream ends (a crashed tab). The page's own stream carries the events.
+    this.unsubscribe = subscribe(`/v1/events?window=${this.window}`, {});
+    return true;
+  }
+
   signal(name) {
     if (this.window === null) return;
-    api.signal(this.window, name).catch(() => {});
+    const window = this.window;
+    api.signal(window, name).catch((error) => {
+      // The daemon closed the window (its stream dropped, the daemon restarted):
+      // open another and say again where the user is.
+      if (error.status !== 404 || this.closed || window !== this.window || this.reopening) return;
+      this.reopening = true;
+      this.openWindow()
+        .then((open) => { if (open) this.detectors?.reportWhere(); })
+        .catch(() => {})
+        .finally(() => { this.reopening = false; });
+    });
   }
 
   /** Closes the window (`keepalive` when the page itself is going away). */

@@ -41,9 +41,14 @@ export class WindowDetectors {
     this.pendingKeystroke = null;
     this.lastActivitySent = -Infinity;
     this.closed = false;
-    // The window's first report: where the user is right now.
-    if (!visible) this.emit("minimized");
-    else this.emit(focused ? "focused" : "unfocused");
+    this.reportWhere();
+  }
+
+  /** Where the user is right now: a window's first report, and again for a window reopened. */
+  reportWhere() {
+    if (!this.visible) this.emit("minimized");
+    else this.emit(this.focused ? "focused" : "unfocused");
+    if (!this.composerEmpty) this.emit("keystroke");
   }
 
   emit(signal) {

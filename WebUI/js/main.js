@@ -109,7 +109,10 @@ async function openConversation(fingerprint) {
   } catch (error) {
     reportDown(error);
   }
-  if (page.conversation === conversation) $("composer-input").focus();
+  if (page.conversation !== conversation) return;
+  // Typed while the window was being opened: report it now.
+  if (composer.value) conversation.detectors?.composerChanged(composer.value);
+  composer.focus();
 }
 
 function closeConversation() {

@@ -9,10 +9,13 @@ import Testing
 /// line is checked in the brief's exact words of both languages. Presets are
 /// the lab's (paused 1 s, left 2 s); away is 60 s so it never interferes.
 /// One lab and one Chromium per host for every scenario, in sequence.
+/// Screenshots go to `.build/web-ui-screenshots/`; `Docs/images/web-ui.png`
+/// (the README's) is a copy of `alice-en.png`.
 @Suite("The web UI in Chromium", .enabled(if: LabGate.isAvailable && WebUIGate.hasChromium), .serialized)
 struct WebUILabTests {
-    /// Markup in a display name must show as text (31 bytes: all of it is sent).
-    static let bobName = "Bob<img src=x onerror=alert(1)>"
+    static let bobName = "Bob"
+    /// The name Bob's device claims at the end: markup that must show as text (31 bytes: all of it is sent).
+    static let hostileName = "Bob<img src=x onerror=alert(1)>"
     /// HTML, a script and a `javascript:` link in a message.
     static let hostileText = #"<img src=x onerror="window.pwned=1"><script>window.pwned=2</script><a href="javascript:window.pwned=3">click me</a>"#
 
@@ -104,24 +107,20 @@ struct WebUILabTests {
             try bob.wait(for: "Alice正在阅读消息", in: "#peer-state", timeout: 5)
             try alice.wait(for: "are you there?", in: "#message-list .message-text")
 
+            // Both pages as a user sees them (Alice's goes into the README).
+            try bob.type("lunch at 12?", into: "#composer-input")
+            try alice.wait(for: "Bob is typing…", in: "#peer-state", timeout: 5)
+            try FileManager.default.createDirectory(atPath: Self.artifacts, withIntermediateDirectories: true)
+            try alice.screenshot(Self.artifacts + "/alice-en.png")
+            try bob.screenshot(Self.artifacts + "/bob-zh.png")
+
             // Hostile content: text, never markup, and nothing runs.
             try await lab.cli(bobHost, ["send", "Alice", Self.hostileText])
             try alice.wait(for: "click me", in: "#message-list .message-text")
             let rendered = try alice.script("const all = document.querySelectorAll('#message-list .message-text'); return all[all.length - 1].textContent")
             #expect(rendered as? String == Self.hostileText)
-            #expect(try alice.texts("#colleague-list .colleague-name") == [Self.bobName])
-            #expect(try alice.texts("#peer-name") == [Self.bobName])
-            let injected = "return document.querySelectorAll('main img, main script, main a, main b').length"
-            #expect(try alice.script(injected) as? Int == 0, "markup from a colleague became elements")
-            #expect(try alice.script("return typeof window.pwned") as? String == "undefined", "a colleague's script ran")
-            for (name, browser) in [("Alice", alice), ("Bob", bob)] {
-                let violations = try browser.console().filter { $0.contains("Content Security Policy") || $0.contains("Refused to") }
-                #expect(violations.isEmpty, "\(name)'s page broke its CSP: \(violations)")
-            }
+            try Self.expectNothingInjected(alice)
 
-            try FileManager.default.createDirectory(atPath: Self.artifacts, withIntermediateDirectories: true)
-            try alice.screenshot(Self.artifacts + "/alice-en.png")
-            try bob.screenshot(Self.artifacts + "/bob-zh.png")
 
             // The languages swapped: each page follows its user's setting after a restart.
             for host in lab.hosts { try await lab.stopDaemon(host) }
@@ -138,11 +137,50 @@ struct WebUILabTests {
             try bob.wait(for: "Alice", in: "#colleague-list .colleague-name")
             try alice.click(Self.colleague(bobPrint))
             try bob.click(Self.colleague(alicePrint))
+            try alice.wait(for: Self.bobName, in: "#peer-name")
+            try bob.wait(for: "Alice", in: "#peer-name")
             try bob.type("one more thing", into: "#composer-input")
             try alice.wait(for: "\(Self.bobName)正在输入消息", in: "#peer-state", timeout: 5)
             try alice.wait(for: "已送达", in: "#message-list .message.outgoing .delivery")
             try alice.screenshot(Self.artifacts + "/alice-zh.png")
             try bob.screenshot(Self.artifacts + "/bob-en.png")
+
+            // History paging: a conversation opens on its newest 50 messages;
+            // scrolled to the top, it loads the older ones, back to the first.
+            let send = "for i in $(seq 1 55); do \"$0\" send Alice \"page $i\" --data-dir \"$1\" >/dev/null || exit 1; done"
+            let sent = try await lab.lab.run(on: bobHost, ["sh", "-c", send, lab.natter, lab.dataDirectory(bobHost)], environment: lab.env(bobHost), timeout: .seconds(60))
+            #expect(sent.status == 0, "\(sent.stderr)")
+            try alice.wait(for: "page 55", in: "#message-list .message-text")
+            try alice.click("#close-conversation")
+            try alice.click(Self.colleague(bobPrint))
+            try alice.wait(for: "page 55", in: "#message-list .message-text")
+            let count = "return document.querySelectorAll('#message-list .message').length"
+            let firstPage = try alice.script(count) as? Int
+            #expect(firstPage == 50, "\(firstPage ?? -1) messages shown at first")
+            try await waitUntil("Alice's page to load the older messages", timeout: .seconds(10), every: .milliseconds(100)) {
+                _ = try alice.script("document.getElementById('messages').scrollTop = 0")
+                return try alice.texts("#message-list .message-text").first == "hello Bob"
+            }
+            let all = try alice.texts("#message-list .message-text")
+            #expect(all.count == 55 + 7 && Set(all).count == all.count, "every message once, oldest first: \(all)")
+            try alice.wait(for: "这是你们会话的开始", in: "#history-start")
+
+            // Bob's device comes back under a name made of markup: wherever
+            // Alice's page shows it (the list, or a conflict banner), it is text.
+            try await lab.stopDaemon(bobHost)
+            let config = lab.dataDirectory(bobHost) + "/config.toml"
+            let text = try String(contentsOfFile: config, encoding: .utf8)
+            try text.replacingOccurrences(of: "name = \"Bob\"", with: "name = \"\(Self.hostileName)\"").write(toFile: config, atomically: true, encoding: .utf8)
+            try await lab.startDaemon(bobHost)
+            try await waitUntil("Alice's page to show the name Bob's device claims", timeout: .seconds(20), every: .milliseconds(100)) {
+                (try alice.script("return document.body.textContent") as? String ?? "").contains(Self.hostileName)
+            }
+            try Self.expectNothingInjected(alice)
+            try alice.screenshot(Self.artifacts + "/alice-hostile-name.png")
+            for (name, browser) in [("Alice", alice), ("Bob", bob)] {
+                let violations = try browser.console().filter { $0.contains("Content Security Policy") || $0.contains("Refused to") }
+                #expect(violations.isEmpty, "\(name)'s page broke its CSP: \(violations)")
+            }
         }
     }
 
@@ -159,6 +197,13 @@ struct WebUILabTests {
         try browser.wait(for: name, in: "#my-name")
         let url = try #require(URL(string: link))
         return "http://\(url.host ?? "127.0.0.1"):\(url.port ?? 80)"
+    }
+
+    /// No colleague's markup became an element, and none of their scripts ran.
+    static func expectNothingInjected(_ browser: BrowserAgent) throws {
+        let injected = "return document.querySelectorAll('body img, body script:not([src]), body a, body b').length"
+        #expect(try browser.script(injected) as? Int == 0, "markup from a colleague became elements")
+        #expect(try browser.script("return typeof window.pwned") as? String == "undefined", "a colleague's script ran")
     }
 
     static func setLanguage(_ language: String, of host: LabHost, in lab: MessengerLab) throws {

@@ -40,12 +40,8 @@ struct WebUILabTests {
             for (browser, base) in [(alice, aliceBase), (bob, bobBase)] {
                 try browser.devTools("Browser.grantPermissions", ["permissions": ["notifications"], "origin": base])
             }
-            try alice.wait(for: Self.bobName, in: "#colleague-list .colleague-name")
-            try bob.wait(for: "Alice", in: "#colleague-list .colleague-name")
-            try alice.click(Self.colleague(bobPrint))
-            try bob.click(Self.colleague(alicePrint))
-            try alice.wait(for: Self.bobName, in: "#peer-name")
-            try bob.wait(for: "Alice", in: "#peer-name")
+            try Self.openConversation(in: alice, with: Self.bobName, bobPrint)
+            try Self.openConversation(in: bob, with: "Alice", alicePrint)
 
             // Typing, paused, sent: Bob's page (Chinese) shows Alice's states.
             let typed = try alice.type("hello", into: "#composer-input")
@@ -133,12 +129,8 @@ struct WebUILabTests {
             _ = try await Self.logIn(bob, lab: lab, expecting: Self.bobName)
             try alice.wait(for: "同事", in: "#colleagues-title")
             try bob.wait(for: "Colleagues", in: "#colleagues-title")
-            try alice.wait(for: Self.bobName, in: "#colleague-list .colleague-name")
-            try bob.wait(for: "Alice", in: "#colleague-list .colleague-name")
-            try alice.click(Self.colleague(bobPrint))
-            try bob.click(Self.colleague(alicePrint))
-            try alice.wait(for: Self.bobName, in: "#peer-name")
-            try bob.wait(for: "Alice", in: "#peer-name")
+            try Self.openConversation(in: alice, with: Self.bobName, bobPrint)
+            try Self.openConversation(in: bob, with: "Alice", alicePrint)
             try bob.type("one more thing", into: "#composer-input")
             try alice.wait(for: "\(Self.bobName)正在输入消息", in: "#peer-state", timeout: 5)
             try alice.wait(for: "已送达", in: "#message-list .message.outgoing .delivery")
@@ -197,6 +189,13 @@ struct WebUILabTests {
         try browser.wait(for: name, in: "#my-name")
         let url = try #require(URL(string: link))
         return "http://\(url.host ?? "127.0.0.1"):\(url.port ?? 80)"
+    }
+
+    /// Clicks the colleague in the list once it is there; returns when the conversation shows them.
+    static func openConversation(in browser: BrowserAgent, with name: String, _ fingerprint: String) throws {
+        try browser.wait(for: name, in: "#colleague-list .colleague-name")
+        try browser.click(colleague(fingerprint))
+        try browser.wait(for: name, in: "#peer-name")
     }
 
     /// No colleague's markup became an element, and none of their scripts ran.

@@ -27,6 +27,11 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The local API and the web UI's HTTP server; no traits, so swift-configuration is not built.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        // Hummingbird's own HTTP types and their NIO codecs, which natter's channel handlers speak.
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         // Pure: identities, conversations, messages, the session-state machine.
@@ -75,12 +80,31 @@ let package = Package(
             swiftSettings: strictSettings,
             plugins: ["VersionFromChangelog"]
         ),
+        // The daemon's HTTP edge on Hummingbird 2: the web UI's loopback
+        // listener (and its access rules) in front of the daemon's API. Its
+        // own module, so Hummingbird's FoundationEssentials does not change
+        // how NatterNode's files see Glibc's types.
+        .target(
+            name: "NatterHTTP",
+            dependencies: [
+                "NatterNode", "NatterAPI", "NatterCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Pure pieces of the terminal chat window: key decoding, the input line, screen layout.
         .target(name: "NatterTerminal", dependencies: ["NatterCore"], swiftSettings: strictSettings),
         .executableTarget(
             name: "natter",
             dependencies: [
-                "NatterCore", "NatterWire", "NatterDiscovery", "NatterNode", "NatterAPI", "NatterTerminal",
+                "NatterCore", "NatterWire", "NatterDiscovery", "NatterNode", "NatterHTTP", "NatterAPI", "NatterTerminal", "Spawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -176,6 +200,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NatterHTTPTests",
+            dependencies: [
+                "NatterHTTP", "NatterNode", "NatterAPI", "NatterCore", "NatterTesting",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -59,6 +59,11 @@ extension LocalAPIClient {
         try json("GET", "/v1/doctor")
     }
 
+    /// A one-time link to the web UI (`natter open`).
+    public func webLink() throws(LocalAPIClientError) -> WebLinkView {
+        try json("POST", "/v1/web/link")
+    }
+
     /// The event stream; with a window, the daemon closes that window when
     /// the stream ends (a front end that vanished closed its window).
     public func events(window: UInt32?) -> AsyncThrowingStream<APIEvent, any Error> {

@@ -151,6 +151,13 @@ public struct APIErrorBody: Codable, Sendable, Equatable {
     public init(error: String) { self.error = error }
 }
 
+extension APIErrorBody {
+    /// The encoded body of an error answer (what servers send).
+    public static func encoded(_ message: String) -> [UInt8] {
+        (try? APIJSON.encode(APIErrorBody(error: message))) ?? Array(#"{"error":"internal error"}"#.utf8)
+    }
+}
+
 /// Why a command could not talk to the daemon.
 public enum LocalAPIClientError: Error, CustomStringConvertible, Equatable {
     case notRunning(socketPath: String)

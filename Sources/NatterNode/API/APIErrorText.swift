@@ -6,7 +6,7 @@ import NIOHTTP1
 /// decode, a timeout. Pure, so the mapping moves unchanged when the server
 /// does (Hummingbird), and so no Swift error dump (`DecodingError`,
 /// `HTTPParserError`) ever reaches a user.
-enum APIErrorText {
+public enum APIErrorText {
 
     // MARK: HTTP
 
@@ -40,7 +40,7 @@ enum APIErrorText {
         return "no complete request arrived within \(String(format: "%g", seconds)) seconds; the connection is closed"
     }
 
-    static func bodyTooLarge(limit: Int) -> String {
+    public static func bodyTooLarge(limit: Int) -> String {
         "the request body is over \(limit) bytes (the API's limit); a message's text is at most 16 KiB"
     }
 

@@ -257,9 +257,3 @@ public enum LocalAPIError: Error, CustomStringConvertible {
     }
 }
 
-extension APIErrorBody {
-    /// The encoded body of an error answer.
-    static func encoded(_ message: String) -> [UInt8] {
-        (try? APIJSON.encode(APIErrorBody(error: message))) ?? Array(#"{"error":"internal error"}"#.utf8)
-    }
-}

@@ -25,6 +25,9 @@ public struct NatterConfig: Sendable, Equatable {
     public var forwarders: [StaticPeer]
     /// The session-state presets.
     public var timings: SessionStateTimings
+    /// The web UI's port on loopback (`[web] port`); 0 turns the web UI off;
+    /// nil (unset) is this user's own port (`WebListener.preferredPort`).
+    public var webPort: UInt16?
 
     public init(displayName: String) {
         self.displayName = displayName
@@ -49,7 +52,7 @@ public struct NatterConfig: Sendable, Equatable {
         } catch {
             throw .invalid(String(describing: error))
         }
-        try Self.onlyKnownKeys(table, ["name", "language", "network", "timings"], in: nil)
+        try Self.onlyKnownKeys(table, ["name", "language", "network", "timings", "web"], in: nil)
         guard let name = table["name"]?.string, !name.isEmpty else {
             let problem = table["name"] == nil ? "is missing" : "must be a non-empty string"
             throw .invalid("`name` \(problem); set it with: natter init --name \"Your Name\"")
@@ -73,6 +76,11 @@ public struct NatterConfig: Sendable, Equatable {
             }
             staticPeers = try Self.endpoints(network, "static_peers")
             forwarders = try Self.endpoints(network, "forwarders")
+        }
+        if let value = table["web"] {
+            guard let web = value.table else { throw .invalid("`web` must be a table: [web]") }
+            try Self.onlyKnownKeys(web, ["port"], in: "web")
+            webPort = try Self.port(web, "port", in: "web")
         }
         if let value = table["timings"] {
             guard let presets = value.table else { throw .invalid("`timings` must be a table: [timings]") }
@@ -116,10 +124,10 @@ public struct NatterConfig: Sendable, Equatable {
         }
     }
 
-    private static func port(_ table: TOMLTable, _ key: String) throws(ConfigError) -> UInt16? {
+    private static func port(_ table: TOMLTable, _ key: String, in section: String = "network") throws(ConfigError) -> UInt16? {
         guard let value = table[key] else { return nil }
         guard let number = value.int, let port = UInt16(exactly: number) else {
-            throw .invalid("`network.\(key)` must be a port number from 0 to 65535")
+            throw .invalid("`\(section).\(key)` must be a port number from 0 to 65535")
         }
         return port
     }
@@ -153,6 +161,12 @@ public struct NatterConfig: Sendable, Equatable {
             paused_typing = \(timings.pausedTyping.seconds)
             left_temporarily = \(timings.leftTemporarily.seconds)
             away = \(timings.away.seconds)
+
+            [web]
+            # The web UI's port on 127.0.0.1 and ::1 (open it with: natter open);
+            # 0 turns the web UI off. Unset, it is 20000 + your uid % 10000, or a
+            # free port when that one is taken.
+            \(webPort.map { "port = \($0)" } ?? "# port = 21000")
 
             """
     }

@@ -4,6 +4,7 @@ public import Logging
 import NatterCore
 import NatterDiscovery
 import NatterNode
+import NatterHTTP
 import NatterWire
 import ServiceLifecycle
 import UnixSignals
@@ -100,7 +101,13 @@ struct Up: AsyncParsableCommand {
         if let finder { services.append(finder) }
         services.append(DiscoveryService(sources: sources, daemon: daemon, logger: logger))
         services.append(DaemonService(daemon: daemon))
-        services.append(APIService(server: LocalAPIServer(socketPath: paths.apiSocket, handler: DaemonAPI(daemon: daemon, diagnostics: DaemonDiagnostics(forwarders: forwarders, links: links)), logger: logger)))
+        let api = DaemonAPI(daemon: daemon, diagnostics: DaemonDiagnostics(forwarders: forwarders, links: links))
+        let webPort = WebListener.preferredPort(configured: config.webPort, uid: getuid())
+        let web = webPort.map { _ in WebAccess() }
+        services.append(APIService(server: LocalAPIServer(socketPath: paths.apiSocket, handler: WebLinkEndpoint(wrapping: api, access: web), logger: logger)))
+        if let webPort, let web {
+            services.append(WebService(listener: WebListener(preferredPort: webPort, access: web, api: api, root: WebListener.installedRoot(), logger: logger)))
+        }
 
         let group = ServiceGroup(
             configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -137,6 +144,14 @@ struct APIService: Service {
     let server: LocalAPIServer
     func run() async throws {
         try await cancelWhenGracefulShutdown { try await server.run() }
+    }
+}
+
+/// Serves the web UI until graceful shutdown.
+struct WebService: Service {
+    let listener: WebListener
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { try await listener.run() }
     }
 }
 

@@ -24,6 +24,23 @@ struct NatterConfigTests {
         #expect(try NatterConfig(toml: config.tomlText) == config)
     }
 
+    @Test func theWebPortIsUnsetByDefaultZeroOrAPortAndReadsBack() throws {
+        #expect(try NatterConfig(toml: #"name = "A""#).webPort == nil)
+        #expect(try NatterConfig(toml: "name = \"A\"\n[web]\nport = 0").webPort == 0)
+        var config = try NatterConfig(toml: "name = \"A\"\n[web]\nport = 8080")
+        #expect(config.webPort == 8080)
+        #expect(try NatterConfig(toml: config.tomlText) == config)
+        config.webPort = nil
+        #expect(config.tomlText.contains("# port = 21000"), "init leaves the per-user default in place")
+        #expect(try NatterConfig(toml: config.tomlText) == config)
+        #expect(throws: ConfigError.invalid("`web.port` must be a port number from 0 to 65535")) {
+            try NatterConfig(toml: "name = \"A\"\n[web]\nport = 70000")
+        }
+        #expect(throws: ConfigError.invalid("`web.prot` is not a setting natter knows; known here: port")) {
+            try NatterConfig(toml: "name = \"A\"\n[web]\nprot = 1")
+        }
+    }
+
     @Test func aMalformedStaticPeerStopsTheDaemonNamingTheEntry() {
         let text = """
             name = "Alice"

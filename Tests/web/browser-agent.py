@@ -46,7 +46,9 @@ def start_browser(profile):
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      f"--user-data-dir={profile}", "--window-size=1280,800", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-default-apps", "--lang=en-US"):
+                     "--disable-default-apps", "--lang=en-US",
+                     # rebind.test is 127.0.0.1 here: the DNS-rebinding check's name.
+                     "--host-resolver-rules=MAP rebind.test 127.0.0.1"):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)

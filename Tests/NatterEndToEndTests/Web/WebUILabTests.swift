@@ -123,6 +123,8 @@ struct WebUILabTests {
             try Self.setLanguage("zh", of: aliceHost, in: lab)
             try Self.setLanguage("en", of: bobHost, in: lab)
             for host in lab.hosts { try await lab.startDaemon(host) }
+            // The daemon forgot its sessions: the open page says how to get back in.
+            try alice.wait(for: "natter open", in: "#expired", timeout: 15)
             try await lab.waitUntilOnline(aliceHost, sees: Self.bobName)
             try await lab.waitUntilOnline(bobHost, sees: "Alice")
             _ = try await Self.logIn(alice, lab: lab, expecting: "Alice")
@@ -169,6 +171,7 @@ struct WebUILabTests {
             }
             try Self.expectNothingInjected(alice)
             try alice.screenshot(Self.artifacts + "/alice-hostile-name.png")
+            try await Self.expectOnlyThisBrowserGetsIn(alice, lab: lab, colleague: bobPrint)
             for (name, browser) in [("Alice", alice), ("Bob", bob)] {
                 let violations = try browser.console().filter { $0.contains("Content Security Policy") || $0.contains("Refused to") }
                 #expect(violations.isEmpty, "\(name)'s page broke its CSP: \(violations)")
@@ -181,10 +184,72 @@ struct WebUILabTests {
     static func colleague(_ fingerprint: String) -> String { "#colleague-list li[data-fingerprint=\"\(fingerprint)\"] button" }
     static func colleagueState(_ fingerprint: String) -> String { "#colleague-list li[data-fingerprint=\"\(fingerprint)\"] .colleague-state" }
 
+    /// Security in a real browser (Docs/api.md, "The web listener"): without the
+    /// cookie nothing answers; a link works once; a name re-pointed to
+    /// 127.0.0.1 (DNS rebinding) gets nothing and spends no link; a page of
+    /// another origin on this computer can neither read the event stream nor send.
+    static func expectOnlyThisBrowserGetsIn(_ browser: BrowserAgent, lab: MessengerLab, colleague: String) async throws {
+        let status = { (origin: String) in
+            try browser.script("return fetch('\(origin)/v1/status', {credentials: 'include'}).then(r => r.status, () => 0)") as? Int
+        }
+        let link = try await oneTimeLink(browser.host, lab: lab)
+        let origin = try #require(URL(string: link).map { "http://\($0.host ?? ""):\($0.port ?? 80)" })
+        try browser.devTools("Network.clearBrowserCookies")
+        try browser.open(origin + "/")
+        #expect(try status(origin) == 401, "no cookie, no answer")
+
+        // DNS rebinding: rebind.test resolves to 127.0.0.1 in this Chromium (the agent's --host-resolver-rules).
+        let rebound = link.replacingOccurrences(of: "127.0.0.1", with: "rebind.test")
+        try browser.open(rebound)
+        #expect(try status(rebound.components(separatedBy: "/open/")[0]) == 403, "a foreign Host was answered")
+        try browser.open(link)
+        try browser.wait(for: "Alice", in: "#my-name")
+        #expect(try status(origin) == 200, "the link refused under a foreign Host still works, once")
+        try browser.devTools("Network.clearBrowserCookies")
+        try browser.open(link)
+        try browser.open(origin + "/")
+        #expect(try status(origin) == 401, "a link worked twice")
+
+        // Another origin of this computer (another port): its page tries the event stream and a message.
+        let attacker = lab.root + "/attacker"
+        try FileManager.default.createDirectory(atPath: attacker, withIntermediateDirectories: true)
+        try #"<!doctype html><script src="attack.js"></script>"#.write(toFile: attacker + "/index.html", atomically: true, encoding: .utf8)
+        try """
+            window.attack = {};
+            const events = new EventSource("\(origin)/v1/events", { withCredentials: true });
+            events.onopen = () => { window.attack.stream = "open"; };
+            events.onerror = () => { window.attack.stream = window.attack.stream || "refused"; };
+            fetch("\(origin)/v1/messages", { method: "POST", mode: "no-cors", credentials: "include",
+              headers: { "Content-Type": "text/plain" }, body: JSON.stringify({ peer: "Bob", text: "forged by another site" }) })
+              .then(() => { window.attack.post = "sent"; }, () => { window.attack.post = "failed"; });
+            """.write(toFile: attacker + "/attack.js", atomically: true, encoding: .utf8)
+        _ = try await lab.lab.spawn(on: browser.host, ["/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", attacker, "20999"])
+        try await lab.lab.run(on: browser.host, ["/usr/bin/python3", "-c", "import socket, time\nfor _ in range(100):\n  try: socket.create_connection(('127.0.0.1', 20999)).close(); break\n  except OSError: time.sleep(0.05)"])
+        try browser.open(try await oneTimeLink(browser.host, lab: lab))
+        try browser.wait(for: "Bob", in: "#colleague-list .colleague-name")  // the page's own stream is open
+        let streamsOpened = { lab.daemon(browser.host)?.output().components(separatedBy: "event stream opened").count ?? 0 }
+        let streamsBefore = streamsOpened()
+        try browser.open("http://127.0.0.1:20999/")
+        try await waitUntil("the other origin's attempts to finish", timeout: .seconds(10), every: .milliseconds(100)) {
+            let attack = try browser.script("return window.attack") as? [String: String]
+            return attack?["stream"] != nil && attack?["post"] != nil
+        }
+        #expect((try browser.script("return window.attack.stream") as? String) == "refused", "another origin read the event stream")
+        #expect(streamsOpened() == streamsBefore, "the daemon opened an event stream for another origin")
+        let history = try await lab.cli(browser.host, ["history", String(colleague.prefix(8)), "--json"]).stdout
+        #expect(!history.contains("forged by another site"), "another origin sent a message")
+        try browser.open(try await oneTimeLink(browser.host, lab: lab))
+        try browser.wait(for: "Alice", in: "#my-name")
+    }
+
+    static func oneTimeLink(_ host: LabHost, lab: MessengerLab) async throws -> String {
+        let printed = try await lab.cli(host, ["open", "--print"]).stdout
+        return try #require(printed.split(separator: "\n").map(String.init).first { $0.hasPrefix("http://") }, "natter open --print printed \(printed)")
+    }
+
     /// Opens `natter open --print`'s one-time link; returns the page's origin once it shows `name`.
     static func logIn(_ browser: BrowserAgent, lab: MessengerLab, expecting name: String) async throws -> String {
-        let printed = try await lab.cli(browser.host, ["open", "--print"]).stdout
-        let link = try #require(printed.split(separator: "\n").map(String.init).first { $0.hasPrefix("http://") }, "natter open --print printed \(printed)")
+        let link = try await oneTimeLink(browser.host, lab: lab)
         try browser.open(link)
         try browser.wait(for: name, in: "#my-name")
         let url = try #require(URL(string: link))

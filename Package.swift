@@ -208,6 +208,9 @@ let package = Package(
             dependencies: [
                 "NatterHTTP", "NatterNode", "NatterAPI", "NatterCore", "NatterTesting",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

@@ -19,6 +19,7 @@ public struct WebListener: Sendable {
     let api: any LocalAPIHandler
     let root: WebRoot?
     let logger: Logger
+    private let connections = OpenConnections()
 
     /// - Parameters:
     ///   - preferredPort: from ``preferredPort(configured:uid:)``; 0 takes any free port.
@@ -94,7 +95,7 @@ public struct WebListener: Sendable {
     ) -> some ApplicationProtocol {
         Application(
             responder: responder,
-            server: .http1(configuration: .init(additionalChannelHandlers: [EventStreamHangUp()])),
+            server: APIChildChannel.server(requestTimeout: HTTPConstants.apiRequestTimeout, connections: connections),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), reuseAddress: true),
             onServerRunning: { channel in bound(channel.localAddress?.port ?? port) },
             logger: Self.quiet(logger))

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NatterAPI
 import NatterNode
+import NatterHTTP
 import Testing
 
 /// Answers `/echo` with the request it saw and `/events` with three events.

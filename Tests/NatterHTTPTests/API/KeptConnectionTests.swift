@@ -23,12 +23,7 @@ struct KeptConnectionTests {
         let timeout: Duration = .milliseconds(300)
         let server = LocalAPIServer(
             socketPath: socket, handler: EchoHandler(closed: ClosedFlag()), logger: Logger(label: "test"), requestTimeout: timeout)
-        let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
-        let serving = Task {
-            defer { readyContinuation.finish() }
-            try await server.run(ready: { readyContinuation.yield() })
-        }
-        for await _ in ready { break }
+        let serving = await server.started()
         defer { serving.cancel() }
 
         let client = LocalAPIClient(socketPath: socket)

@@ -61,12 +61,7 @@ struct LocalAPIMannersTests {
         let alice = try TestPeer(name: "Alice", on: MemoryNetwork(), clock: TestClock())
         let socket = temporaryDirectory(prefix: "natter-manners") + "/natter/api.sock"
         let server = LocalAPIServer(socketPath: socket, handler: alice.api, logger: Logger(label: "test"), requestTimeout: Self.timeout)
-        let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
-        let running = Task {
-            defer { readyContinuation.finish() }
-            try await server.run(ready: { readyContinuation.yield() })
-        }
-        for await _ in ready { break }
+        let running = await server.started()
         try await body(socket)
         running.cancel()
         _ = await running.result

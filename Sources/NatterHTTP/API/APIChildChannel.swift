@@ -29,6 +29,15 @@ struct APIChildChannel: ServerChildChannel, HTTPChannelHandler {
         }
     }
 
+    /// The logger to give Hummingbird: its own lines ("Server started …",
+    /// and at every stop an error line per listener for the cancelled accept
+    /// loop) say nothing natter's do not, so only its critical ones are kept.
+    static func quiet(_ logger: Logger) -> Logger {
+        var quiet = logger
+        quiet.logLevel = .critical
+        return quiet
+    }
+
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations

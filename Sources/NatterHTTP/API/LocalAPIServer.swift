@@ -53,7 +53,7 @@ public struct LocalAPIServer: Sendable {
                 logger.info("local API listening", metadata: ["socket": "\(socketPath)"])
                 ready()
             },
-            logger: WebListener.quiet(logger))
+            logger: APIChildChannel.quiet(logger))
         defer { unlink(socketPath) }
         try await application.run()
     }

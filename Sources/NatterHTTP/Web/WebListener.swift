@@ -98,7 +98,7 @@ public struct WebListener: Sendable {
             server: APIChildChannel.server(requestTimeout: HTTPConstants.apiRequestTimeout, connections: connections),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), reuseAddress: true),
             onServerRunning: { channel in bound(channel.localAddress?.port ?? port) },
-            logger: Self.quiet(logger))
+            logger: APIChildChannel.quiet(logger))
     }
 
     private func makeRouter() -> Router<NatterRequestContext> {
@@ -114,15 +114,6 @@ public struct WebListener: Sendable {
             router.on("/**", method: method, use: files.respond)
         }
         return router
-    }
-
-    /// Hummingbird's own lines ("Server started …", and at every stop an
-    /// error line per listener for the cancelled accept loop) say nothing
-    /// natter's do not: only its critical ones reach the log.
-    static func quiet(_ logger: Logger) -> Logger {
-        var quiet = logger
-        quiet.logLevel = .critical
-        return quiet
     }
 
     static func isAddressInUse(_ error: any Error) -> Bool {

@@ -47,9 +47,20 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // The local API's contract: typed requests, views and events, and the
-        // client front ends use. No SwiftNIO, GRDB or crypto (NatterCore only
-        // lends its closed sets of values, Sources/NatterAPI/Exports.swift).
-        .target(name: "NatterAPI", dependencies: ["NatterCore"], swiftSettings: strictSettings),
+        // client front ends use. No GRDB or crypto, and of SwiftNIO only the
+        // HTTP codec (NatterCore only lends its closed sets of values,
+        // Sources/NatterAPI/Exports.swift).
+        .target(
+            name: "NatterAPI",
+            dependencies: [
+                "NatterCore",
+                // The client's HTTP/1.1 codec (Docs/architecture.md, "The API client").
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The system's libavahi-client, wrapped thinly.
         .systemLibrary(
             name: "CAvahi",
@@ -176,7 +187,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(name: "NatterCoreTests", dependencies: ["NatterCore"], swiftSettings: strictSettings),
-        .testTarget(name: "NatterAPITests", dependencies: ["NatterAPI"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "NatterAPITests", dependencies: ["NatterAPI", .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "NatterWireTests",
             dependencies: ["NatterWire", .product(name: "Crypto", package: "swift-crypto")],
@@ -208,6 +221,9 @@ let package = Package(
             dependencies: [
                 "NatterHTTP", "NatterNode", "NatterAPI", "NatterCore", "NatterTesting",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,6 +1,23 @@
 /// Every limit and period of natter's HTTP servers, each named once with its reason.
 enum HTTPConstants {
-    // MARK: Requests
+    // MARK: Connections and requests
+
+    /// Pending connections on the API socket: a few front ends and scripts.
+    static let apiListenBacklog: Int32 = 64
+
+    /// A connection must deliver a complete request within this long of
+    /// opening or of its previous answer, else it is answered `408` and closed
+    /// (`APIConnectionHandler`): front ends send at once, so this only
+    /// reclaims connections left open by a stuck or careless client (or a
+    /// local program holding many open); a request typed by hand into
+    /// `socat` needs to be pasted.
+    static let apiRequestTimeout: Duration = .seconds(10)
+
+    /// When the last of at least this many simultaneous API connections
+    /// closes, the daemon gives their memory back to the system
+    /// (`ConnectionBurst`, `MemoryTrim`). Front ends hold a handful; this many
+    /// is a burst (a script gone wrong), and a trim costs a few milliseconds.
+    static let apiBurstConnections = 100
 
     /// Largest request body accepted: a message at its limit (16 KiB of UTF-8),
     /// JSON-escaped (up to 6 bytes per byte), fits with room to spare.

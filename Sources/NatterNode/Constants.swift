@@ -89,28 +89,8 @@ enum NodeConstants {
     /// milliseconds.
     static let idleToolTimeout: Duration = .seconds(2)
 
-    // MARK: Local API
+    // MARK: Local API (the HTTP server's limits are NatterHTTP's `HTTPConstants`)
 
-    /// Pending connections on the API socket: a few front ends and scripts.
-    static let apiListenBacklog: Int32 = 64
-
-    /// A connection must deliver a complete request within this long of
-    /// opening or of its previous answer, else it is answered `408` and closed
-    /// (`APIConnectionHandler`): front ends send at once, so this only
-    /// reclaims connections left open by a stuck or careless client (or a
-    /// local program holding many open); a request typed by hand into
-    /// `socat` needs to be pasted.
-    static let apiRequestTimeout: Duration = .seconds(10)
-
-    /// When the last of at least this many simultaneous API connections
-    /// closes, the daemon gives their memory back to the system
-    /// (`ConnectionBurst`, `MemoryTrim`). Front ends hold a handful; this many
-    /// is a burst (a script gone wrong), and a trim costs a few milliseconds.
-    static let apiBurstConnections = 100
-
-    /// Largest request body accepted: a message at its limit (16 KiB of UTF-8),
-    /// JSON-escaped (up to 6 bytes per byte), fits with room to spare.
-    static let maximumAPIBodyBytes = 128 * 1024
     /// Events buffered per event-stream subscriber before the oldest are
     /// dropped: a burst of a few thousand messages or states without loss,
     /// while a stuck subscriber can never grow the daemon without bound.

@@ -1,10 +1,15 @@
 import Foundation
+import Synchronization
 
 /// The client side of the local API (Docs/api.md), for the CLI, `natter chat`
-/// and `natter-bench`: one request per connection, or one long-lived event
-/// stream. Typed calls are in `LocalAPIClient+Endpoints.swift`.
+/// and `natter-bench`: requests over one persistent keep-alive connection
+/// (the chat window sends every keystroke's signal), and event streams, each
+/// on a connection of its own. HTTP is SwiftNIO's codec (`HTTPClientCodec`)
+/// over a blocking Unix socket. Typed calls are in `LocalAPIClient+Endpoints.swift`.
 public struct LocalAPIClient: Sendable {
     public let socketPath: String
+    /// Shared by copies of this client: the one connection its requests use.
+    let connection = KeptConnection()
 
     public init(socketPath: String) {
         self.socketPath = socketPath
@@ -30,32 +35,47 @@ public struct LocalAPIClient: Sendable {
         return true
     }
 
-    /// Sends one request and waits for the whole answer.
+    /// Sends one request and waits for the whole answer, on the kept
+    /// connection (opened, or opened again, as needed). A request the daemon
+    /// did not take — the kept connection had been closed under it, or was
+    /// answered `408` for its idleness — is sent once more on a new one.
     public func request(_ method: String, _ target: String, body: [UInt8] = []) throws(LocalAPIClientError) -> Reply {
-        let socket = try UnixSocket.connect(to: socketPath)
-        defer { socket.close() }
-        var head = "\(method) \(target) HTTP/1.1\r\nhost: natter\r\nconnection: close\r\n"
-        head += "content-type: application/json\r\ncontent-length: \(body.count)\r\n\r\n"
-        try socket.writeAll(Array(head.utf8) + body)
-        var reader = HTTPResponseReader()
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while !reader.isComplete {
-            let bytes = socket.read(into: &buffer)
-            if bytes.isEmpty {
-                reader.finish()
-                break
-            }
+        try connection.use(socketPath) { (open: inout OpenConnection, reused: Bool) throws(LocalAPIClientError) -> Reply? in
+            let bytes: [UInt8]
             do {
-                received += try reader.feed(bytes)
+                bytes = try open.codec.encode(
+                    method: method, target: target, headers: [("content-type", "application/json")], body: body)
             } catch {
-                throw .daemonError("the daemon's answer was not valid HTTP (\(error))")
+                throw .daemonError("could not encode the request: \(error)")
             }
+            guard open.socket.writeAllIfOpen(bytes) else {
+                if reused { return nil }
+                throw .daemonError("the connection to the daemon broke while sending")
+            }
+            var response = HTTPClientCodec.Response()
+            var received: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+            while !response.isComplete {
+                let chunk = open.socket.read(into: &buffer)
+                if chunk.isEmpty {
+                    received += open.codec.finish(into: &response)
+                    break
+                }
+                do {
+                    received += try open.codec.feed(chunk, into: &response)
+                } catch {
+                    throw .daemonError("the daemon's answer was not valid HTTP (\(error))")
+                }
+            }
+            open.keepAlive = response.keepAlive && response.isComplete
+            guard let status = response.status, response.isComplete else {
+                if reused && response.status == nil { return nil }
+                throw .daemonError("the daemon closed the connection without a complete answer")
+            }
+            // The daemon closed an idle kept connection just as this request went out.
+            if reused && status == 408 { return nil }
+            return Reply(status: status, body: received)
         }
-        guard let status = reader.status, reader.isComplete else {
-            throw .daemonError("the daemon closed the connection without a complete answer")
-        }
-        return Reply(status: status, body: received)
     }
 
     /// A JSON call: sends `body` encoded and decodes a 2xx answer as `Value`;
@@ -117,23 +137,29 @@ public struct LocalAPIClient: Sendable {
     }
 
     private func follow(_ target: String, on socket: UnixSocket, onEvent: (APIEvent) -> Bool) throws(LocalAPIClientError) {
-        try socket.writeAll(Array("GET \(target) HTTP/1.1\r\nhost: natter\r\naccept: text/event-stream\r\n\r\n".utf8))
-        var reader = HTTPResponseReader()
+        let codec = HTTPClientCodec()
+        do {
+            try socket.writeAll(try codec.encode(method: "GET", target: target, headers: [("accept", "text/event-stream")], body: []))
+        } catch let error as LocalAPIClientError {
+            throw error
+        } catch {
+            throw .daemonError("could not encode the request: \(error)")
+        }
+        var response = HTTPClientCodec.Response()
         var parser = ServerSentEventParser()
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         var refusal: [UInt8] = []
-        while true {
-            let bytes = socket.read(into: &buffer)
-            guard !bytes.isEmpty else { break }
+        while !response.isComplete {
+            let chunk = socket.read(into: &buffer)
             let body: [UInt8]
             do {
-                body = try reader.feed(bytes)
+                body = chunk.isEmpty ? codec.finish(into: &response) : try codec.feed(chunk, into: &response)
             } catch {
                 throw .daemonError("the daemon's event stream was not valid HTTP (\(error))")
             }
-            if let status = reader.status, status != 200 {
+            if let status = response.status, status != 200 {
                 refusal += body
-                guard reader.isComplete else { continue }
+                guard response.isComplete || chunk.isEmpty else { continue }
                 let message = Reply(status: status, body: refusal).errorMessage ?? "status \(status)"
                 throw .daemonError("the daemon refused the event stream: \(message)")
             }
@@ -141,7 +167,72 @@ public struct LocalAPIClient: Sendable {
                 guard let decoded = try? APIJSON.decode(APIEvent.self, from: Array(event.data.utf8)) else { continue }
                 if !onEvent(decoded) { return }
             }
+            if chunk.isEmpty { return }
         }
+    }
+}
+
+/// One open connection to the daemon, with the codec that tracks its framing.
+struct OpenConnection {
+    let socket: UnixSocket
+    let codec = HTTPClientCodec()
+    /// Whether it may carry another request.
+    var keepAlive = true
+}
+
+/// The connection a client's requests share, one request at a time.
+final class KeptConnection: Sendable {
+    private let open = Mutex<OpenConnection?>(nil)
+
+    /// Runs `exchange` on the kept connection, opening one when there is none
+    /// or the kept one is no longer usable; `exchange` answers nil when the
+    /// daemon did not take the request on a reused connection, and it is
+    /// tried once more on a new one.
+    func use<Value>(
+        _ socketPath: String, _ exchange: (inout OpenConnection, _ reused: Bool) throws(LocalAPIClientError) -> Value?
+    ) throws(LocalAPIClientError) -> Value {
+        try open.withLock { (kept: inout OpenConnection?) throws(LocalAPIClientError) -> Value in
+            for attempt in 0..<2 {
+                var connection: OpenConnection
+                var reused = false
+                if let current = kept, attempt == 0, current.keepAlive, current.socket.isIdleAndOpen {
+                    connection = current
+                    reused = true
+                } else {
+                    kept?.socket.close()
+                    kept = nil
+                    connection = OpenConnection(socket: try UnixSocket.connect(to: socketPath))
+                }
+                let value: Value?
+                do throws(LocalAPIClientError) {
+                    value = try exchange(&connection, reused)
+                } catch {
+                    connection.socket.close()
+                    kept = nil
+                    throw error
+                }
+                guard let value else {
+                    connection.socket.close()
+                    kept = nil
+                    continue
+                }
+                if connection.keepAlive {
+                    kept = connection
+                } else {
+                    connection.socket.close()
+                    kept = nil
+                }
+                return value
+            }
+            throw .daemonError("the daemon closed the connection without a complete answer")
+        }
+    }
+
+    /// The kept connection's socket, for tests.
+    var descriptor: Int32? { open.withLock { $0?.socket.descriptor } }
+
+    deinit {
+        open.withLock { $0?.socket.close() }
     }
 }
 

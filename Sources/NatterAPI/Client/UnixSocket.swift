@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// A connected Unix-domain stream socket with blocking reads and writes:
 /// the client side of the local API. Blocking is deliberate — a CLI command
@@ -7,21 +8,12 @@ struct UnixSocket: Sendable {
     let descriptor: Int32
 
     static func connect(to path: String) throws(LocalAPIClientError) -> UnixSocket {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw .notRunning(socketPath: path) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let pathBytes = Array(path.utf8)
-        guard pathBytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            Foundation.close(descriptor)
+        guard let address = try? SocketAddress(unixDomainSocketPath: path) else {
             throw .daemonError("the API socket path is too long: \(path)")
         }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: pathBytes) }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Foundation.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw .notRunning(socketPath: path) }
+        let result = address.withSockAddr { Foundation.connect(descriptor, $0, socklen_t($1)) }
         guard result == 0 else {
             Foundation.close(descriptor)
             throw .notRunning(socketPath: path)
@@ -29,14 +21,29 @@ struct UnixSocket: Sendable {
         return UnixSocket(descriptor: descriptor)
     }
 
-    func writeAll(_ bytes: [UInt8]) throws(LocalAPIClientError) {
+    /// Sends everything; false when the connection is closed (the daemon
+    /// closed it). Never raises SIGPIPE.
+    func writeAllIfOpen(_ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            let written = bytes[offset...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { throw .daemonError("the connection to the daemon broke while sending") }
+            guard written > 0 else { return false }
             offset += written
         }
+        return true
+    }
+
+    /// A kept connection is usable when the daemon has neither closed it nor
+    /// said anything on it since its last answer (an unasked-for `408`).
+    var isIdleAndOpen: Bool {
+        var byte: UInt8 = 0
+        let peeked = recv(descriptor, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        return peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+    }
+
+    func writeAll(_ bytes: [UInt8]) throws(LocalAPIClientError) {
+        guard writeAllIfOpen(bytes) else { throw .daemonError("the connection to the daemon broke while sending") }
     }
 
     /// Reads what is available (waiting for at least one byte); empty at end of stream.

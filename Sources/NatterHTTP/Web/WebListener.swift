@@ -19,6 +19,7 @@ public struct WebListener: Sendable {
     let api: any LocalAPIHandler
     let root: WebRoot?
     let logger: Logger
+    private let connections = OpenConnections()
 
     /// - Parameters:
     ///   - preferredPort: from ``preferredPort(configured:uid:)``; 0 takes any free port.
@@ -94,10 +95,10 @@ public struct WebListener: Sendable {
     ) -> some ApplicationProtocol {
         Application(
             responder: responder,
-            server: .http1(configuration: .init(additionalChannelHandlers: [EventStreamHangUp()])),
+            server: APIChildChannel.server(requestTimeout: HTTPConstants.apiRequestTimeout, connections: connections),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), reuseAddress: true),
             onServerRunning: { channel in bound(channel.localAddress?.port ?? port) },
-            logger: Self.quiet(logger))
+            logger: APIChildChannel.quiet(logger))
     }
 
     private func makeRouter() -> Router<NatterRequestContext> {
@@ -113,15 +114,6 @@ public struct WebListener: Sendable {
             router.on("/**", method: method, use: files.respond)
         }
         return router
-    }
-
-    /// Hummingbird's own lines ("Server started …", and at every stop an
-    /// error line per listener for the cancelled accept loop) say nothing
-    /// natter's do not: only its critical ones reach the log.
-    static func quiet(_ logger: Logger) -> Logger {
-        var quiet = logger
-        quiet.logLevel = .critical
-        return quiet
     }
 
     static func isAddressInUse(_ error: any Error) -> Bool {

@@ -11,7 +11,7 @@ import UnixSignals
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run natter in the foreground: discovery, links, the message store and the local API.",
+        abstract: "Run natter in the foreground: discovery, links, the message store, the local API and the web UI (natter open).",
         discussion: """
             Stops gracefully on SIGTERM or SIGINT: says goodbye on mDNS, closes links, flushes the store. \
             Exits with status 78 when natter cannot start as set up (not initialised, no team, an invalid \

@@ -1,3 +1,4 @@
+import CNIOLinux  // owns sockaddr_in here (MemberImportVisibility), once NIO is in the module
 import Foundation
 
 /// A raw HTTP/1.1 exchange over TCP on 127.0.0.1, so tests say exactly which

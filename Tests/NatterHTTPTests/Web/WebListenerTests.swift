@@ -2,44 +2,24 @@ import Foundation
 import Logging
 import NatterAPI
 import NatterCore
-import Synchronization
 import Testing
 
 import NatterNode
 @testable import NatterHTTP
 
-/// Answers `/v1/echo` with the request it saw, `/v1/events` with three
-/// events, and `/v1/forever` with an event stream that only its client's
-/// leaving ends (then `closed` is set).
+/// `EchoHandler` under `/v1/`, plus `/v1/forever`: an event stream that only
+/// its client's leaving ends (then `closed` is set).
 struct WebTestAPI: LocalAPIHandler {
     let closed: ClosedFlag
-    static let threeStates = (1...3).map { index in
-        APIEvent.state(StateView(peer: "P\(index)", peerName: "Bob", state: .typing, text: "Bob is typing…"))
-    }
 
     func respond(to request: APIRequest) async -> APIResponse {
-        switch request.path {
-        case "/v1/echo":
-            let object = ["method": request.method, "peer": request.query["peer"] ?? "", "body": String(decoding: request.body, as: UTF8.self)]
-            return .json(status: 200, body: (try? APIJSON.encode(object)) ?? [])
-        case "/v1/events":
-            let (stream, continuation) = AsyncStream<APIEvent>.makeStream()
-            for event in Self.threeStates { continuation.yield(event) }
-            continuation.finish()
-            return .eventStream(stream, onClose: {})
-        case "/v1/forever":
+        guard request.path != "/v1/forever" else {
             let (stream, _) = AsyncStream<APIEvent>.makeStream()
             return .eventStream(stream, onClose: { closed.set() })
-        default:
-            return .json(status: 404, body: Array(#"{"error":"no such endpoint"}"#.utf8))
         }
+        let inner = APIRequest(method: request.method, path: String(request.path.dropFirst(3)), query: request.query, body: request.body)
+        return await EchoHandler(closed: ClosedFlag()).respond(to: inner)
     }
-}
-
-final class ClosedFlag: Sendable {
-    private let value = Mutex(false)
-    func set() { value.withLock { $0 = true } }
-    var isSet: Bool { value.withLock { $0 } }
 }
 
 /// The web listener on real loopback sockets, with a temporary web root and

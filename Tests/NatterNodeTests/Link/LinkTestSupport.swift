@@ -1,3 +1,4 @@
+import CNIOLinux  // owns sockaddr_in in this module's graph (MemberImportVisibility)
 import Foundation
 import Glibc
 import Logging

@@ -2,12 +2,14 @@ import NatterAPI
 import NIOCore
 import NIOHTTP1
 
-/// The manners of one API connection, between the HTTP decoder and the
-/// server's request loop (in place of NIO's `HTTPServerProtocolErrorHandler`,
-/// which answers a bare 400):
+/// The manners of one connection of natter's HTTP servers, between NIO's
+/// HTTP/1.1 codec and Hummingbird's (in place of the bare 400 Hummingbird
+/// answers a parser error with):
 ///
 /// - bytes that are not HTTP/1.1 get the documented `{"error": …}` with a
-///   sentence (`APIErrorText.malformedHTTP`), then the connection closes;
+///   sentence (`HTTPErrorText.malformedHTTP`), then the connection closes;
+/// - an answer that says `Connection: close` (a refused oversized body, an
+///   event stream's end) is the connection's last: it closes once written;
 /// - a connection must deliver a complete request within `requestTimeout` of
 ///   opening or of its previous answer, else it gets a `408` with a sentence
 ///   and is closed. Nothing is timed while the daemon answers, so an event
@@ -26,6 +28,8 @@ final class APIConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler 
     private var unanswered = 0
     /// A response head went out and its end has not: no other answer may start.
     private var responding = false
+    /// The answer under way says `Connection: close`.
+    private var closingAfterAnswer = false
 
     init(requestTimeout: Duration) {
         self.requestTimeout = requestTimeout
@@ -62,6 +66,15 @@ final class APIConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler 
         switch unwrapOutboundIn(data) {
         case .head(let head) where head.status.code >= 200:  // not a 1xx interim answer
             responding = true
+            closingAfterAnswer = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "close" }
+        case .end where closingAfterAnswer:
+            disarm()
+            let channel = context.channel
+            context.writeAndFlush(data).whenComplete { result in
+                promise?.completeWith(result)
+                channel.close(promise: nil)
+            }
+            return
         case .end:
             responding = false
             unanswered = max(0, unanswered - 1)
@@ -74,9 +87,12 @@ final class APIConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler 
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let error = error as? HTTPParserError {
-            // The decoder cannot go on after a parser error: answer, then close.
-            let answer = APIErrorText.malformedHTTP(error)
+            // The decoder cannot go on after a parser error: answer, then
+            // close. Not passed on: the answer is given (Hummingbird would
+            // write a second, bare one).
+            let answer = HTTPErrorText.malformedHTTP(error)
             answerAndClose(context, status: answer.status, sentence: answer.sentence)
+            return
         }
         context.fireErrorCaught(error)
     }
@@ -89,7 +105,7 @@ final class APIConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler 
         timer = context.eventLoop.scheduleTask(in: TimeAmount(requestTimeout)) {
             let (handler, context) = loopBound.value
             handler.timer = nil
-            handler.answerAndClose(context, status: 408, sentence: APIErrorText.requestTimeout(after: handler.requestTimeout))
+            handler.answerAndClose(context, status: 408, sentence: HTTPErrorText.requestTimeout(after: handler.requestTimeout))
         }
     }
 

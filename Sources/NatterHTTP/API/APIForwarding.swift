@@ -29,13 +29,13 @@ struct APIForwarder: Sendable {
         let limit = HTTPConstants.maximumAPIBodyBytes
         // Refused as soon as its length is known, not after reading it.
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
-            return APIForwarder.error(413, APIErrorText.bodyTooLarge(limit: limit), closing: true)
+            return APIForwarder.error(413, HTTPErrorText.bodyTooLarge(limit: limit), closing: true)
         }
         let body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            return APIForwarder.error(413, APIErrorText.bodyTooLarge(limit: limit), closing: true)
+            return APIForwarder.error(413, HTTPErrorText.bodyTooLarge(limit: limit), closing: true)
         }
         let apiRequest = APIRequest(method: request.method.rawValue, target: request.head.path ?? "/", body: Array(buffer: body))
         switch await handler.respond(to: apiRequest) {
@@ -74,8 +74,10 @@ struct APIForwarder: Sendable {
             }
             try await writer.finish(nil)
         }
+        // The connection's last answer: when the stream ends, so does the connection.
         return Response(
-            status: .ok, headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"], body: body)
+            status: .ok, headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", .connection: "close"],
+            body: body)
     }
 
     /// One event as a server-sent event named after its kind, its data the

@@ -3,6 +3,7 @@ import Logging
 @testable import NatterAPI
 import NatterCore
 @testable import NatterNode
+@testable import NatterHTTP
 import NatterTesting
 import Testing
 
@@ -57,16 +58,10 @@ struct LocalAPIMannersTests {
 
     /// Serves `peer`'s router on a socket with a short request timeout while `body` runs.
     func serving(_ body: (String) async throws -> Void) async throws {
-        let office = Office()
-        let alice = try office.peer("Alice")
+        let alice = try TestPeer(name: "Alice", on: MemoryNetwork(), clock: TestClock())
         let socket = temporaryDirectory(prefix: "natter-manners") + "/natter/api.sock"
         let server = LocalAPIServer(socketPath: socket, handler: alice.api, logger: Logger(label: "test"), requestTimeout: Self.timeout)
-        let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
-        let running = Task {
-            defer { readyContinuation.finish() }
-            try await server.run(ready: { readyContinuation.yield() })
-        }
-        for await _ in ready { break }
+        let running = await server.started()
         try await body(socket)
         running.cancel()
         _ = await running.result
@@ -152,8 +147,7 @@ struct BadBodyTests {
         ("/v1/trust", #"{"peer": true}"#, "`peer` must be a string"),
     ])
     func aBadBodyIsOneSentence(path: String, body: String, sentence: String) async throws {
-        let office = Office()
-        let alice = try office.peer("Alice")
+        let alice = try TestPeer(name: "Alice", on: MemoryNetwork(), clock: TestClock())
         let answer = await alice.api.respond(to: APIRequest(method: "POST", target: path, body: Array(body.utf8)))
         guard case .json(let status, let bytes) = answer else {
             Issue.record("not a JSON answer")

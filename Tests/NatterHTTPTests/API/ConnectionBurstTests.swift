@@ -1,4 +1,4 @@
-@testable import NatterNode
+@testable import NatterHTTP
 import Testing
 
 @Suite("ConnectionBurst: when a burst of API connections is over")

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NatterAPI
 import NatterNode
+import NatterHTTP
 import Testing
 
 /// Answers `/echo` with the request it saw and `/events` with three events.
@@ -45,12 +46,7 @@ struct LocalAPIServerTests {
         let socket = runtime + "/natter/api.sock"
         let closed = ClosedFlag()
         let server = LocalAPIServer(socketPath: socket, handler: EchoHandler(closed: closed), logger: Logger(label: "test"))
-        let (ready, readyContinuation) = AsyncStream<Void>.makeStream()
-        let serving = Task {
-            defer { readyContinuation.finish() }
-            try await server.run(ready: { readyContinuation.yield() })
-        }
-        for await _ in ready { break }
+        let serving = await server.started()
         defer { serving.cancel() }
 
         let client = LocalAPIClient(socketPath: socket)

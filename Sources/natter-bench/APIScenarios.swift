@@ -102,11 +102,14 @@ struct DeliveryLatency: ParsableCommand {
     @Option(help: "A's API socket.") var from: String
     @Option var peer: String
     @Option var count = 2000
+    @Option(help: "Post at this many messages a second without waiting for receipts (open loop); 0: one at a time, each after the previous receipt.")
+    var rate = 0
 
     func run() throws {
         let alice = LocalAPIClient(socketPath: from)
         let events = EventTap(socket: from)
         Thread.sleep(forTimeInterval: 0.2)
+        if rate > 0 { return try paced(alice, events) }
         var samples = Samples()
         for index in 0..<(count + count / 10) {
             let mark = events.mark
@@ -118,6 +121,35 @@ struct DeliveryLatency: ParsableCommand {
             if index >= count / 10 { samples.add(receipt.at - start) }
         }
         print(samples.summary("message-delivery"))
+    }
+
+    /// Messages posted on a fixed schedule (`rate` a second), each timed from
+    /// the start of its post to its receipt: the latency a steady load sees,
+    /// queueing behind other messages' commits included.
+    private func paced(_ alice: LocalAPIClient, _ events: EventTap) throws {
+        let total = count + count / 10
+        let mark = events.mark
+        let start = ContinuousClock.now
+        var posted: [(id: String, at: ContinuousClock.Instant)] = []
+        for index in 0..<total {
+            let due = start + .seconds(Double(index) / Double(rate))
+            // A sleep, not a spin: the driver shares its CPU with A's daemon.
+            let wait = due - ContinuousClock.now
+            if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.attoseconds) / 1e18 + Double(wait.components.seconds)) }
+            let at = ContinuousClock.now
+            posted.append((try alice.send(to: peer, text: "paced \(index)").id, at))
+        }
+        let elapsed = ContinuousClock.now - start
+        var samples = Samples()
+        for (index, message) in posted.enumerated() {
+            guard let receipt = events.first(after: mark, timeout: .seconds(10), where: { $0.isDelivery(of: message.id) }) else {
+                throw BenchError("no delivery receipt for paced message \(index) within 10 s")
+            }
+            if index >= count / 10 { samples.add(receipt.at - message.at) }
+        }
+        let achieved = Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        print(samples.summary("message-delivery-paced").replacingOccurrences(
+            of: "}", with: ",\"rate\":\(rate),\"achieved_rate\":\(String(format: "%.0f", achieved))}"))
     }
 }
 
@@ -162,7 +194,7 @@ struct Throughput: ParsableCommand {
         }
         let drained = events.count(after: mark) { $0.isDelivery() }
         print(
-            "{\"scenario\":\"throughput\",\"posted\":\(postedCount),\"posted_per_s\":\(String(format: "%.0f", Double(postedCount) / seconds)),"
+            "{\"scenario\":\"throughput\",\"connections\":\(connections),\"posted\":\(postedCount),\"posted_per_s\":\(String(format: "%.0f", Double(postedCount) / seconds)),"
                 + "\"delivered_per_s\":\(String(format: "%.0f", Double(delivered) / seconds)),\"drained\":\(drained)}")
     }
 }
@@ -177,13 +209,7 @@ struct TimeUntilOnline: ParsableCommand {
     func run() throws {
         let events = EventTap(socket: socket)
         Thread.sleep(forTimeInterval: 0.2)
-        let mark = events.mark
-        let start = ContinuousClock.now
-        try runToCompletion(command.first == "--" ? Array(command.dropFirst()) : command)
-        guard let event = events.first(after: mark, timeout: .seconds(30), where: { tapped in
-            guard case .peer(let peer) = tapped.event else { return false }
-            return peer.name == name && peer.online
-        }) else { throw BenchError("\(name) did not come online within 30 s") }
+        let (start, event) = try events.run(command, untilOnline: name)
         var samples = Samples()
         samples.add(event.at - start)
         print(samples.summary("natter-discovery"))
@@ -258,6 +284,22 @@ final class OutputWatch: @unchecked Sendable {
 func runToCompletion(_ arguments: [String]) throws {
     let status = try ChildProcess.start(arguments).waitForExit()
     guard status == 0 else { throw BenchError("\(arguments.joined(separator: " ")) failed with status \(status)") }
+}
+
+extension EventTap {
+    /// Runs `command` (one that starts a colleague's daemon: netlab spawn,
+    /// which returns at once) and waits up to 30 s for this stream to list
+    /// `name` online. Returns when the command started and the event.
+    func run(_ command: [String], untilOnline name: String) throws -> (started: ContinuousClock.Instant, online: Event) {
+        let mark = self.mark
+        let start = ContinuousClock.now
+        try runToCompletion(command.first == "--" ? Array(command.dropFirst()) : command)
+        guard let event = first(after: mark, timeout: .seconds(30), where: { tapped in
+            guard case .peer(let peer) = tapped.event else { return false }
+            return peer.name == name && peer.online
+        }) else { throw BenchError("\(name) did not come online within 30 s") }
+        return (start, event)
+    }
 }
 
 extension EventTap.Event {

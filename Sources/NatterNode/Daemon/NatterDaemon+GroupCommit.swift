@@ -11,12 +11,17 @@ enum PendingWrite: Sendable {
     /// Acknowledged only once stored: a receipt means the message is on the receiver's disk.
     case incoming(ChatMessage)
     case delivered(MessageID, from: DeviceFingerprint, at: UInt64)
+    /// Not a write: a colleague's state event that arrived behind one of their
+    /// messages still being stored, applied once that is done, so that what
+    /// this user sees keeps the order the colleague sent them in.
+    case stateAfterMessages(SessionState, source: UInt32, sequence: UInt64, from: DeviceFingerprint)
 
-    var storeWrite: StoreWrite {
+    var storeWrite: StoreWrite? {
         switch self {
         case .outgoing(let message, _): .outgoing(message)
         case .incoming(let message): .incoming(message)
         case .delivered(let id, let peer, let time): .delivered(id, to: peer, at: time)
+        case .stateAfterMessages: nil
         }
     }
 }
@@ -31,7 +36,17 @@ extension NatterDaemon {
     }
 
     func enqueue(_ write: PendingWrite) {
+        if case .incoming(let message) = write { uncommittedMessages[message.peer, default: 0] += 1 }
         act(on: commits.add(write, at: clock.now))
+    }
+
+    /// Whether a message from `peer` is waiting for or in a commit.
+    func awaitingCommit(from peer: DeviceFingerprint) -> Bool {
+        uncommittedMessages[peer, default: 0] > 0
+    }
+
+    func applyRemoteState(_ state: SessionState, source: UInt32, sequence: UInt64, from peer: DeviceFingerprint) {
+        publishShown(sessionStates.remoteState(state, source: source, sequence: sequence, from: peer, at: clock.now))
     }
 
     /// Waits until every write handed in so far is committed (shutdown).
@@ -46,7 +61,7 @@ extension NatterDaemon {
 
     private static func commit(_ batch: [PendingWrite], to store: MessageStore) async -> Result<[StoreWriteResult], StoreError> {
         do throws(StoreError) {
-            return .success(try await store.commit(batch.map(\.storeWrite)))
+            return .success(try await store.commit(batch.compactMap(\.storeWrite)))
         } catch {
             return .failure(error)
         }
@@ -62,6 +77,8 @@ extension NatterDaemon {
                 guard (try? await clock.sleep(until: time)) != nil else { return }
                 await self.gatheringEnded()
             }
+        case .commit(let batch) where batch.allSatisfy({ $0.storeWrite == nil }):
+            committed(batch, .success([]))  // only states that waited: nothing to store
         case .commit(let batch):
             // The commit runs on the store's writer queue, off the actor, so
             // writes keep arriving (and joining the next batch) meanwhile.
@@ -85,33 +102,48 @@ extension NatterDaemon {
     /// What each write of a finished commit leads to, in the batch's order:
     /// frames to colleagues (one flush per colleague), events, API answers.
     private func carryOut(_ batch: [PendingWrite], _ result: Result<[StoreWriteResult], StoreError>) {
-        let results: [StoreWriteResult]
+        for case .incoming(let message) in batch {
+            uncommittedMessages[message.peer, default: 1] -= 1
+            if uncommittedMessages[message.peer] == 0 { uncommittedMessages[message.peer] = nil }
+        }
+        var results: [StoreWriteResult].Iterator
         switch result {
         case .success(let done):
-            results = done
+            results = done.makeIterator()
         case .failure(let error):
             // Nothing in the batch is stored: incoming messages go
             // unacknowledged (their senders retry), senders are told.
             for write in batch {
-                let failed = error.failing(write.storeWrite)
                 switch write {
-                case .outgoing(_, let answer): answer.resume(returning: .failure(failed))
-                case .incoming: logRepeating(.error, "could not store an incoming message; the sender will retry", error: failed)
-                case .delivered: logRepeating(.error, "could not record a delivery receipt", error: failed)
+                case .outgoing(let message, let answer): answer.resume(returning: .failure(error.failing(.outgoing(message))))
+                case .incoming(let message):
+                    logRepeating(.error, "could not store an incoming message; the sender will retry", error: error.failing(.incoming(message)))
+                case .delivered(let id, let peer, let time):
+                    logRepeating(.error, "could not record a delivery receipt", error: error.failing(.delivered(id, to: peer, at: time)))
+                case .stateAfterMessages(let state, let source, let sequence, let peer):
+                    applyRemoteState(state, source: source, sequence: sequence, from: peer)
                 }
             }
             return
         }
+        let outcomes = batch.map { $0.storeWrite == nil ? nil : results.next() }
+        // The frames first: the receipts are what the colleagues wait for.
         var frames = OutgoingFrames()
+        for write in batch {
+            switch write {
+            case .outgoing(let message, _) where directory.isLinked(message.peer): frames.add(chatFrame(message), to: message.peer)
+            case .incoming(let message): frames.add(.ack(sequence: 0, id: message.id), to: message.peer)
+            default: break
+            }
+        }
+        for (peer, peerFrames) in frames.byPeer { links.send(peerFrames, to: peer) }
         let now = clock.now
-        for (write, outcome) in zip(batch, results) {
+        for (write, outcome) in zip(batch, outcomes) {
             switch write {
             case .outgoing(let message, let answer):
                 events.publish(.message(messageView(message, kind: .message)))
-                if directory.isLinked(message.peer) { frames.add(chatFrame(message), to: message.peer) }
                 answer.resume(returning: .success(()))
             case .incoming(let message):
-                frames.add(.ack(sequence: 0, id: message.id), to: message.peer)
                 guard case .incoming(isNew: true) = outcome else { continue }
                 events.publish(.message(messageView(message, kind: .message)))
                 publishShown(sessionStates.remoteMessage(sequence: message.sequence, from: message.peer, at: now))
@@ -119,9 +151,10 @@ extension NatterDaemon {
             case .delivered:
                 guard case .delivered(let delivered?) = outcome else { continue }
                 events.publish(.delivery(messageView(delivered, kind: .delivery)))
+            case .stateAfterMessages(let state, let source, let sequence, let peer):
+                applyRemoteState(state, source: source, sequence: sequence, from: peer)
             }
         }
-        for (peer, peerFrames) in frames.byPeer { links.send(peerFrames, to: peer) }
     }
 }
 

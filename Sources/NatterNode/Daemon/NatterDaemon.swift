@@ -53,6 +53,9 @@ public actor NatterDaemon {
     var commits = GroupCommit<PendingWrite>(maximumBatch: NodeConstants.maximumCommitBatch, gatherFor: NodeConstants.commitGatherWindow)
     /// The commit in flight, if any (awaited at shutdown).
     var commitRunning: Task<Void, Never>?
+    /// Incoming messages waiting for or in a commit, per colleague: their
+    /// state events wait behind them (``PendingWrite/stateAfterMessages(_:source:sequence:from:)``).
+    var uncommittedMessages: [DeviceFingerprint: Int] = [:]
     /// The gathering window's timer, when one is set.
     var commitGathering: Task<Void, Never>?
     /// When each colleague's whole outbox was last sent (at link-up or as a

@@ -49,6 +49,33 @@ struct NatterDaemonGroupCommitTests {
         await bob.stop()
     }
 
+    @Test func aStateBehindAMessageStillBeingStoredShowsAfterIt() async throws {
+        let bob = try office.peer("Bob")
+        let (carol, _) = await sender(to: bob)
+        let mark = await bob.events.mark
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<20 {
+            let id = MessageID(unixMilliseconds: 1_764_000_000_000 + UInt64(round), using: &generator)
+            carol.send(.chat(sequence: UInt64(2 * round + 1), id: id, sentAt: 1, text: "m\(round)"), to: bob.fingerprint, preferDatagram: false)
+            carol.send(.state(sequence: UInt64(2 * round + 2), state: round.isMultiple(of: 2) ? .typing : .active, source: 1), to: bob.fingerprint, preferDatagram: false)
+        }
+        _ = await bob.events.first(after: mark) { $0.isMessage("m19") }
+        await bob.daemon.finishCommits()
+        let order = await bob.events.all[mark...].compactMap { event -> String? in
+            switch event {
+            case .message(let message): message.text
+            case .state(let state): "\(state.state)"
+            default: nil
+            }
+        }
+        // Carol's words and states in the order she sent them (a state that changes nothing shows nothing).
+        let messages = order.filter { $0.hasPrefix("m") }
+        #expect(messages == (0..<20).map { "m\($0)" })
+        #expect(order.first == "m0", "the first message shows before the state sent after it: \(order.prefix(4))")
+        #expect(order.firstIndex(of: "typing").map { $0 > order.firstIndex(of: "m0")! } == true)
+        await bob.stop()
+    }
+
     @Test func noReceiptLeavesWhenTheCommitFails() async throws {
         let bob = try office.peer("Bob")
         let (_, carolID) = await sender(to: bob)

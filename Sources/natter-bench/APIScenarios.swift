@@ -123,23 +123,35 @@ struct DeliveryLatency: ParsableCommand {
         print(samples.summary("message-delivery"))
     }
 
-    /// Messages posted on a fixed schedule (`rate` a second), each timed from
-    /// the start of its post to its receipt: the latency a steady load sees,
-    /// queueing behind other messages' commits included.
+    /// Messages posted on a fixed schedule (`rate` a second, open loop: four
+    /// connections take the slots in turn, so a post that waits for its
+    /// commit does not hold back the next), each timed from the start of its
+    /// post to its receipt: the latency a steady load sees, queueing behind
+    /// other messages' commits included.
     private func paced(_ alice: LocalAPIClient, _ events: EventTap) throws {
         let total = count + count / 10
         let mark = events.mark
         let start = ContinuousClock.now
-        var posted: [(id: String, at: ContinuousClock.Instant)] = []
-        for index in 0..<total {
-            let due = start + .seconds(Double(index) / Double(rate))
-            // A sleep, not a spin: the driver shares its CPU with A's daemon.
-            let wait = due - ContinuousClock.now
-            if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.attoseconds) / 1e18 + Double(wait.components.seconds)) }
-            let at = ContinuousClock.now
-            posted.append((try alice.send(to: peer, text: "paced \(index)").id, at))
+        let slots = PacedSlots(total: total)
+        let group = DispatchGroup()
+        for _ in 0..<4 {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                while let index = slots.next() {
+                    let due = start + .seconds(Double(index) / Double(rate))
+                    // A sleep, not a spin: the driver shares its CPU with A's daemon.
+                    let wait = due - ContinuousClock.now
+                    if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18) }
+                    let at = ContinuousClock.now
+                    guard let sent = try? alice.send(to: peer, text: "paced \(index)") else { return slots.fail() }
+                    slots.posted(index, id: sent.id, at: at)
+                }
+            }.start()
         }
+        group.wait()
         let elapsed = ContinuousClock.now - start
+        guard let posted = slots.all else { throw BenchError("a paced post failed") }
         var samples = Samples()
         for (index, message) in posted.enumerated() {
             guard let receipt = events.first(after: mark, timeout: .seconds(10), where: { $0.isDelivery(of: message.id) }) else {
@@ -150,6 +162,35 @@ struct DeliveryLatency: ParsableCommand {
         let achieved = Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         print(samples.summary("message-delivery-paced").replacingOccurrences(
             of: "}", with: ",\"rate\":\(rate),\"achieved_rate\":\(String(format: "%.0f", achieved))}"))
+    }
+}
+
+/// The paced run's schedule, shared by its posting threads.
+final class PacedSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextIndex = 0
+    private var failed = false
+    private var results: [(id: String, at: ContinuousClock.Instant)?]
+
+    init(total: Int) { results = Array(repeating: nil, count: total) }
+
+    func next() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard !failed, nextIndex < results.count else { return nil }
+        defer { nextIndex += 1 }
+        return nextIndex
+    }
+
+    func posted(_ index: Int, id: String, at: ContinuousClock.Instant) {
+        lock.lock(); results[index] = (id, at); lock.unlock()
+    }
+
+    func fail() { lock.lock(); failed = true; lock.unlock() }
+
+    /// Every post, in schedule order; nil if one failed.
+    var all: [(id: String, at: ContinuousClock.Instant)]? {
+        lock.lock(); defer { lock.unlock() }
+        return failed ? nil : results.compactMap { $0 }
     }
 }
 

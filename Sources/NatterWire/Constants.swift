@@ -16,9 +16,21 @@ public enum WireConstants {
     public static let handshakeReplayCacheSize = 4096
     /// A connection that has not finished its handshake after this long is closed.
     public static let handshakeTimeout: Duration = .seconds(5)
-    /// Send a keepalive when nothing else was sent for this long (WireGuard: 10 s;
-    /// shorter here so a dead peer is noticed within ``deadPeerTimeout``).
-    public static let keepaliveInterval: Duration = .seconds(5)
+    /// On an otherwise silent link the dialler sends a keepalive when it sent
+    /// nothing for this long, and the other side answers it (``LinkLiveness``;
+    /// WireGuard's keepalive is 10 s too). Both then hear the other at least
+    /// this often, which leaves ``deadPeerTimeout`` 5 s of margin for a late
+    /// TCP segment. Was 5 s from both sides: four times the frames and wake-ups.
+    public static let keepaliveInterval: Duration = .seconds(10)
+    /// Keepalives due within this long of one that is due go out with it, so
+    /// that one wake-up serves all of a daemon's idle links: half the
+    /// interval, so any two groups of links are in step after two rounds. A
+    /// keepalive sent early costs a frame and leaves more margin, never less.
+    public static let keepaliveCoalescing: Duration = .seconds(5)
+    /// A keepalive is answered at once unless this side sent a frame this
+    /// recently (the dialler, having just sent its own, does not answer the
+    /// answer: no ping-pong).
+    public static let keepaliveAnswerQuiet: Duration = .seconds(1)
     /// A link that received nothing for this long is dead: its peer's session
     /// state clears (the issue asks for detection within 15 s).
     public static let deadPeerTimeout: Duration = .seconds(15)
@@ -71,7 +83,4 @@ public enum WireConstants {
     /// rekey (or until the next one), for datagrams already in flight; then
     /// it is erased. The previous stream keys are erased at the switch.
     public static let previousDatagramKeysLifetime: Duration = .seconds(5)
-    /// How often a link checks whether its keys are due for a rekey or too
-    /// old (also checked after every frame): the precision of the timers above.
-    public static let rekeyCheckInterval: Duration = .seconds(1)
 }

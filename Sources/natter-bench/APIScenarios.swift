@@ -102,11 +102,14 @@ struct DeliveryLatency: ParsableCommand {
     @Option(help: "A's API socket.") var from: String
     @Option var peer: String
     @Option var count = 2000
+    @Option(help: "Post at this many messages a second without waiting for receipts (open loop); 0: one at a time, each after the previous receipt.")
+    var rate = 0
 
     func run() throws {
         let alice = LocalAPIClient(socketPath: from)
         let events = EventTap(socket: from)
         Thread.sleep(forTimeInterval: 0.2)
+        if rate > 0 { return try paced(alice, events) }
         var samples = Samples()
         for index in 0..<(count + count / 10) {
             let mark = events.mark
@@ -118,6 +121,76 @@ struct DeliveryLatency: ParsableCommand {
             if index >= count / 10 { samples.add(receipt.at - start) }
         }
         print(samples.summary("message-delivery"))
+    }
+
+    /// Messages posted on a fixed schedule (`rate` a second, open loop: four
+    /// connections take the slots in turn, so a post that waits for its
+    /// commit does not hold back the next), each timed from the start of its
+    /// post to its receipt: the latency a steady load sees, queueing behind
+    /// other messages' commits included.
+    private func paced(_ alice: LocalAPIClient, _ events: EventTap) throws {
+        let total = count + count / 10
+        let mark = events.mark
+        let start = ContinuousClock.now
+        let slots = PacedSlots(total: total)
+        let group = DispatchGroup()
+        for _ in 0..<4 {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                while let index = slots.next() {
+                    let due = start + .seconds(Double(index) / Double(rate))
+                    // A sleep, not a spin: the driver shares its CPU with A's daemon.
+                    let wait = due - ContinuousClock.now
+                    if wait > .zero { Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18) }
+                    let at = ContinuousClock.now
+                    guard let sent = try? alice.send(to: peer, text: "paced \(index)") else { return slots.fail() }
+                    slots.posted(index, id: sent.id, at: at)
+                }
+            }.start()
+        }
+        group.wait()
+        let elapsed = ContinuousClock.now - start
+        guard let posted = slots.all else { throw BenchError("a paced post failed") }
+        var samples = Samples()
+        for (index, message) in posted.enumerated() {
+            guard let receipt = events.first(after: mark, timeout: .seconds(10), where: { $0.isDelivery(of: message.id) }) else {
+                throw BenchError("no delivery receipt for paced message \(index) within 10 s")
+            }
+            if index >= count / 10 { samples.add(receipt.at - message.at) }
+        }
+        let achieved = Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        print(samples.summary("message-delivery-paced").replacingOccurrences(
+            of: "}", with: ",\"rate\":\(rate),\"achieved_rate\":\(String(format: "%.0f", achieved))}"))
+    }
+}
+
+/// The paced run's schedule, shared by its posting threads.
+final class PacedSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextIndex = 0
+    private var failed = false
+    private var results: [(id: String, at: ContinuousClock.Instant)?]
+
+    init(total: Int) { results = Array(repeating: nil, count: total) }
+
+    func next() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard !failed, nextIndex < results.count else { return nil }
+        defer { nextIndex += 1 }
+        return nextIndex
+    }
+
+    func posted(_ index: Int, id: String, at: ContinuousClock.Instant) {
+        lock.lock(); results[index] = (id, at); lock.unlock()
+    }
+
+    func fail() { lock.lock(); failed = true; lock.unlock() }
+
+    /// Every post, in schedule order; nil if one failed.
+    var all: [(id: String, at: ContinuousClock.Instant)]? {
+        lock.lock(); defer { lock.unlock() }
+        return failed ? nil : results.compactMap { $0 }
     }
 }
 
@@ -162,7 +235,7 @@ struct Throughput: ParsableCommand {
         }
         let drained = events.count(after: mark) { $0.isDelivery() }
         print(
-            "{\"scenario\":\"throughput\",\"posted\":\(postedCount),\"posted_per_s\":\(String(format: "%.0f", Double(postedCount) / seconds)),"
+            "{\"scenario\":\"throughput\",\"connections\":\(connections),\"posted\":\(postedCount),\"posted_per_s\":\(String(format: "%.0f", Double(postedCount) / seconds)),"
                 + "\"delivered_per_s\":\(String(format: "%.0f", Double(delivered) / seconds)),\"drained\":\(drained)}")
     }
 }
@@ -177,13 +250,7 @@ struct TimeUntilOnline: ParsableCommand {
     func run() throws {
         let events = EventTap(socket: socket)
         Thread.sleep(forTimeInterval: 0.2)
-        let mark = events.mark
-        let start = ContinuousClock.now
-        try runToCompletion(command.first == "--" ? Array(command.dropFirst()) : command)
-        guard let event = events.first(after: mark, timeout: .seconds(30), where: { tapped in
-            guard case .peer(let peer) = tapped.event else { return false }
-            return peer.name == name && peer.online
-        }) else { throw BenchError("\(name) did not come online within 30 s") }
+        let (start, event) = try events.run(command, untilOnline: name)
         var samples = Samples()
         samples.add(event.at - start)
         print(samples.summary("natter-discovery"))
@@ -258,6 +325,22 @@ final class OutputWatch: @unchecked Sendable {
 func runToCompletion(_ arguments: [String]) throws {
     let status = try ChildProcess.start(arguments).waitForExit()
     guard status == 0 else { throw BenchError("\(arguments.joined(separator: " ")) failed with status \(status)") }
+}
+
+extension EventTap {
+    /// Runs `command` (one that starts a colleague's daemon: netlab spawn,
+    /// which returns at once) and waits up to 30 s for this stream to list
+    /// `name` online. Returns when the command started and the event.
+    func run(_ command: [String], untilOnline name: String) throws -> (started: ContinuousClock.Instant, online: Event) {
+        let mark = self.mark
+        let start = ContinuousClock.now
+        try runToCompletion(command.first == "--" ? Array(command.dropFirst()) : command)
+        guard let event = first(after: mark, timeout: .seconds(30), where: { tapped in
+            guard case .peer(let peer) = tapped.event else { return false }
+            return peer.name == name && peer.online
+        }) else { throw BenchError("\(name) did not come online within 30 s") }
+        return (start, event)
+    }
 }
 
 extension EventTap.Event {

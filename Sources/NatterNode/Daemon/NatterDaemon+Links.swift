@@ -37,7 +37,14 @@ extension NatterDaemon {
                 receiveAck(id, from: peer)
             case .state(let sequence, let state, let source):
                 logger.debug("state event in", metadata: ["peer": "\(peer.compact)", "state": "\(state)", "window": "\(source)", "sequence": "\(sequence)"])
-                publishShown(sessionStates.remoteState(state, source: source, sequence: sequence, from: peer, at: clock.now))
+                // Behind a message from the same colleague that is still being
+                // stored, a state waits for that commit: the message shows first,
+                // as it was sent (`NatterDaemon+GroupCommit.swift`).
+                guard !awaitingCommit(from: peer) else {
+                    enqueue(.stateAfterMessages(state, source: source, sequence: sequence, from: peer))
+                    return
+                }
+                applyRemoteState(state, source: source, sequence: sequence, from: peer)
             case .keepalive, .goodbye, .hello:
                 break
             }

@@ -7,7 +7,9 @@ extension NatterDaemon {
     /// Stores a new outgoing message and sends it if the colleague is linked;
     /// otherwise it waits in the outbox. Empty (whitespace-only) and oversized
     /// texts are refused here, so they never reach a colleague.
-    func sendMessage(to query: String, text: String) throws(APIFailure) -> MessageView {
+    /// Answers once the message is on disk (a group commit, shared with
+    /// whatever else arrived meanwhile), which also sends it.
+    func sendMessage(to query: String, text: String) async throws(APIFailure) -> MessageView {
         if let problem = MessageText.validate(text) { throw .badRequest(problem.description) }
         let peer = try resolve(query)
         let sentAt = clock.unixMilliseconds
@@ -15,15 +17,8 @@ extension NatterDaemon {
         let message = ChatMessage(
             id: MessageID(unixMilliseconds: sentAt, using: &generator), peer: peer, direction: .outgoing,
             text: text, sequence: nextSequence(), sentAt: sentAt, receivedAt: nil, delivery: .queued)
-        do {
-            try store.insertOutgoing(message)
-        } catch {
-            throw APIFailure(error)
-        }
-        let view = messageView(message, kind: .message)
-        events.publish(.message(view))
-        if directory.isLinked(peer) { send(chatFrame(message), to: peer) }
-        return view
+        if case .failure(let error) = await storeOutgoing(message) { throw APIFailure(error) }
+        return messageView(message, kind: .message)
     }
 
     func history(with query: String, limit: Int, before: MessageID? = nil) throws(APIFailure) -> [MessageView] {
@@ -35,8 +30,9 @@ extension NatterDaemon {
         }
     }
 
-    /// An incoming chat message: store it (once), acknowledge it only after the
-    /// store committed, clear the sender's typing indicator, show it.
+    /// An incoming chat message: store it (once) in the next group commit,
+    /// and only then acknowledge it, clear the sender's typing indicator and
+    /// show it (`NatterDaemon+GroupCommit.swift`).
     func receiveChat(id: MessageID, sequence: UInt64, sentAt: UInt64, text: String, from peer: DeviceFingerprint) {
         guard MessageText.validate(text) == nil else {
             // Never stored or shown, but acknowledged: resending cannot make
@@ -45,43 +41,31 @@ extension NatterDaemon {
             send(.ack(sequence: 0, id: id), to: peer)
             return
         }
-        let message = ChatMessage(
+        enqueue(.incoming(ChatMessage(
             id: id, peer: peer, direction: .incoming, text: text, sequence: sequence,
-            sentAt: sentAt, receivedAt: clock.unixMilliseconds, delivery: .received)
-        let isNew: Bool
-        do {
-            isNew = try store.insertIncoming(message)
-        } catch {
-            // Not acknowledged, so the sender keeps it in its outbox and retries.
-            logRepeating(.error, "could not store an incoming message; the sender will retry", error: error)
-            return
-        }
-        send(.ack(sequence: 0, id: id), to: peer)
-        guard isNew else { return }
-        events.publish(.message(messageView(message, kind: .message)))
-        let now = clock.now
-        publishShown(sessionStates.remoteMessage(sequence: sequence, from: peer, at: now))
-        emit(sessionStates.messageReceived(from: peer, at: now))
+            sentAt: sentAt, receivedAt: clock.unixMilliseconds, delivery: .received)))
     }
 
+    /// A receipt, recorded in the next group commit; its event follows the commit.
     func receiveAck(_ id: MessageID, from peer: DeviceFingerprint) {
-        do {
-            guard let delivered = try store.markDelivered(id, to: peer, at: clock.unixMilliseconds) else { return }
-            events.publish(.delivery(messageView(delivered, kind: .delivery)))
-        } catch {
-            logRepeating(.error, "could not record a delivery receipt", error: error)
-        }
+        enqueue(.delivered(id, from: peer, at: clock.unixMilliseconds))
     }
 
     /// Sends every queued message for `peer`, oldest first; `olderThan` limits
     /// it to messages sent at least that long ago (a resend on a live link).
+    /// A resend also waits until the whole outbox was last sent at least
+    /// `olderThan` ago, so a long outbox sent at link-up is not sent again
+    /// while its receipts are still coming in.
     func flushOutbox(to peer: DeviceFingerprint, olderThan age: Duration = .zero) {
         guard directory.isLinked(peer) else { return }
+        let now = clock.now
+        if age > .zero, let sent = outboxSentAt[peer], now - sent < age { return }
         let cutoff = clock.unixMilliseconds &- UInt64(age.wholeMilliseconds)
         do {
-            for message in try store.outbox(for: peer) where age == .zero || message.sentAt <= cutoff {
-                send(chatFrame(message), to: peer)
-            }
+            let due = try store.outbox(for: peer).filter { age == .zero || $0.sentAt <= cutoff }
+            guard !due.isEmpty else { return }
+            outboxSentAt[peer] = now
+            links.send(due.map(chatFrame), to: peer)
         } catch {
             logRepeating(.error, "could not read the outbox", error: error)
         }

@@ -49,6 +49,18 @@ public actor NatterDaemon {
     var idleLook: Task<Void, Never>?
     /// Failures that repeat (a full disk) are logged once per interval with a count.
     var repeatingLines = LogThrottle<RepeatingLine>(interval: NodeConstants.repeatedLogInterval)
+    /// Messages and receipts waiting for the store's next group commit.
+    var commits = GroupCommit<PendingWrite>(maximumBatch: NodeConstants.maximumCommitBatch, gatherFor: NodeConstants.commitGatherWindow)
+    /// The commit in flight, if any (awaited at shutdown).
+    var commitRunning: Task<Void, Never>?
+    /// Incoming messages waiting for or in a commit, per colleague: their
+    /// state events wait behind them (``PendingWrite/stateAfterMessages(_:source:sequence:from:)``).
+    var uncommittedMessages: [DeviceFingerprint: Int] = [:]
+    /// The gathering window's timer, when one is set.
+    var commitGathering: Task<Void, Never>?
+    /// When each colleague's whole outbox was last sent (at link-up or as a
+    /// resend), so a resend waits ``NodeConstants/resendAfter`` after it.
+    var outboxSentAt: [DeviceFingerprint: MonotonicInstant] = [:]
 
     /// Keys of the settings the daemon keeps in the store.
     enum SettingKey {
@@ -137,6 +149,8 @@ public actor NatterDaemon {
         }
         timer?.cancel()
         idleLook?.cancel()
+        commitGathering?.cancel()
+        await finishCommits()
         events.finishAll()
         do {
             try store.checkpoint()

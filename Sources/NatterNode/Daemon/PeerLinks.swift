@@ -37,9 +37,22 @@ public protocol PeerLinks: Sendable {
     /// keep the actor's order without a queue and a thread hop in between.
     @discardableResult
     func send(_ frame: Frame, to peer: DeviceFingerprint, preferDatagram: Bool) -> Bool
+    /// Hands several stream frames (chat messages, receipts) to the peer's
+    /// link at once: written in order and flushed once, which is what makes a
+    /// group commit's receipts cheap. Same contract as the single send.
+    @discardableResult
+    func send(_ frames: [Frame], to peer: DeviceFingerprint) -> Bool
     /// Closes every link to `peer` without a goodbye: the daemon refused it
     /// (a device presenting a pinned name with another key).
     func disconnect(_ peer: DeviceFingerprint)
+}
+
+extension PeerLinks {
+    /// One frame at a time, for link layers with nothing better.
+    @discardableResult
+    public func send(_ frames: [Frame], to peer: DeviceFingerprint) -> Bool {
+        frames.allSatisfy { send($0, to: peer, preferDatagram: false) }
+    }
 }
 
 /// Where a relayed link's state datagrams go: the forwarder's UDP port, with

@@ -19,8 +19,11 @@ final class LinkHandler: ChannelDuplexHandler {
     private let logger: Logger
     private var remoteFingerprint: DeviceFingerprint?
     private var handshakeTimeout: Scheduled<Void>?
-    /// Ticks the key schedule (§5.8) while the link is established.
-    private var rekeyTimer: RepeatedTask?
+    /// Ticks the key schedule (§5.8) at its next deadline, and only then: a
+    /// periodic tick per link woke an idle daemon once a second per colleague.
+    private var rekeyTimer: Scheduled<Void>?
+    /// The deadline ``rekeyTimer`` is set for.
+    private var rekeyTimerDeadline: ContinuousClock.Instant?
     /// Set once the link is being closed for bad input: nothing more is read.
     private var dropped = false
 
@@ -69,6 +72,13 @@ final class LinkHandler: ChannelDuplexHandler {
                     service.isFresh($0, on: link)
                 }
             for output in outputs { handle(output, context: context) }
+            if session.isEstablished {
+                let keepalive = outputs.contains { if case .frame(.keepalive) = $0 { true } else { false } }
+                if service.streamReceived(on: link, keepalive: keepalive) {
+                    write(.keepalive(sequence: 0), context: context)
+                    context.flush()
+                }
+            }
             try tick(context: context)
         } catch {
             drop(after: error, context: context)
@@ -83,6 +93,24 @@ final class LinkHandler: ChannelDuplexHandler {
     private func tick(context: ChannelHandlerContext) throws(LinkError) {
         guard session.isEstablished, !dropped else { return }
         for output in try session.tick(now: .now, freshIndex: reserveIndex) { handle(output, context: context) }
+        armRekeyTimer(context: context)
+    }
+
+    /// Sets the one timer of the key schedule for its next deadline, when
+    /// that moved (a rekey began or ended); frames in between cost nothing.
+    private func armRekeyTimer(context: ChannelHandlerContext) {
+        let deadline = session.keyDeadline
+        guard deadline != rekeyTimerDeadline else { return }
+        rekeyTimer?.cancel()
+        rekeyTimerDeadline = deadline
+        guard let deadline else { return }
+        let channel = context.channel
+        // At least a millisecond: a timer that fires a hair early ticks, finds
+        // nothing due yet and is set again, never in a tight loop.
+        let delay = max(deadline - ContinuousClock.now, .milliseconds(1))
+        rekeyTimer = context.eventLoop.scheduleTask(in: TimeAmount(delay)) {
+            channel.pipeline.fireUserInboundEventTriggered(RekeyTick())
+        }
     }
 
     private func handle(_ output: SecureSession.Output, context: ChannelHandlerContext) {
@@ -91,11 +119,7 @@ final class LinkHandler: ChannelDuplexHandler {
             context.writeAndFlush(wrapOutboundOut(.lengthPrefixed(bytes, allocator: context.channel.allocator)), promise: nil)
         case .established(let remoteKey, let keys):
             handshakeTimeout?.cancel()
-            let channel = context.channel
-            let interval = TimeAmount(min(WireConstants.rekeyCheckInterval, service.rekeyPolicy.rekeyAfter / 4))
-            rekeyTimer = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
-                channel.pipeline.fireUserInboundEventTriggered(RekeyTick())
-            }
+            armRekeyTimer(context: context)
             let fingerprint = DeviceFingerprint(publicKey: remoteKey)
             remoteFingerprint = fingerprint
             let remoteHost = context.channel.remoteAddress?.ipAddress ?? ""
@@ -107,6 +131,8 @@ final class LinkHandler: ChannelDuplexHandler {
             }
         case .frame(.goodbye):
             context.close(promise: nil)
+        case .frame(.keepalive):
+            break  // counted in channelRead (LinkLiveness)
         case .frame(let frame):
             guard let remoteFingerprint else { return }
             service.frameReceived(frame, from: remoteFingerprint, link: link)
@@ -159,6 +185,7 @@ final class LinkHandler: ChannelDuplexHandler {
         do {
             let sealed = try session.seal(frame)
             context.write(wrapOutboundOut(.lengthPrefixed(sealed, allocator: context.channel.allocator)), promise: promise)
+            service.streamSent(on: link)
         } catch {
             promise?.fail(error)
             if error == .keysExpired { drop(after: error, context: context) }
@@ -170,23 +197,11 @@ final class LinkHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is RekeyTick {
+            rekeyTimerDeadline = nil  // it fired: whatever tick finds, set it again
             do { try tick(context: context) } catch { drop(after: error, context: context) }
             return
         }
-        guard let idle = event as? IdleStateHandler.IdleStateEvent, session.isEstablished else {
-            context.fireUserInboundEventTriggered(event)
-            return
-        }
-        switch idle {
-        case .write:
-            write(.keepalive(sequence: 0), context: context)
-            context.flush()
-        case .read:
-            logger.info("link silent for \(WireConstants.deadPeerTimeout); the peer is gone", metadata: ["peer": "\(remoteFingerprint?.compact.prefix(8) ?? "?")"])
-            context.close(promise: nil)
-        case .all:
-            break
-        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

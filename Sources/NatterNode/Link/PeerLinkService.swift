@@ -25,6 +25,8 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
     let clockOffsetMilliseconds: Int64
     private let requestedPorts: (tcp: Int, udp: Int)
     private let group: any EventLoopGroup
+    /// Where the liveness sweep runs (``LinkLiveness``): one timer for all links.
+    private let livenessLoop: any EventLoop
     private let state: Mutex<State>
     /// The one binding of the listeners, started by ``boundPorts()`` or ``run()``, whichever comes first.
     private let binding = Mutex<Task<Listeners, any Error>?>(nil)
@@ -39,6 +41,10 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         var udpChannel: (any Channel)?
         /// First handshake messages refused for their timestamp, by source address (`natter doctor`).
         var clockRefusals: [String: Int] = [:]
+        /// Keepalives and silence of every established link, swept by one timer.
+        var liveness = LinkLiveness<LinkID>()
+        var livenessTimer: Scheduled<Void>?
+        var livenessTimerAt: ContinuousClock.Instant?
 
         mutating func newLinkID() -> LinkID {
             defer { nextLinkID += 1 }
@@ -72,6 +78,7 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         self.logger = logger
         requestedPorts = (tcpPort, udpPort)
         group = MultiThreadedEventLoopGroup.singleton
+        livenessLoop = group.next()
         state = Mutex(State(table: LinkTable(
             local: identity.fingerprint, displayName: displayName, now: .now, startedAtMilliseconds: Self.unixMilliseconds(offset: clockOffsetMilliseconds))))
         (events, continuation) = AsyncStream<LinkEvent>.makeStream()
@@ -173,7 +180,9 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
     private func close(_ listeners: Listeners) async {
         try? await listeners.tcp.close().get()
         let (linked, all) = state.withLock { state in
-            (state.table.currentLinks.compactMap { state.channels[$0] }, Array(state.channels.values))
+            state.livenessTimer?.cancel()
+            state.livenessTimer = nil
+            return (state.table.currentLinks.compactMap { state.channels[$0] }, Array(state.channels.values))
         }
         for channel in linked {
             try? await channel.writeAndFlush(Frame.goodbye(sequence: 0)).get()
@@ -196,11 +205,8 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
             state.channels[link] = channel
             return link
         }
-        let timeouts = IdleStateHandler(
-            readTimeout: TimeAmount(WireConstants.deadPeerTimeout),
-            writeTimeout: TimeAmount(WireConstants.keepaliveInterval))
         let operations = channel.pipeline.syncOperations
-        try operations.addHandlers([timeouts, ByteToMessageHandler(LengthPrefixDecoder())])
+        try operations.addHandler(ByteToMessageHandler(LengthPrefixDecoder()))
         if let relay { try operations.addHandler(RelayJoinGate(token: relay.token, logger: logger)) }
         try operations.addHandler(
             LinkHandler(link: link, initiator: initiator, responder: responder, relay: relay?.route, service: self))
@@ -253,6 +259,21 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         }
         guard let channel else { return false }
         channel.writeAndFlush(frame, promise: nil)
+        return true
+    }
+
+    /// Several stream frames: one hop to the link's event loop, written in
+    /// order, one flush (a group commit's receipts: one system call, not one each).
+    public func send(_ frames: [Frame], to peer: DeviceFingerprint) -> Bool {
+        guard let first = frames.first else { return true }
+        let channel = state.withLock { state -> (any Channel)? in
+            state.table.route(first, to: peer, preferDatagram: false).flatMap { state.channels[$0.link] }
+        }
+        guard let channel else { return false }
+        channel.eventLoop.execute {
+            for frame in frames { channel.write(frame, promise: nil) }
+            channel.flush()
+        }
         return true
     }
 
@@ -333,11 +354,13 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         _ peer: DeviceFingerprint, link: LinkID, initiator: Bool, remoteHost: String, keys: SecureSession.DatagramKeys,
         relay: RelayRoute?
     ) -> Frame? {
-        let (established, loser) = state.withLock { state in
+        let (established, loser, sweepBy) = state.withLock { state in
             let established = state.table.established(
                 peer: peer, link: link, initiator: initiator, remoteHost: remoteHost, keys: keys, relay: relay)
-            return (established, established.close.flatMap { state.channels[$0] })
+            let sweepBy = state.liveness.established(link, dialler: initiator, at: .now)
+            return (established, established.close.flatMap { state.channels[$0] }, sweepBy)
         }
+        armLivenessTimer(at: sweepBy)
         if let loser {
             logger.debug("closing a duplicate link", metadata: ["peer": "\(peer.compact.prefix(8))"])
             loser.close(promise: nil)
@@ -354,9 +377,51 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
     func linkClosed(_ link: LinkID) {
         let event = state.withLock { state in
             state.channels[link] = nil
+            state.liveness.closed(link)
             return state.table.closed(link)
         }
         if let event { continuation.yield(event) }
+    }
+
+    /// A frame went out on `link`'s stream (its keepalive can wait).
+    func streamSent(on link: LinkID) {
+        state.withLock { $0.liveness.sent(on: link, at: .now) }
+    }
+
+    /// A message arrived on `link`'s stream; true when it was a keepalive to answer now.
+    func streamReceived(on link: LinkID, keepalive: Bool) -> Bool {
+        state.withLock { $0.liveness.received(on: link, keepalive: keepalive, at: .now) }
+    }
+
+    /// Brings the liveness sweep forward to `deadline` when it is set later
+    /// (or not at all). Deadlines only move later as frames come and go, so a
+    /// timer set for an old one fires early at worst, never late.
+    private func armLivenessTimer(at deadline: ContinuousClock.Instant?) {
+        guard let deadline else { return }
+        state.withLock { state in
+            if let armed = state.livenessTimerAt, armed <= deadline { return }
+            state.livenessTimer?.cancel()
+            state.livenessTimerAt = deadline
+            let delay = max(deadline - .now, .milliseconds(1))
+            state.livenessTimer = livenessLoop.scheduleTask(in: TimeAmount(delay)) { [self] in sweepLiveness() }
+        }
+    }
+
+    /// The one liveness timer fired: keepalives for the links that owe one
+    /// (written on their own loops), the silent ones closed.
+    private func sweepLiveness() {
+        let (sweep, keepalive, dead) = state.withLock { state in
+            state.livenessTimer = nil
+            state.livenessTimerAt = nil
+            let sweep = state.liveness.sweep(at: .now)
+            return (sweep, sweep.keepalives.compactMap { state.channels[$0] }, sweep.dead.compactMap { state.channels[$0] })
+        }
+        for channel in keepalive { channel.writeAndFlush(Frame.keepalive(sequence: 0), promise: nil) }
+        for channel in dead {
+            logger.info("link silent for \(WireConstants.deadPeerTimeout); the peer is gone", metadata: ["remote": "\(channel.remoteAddress?.ipAddress ?? "?")"])
+            channel.close(promise: nil)
+        }
+        armLivenessTimer(at: sweep.next)
     }
 
     func datagramReceived(_ bytes: [UInt8], from source: String) {

@@ -9,7 +9,7 @@ public import NatterCore
 /// daemon acknowledge an incoming message ("stored durably") and lets the
 /// outbox survive a crash. Safe to share between tasks: GRDB serialises writes.
 public final class MessageStore: Sendable {
-    private let database: DatabasePool
+    let database: DatabasePool
 
     /// Opens the store at `path`, migrating it if needed; creates it only
     /// when there is no file at all (a new device).
@@ -51,17 +51,19 @@ public final class MessageStore: Sendable {
     /// - Returns: the updated message, or nil if it was unknown, to someone
     ///   else, or already delivered.
     public func markDelivered(_ id: MessageID, to peer: DeviceFingerprint, at time: UInt64) throws(StoreError) -> ChatMessage? {
-        try write("record a delivery receipt") { db in
-            try db.execute(
-                sql: """
-                    UPDATE message SET delivery = 'delivered', receivedAt = ?
-                    WHERE id = ? AND peer = ? AND direction = 'outgoing' AND delivery = 'queued'
-                    """,
-                arguments: [Int64(time), Data(id.bytes), peer.fullText])
-            guard db.changesCount > 0 else { return nil }
-            return try Row.fetchOne(db, sql: "SELECT * FROM message WHERE id = ?", arguments: [Data(id.bytes)])
-                .flatMap(Self.message(from:))
-        }
+        try write("record a delivery receipt") { db in try Self.markDelivered(id, to: peer, at: time, in: db) }
+    }
+
+    static func markDelivered(_ id: MessageID, to peer: DeviceFingerprint, at time: UInt64, in db: Database) throws -> ChatMessage? {
+        try db.cachedStatement(
+            sql: """
+                UPDATE message SET delivery = 'delivered', receivedAt = ?
+                WHERE id = ? AND peer = ? AND direction = 'outgoing' AND delivery = 'queued'
+                """
+        ).execute(arguments: [Int64(time), Data(id.bytes), peer.fullText])
+        guard db.changesCount > 0 else { return nil }
+        return try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM message WHERE id = ?"), arguments: [Data(id.bytes)])
+            .flatMap(Self.message(from:))
     }
 
     /// The outbox for one colleague, oldest first: what must go out when they are reachable.
@@ -210,13 +212,16 @@ public final class MessageStore: Sendable {
 
     // MARK: Plumbing
 
-    private static func insert(_ message: ChatMessage, into db: Database, ignoringDuplicates: Bool) throws {
-        try db.execute(
+    /// Prepared once per connection (GRDB's statement cache): a group
+    /// commit runs this for every message in its batch.
+    static func insert(_ message: ChatMessage, into db: Database, ignoringDuplicates: Bool) throws {
+        try db.cachedStatement(
             sql: """
                 INSERT \(ignoringDuplicates ? "OR IGNORE " : "")INTO message
                 (id, peer, direction, text, sequence, sentAt, receivedAt, delivery)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 Data(message.id.bytes), message.peer.fullText, message.direction.rawValue, message.text,
                 Int64(bitPattern: message.sequence), Int64(message.sentAt), message.receivedAt.map { Int64($0) },

@@ -68,6 +68,13 @@ struct LinkTransport: Sendable {
 
     var isRekeying: Bool { pending != nil }
 
+    /// When ``tick(now:freshIndex:)`` next has something to do by the clock
+    /// alone: the dialler's rekey, or the keys' end of life (a rekey due by
+    /// the message count is started by the tick after a frame).
+    var keyDeadline: ContinuousClock.Instant {
+        keysSince + (isInitiator && pending == nil ? policy.rekeyAfter : policy.rejectAfter)
+    }
+
     /// Pads and encrypts one frame's bytes under the current send key.
     mutating func seal(_ frame: [UInt8]) throws(LinkError) -> [UInt8] {
         guard messages < policy.rejectAfterMessages else { throw .keysExpired }

@@ -225,8 +225,18 @@ public struct SecureSession: Sendable {
         return try link.seal(plaintext)
     }
 
-    /// The key schedule's clock (§5.8): call it every
-    /// ``WireConstants/rekeyCheckInterval`` and after frames go either way.
+    /// When ``tick(now:freshIndex:)`` must next be called although no frame
+    /// went either way (§5.8): a timer set for this instead of a periodic
+    /// tick costs one wake-up per key lifetime, not one a second. nil while
+    /// there is nothing the clock alone can bring (not established, or a
+    /// dialler still waiting for the peer's hello: the tick after it sets one).
+    public var keyDeadline: ContinuousClock.Instant? {
+        guard let transport, helloReceived || !isInitiator else { return nil }
+        return transport.keyDeadline
+    }
+
+    /// The key schedule's clock (§5.8): call it at ``keyDeadline`` and after
+    /// frames go either way.
     /// The dialler starts a rekey when one is due, once the peer's hello is in;
     /// either side throws ``LinkError/keysExpired`` for keys past their limit
     /// (close the link).

@@ -224,3 +224,45 @@ struct RekeyTests {
         #expect(throws: LinkError.transportAuthenticationFailed) { try link.other.receive(old, now: now) }
     }
 }
+
+/// The key schedule's one timer (`SecureSession.keyDeadline`): a silent link
+/// is ticked at its deadline, not every second.
+@Suite("Rekey: the key deadline")
+struct KeyDeadlineTests {
+    @Test func theDeadlineIsTheNextThingTheClockAloneBrings() throws {
+        let start = ContinuousClock.now
+        var link = try RekeyTests.Link(policy: .standard, now: start)
+        #expect(link.dialler.keyDeadline == start + .seconds(120), "the dialler's rekey")
+        #expect(link.other.keyDeadline == start + .seconds(180), "the other side only ever refuses old keys")
+
+        // Ticking before the deadline does nothing and leaves it where it is.
+        try link.tick(start + .seconds(119))
+        #expect(link.toOther.isEmpty && link.dialler.keyDeadline == start + .seconds(120))
+
+        // At the deadline the rekey starts; while it is open, the keys' end of life is next.
+        try link.tick(start + .seconds(120))
+        #expect(link.toOther.count == 1)
+        #expect(link.dialler.keyDeadline == start + .seconds(180))
+
+        // Once it is done, the next rekey is 120 s after the switch.
+        let done = start + .seconds(121)
+        try link.deliverToOther(done)
+        try link.deliverToDialler(done)
+        try link.deliverToOther(done)
+        #expect(link.dialler.keyDeadline == done + .seconds(120))
+        #expect(link.other.keyDeadline.map { $0 > start + .seconds(180) } == true, "the other side's keys were renewed too")
+    }
+
+    @Test func aDiallerWaitingForTheHelloHasNoDeadline() throws {
+        let team = TeamKey()
+        var dialler = SecureSession(initiator: true, identity: DeviceIdentity(), team: team, rekeyPolicy: .standard)
+        var other = SecureSession(initiator: false, identity: DeviceIdentity(), team: team, rekeyPolicy: .standard)
+        #expect(dialler.keyDeadline == nil, "not established")
+        let now = ContinuousClock.now, wall: UInt64 = 1_764_000_000_000
+        for case .send(let bytes) in try other.receive(dialler.start(nowMilliseconds: wall), nowMilliseconds: wall, isFresh: { _ in true }) {
+            for case .send(let third) in try dialler.receive(bytes, now: now) { _ = try other.receive(third, now: now) }
+        }
+        #expect(dialler.isEstablished && dialler.keyDeadline == nil, "its tick does nothing before the hello, so no timer")
+        #expect(other.keyDeadline != nil)
+    }
+}

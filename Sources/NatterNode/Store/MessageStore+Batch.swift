@@ -1,0 +1,71 @@
+import GRDB
+public import NatterCore
+
+/// One write of a group commit (``GroupCommit``): the three writes a message
+/// costs, which ``MessageStore/commit(_:)`` puts in one transaction.
+public enum StoreWrite: Sendable {
+    /// A message this device sends, stored as `queued` (``MessageStore/insertOutgoing(_:)``).
+    case outgoing(ChatMessage)
+    /// A message received, stored unless its id is already stored (``MessageStore/insertIncoming(_:)``).
+    case incoming(ChatMessage)
+    /// A colleague's receipt for an outgoing message (``MessageStore/markDelivered(_:to:at:)``).
+    case delivered(MessageID, to: DeviceFingerprint, at: UInt64)
+}
+
+extension StoreWrite {
+    /// What a failure of this write is called (`StoreError.failed`'s operation).
+    public var operation: String {
+        switch self {
+        case .outgoing: "store an outgoing message"
+        case .incoming: "store an incoming message"
+        case .delivered: "record a delivery receipt"
+        }
+    }
+}
+
+extension StoreError {
+    /// The same failure told as one write's: a commit fails all its writes
+    /// for one reason, and each write's sender or log line names its own.
+    public func failing(_ write: StoreWrite) -> StoreError {
+        guard case .failed(_, let reason) = self else { return self }
+        return .failed(operation: write.operation, reason: reason)
+    }
+}
+
+/// What one write of a commit did, in the batch's order.
+public enum StoreWriteResult: Sendable, Equatable {
+    case stored
+    /// An incoming message: `isNew` is false for a redelivery.
+    case incoming(isNew: Bool)
+    /// A receipt: the updated message, nil if unknown or already delivered.
+    case delivered(ChatMessage?)
+}
+
+extension MessageStore {
+    /// Performs `writes` in order in one transaction, and returns when SQLite
+    /// committed it (`synchronous = FULL`: on the disk), without holding the
+    /// calling thread: the commit runs on the store's writer queue.
+    ///
+    /// All or nothing: when it throws, none of the writes happened (a full
+    /// disk), and every message in it must be treated as not stored.
+    public func commit(_ writes: [StoreWrite]) async throws(StoreError) -> [StoreWriteResult] {
+        do {
+            return try await database.write { db in try writes.map { try Self.perform($0, in: db) } }
+        } catch {
+            throw .failed(operation: "commit \(writes.count) messages and receipts", reason: StoreError.sentence(for: error))
+        }
+    }
+
+    static func perform(_ write: StoreWrite, in db: Database) throws -> StoreWriteResult {
+        switch write {
+        case .outgoing(let message):
+            try insert(message, into: db, ignoringDuplicates: false)
+            return .stored
+        case .incoming(let message):
+            try insert(message, into: db, ignoringDuplicates: true)
+            return .incoming(isNew: db.changesCount > 0)
+        case .delivered(let id, let peer, let time):
+            return .delivered(try markDelivered(id, to: peer, at: time, in: db))
+        }
+    }
+}

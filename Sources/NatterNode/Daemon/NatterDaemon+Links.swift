@@ -1,6 +1,7 @@
 import Logging
 import NatterAPI
 import NatterCore
+import NatterDiscovery
 import NatterWire
 
 extension NatterDaemon {
@@ -12,7 +13,13 @@ extension NatterDaemon {
             dialling.linked(peer, relayed: relayed)
             let cameOnline = directory.linkUp(peer, name: name, host: remoteHost, relayed: relayed)
             remember(peer)
-            guard cameOnline else { return }
+            guard cameOnline else {
+                // A replacement: the link it replaced may have died with
+                // messages on it (an address change); send what is not
+                // acknowledged now rather than at the resend round.
+                flushOutbox(to: peer)
+                return
+            }
             logger.info(
                 "colleague online",
                 metadata: ["peer": "\(peer.compact.prefix(8))", "name": "\(self.name(of: peer))", "link": "\(relayed ? "relayed" : "direct")"])
@@ -26,6 +33,12 @@ extension NatterDaemon {
             logger.info("colleague offline", metadata: ["peer": "\(peer.compact.prefix(8))"])
             publishShown(sessionStates.peerWentOffline(peer))
             events.publish(.peer(peerView(peer)))
+            // A link that closed by itself just after this machine rejoined
+            // (its close was on the way when the links were dropped) is dialled
+            // again at once, like the dropped ones; otherwise at the next round.
+            if dialling.dialsEveryoneAtOnce(at: clock.now) {
+                dial(dialling.due(only: .device(peer), directory: directory, at: clock.now))
+            }
         case .received(let frame, let peer):
             // Frames from a link the daemon has not admitted (a refused name,
             // or one still closing) are not this colleague's words.

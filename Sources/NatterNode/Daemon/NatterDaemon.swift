@@ -47,6 +47,10 @@ public actor NatterDaemon {
     var idleSourcesInUse: [any IdleSource]?
     /// The look at the sources in progress; the engines' timers wait for it.
     var idleLook: Task<Void, Never>?
+    /// This machine's addresses, for ``NetworkWatch``; nil: no watch (the daemon's tests).
+    let network: (any NetworkSensor)?
+    /// Whether this machine slept or its addresses changed, from round to round.
+    var networkWatch = NetworkWatch()
     /// Failures that repeat (a full disk) are logged once per interval with a count.
     var repeatingLines = LogThrottle<RepeatingLine>(interval: NodeConstants.repeatedLogInterval)
 
@@ -64,11 +68,13 @@ public actor NatterDaemon {
     ///     the status to publish at start is ``storedPresence(in:)``.
     ///   - idleSources: where input outside natter's windows is seen (`IdleSources.candidates`);
     ///     none means only the windows' own input counts.
+    ///   - network: this machine's addresses, read every maintenance round to
+    ///     notice a sleep or an address change (``NetworkWatch``); nil turns that off.
     public init(
         identity: DaemonIdentity, config: NatterConfig, store: MessageStore, links: any PeerLinks,
         relays: (any RelayDialer)? = nil, pins: PinStore, idleSources: [any IdleSource] = [],
         linkPorts: (tcp: Int, udp: Int), presenceChanged: @escaping @Sendable (PresenceStatus) -> Void = { _ in },
-        clock: any DaemonClock = SystemClock(), logger: Logger
+        network: (any NetworkSensor)? = nil, clock: any DaemonClock = SystemClock(), logger: Logger
     ) throws(StoreError) {
         self.identity = identity
         self.config = config
@@ -79,6 +85,7 @@ public actor NatterDaemon {
         self.idleSources = idleSources
         self.linkPorts = linkPorts
         self.presenceChanged = presenceChanged
+        self.network = network
         self.clock = clock
         self.logger = logger
         sequences = SequenceAllocator(persistedEnd: UInt64(try store.setting(SettingKey.sequence) ?? "0") ?? 0)
@@ -148,6 +155,7 @@ public actor NatterDaemon {
     /// The periodic round: dial who should be dialled, resend what was not
     /// acknowledged on a live link, tell the counts of repeated failures.
     func maintenance() async {
+        watchNetwork()
         dial(dialling.due(directory: directory, at: clock.now))
         for peer in directory.linked {
             flushOutbox(to: peer, olderThan: NodeConstants.resendAfter)

@@ -1,4 +1,5 @@
 import Foundation
+import CNIOLinux
 import Glibc
 import Logging
 import NIOCore

@@ -226,8 +226,8 @@ public final class MemoryLinks: PeerLinks {
     }
 
     /// Every link of this device runs from its one address.
-    public func dropLinks(from localAddresses: Set<String>?) -> [DeviceFingerprint] {
-        guard localAddresses.map({ addresses in network.address(of: device).map(addresses.contains) ?? false }) ?? true else { return [] }
+    public func dropLinks(unlessFrom localAddresses: Set<String>?) -> [DeviceFingerprint] {
+        if let localAddresses, let address = network.address(of: device), localAddresses.contains(address) { return [] }
         return network.drop(device)
     }
 }

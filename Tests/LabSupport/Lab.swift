@@ -186,6 +186,14 @@ public final class Lab: Sendable {
         try await netlab(["user", name, host.name, String(uid)], "netlab user")
     }
 
+    /// Gives `host` a second interface on LAN `net` (3-9: 10.231.NET.0/24,
+    /// its own bridge) and returns its address there; the host's Avahi is
+    /// restarted to use it (`netlab attach`).
+    public func attach(_ host: LabHost, toNet net: Int) async throws -> String {
+        try await netlab(["attach", name, host.name, String(net)], "netlab attach")
+        return "10.231.\(net).\(Int(host.name.dropFirst())! + 10)"
+    }
+
     /// A private per-host directory, usable as `XDG_RUNTIME_DIR`.
     public func runtimeDirectory(of host: LabHost) -> String { "/run/natter-lab/\(name)/\(host.name)/run" }
 

@@ -8,26 +8,30 @@ extension NatterDaemon {
     /// clear), and everyone without a link is dialled at once. The new links
     /// replace the old on the colleagues' side (`LinkTable.established`), and
     /// the outbox and this user's states go out as each comes up.
+    ///
+    /// A link from an address this machine does not have now is dropped at
+    /// every round, not only when the watch saw that address go: an address
+    /// that came and went between two rounds (a move and a move back within
+    /// 2 s) leaves links behind that no diff of two readings shows.
     func watchNetwork() {
         guard let network else { return }
         let now = clock.now
-        let changes = networkWatch.round(at: now, interval: NodeConstants.maintenanceInterval, addresses: network.addresses())
+        let addresses = network.addresses()
+        let changes = networkWatch.round(at: now, interval: NodeConstants.maintenanceInterval, addresses: addresses)
+        var resumed = false
         for change in changes {
             switch change {
             case .resumed(let gap):
                 logger.notice("resumed after \(gap.wholeMilliseconds / 1000) s asleep; linking again")
-                dropLinks(from: nil)
+                resumed = true
             case .addressesLost(let lost):
                 logger.notice("this machine lost addresses; linking again", metadata: ["addresses": "\(lost.sorted().joined(separator: ", "))"])
-                dropLinks(from: lost)
             case .addressesGained(let gained):
                 logger.info("this machine has new addresses; dialling colleagues", metadata: ["addresses": "\(gained.sorted().joined(separator: ", "))"])
             }
         }
-        if !changes.isEmpty { dialling.rejoin(at: now) }
-    }
-
-    private func dropLinks(from addresses: Set<String>?) {
-        for peer in links.dropLinks(from: addresses) { handle(.down(peer)) }
+        let dropped = links.dropLinks(unlessFrom: resumed ? nil : addresses)
+        for peer in dropped { handle(.down(peer)) }
+        if !changes.isEmpty || !dropped.isEmpty { dialling.rejoin(at: now) }
     }
 }

@@ -12,8 +12,9 @@ import NatterCore
 ///   to close, its links: every link is dropped and everyone dialled at once.
 /// - **Addresses lost**: an address of an interface that is up went away, or
 ///   its interface went down. Links from it are dead (nothing can be sent
-///   from an address the machine no longer has), so they are dropped and
-///   the colleagues dialled again at once from what is left.
+///   from an address the machine no longer has); the daemon drops every
+///   link from an address it does not have at each round, and after a
+///   change dials the colleagues again at once from what is left.
 /// - **Addresses gained**: an interface came up or got an address. Links
 ///   stay; colleagues not linked are dialled at once instead of at the end
 ///   of their backoff (they may be reachable now).

@@ -25,7 +25,7 @@ struct LinkTable: Sendable {
         let establishedAt: ContinuousClock.Instant
         let remoteHost: String
         /// This machine's address the link runs from ("" when unknown): a
-        /// link from an address the machine lost is dead (``drop(from:)``).
+        /// link from an address the machine no longer has is dead (``drop(unlessFrom:)``).
         let localHost: String
         /// Set when the link runs through a forwarder: where its datagrams go.
         let relay: RelayRoute?
@@ -300,13 +300,17 @@ struct LinkTable: Sendable {
         return current.announced ? .down(peer) : nil
     }
 
-    /// The machine slept or lost addresses (``NetworkWatch``): the links
-    /// running from `localHosts` (every link when nil) are forgotten at once,
-    /// so the dials that follow are not taken for duplicates of links that
-    /// are dead. Returns the links to close and the peers that were
-    /// announced (now down); the dropped links' closing reports nothing more.
-    mutating func drop(from localHosts: Set<String>?) -> (close: [LinkID], down: [DeviceFingerprint]) {
-        let dropped = links.filter { localHosts?.contains($0.value.localHost) ?? true }
+    /// The machine slept or lost addresses (``NetworkWatch``): every link
+    /// running from an address not in `localHosts` (every link when nil) is
+    /// forgotten at once, so the dials that follow are not taken for
+    /// duplicates of links that are dead. A link whose local address is
+    /// unknown is kept unless all go. Returns the links to close and the
+    /// peers that were announced (now down); the dropped links' closing
+    /// reports nothing more.
+    mutating func drop(unlessFrom localHosts: Set<String>?) -> (close: [LinkID], down: [DeviceFingerprint]) {
+        let dropped = links.filter { link in
+            localHosts.map { !link.value.localHost.isEmpty && !$0.contains(link.value.localHost) } ?? true
+        }
         for (peer, link) in dropped {
             links[peer] = nil
             forgetDatagramSessions(of: link)

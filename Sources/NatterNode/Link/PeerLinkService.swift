@@ -265,13 +265,14 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         channel?.close(promise: nil)
     }
 
-    public func dropLinks(from localAddresses: Set<String>?) -> [DeviceFingerprint] {
+    public func dropLinks(unlessFrom localAddresses: Set<String>?) -> [DeviceFingerprint] {
         let (channels, down) = state.withLock { state in
-            let dropped = state.table.drop(from: localAddresses)
+            let dropped = state.table.drop(unlessFrom: localAddresses)
             return (dropped.close.compactMap { state.channels[$0] }, dropped.down)
         }
+        guard !channels.isEmpty else { return down }
         for channel in channels { channel.close(promise: nil) }
-        logger.debug("dropped links", metadata: ["links": "\(channels.count)", "from": "\(localAddresses.map { $0.sorted().joined(separator: ",") } ?? "every address")"])
+        logger.debug("dropped links", metadata: ["links": "\(channels.count)", "kept from": "\(localAddresses.map { $0.sorted().joined(separator: ",") } ?? "nothing")"])
         return down
     }
 

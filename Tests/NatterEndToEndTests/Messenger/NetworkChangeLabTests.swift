@@ -7,7 +7,8 @@ import Testing
 /// minutes, most of it the 90 s sleep, during which the other checks run):
 /// Carol's daemon frozen for 90 s (SIGSTOP, then SIGCONT: what a suspended
 /// laptop looks like to its colleagues); meanwhile Bob's address moves and
-/// moves back, his interface goes down and up, and a second user (Dave, uid
+/// moves back, his interface goes down and up, Alice and Bob get a second
+/// network and Bob loses his first, and a second user (Dave, uid
 /// 1001, known only to the lab host: `netlab user`) runs natter beside
 /// Alice on her host. Every figure measured is
 /// printed as `MEASURED …`.
@@ -46,6 +47,7 @@ struct NetworkChangeLabTests {
             try await twoUsersOnOneHost(lab, host: alice, colleague: bob)
             try await bobsAddressMovesAndComesBack(lab, alice: alice, bob: bob)
             try await bobsInterfaceGoesDownAndUp(lab, alice: alice, bob: bob)
+            try await aSecondNetworkForAliceAndBob(lab, alice: alice, bob: bob)
 
             // Carol's own message, written while her daemon sleeps: the CLI
             // waits on the API socket and is answered when the daemon wakes.
@@ -183,11 +185,49 @@ struct NetworkChangeLabTests {
         let time = started.duration(to: .now)
         print("MEASURED Bob's interface up again → Alice's message delivered after \(time)")
         #expect(time <= Self.reconnect, "delivered \(time) after the interface came up")
-        // One link: Alice's daemon holds one TCP connection to Bob's host.
-        let sockets = try await lab.lab.run(on: alice, ["ss", "-Htnp", "state", "established"])
-        guard let alicesDaemon = lab.daemon(alice) else { throw MessengerLabError("no daemon on Alice's host") }
-        let toBob = sockets.stdout.split(separator: "\n").filter { $0.contains("pid=\(alicesDaemon.pid),") && $0.contains("\(bob.address):") }
-        #expect(toBob.count == 1, "one TCP link between Alice's daemon and Bob's host: \(sockets.stdout)")
+        try await expectOneLink(lab, from: alice, to: [bob.address])
+    }
+
+    /// A second network appears for Alice and Bob (a second interface each,
+    /// on LAN 10.231.5.0/24): Bob is reachable on both, and stays one
+    /// colleague with one link. Then his first interface goes down: Alice's
+    /// message is delivered over the second within 5 s, still one link.
+    func aSecondNetworkForAliceAndBob(_ lab: MessengerLab, alice: LabHost, bob: LabHost) async throws {
+        let aliceThere = try await lab.lab.attach(alice, toNet: 5)
+        let bobThere = try await lab.lab.attach(bob, toNet: 5)
+        var records: [String] = []
+        try await waitUntil("Alice's Avahi to resolve Bob's record on both networks", timeout: .seconds(15), every: .milliseconds(300),
+            detail: { "natter records resolve to \(records)" }) {
+            records = try await natterRecords(lab, on: alice).filter { $0 != aliceThere }
+            return Set(records).isSuperset(of: [bob.address, bobThere])
+        }
+        try await lab.cli(alice, ["send", "Bob", "on two networks"])
+        try await waitForDelivery(of: "on two networks", to: "Bob", from: alice, in: lab, within: .seconds(10))
+        let peers = try await lab.peers(of: alice)
+        #expect(peers.filter { $0.name == "Bob" }.count == 1 && peers.first { $0.name == "Bob" }?.online == true, "one Bob: \(peers)")
+        #expect(try await lab.peers(of: bob).filter { $0.name == "Alice" }.count == 1)
+        try await expectOneLink(lab, from: alice, to: [bob.address, bobThere])
+
+        // The first network goes away under Bob: the second carries on.
+        try await lab.lab.setInterface(of: bob, up: false)
+        let started = ContinuousClock.now
+        try await lab.cli(alice, ["send", "Bob", "over the second network"])
+        try await waitForDelivery(of: "over the second network", to: "Bob", from: alice, in: lab, within: .seconds(15))
+        let time = started.duration(to: .now)
+        print("MEASURED Bob's first interface down with a second network up → Alice's message delivered after \(time)")
+        #expect(time <= Self.reconnect, "delivered \(time) after the first network went")
+        try await expectOneLink(lab, from: alice, to: [bob.address, bobThere])
+        try await lab.lab.setInterface(of: bob, up: true)  // for Carol, who knows him at his first address
+    }
+
+    /// Alice's daemon holds exactly one established TCP connection to any of `addresses` (one link, not one per network).
+    func expectOneLink(_ lab: MessengerLab, from host: LabHost, to addresses: [String]) async throws {
+        let sockets = try await lab.lab.run(on: host, ["ss", "-Htnp", "state", "established"])
+        guard let daemon = lab.daemon(host) else { throw MessengerLabError("no daemon on \(host.name)") }
+        let links = sockets.stdout.split(separator: "\n").filter { line in
+            line.contains("pid=\(daemon.pid),") && addresses.contains { line.contains(" \($0):") }
+        }
+        #expect(links.count == 1, "one TCP link from \(host.name)'s daemon to \(addresses): \(sockets.stdout)")
     }
 
     // MARK: Helpers

@@ -14,10 +14,14 @@ extension NatterDaemon {
             let cameOnline = directory.linkUp(peer, name: name, host: remoteHost, relayed: relayed)
             remember(peer)
             guard cameOnline else {
-                // A replacement: the link it replaced may have died with
-                // messages on it (an address change); send what is not
-                // acknowledged now rather than at the resend round.
+                // A replacement: what went on the link it replaced may be
+                // lost (a dead link after an address change; the loser of
+                // two crossing dials, closed by the colleague unread): send
+                // what is not acknowledged now rather than at the resend
+                // round, and what this user's windows show now rather than
+                // at the next refresh (up to 20 s).
                 flushOutbox(to: peer)
+                emit(sessionStates.peerCameOnline(peer))
                 return
             }
             logger.info(

@@ -4,6 +4,7 @@ import NatterCore
 import NatterDiscovery
 @testable import NatterNode
 import NatterTesting
+import NatterWire
 import Testing
 
 /// Issue 14 items 2 and 3, what the daemon does about them: after a sleep
@@ -73,5 +74,39 @@ struct NatterDaemonNetworkTests {
         #expect(await alice.events.first(after: mark) { $0.isOnline("Bob") } != nil, "dialled again at once")
         #expect(alice.log.hasLine(containing: "this machine lost addresses; linking again", atLeast: .notice))
         await alice.stop(); await bob.stop()
+    }
+
+    /// What went on a replaced link may be lost (a dead link; the loser of
+    /// two crossing dials, which the colleague closes unread): the
+    /// replacement carries the unacknowledged messages and this user's
+    /// current states at once, not at the resend round or the next refresh.
+    @Test func aReplacementLinkCarriesTheOutboxAndTheCurrentStatesAtOnce() async throws {
+        let alice = try office.peer("Alice"), bob = try office.peer("Bob")
+        await office.link(alice, bob)
+        let window = try await alice.call("POST", "/v1/windows", OpenWindowRequest(peer: "Bob"), as: WindowView.self).window
+        let mark = await bob.events.mark
+        _ = try await alice.call("POST", "/v1/windows/\(window)/signals", SignalRequest(signal: .keystroke), as: EmptyReply.self)
+        _ = await bob.events.first(after: mark) { $0.isState(.typing, of: "Alice") }
+        office.network.impair(from: alice.fingerprint, to: bob.fingerprint, .dropChats(count: 1))
+        _ = try await alice.call("POST", "/v1/messages", SendRequest(peer: "Bob", text: "lost on the old link"), as: MessageView.self)
+        let statesBefore = office.network.frames(from: alice.fingerprint, to: bob.fingerprint).filter(\.isState).count
+
+        let replaced = await bob.events.mark
+        office.network.replaceLink(alice.fingerprint, bob.fingerprint, claiming: "Bob")
+        #expect(await bob.events.first(after: replaced) { $0.isMessage("lost on the old link") } != nil, "sent again at once, no clock advanced")
+        // Bob may show the message before Alice's daemon, in the same turn, sends the state: wait for it (a watchdog, not a sleep).
+        let sent = { office.network.frames(from: alice.fingerprint, to: bob.fingerprint) }
+        let watchdog = ContinuousClock.now + EventRecorder.patience
+        while sent().filter(\.isState).count <= statesBefore && ContinuousClock.now < watchdog { await Task.yield() }
+        let frames = sent()
+        #expect(frames.filter(\.isState).count == statesBefore + 1, "the current state once more: \(frames)")
+        #expect(frames.last.map { if case .state(_, .typing, _) = $0 { true } else { false } } == true, "typing, as the window shows")
+        await alice.stop(); await bob.stop()
+    }
+}
+
+extension Frame {
+    var isState: Bool {
+        if case .state = self { true } else { false }
     }
 }

@@ -50,6 +50,14 @@ enum NodeConstants {
     /// after their 15 s they certainly have. The daemon then drops every link
     /// and dials everyone at once (`NetworkWatch`).
     static let resumeGap: Duration = .seconds(10)
+    /// For this long after this machine's addresses changed, the
+    /// maintenance round comes every ``unsettledNetworkInterval`` instead of
+    /// ``maintenanceInterval``: an address is often deleted and its successor
+    /// added a moment later (DHCP, a move), and a dial made in between fails;
+    /// the next round sees the new address and dials again at once, within
+    /// half a second instead of two.
+    static let networkSettleTime: Duration = .seconds(5)
+    static let unsettledNetworkInterval: Duration = .milliseconds(500)
 
     // MARK: Names
 

@@ -17,7 +17,8 @@ extension NatterDaemon {
         guard let network else { return }
         let now = clock.now
         let addresses = network.addresses()
-        let changes = networkWatch.round(at: now, interval: NodeConstants.maintenanceInterval, addresses: addresses)
+        let changes = networkWatch.round(at: now, interval: maintenanceDelay, addresses: addresses)
+        maintenanceDelay = networkWatch.nextInterval(at: now)
         var resumed = false
         for change in changes {
             switch change {

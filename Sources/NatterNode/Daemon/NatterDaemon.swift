@@ -51,6 +51,8 @@ public actor NatterDaemon {
     let network: (any NetworkSensor)?
     /// Whether this machine slept or its addresses changed, from round to round.
     var networkWatch = NetworkWatch()
+    /// How long the maintenance loop sleeps next (shorter while the network settles, ``NetworkWatch``).
+    var maintenanceDelay = NodeConstants.maintenanceInterval
     /// Failures that repeat (a full disk) are logged once per interval with a count.
     var repeatingLines = LogThrottle<RepeatingLine>(interval: NodeConstants.repeatedLogInterval)
 
@@ -109,7 +111,7 @@ public actor NatterDaemon {
                 while !Task.isCancelled {
                     await self.maintenance()
                     do {
-                        try await self.clock.sleep(until: self.clock.now + NodeConstants.maintenanceInterval)
+                        try await self.clock.sleep(until: self.clock.now + self.maintenanceDelay)
                     } catch {
                         return
                     }

@@ -27,6 +27,16 @@ struct NetworkWatch: Sendable {
 
     private var lastRound: MonotonicInstant?
     private var usable: Set<String>?
+    /// Until when rounds come quickly: ``NodeConstants/networkSettleTime`` after the last address change.
+    private var unsettledUntil: MonotonicInstant?
+
+    /// How long until the next round: ``NodeConstants/unsettledNetworkInterval``
+    /// while the addresses changed recently (a successor address may follow
+    /// in a moment), else ``NodeConstants/maintenanceInterval``.
+    func nextInterval(at now: MonotonicInstant) -> Duration {
+        if let unsettledUntil, now < unsettledUntil { return NodeConstants.unsettledNetworkInterval }
+        return NodeConstants.maintenanceInterval
+    }
 
     /// One maintenance round at `now`, which was due `interval` after the
     /// previous one; `addresses` are this machine's addresses on interfaces
@@ -42,6 +52,7 @@ struct NetworkWatch: Sendable {
             let lost = usable.subtracting(addresses), gained = addresses.subtracting(usable)
             if !lost.isEmpty { changes.append(.addressesLost(lost)) }
             if !gained.isEmpty { changes.append(.addressesGained(gained)) }
+            if !lost.isEmpty || !gained.isEmpty { unsettledUntil = now + NodeConstants.networkSettleTime }
         }
         lastRound = now
         usable = addresses

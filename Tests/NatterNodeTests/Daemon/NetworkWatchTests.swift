@@ -62,4 +62,16 @@ struct NetworkWatchTests {
         #expect(watch.round(at: Self.at(600), interval: interval, addresses: ["192.168.1.5"])
             == [.resumed(after: .seconds(600)), .addressesLost(["10.0.0.5"]), .addressesGained(["192.168.1.5"])])
     }
+
+    @Test func afterAnAddressChangeRoundsComeEveryHalfSecondForFiveSeconds() {
+        var watch = NetworkWatch()
+        _ = watch.round(at: Self.at(0), interval: interval, addresses: lan)
+        #expect(watch.nextInterval(at: Self.at(0)) == interval, "a settled network: every 2 s")
+        _ = watch.round(at: Self.at(2), interval: interval, addresses: [])  // deleted; its successor not there yet
+        #expect(watch.nextInterval(at: Self.at(2)) == .milliseconds(500))
+        #expect(watch.round(at: Self.at(2.5), interval: .milliseconds(500), addresses: ["10.231.0.22"]) == [.addressesGained(["10.231.0.22"])],
+            "the successor half a second later; a quick round is not a late one")
+        #expect(watch.nextInterval(at: Self.at(7.4)) == .milliseconds(500))
+        #expect(watch.nextInterval(at: Self.at(7.5)) == interval, "5 s after the last change")
+    }
 }

@@ -2,7 +2,8 @@
 /// the real interfaces in `natter up`, a value a test sets in `NatterTesting`.
 public protocol NetworkSensor: Sendable {
     /// The addresses (numeric; IPv6 link-local with its `%interface`) of the
-    /// interfaces that are up and running, loopback left out.
+    /// interfaces that are up and running, loopback included: a link to a
+    /// colleague on this machine (a static peer at 127.0.0.1) runs from it.
     func addresses() -> Set<String>
 }
 
@@ -12,6 +13,6 @@ public struct SystemNetworkSensor: NetworkSensor {
     public init() {}
 
     public func addresses() -> Set<String> {
-        Set(DoctorProbes.interfaces().filter { $0.up && !$0.loopback }.flatMap(\.addresses))
+        Set(DoctorProbes.interfaces().filter(\.up).flatMap(\.addresses))
     }
 }

@@ -40,7 +40,7 @@ struct NetworkWatch: Sendable {
 
     /// One maintenance round at `now`, which was due `interval` after the
     /// previous one; `addresses` are this machine's addresses on interfaces
-    /// that are up and running, loopback left out. The first round only
+    /// that are up and running (``NetworkSensor``). The first round only
     /// takes note. Returns what changed, resume first.
     mutating func round(at now: MonotonicInstant, interval: Duration, addresses: Set<String>) -> [Change] {
         var changes: [Change] = []

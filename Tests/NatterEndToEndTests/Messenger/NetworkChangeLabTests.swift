@@ -6,7 +6,8 @@ import Testing
 /// Issue 14 items 2, 3 and 5 on real daemons, in one lab (about two
 /// minutes, most of it the 90 s sleep, during which the other checks run):
 /// Carol's daemon frozen for 90 s (SIGSTOP, then SIGCONT: what a suspended
-/// laptop looks like to its colleagues); meanwhile Bob's address moves and
+/// laptop looks like to its colleagues; her host drops every packet
+/// meanwhile, as a sleeping machine answers nothing); meanwhile Bob's address moves and
 /// moves back, his interface goes down and up, Alice and Bob get a second
 /// network and Bob loses his first, and a second user (Dave, uid
 /// 1001, known only to the lab host: `netlab user`) runs natter beside
@@ -31,9 +32,12 @@ struct NetworkChangeLabTests {
                 try await peer("Carol", of: alice, in: lab)?.state == "typing"
             }
 
+            // A suspended laptop: its process stops, and nothing on it answers
+            // (its kernel sleeps too), so her host drops everything meanwhile.
             guard let carolsDaemon = lab.daemon(carol) else { throw MessengerLabError("no daemon on Carol's host") }
             carolsDaemon.signal(SIGSTOP)
             let frozen = ContinuousClock.now
+            try await lab.lab.impair(carol, loss: 100)
 
             // Colleagues see her go, with her state cleared, not left as it was.
             try await waitUntil("Alice to show Carol offline", timeout: .seconds(30), every: .milliseconds(200)) {
@@ -56,6 +60,7 @@ struct NetworkChangeLabTests {
             let remaining = Self.sleep - frozen.duration(to: .now)
             #expect(remaining > .zero, "the checks above ran within the sleep")
             if remaining > .zero { try await Task.sleep(for: remaining) }
+            try await lab.lab.clearImpairment(carol)
             carolsDaemon.signal(SIGCONT)
             let resumed = ContinuousClock.now
             print("MEASURED Carol frozen for \(frozen.duration(to: resumed))")

@@ -42,6 +42,33 @@ enum NodeConstants {
     /// colleagues to see its record (~1 s).
     static let startupDialWindow: Duration = .seconds(1)
 
+    // MARK: Network changes
+
+    /// Two links to one peer established within this long of each other
+    /// crossed (both dialled at once) and the lower fingerprint's dial wins;
+    /// a link older than this is replaced by a newer one whoever dialled it
+    /// (`LinkTable.established`). A handshake completes within
+    /// `WireConstants.handshakeTimeout` (5 s) of its connect, and the two
+    /// sides see a link complete within one round trip of each other, so
+    /// both sides judge a pair alike; a reconnect after a sleep or an address
+    /// change comes long after the old link was established.
+    static let crossingWindow: Duration = .seconds(5)
+    /// The maintenance round came this much later than asked: the process
+    /// was suspended (a laptop slept, SIGSTOP) for at least
+    /// `WireConstants.deadPeerTimeout` − `keepaliveInterval` (10 s) without
+    /// sending a keepalive, so colleagues may have closed its links — and
+    /// after their 15 s they certainly have. The daemon then drops every link
+    /// and dials everyone at once (`NetworkWatch`).
+    static let resumeGap: Duration = .seconds(10)
+    /// For this long after this machine's addresses changed, the
+    /// maintenance round comes every ``unsettledNetworkInterval`` instead of
+    /// ``maintenanceInterval``: an address is often deleted and its successor
+    /// added a moment later (DHCP, a move), and a dial made in between fails;
+    /// the next round sees the new address and dials again at once, within
+    /// half a second instead of two.
+    static let networkSettleTime: Duration = .seconds(5)
+    static let unsettledNetworkInterval: Duration = .milliseconds(500)
+
     // MARK: Names
 
     /// A device refused for a name is logged once as critical, then only

@@ -118,6 +118,26 @@ public final class MemoryNetwork: Sendable {
         }
     }
 
+    /// `device` drops its links (it slept, its address went): the others see
+    /// it go; `device` itself is told nothing (``MemoryLinks/dropLinks(from:)``
+    /// returns them). Returns the colleagues it was linked to.
+    func drop(_ device: DeviceFingerprint) -> [DeviceFingerprint] {
+        state.withLock { state in
+            let peers = state.connected.filter { $0.from == device }.map(\.to)
+            for peer in peers {
+                state.connected.remove(Pair(from: device, to: peer))
+                state.connected.remove(Pair(from: peer, to: device))
+                state.nodes[peer]?.continuation.yield(.down(device))
+            }
+            return peers
+        }
+    }
+
+    /// The address `device` was given, for its links' local address.
+    func address(of device: DeviceFingerprint) -> String? {
+        state.withLock { $0.nodes[device]?.address }
+    }
+
     public func impair(from: DeviceFingerprint, to: DeviceFingerprint, _ impairment: Impairment?) {
         state.withLock { $0.impairments[Pair(from: from, to: to)] = impairment }
     }
@@ -203,6 +223,12 @@ public final class MemoryLinks: PeerLinks {
 
     public func disconnect(_ peer: DeviceFingerprint) {
         network.disconnect(device, peer)
+    }
+
+    /// Every link of this device runs from its one address.
+    public func dropLinks(unlessFrom localAddresses: Set<String>?) -> [DeviceFingerprint] {
+        if let localAddresses, let address = network.address(of: device), localAddresses.contains(address) { return [] }
+        return network.drop(device)
     }
 }
 

@@ -26,7 +26,7 @@ public final class TestPeer: Sendable {
     public init(
         name: String, on network: MemoryNetwork, clock: TestClock, identity: DeviceIdentity = DeviceIdentity(),
         directory: String? = nil, presenceChanged: @escaping @Sendable (PresenceStatus) -> Void = { _ in },
-        idleSources: [any IdleSource] = [], configure: (inout NatterConfig) -> Void = { _ in }
+        idleSources: [any IdleSource] = [], network sensor: (any NetworkSensor)? = nil, configure: (inout NatterConfig) -> Void = { _ in }
     ) throws {
         self.name = name
         self.identity = identity
@@ -42,7 +42,7 @@ public final class TestPeer: Sendable {
             links: network.links(for: identity.fingerprint, name: name, address: "memory:\(name)"),
             relays: network.relays(for: identity.fingerprint), pins: PinStore(directory: directory), idleSources: idleSources,
             linkPorts: (tcp: 47_100, udp: 47_101), presenceChanged: presenceChanged,
-            clock: clock, logger: log.logger(name))
+            network: sensor, clock: clock, logger: log.logger(name))
         events = EventRecorder()
         api = DaemonAPI(daemon: daemon)
         running = Task { [daemon, events] in

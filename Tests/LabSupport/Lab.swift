@@ -168,6 +168,32 @@ public final class Lab: Sendable {
         try await netlab(["avahi", name, host.name, action.rawValue], "netlab avahi \(action)")
     }
 
+    /// Adds (`add`) or deletes (`del`) `cidr` (e.g. "10.231.0.22/24") on
+    /// `host`'s interface: with a `del` of the old, the host's address moves.
+    public func address(_ action: String, _ cidr: String, on host: LabHost) async throws {
+        try await netlab(["addr", name, host.name, action, cidr], "netlab addr \(action)")
+    }
+
+    /// Takes `host`'s interface down (a cable pulled) or brings it up again.
+    public func setInterface(of host: LabHost, up: Bool) async throws {
+        try await netlab(["link", name, host.name, up ? "up" : "down"], "netlab link")
+    }
+
+    /// Makes `uid` a user of `host` (in the host's own view of /etc/passwd,
+    /// never the machine's): a second user on one machine, run with
+    /// `setpriv --reuid=UID --regid=UID --clear-groups`.
+    public func addUser(_ uid: Int, on host: LabHost) async throws {
+        try await netlab(["user", name, host.name, String(uid)], "netlab user")
+    }
+
+    /// Gives `host` a second interface on LAN `net` (3-9: 10.231.NET.0/24,
+    /// its own bridge) and returns its address there; the host's Avahi is
+    /// restarted to use it (`netlab attach`).
+    public func attach(_ host: LabHost, toNet net: Int) async throws -> String {
+        try await netlab(["attach", name, host.name, String(net)], "netlab attach")
+        return "10.231.\(net).\(Int(host.name.dropFirst())! + 10)"
+    }
+
     /// A private per-host directory, usable as `XDG_RUNTIME_DIR`.
     public func runtimeDirectory(of host: LabHost) -> String { "/run/natter-lab/\(name)/\(host.name)/run" }
 

@@ -37,8 +37,8 @@ struct DialScheduler: Sendable {
     }
 
     let ownFingerprint: DeviceFingerprint
-    /// When the daemon started (its startup window is measured from here).
-    let startedAt: MonotonicInstant
+    /// When the daemon started or last rejoined (its startup window is measured from here).
+    private(set) var startedAt: MonotonicInstant
     private var sightings: [DiscoveryKey: DiscoveredPeer] = [:]
     private var backoff: [DeviceFingerprint: Backoff] = [:]
     /// Colleagues whose last direct dial failed and whom a forwarder can relay to.
@@ -61,6 +61,21 @@ struct DialScheduler: Sendable {
     mutating func lost(_ key: DiscoveryKey) {
         sightings[key] = nil
         if case .device(let peer) = key { backoff[peer] = nil }
+    }
+
+    /// This machine slept or its addresses changed (``NetworkWatch``):
+    /// colleagues cannot have noticed yet, so, as at start, everyone without
+    /// a link is due at once, whatever their backoff and fingerprint.
+    /// Whether a colleague needs a relay is kept.
+    mutating func rejoin(at now: MonotonicInstant) {
+        backoff = [:]
+        startedAt = now
+    }
+
+    /// Within the startup window (after the start or a rejoin), when every
+    /// colleague without a link is dialled as soon as they are missing.
+    func dialsEveryoneAtOnce(at now: MonotonicInstant) -> Bool {
+        now - startedAt < NodeConstants.startupDialWindow
     }
 
     /// A link to `peer` is up: the next time they are missing, start afresh,
@@ -103,7 +118,7 @@ struct DialScheduler: Sendable {
                 target.relayed = relayNext.contains(peer) && sighting.relayable
                 guard var attempt = backoff[peer] else {
                     var first = Backoff(notBefore: now)
-                    if ownFingerprint > peer && now - startedAt >= NodeConstants.startupDialWindow {
+                    if ownFingerprint > peer && !dialsEveryoneAtOnce(at: now) {
                         first.notBefore = now + NodeConstants.dialGrace
                     } else {
                         first.dialled(at: now)

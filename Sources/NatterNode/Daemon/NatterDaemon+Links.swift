@@ -1,6 +1,7 @@
 import Logging
 import NatterAPI
 import NatterCore
+import NatterDiscovery
 import NatterWire
 
 extension NatterDaemon {
@@ -12,7 +13,17 @@ extension NatterDaemon {
             dialling.linked(peer, relayed: relayed)
             let cameOnline = directory.linkUp(peer, name: name, host: remoteHost, relayed: relayed)
             remember(peer)
-            guard cameOnline else { return }
+            guard cameOnline else {
+                // A replacement: what went on the link it replaced may be
+                // lost (a dead link after an address change; the loser of
+                // two crossing dials, closed by the colleague unread): send
+                // what is not acknowledged now rather than at the resend
+                // round, and what this user's windows show now rather than
+                // at the next refresh (up to 20 s).
+                flushOutbox(to: peer)
+                emit(sessionStates.peerCameOnline(peer))
+                return
+            }
             logger.info(
                 "colleague online",
                 metadata: ["peer": "\(peer.compact.prefix(8))", "name": "\(self.name(of: peer))", "link": "\(relayed ? "relayed" : "direct")"])
@@ -26,6 +37,12 @@ extension NatterDaemon {
             logger.info("colleague offline", metadata: ["peer": "\(peer.compact.prefix(8))"])
             publishShown(sessionStates.peerWentOffline(peer))
             events.publish(.peer(peerView(peer)))
+            // A link that closed by itself just after this machine rejoined
+            // (its close was on the way when the links were dropped) is dialled
+            // again at once, like the dropped ones; otherwise at the next round.
+            if dialling.dialsEveryoneAtOnce(at: clock.now) {
+                dial(dialling.due(only: .device(peer), directory: directory, at: clock.now))
+            }
         case .received(let frame, let peer):
             // Frames from a link the daemon has not admitted (a refused name,
             // or one still closing) are not this colleague's words.

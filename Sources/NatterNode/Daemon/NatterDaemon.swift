@@ -47,6 +47,12 @@ public actor NatterDaemon {
     var idleSourcesInUse: [any IdleSource]?
     /// The look at the sources in progress; the engines' timers wait for it.
     var idleLook: Task<Void, Never>?
+    /// This machine's addresses, for ``NetworkWatch``; nil: no watch (the daemon's tests).
+    let network: (any NetworkSensor)?
+    /// Whether this machine slept or its addresses changed, from round to round.
+    var networkWatch = NetworkWatch()
+    /// How long the maintenance loop sleeps next (shorter while the network settles, ``NetworkWatch``).
+    var maintenanceDelay = NodeConstants.maintenanceInterval
     /// Failures that repeat (a full disk) are logged once per interval with a count.
     var repeatingLines = LogThrottle<RepeatingLine>(interval: NodeConstants.repeatedLogInterval)
     /// Messages and receipts waiting for the store's next group commit.
@@ -76,11 +82,13 @@ public actor NatterDaemon {
     ///     the status to publish at start is ``storedPresence(in:)``.
     ///   - idleSources: where input outside natter's windows is seen (`IdleSources.candidates`);
     ///     none means only the windows' own input counts.
+    ///   - network: this machine's addresses, read every maintenance round to
+    ///     notice a sleep or an address change (``NetworkWatch``); nil turns that off.
     public init(
         identity: DaemonIdentity, config: NatterConfig, store: MessageStore, links: any PeerLinks,
         relays: (any RelayDialer)? = nil, pins: PinStore, idleSources: [any IdleSource] = [],
         linkPorts: (tcp: Int, udp: Int), presenceChanged: @escaping @Sendable (PresenceStatus) -> Void = { _ in },
-        clock: any DaemonClock = SystemClock(), logger: Logger
+        network: (any NetworkSensor)? = nil, clock: any DaemonClock = SystemClock(), logger: Logger
     ) throws(StoreError) {
         self.identity = identity
         self.config = config
@@ -91,6 +99,7 @@ public actor NatterDaemon {
         self.idleSources = idleSources
         self.linkPorts = linkPorts
         self.presenceChanged = presenceChanged
+        self.network = network
         self.clock = clock
         self.logger = logger
         sequences = SequenceAllocator(persistedEnd: UInt64(try store.setting(SettingKey.sequence) ?? "0") ?? 0)
@@ -114,7 +123,7 @@ public actor NatterDaemon {
                 while !Task.isCancelled {
                     await self.maintenance()
                     do {
-                        try await self.clock.sleep(until: self.clock.now + NodeConstants.maintenanceInterval)
+                        try await self.clock.sleep(until: self.clock.now + self.maintenanceDelay)
                     } catch {
                         return
                     }
@@ -162,6 +171,7 @@ public actor NatterDaemon {
     /// The periodic round: dial who should be dialled, resend what was not
     /// acknowledged on a live link, tell the counts of repeated failures.
     func maintenance() async {
+        watchNetwork()
         dial(dialling.due(directory: directory, at: clock.now))
         for peer in directory.linked {
             flushOutbox(to: peer, olderThan: NodeConstants.resendAfter)

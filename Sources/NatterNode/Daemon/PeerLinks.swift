@@ -45,6 +45,13 @@ public protocol PeerLinks: Sendable {
     /// Closes every link to `peer` without a goodbye: the daemon refused it
     /// (a device presenting a pinned name with another key).
     func disconnect(_ peer: DeviceFingerprint)
+    /// Drops at once, without a goodbye, every link running from an address
+    /// not among `localAddresses` (every link when nil): this machine slept,
+    /// or no longer has the address a link runs from, so the link is dead or
+    /// about to be (`NetworkWatch`). Returns the colleagues whose link was
+    /// dropped; no `.down` event follows for them, the daemon takes them
+    /// offline itself, before it dials them again.
+    func dropLinks(unlessFrom localAddresses: Set<String>?) -> [DeviceFingerprint]
 }
 
 extension PeerLinks {

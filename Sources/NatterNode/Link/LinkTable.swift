@@ -20,7 +20,13 @@ struct LinkTable: Sendable {
         let id: LinkID
         /// Who dialled: settles simultaneous connects (the lower fingerprint's dial wins).
         let dialler: DeviceFingerprint
+        /// When its handshake completed here: a link older than
+        /// ``NodeConstants/crossingWindow`` is replaced by any newer one.
+        let establishedAt: ContinuousClock.Instant
         let remoteHost: String
+        /// This machine's address the link runs from ("" when unknown): a
+        /// link from an address the machine no longer has is dead (``drop(unlessFrom:)``).
+        let localHost: String
         /// Set when the link runs through a forwarder: where its datagrams go.
         let relay: RelayRoute?
         /// This side's index for the peer's datagrams, announced in our hello
@@ -144,21 +150,28 @@ struct LinkTable: Sendable {
     /// Registers `link` to `peer` after its handshake.
     ///
     /// Two links to one peer happen when both dial at once, or when a peer
-    /// reconnects before the old link's death was noticed. Both sides must
-    /// keep the same one without talking about it, so the rule looks only at
-    /// who dialled: the link dialled by the lower fingerprint wins; between
-    /// two dialled by the same side, the newer wins (the older is stale).
-    /// - Parameter initiator: this side dialled `link`.
+    /// reconnects before the old link's death was noticed (it slept, its
+    /// address changed: Docs/protocol.md §5.7). Both sides must keep the same
+    /// one without talking about it. Two links established within
+    /// ``NodeConstants/crossingWindow`` of each other crossed: the one dialled
+    /// by the lower fingerprint wins, and between two dialled by the same
+    /// side the newer. A link older than that is stale to whoever dials
+    /// again: the newer link wins whoever dialled it (the side that dialled
+    /// holds no other link, so both sides keep the new one).
+    /// - Parameters:
+    ///   - initiator: this side dialled `link`.
+    ///   - now: when the handshake completed (defaults to the present; tests pass it).
     mutating func established(
         peer: DeviceFingerprint, link: LinkID, initiator: Bool, remoteHost: String, keys: SecureSession.DatagramKeys,
-        relay: RelayRoute? = nil
+        relay: RelayRoute? = nil, localHost: String = "", now: ContinuousClock.Instant = .now
     ) -> Established {
         let dialler = initiator ? local : peer
         var replaced: LinkID?
         var announced = false
         if let existing = links[peer] {
             let preferred = min(local, peer)
-            if existing.dialler == preferred && dialler != preferred {
+            let crossed = now - existing.establishedAt < NodeConstants.crossingWindow
+            if crossed && existing.dialler == preferred && dialler != preferred {
                 return Established(hello: nil, close: link)
             }
             replaced = existing.id
@@ -166,7 +179,8 @@ struct LinkTable: Sendable {
             forgetDatagramSessions(of: existing)
         }
         let localIndex = freeDatagramIndex()
-        var new = Link(id: link, dialler: dialler, remoteHost: remoteHost, relay: relay, localIndex: localIndex, sendKey: keys.send)
+        var new = Link(
+            id: link, dialler: dialler, establishedAt: now, remoteHost: remoteHost, localHost: localHost, relay: relay, localIndex: localIndex, sendKey: keys.send)
         // The daemon already has the peer as up; the replacement must not announce it twice.
         new.announced = announced
         links[peer] = new
@@ -284,6 +298,24 @@ struct LinkTable: Sendable {
         links[peer] = nil
         forgetDatagramSessions(of: current)
         return current.announced ? .down(peer) : nil
+    }
+
+    /// The machine slept or lost addresses (``NetworkWatch``): every link
+    /// running from an address not in `localHosts` (every link when nil) is
+    /// forgotten at once, so the dials that follow are not taken for
+    /// duplicates of links that are dead. A link whose local address is
+    /// unknown is kept unless all go. Returns the links to close and the
+    /// peers that were announced (now down); the dropped links' closing
+    /// reports nothing more.
+    mutating func drop(unlessFrom localHosts: Set<String>?) -> (close: [LinkID], down: [DeviceFingerprint]) {
+        let dropped = links.filter { link in
+            localHosts.map { !link.value.localHost.isEmpty && !$0.contains(link.value.localHost) } ?? true
+        }
+        for (peer, link) in dropped {
+            links[peer] = nil
+            forgetDatagramSessions(of: link)
+        }
+        return (dropped.values.map(\.id), dropped.filter(\.value.announced).map(\.key))
     }
 
     /// The current link to `peer`, announced or not (to close it).

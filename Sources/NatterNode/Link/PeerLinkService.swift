@@ -125,8 +125,10 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
     private func bind() async throws -> Listeners {
         let udp: any Channel
         do {
+            // No SO_REUSEADDR: on Linux it lets a second UDP socket (another
+            // user's natter with the same configured port) share the port and
+            // take its datagrams; a port in use must be an error, as for TCP.
             udp = try await DatagramBootstrap(group: group)
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelInitializer { [self] channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramHandler(service: self)) }
                 }
@@ -284,6 +286,17 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         channel?.close(promise: nil)
     }
 
+    public func dropLinks(unlessFrom localAddresses: Set<String>?) -> [DeviceFingerprint] {
+        let (channels, down) = state.withLock { state in
+            let dropped = state.table.drop(unlessFrom: localAddresses)
+            return (dropped.close.compactMap { state.channels[$0] }, dropped.down)
+        }
+        guard !channels.isEmpty else { return down }
+        for channel in channels { channel.close(promise: nil) }
+        logger.debug("dropped links", metadata: ["links": "\(channels.count)", "kept from": "\(localAddresses.map { $0.sorted().joined(separator: ",") } ?? "nothing")"])
+        return down
+    }
+
     /// What the link layer turned away and let in so far: the figures an
     /// operator (or a test) reads to see that bad input is dropped, not served.
     public struct Counters: Sendable, Equatable {
@@ -355,8 +368,9 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         relay: RelayRoute?
     ) -> Frame? {
         let (established, loser, sweepBy) = state.withLock { state in
+            let localHost = state.channels[link]?.localAddress?.ipAddress ?? ""
             let established = state.table.established(
-                peer: peer, link: link, initiator: initiator, remoteHost: remoteHost, keys: keys, relay: relay)
+                peer: peer, link: link, initiator: initiator, remoteHost: remoteHost, keys: keys, relay: relay, localHost: localHost)
             let sweepBy = state.liveness.established(link, dialler: initiator, at: .now)
             return (established, established.close.flatMap { state.channels[$0] }, sweepBy)
         }

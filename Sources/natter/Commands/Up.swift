@@ -95,7 +95,8 @@ struct Up: AsyncParsableCommand {
             identity: DaemonIdentity(fingerprint: identity.fingerprint, teamTag: team.subkeys.teamTag.description),
             config: config, store: store, links: links, relays: forwarders, pins: PinStore(directory: paths.dataDirectory),
             idleSources: IdleSources.candidates(environment: ProcessInfo.processInfo.environment),
-            linkPorts: ports, presenceChanged: { [publishers] status in publishers.forEach { $0(status) } }, logger: logger)
+            linkPorts: ports, presenceChanged: { [publishers] status in publishers.forEach { $0(status) } },
+            network: SystemNetworkSensor(), logger: logger)
         // First in the list, so the group stops it last: goodbyes after everything else.
         var services: [any Service] = [links, forwarders]
         if let finder { services.append(finder) }

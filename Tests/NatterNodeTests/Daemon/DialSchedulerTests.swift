@@ -110,9 +110,25 @@ struct DialSchedulerTests {
         #expect(attempts.count > 3)
         #expect(attempts.allSatisfy { !$0.relayed })
     }
+
+    // MARK: Rejoining (issue 14: sleep and address changes)
+
+    @Test func afterARejoinEveryColleagueWithoutALinkIsDueAtOnceWhateverTheBackoffAndFingerprint() {
+        var scheduler = DialScheduler(ownFingerprint: me, startedAt: Self.at(-100))
+        let directory = ColleagueDirectory(ownFingerprint: me)
+        scheduler.sighted(sighting(high, "10.0.0.9"))
+        scheduler.sighted(sighting(low, "10.0.0.1"))
+        for second in 0...61 { _ = scheduler.due(directory: directory, at: Self.at(Double(second))) }  // dialled at 61, next at 91
+        #expect(scheduler.due(directory: directory, at: Self.at(62)).isEmpty, "backed off")
+        scheduler.rejoin(at: Self.at(62))
+        #expect(Set(scheduler.due(directory: directory, at: Self.at(62)).map(\.host)) == ["10.0.0.9", "10.0.0.1"],
+            "the higher fingerprint waits no grace: nobody can be dialling a machine that just woke")
+        #expect(scheduler.dialsEveryoneAtOnce(at: Self.at(62.5)))
+        #expect(!scheduler.dialsEveryoneAtOnce(at: Self.at(62) + NodeConstants.startupDialWindow))
+    }
+
 }
 
 extension Duration {
     var wholeSeconds: Double { Double(wholeMilliseconds) / 1000 }
-
 }

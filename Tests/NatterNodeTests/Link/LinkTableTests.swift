@@ -96,6 +96,49 @@ struct LinkTableTests {
         }
     }
 
+    @Test("a link older than the crossing window is replaced by a newer one, whoever dialled either (a reconnect after a sleep or an address change)",
+        arguments: [true, false], [true, false])
+    func aStaleLinkIsReplacedWhoeverDialled(localIsLow: Bool, oldDialledByUs: Bool) {
+        let (local, peer) = localIsLow ? (low, high) : (high, low)
+        var table = table(local)
+        let old = LinkID(rawValue: 1), new = LinkID(rawValue: 2)
+        _ = table.established(peer: peer, link: old, initiator: oldDialledByUs, remoteHost: "10.0.0.9", keys: keys(local), now: now)
+        let later = now + NodeConstants.crossingWindow
+        let replacing = table.established(peer: peer, link: new, initiator: !oldDialledByUs, remoteHost: "10.0.0.22", keys: keys(local), now: later)
+        #expect(replacing.close == old)
+        #expect(replacing.hello != nil)
+        #expect(table.link(to: peer) == new)
+        #expect(table.closed(old) == nil, "the stale link goes quietly")
+    }
+
+    @Test func withinTheCrossingWindowTheLowerFingerprintsDialStillWins() {
+        var table = table(low)
+        let ours = LinkID(rawValue: 1), theirs = LinkID(rawValue: 2)
+        _ = table.established(peer: high, link: ours, initiator: true, remoteHost: "10.0.0.2", keys: lowKeys, now: now)
+        let almost = now + NodeConstants.crossingWindow - .milliseconds(1)
+        #expect(table.established(peer: high, link: theirs, initiator: false, remoteHost: "10.0.0.2", keys: lowKeys, now: almost).close == theirs)
+    }
+
+    @Test func droppingLinksFromAddressesNoLongerHeldForgetsOnlyThoseAndReportsTheAnnouncedPeers() {
+        var table = table(low)
+        let other = DeviceIdentity().fingerprint
+        let hello = Frame.hello(sequence: 0, name: "Peer", udpPort: 0, datagramIndex: 5)
+        let onLost = LinkID(rawValue: 1), onKept = LinkID(rawValue: 2)
+        _ = table.established(peer: high, link: onLost, initiator: true, remoteHost: "10.0.0.2", keys: lowKeys, localHost: "10.0.0.1", now: now)
+        _ = table.received(hello, from: high, on: onLost)
+        _ = table.established(peer: other, link: onKept, initiator: true, remoteHost: "10.5.0.2", keys: lowKeys, localHost: "10.5.0.1", now: now)
+        let dropped = table.drop(unlessFrom: ["10.5.0.1", "10.7.0.1"])
+        #expect(dropped.close == [onLost] && dropped.down == [high])
+        #expect(table.link(to: high) == nil && table.link(to: other) == onKept)
+        #expect(table.closed(onLost) == nil, "its close reports no second down")
+        let unknown = LinkID(rawValue: 3)
+        _ = table.established(peer: high, link: unknown, initiator: true, remoteHost: "10.0.0.2", keys: lowKeys, now: now)
+        #expect(table.drop(unlessFrom: []).close == [onKept], "a link whose local address is unknown stays")
+        _ = table.established(peer: other, link: onKept, initiator: true, remoteHost: "10.5.0.2", keys: lowKeys, localHost: "10.5.0.1", now: now)
+        let all = table.drop(unlessFrom: nil)
+        #expect(Set(all.close) == [onKept, unknown] && all.down.isEmpty, "after a sleep every link goes; none had its hello yet, so none was announced")
+    }
+
     // MARK: Hello, up and down
 
     @Test func theHelloAnnouncesThePeerOnceWithItsNameAndHost() {

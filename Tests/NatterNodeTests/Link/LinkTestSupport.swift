@@ -1,5 +1,6 @@
 import CNIOLinux  // owns sockaddr_in in this module's graph (MemberImportVisibility)
 import Foundation
+import CNIOLinux
 import Glibc
 import Logging
 import NIOCore

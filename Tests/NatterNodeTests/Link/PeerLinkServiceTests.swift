@@ -159,6 +159,19 @@ struct PeerLinkTests {
         await #expect(throws: LinkListenError.self) { try await clash.run() }
     }
 
+    /// Two users' daemons on one machine with the same configured UDP port:
+    /// the second must fail as for TCP, not share the port (with
+    /// SO_REUSEADDR, Linux let a second UDP socket bind it, and the latest
+    /// one took every datagram meant for the first user).
+    @Test func aUDPPortInUseIsRefusedNotShared() async throws {
+        let alice = try await LinkPeer.start(name: "Alice", team: TeamKey())
+        defer { alice.stop() }
+        let clash = PeerLinkService(
+            identity: DeviceIdentity(), team: TeamKey(), displayName: "Clash", tcpPort: 0, udpPort: alice.ports.udp, logger: LogRecorder().logger())
+        let error = await #expect(throws: LinkListenError.self) { try await clash.boundPorts() }
+        #expect(error?.description.hasPrefix("cannot listen for colleagues on UDP port \(alice.ports.udp): Address already in use") == true)
+    }
+
     @Test func aConnectionThatStaysSilentIsClosedAtTheHandshakeTimeout() async throws {
         let alice = try await LinkPeer.start(name: "Alice", team: TeamKey())
         defer { alice.stop() }

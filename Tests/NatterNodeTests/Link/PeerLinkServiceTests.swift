@@ -48,12 +48,13 @@ struct PeerLinkTests {
         #expect(alice.log.messages(atLeast: .warning).filter { $0.contains("refused a connection") }.count == 1)
         #expect(alice.events.upPeers.isEmpty && mallory.events.upPeers.isEmpty)
 
-        // What a stranger's socket sees: its first message answered by nothing at all.
-        let (_, first) = try firstHandshakeMessage(team: TeamKey())
+        // What a stranger's socket sees: its first message answered by a decoy, 26 random bytes (§4.4.1).
+        let strangersTeam = TeamKey()
+        let (_, first) = try firstHandshakeMessage(team: strangersTeam)
         let raw = try await RawConnection.connect(port: alice.ports.tcp)
         try await raw.sendMessage(first)
         #expect(await raw.waitUntilClosed(timeout: .seconds(2)))
-        #expect(raw.receivedBytes.isEmpty, "no handshake reply, so no device key and no Diffie-Hellman work")
+        expectDecoy(raw.receivedBytes, answering: first, team: strangersTeam, "no handshake reply, so no device key and no Diffie-Hellman work")
     }
 
     @Test func badInputIsDroppedWithOneLogLineEachAndOtherLinksCarryOn() async throws {
@@ -83,7 +84,12 @@ struct PeerLinkTests {
             let raw = try await RawConnection.connect(port: alice.ports.tcp)
             try await raw.sendMessage(bytes)
             #expect(await raw.waitUntilClosed(timeout: .seconds(2)), "\(name) closes the connection")
-            #expect(raw.receivedBytes.isEmpty, "\(name) gets no answer")
+            if name == "a tampered first message" {
+                // A tag that fails admission: the decoy every refusal at admission gets (§4.4.1).
+                #expect(raw.receivedBytes.count == 28 && Array(raw.receivedBytes.prefix(4)) == [0, 26, 2, 5], "\(name) gets only a decoy")
+            } else {
+                #expect(raw.receivedBytes.isEmpty, "\(name) gets no answer")
+            }
             #expect(await eventually { alice.service.counters.refusedConnections == before + 1 }, "\(name) is counted")
         }
         let lines = alice.log.messages(atLeast: .notice).filter { $0.contains("refused a connection") || $0.contains("dropped a link after bad input") }
@@ -109,7 +115,7 @@ struct PeerLinkTests {
         let replay = try await RawConnection.connect(port: alice.ports.tcp)
         try await replay.sendMessage(first)
         #expect(await replay.waitUntilClosed(timeout: .seconds(2)))
-        #expect(replay.receivedBytes.isEmpty)
+        expectDecoy(replay.receivedBytes, answering: first, team: team, "a replay gets only a decoy")
         #expect(alice.log.hasLine(containing: "replayed", atLeast: .notice))
         await original.close()
     }

@@ -12,6 +12,19 @@ public enum WireConstants {
     /// A handshake's first message carries its creation time; older or newer
     /// than this (clock skew included) is refused before any key work.
     public static let handshakeTimestampTolerance: Duration = .seconds(120)
+    /// A responder answers an admitted first message whose timestamp is out of
+    /// the tolerance with a clock hint (Docs/protocol.md §4.4.1) at most this
+    /// many times per source address per ``clockHintWindow``; past it, a decoy.
+    /// One hint is all an honest initiator needs; each costs two HMACs, no DH.
+    public static let clockHintsPerSource = 4
+    public static let clockHintWindow: Duration = .seconds(10)
+    /// How long a responder ties a hint it sent to the next link from that
+    /// address, to report the colleague's clock difference by name (the
+    /// initiator redials within seconds).
+    public static let clockHintMemory: Duration = .seconds(60)
+    /// Peers whose clock offset, hint or reported difference is remembered
+    /// (``PeerClocks``); the oldest is forgotten first.
+    public static let peerClocksCapacity = 256
     /// How many recent first messages the responder remembers to refuse replays.
     public static let handshakeReplayCacheSize = 4096
     /// A connection that has not finished its handshake after this long is closed.

@@ -20,7 +20,7 @@ enum FuzzTargets {
     static func run(_ input: [UInt8]) {
         guard let selector = input.first else { return }
         let data = Array(input.dropFirst())
-        switch selector % 7 {
+        switch selector % 8 {
         case 0:
             // The frame decoder: plaintext frames after Noise decryption, the
             // link-control frames (rekey) and the padding around them.
@@ -41,6 +41,10 @@ enum FuzzTargets {
                     var cache = HandshakeReplayCache(capacity: 2, floorMilliseconds: now - 1)
                     _ = cache.insert(admitted.tag, timestamp: admitted.timestamp, nowMilliseconds: now)
                 }
+            }
+            // What an initiator reads in place of message 2: a clock hint or a decoy.
+            if let (type, body) = try? Envelope.unwrap(data), type == .clockHint {
+                _ = ClockHint.read(body, answering: Array(data.prefix(74)), admit: team.subkeys.admit)
             }
         case 2:
             // Behind admission: Noise message 1 with a valid admission tag (bound
@@ -80,6 +84,16 @@ enum FuzzTargets {
             _ = try? ForwarderMessageCodec.decode(data)
             _ = RelayDatagram.relayIndex(of: data)
             _ = try? ForwarderCode.decode(String(decoding: data, as: UTF8.self))
+        case 7:
+            // avahi-browse's parsable output, which `natter doctor` reads: every
+            // resolved line was published by someone on the LAN. Each record is
+            // then judged as the doctor judges it (under its own instance name).
+            let output = String(decoding: data, as: UTF8.self)
+            let records = AvahiBrowseOutput.resolved(output)
+            precondition(records.count <= output.split(separator: "\n").count)
+            for record in records {
+                _ = try? DiscoveryRecord.decode(record.txt, instanceName: record.instanceName, team: team.subkeys, nowMilliseconds: now)
+            }
         default:
             // Terminal input, fed in two pieces split at the first byte's value.
             var decoder = KeyDecoder()
@@ -131,6 +145,11 @@ extension FuzzTargets {
         let (keyed, sealed) = record.sealedForForwarder(team: team.subkeys)
         seeds["forwarder-entry"] = [6] + ForwarderMessageCodec.encode(
             .peer(DirectoryEntry(keyedFingerprint: keyed, addresses: ["10.231.1.11"], tcpPort: 7300, udpPort: 7301, sealedRecord: sealed)))
+        let txt = record.encode(team: team.subkeys).map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        seeds["avahi-browse"] = [7] + Array((
+            "+;eth0;IPv4;\(seedInstanceName);_natter._tcp;local\n"
+            + "=;eth0;IPv4;\(seedInstanceName.replacingOccurrences(of: " ", with: "\\032"));_natter._tcp;local;bob.local;10.231.0.12;41231;\(txt.joined(separator: " "))\n"
+            + "=;eth0;IPv6;natter\\032x\\.y;_natter._tcp;local;m.local;fe80::1;7;\"v=2\" \"t=\\059\"\n").utf8)
         return seeds
     }
 }

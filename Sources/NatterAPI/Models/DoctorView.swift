@@ -5,10 +5,28 @@ public struct DoctorView: Codable, Sendable, Equatable {
     /// Sources whose handshakes this daemon refused because their clock
     /// differs from this one by more than the handshake accepts (120 s), by address.
     public var clockRefusals: [ClockRefusalView]
+    /// Linked colleagues whose clock differs from this one by more than the
+    /// handshake accepts: natter links anyway (Docs/protocol.md §4.4.1), but
+    /// the clock is wrong on one side.
+    public var clockDifferences: [ClockDifferenceView]
 
-    public init(forwarders: [ForwarderView], clockRefusals: [ClockRefusalView]) {
+    public init(forwarders: [ForwarderView], clockRefusals: [ClockRefusalView], clockDifferences: [ClockDifferenceView] = []) {
         self.forwarders = forwarders
         self.clockRefusals = clockRefusals
+        self.clockDifferences = clockDifferences
+    }
+}
+
+/// A colleague's clock, measured at a handshake.
+public struct ClockDifferenceView: Codable, Sendable, Equatable {
+    /// The colleague's compact fingerprint (as `GET /v1/peers` gives it).
+    public var fingerprint: String
+    /// Their clock minus this one, in milliseconds (negative: theirs is behind).
+    public var differenceMilliseconds: Int64
+
+    public init(fingerprint: String, differenceMilliseconds: Int64) {
+        self.fingerprint = fingerprint
+        self.differenceMilliseconds = differenceMilliseconds
     }
 }
 
@@ -16,12 +34,15 @@ public struct DoctorView: Codable, Sendable, Equatable {
 public struct ClockRefusalView: Codable, Sendable, Equatable {
     /// The IP address they came from.
     public var address: String
-    /// How many were refused since the daemon started.
+    /// How many were refused since the daemon started (until a link from that address completed).
     public var count: Int
+    /// The last one's timestamp minus this clock, in milliseconds.
+    public var differenceMilliseconds: Int64
 
-    public init(address: String, count: Int) {
+    public init(address: String, count: Int, differenceMilliseconds: Int64 = 0) {
         self.address = address
         self.count = count
+        self.differenceMilliseconds = differenceMilliseconds
     }
 }
 

@@ -17,13 +17,20 @@ public enum DiscoveryTimes {
 
     /// A receiver refuses a record published longer ago than this: a copy
     /// replayed later is refused, while a record refreshed on time is never
-    /// older than ``refreshMilliseconds`` plus clock skew.
-    public static let maximumAgeMilliseconds: UInt64 = 60 * 60_000
+    /// older than ``refreshMilliseconds`` plus clock skew. Three hours, not
+    /// one: of two colleagues whose clocks differ by d, the one ahead sees
+    /// the other's record as d + up to 20 minutes old, and dials; the
+    /// handshake's clock hint (Docs/protocol.md §4.4.1) does the rest. So
+    /// clocks up to 2 h 40 min apart still link over mDNS; the cost is that
+    /// a captured record can be replayed as a phantom (whose dials fail) for
+    /// three hours instead of one.
+    public static let maximumAgeMilliseconds: UInt64 = 3 * 60 * 60_000
 
     /// A receiver refuses a record published further in its future than this.
-    /// Clocks further apart cannot link anyway (handshakes allow ±120 s,
-    /// Docs/protocol.md §4.4); the margin is wider so that a peer a little
-    /// off still shows in discovery, where its failing handshakes are logged.
+    /// Kept short: a member could otherwise publish a record far ahead for
+    /// another member's fingerprint and, as the newest ever seen, shut out
+    /// the real one's records until then. A colleague further ahead is
+    /// still found: it sees this device's record as old, and dials.
     public static let maximumFutureMilliseconds: UInt64 = 5 * 60_000
 
     /// The epoch (UTC day number since 1970-01-01) of a time.

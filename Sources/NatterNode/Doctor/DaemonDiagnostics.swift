@@ -1,7 +1,8 @@
 import NatterAPI
 
 /// What only the running daemon knows, for `natter doctor` (`GET /v1/doctor`):
-/// its forwarders' registrations and the handshakes refused for a clock difference.
+/// its forwarders' registrations, the handshakes refused for a clock
+/// difference, and the colleagues linked despite one.
 public struct DaemonDiagnostics: Sendable {
     let forwarders: Forwarders
     let links: PeerLinkService
@@ -14,6 +15,10 @@ public struct DaemonDiagnostics: Sendable {
     func view() -> DoctorView {
         DoctorView(
             forwarders: forwarders.registrations(),
-            clockRefusals: links.clockRefusals.sorted { $0.key < $1.key }.map { ClockRefusalView(address: $0.key, count: $0.value) })
+            clockRefusals: links.clockRefusals.sorted { $0.key < $1.key }.map {
+                ClockRefusalView(address: $0.key, count: $0.value.count, differenceMilliseconds: $0.value.differenceMilliseconds)
+            },
+            clockDifferences: links.clockDifferences.map { ClockDifferenceView(fingerprint: $0.key.compact, differenceMilliseconds: $0.value) }
+                .sorted { $0.fingerprint < $1.fingerprint })
     }
 }

@@ -1,4 +1,5 @@
 import NatterAPI
+import NatterWire
 
 /// Every verdict of `natter doctor`, decided from gathered facts (pure: no
 /// I/O, no clock). The order of the lines is the order of the chain a message
@@ -17,7 +18,7 @@ public enum DoctorChecks {
             firewall(facts.firewall, ports: ports(facts.daemon), rootCommand: facts.rootCommand),
             otherTeams(facts.avahi),
             forwarders(facts.forwarders),
-            clock(facts.clockRefusals),
+            clock(facts.clockRefusals, differences: facts.refusedClockDifferences, linked: facts.clockDifferences ?? [:]),
         ]
         if let peer = facts.peer {
             lines += self.peer(peer, avahi: facts.avahi, daemon: facts.daemon, clockRefusals: facts.clockRefusals ?? [:])
@@ -146,18 +147,32 @@ public enum DoctorChecks {
     /// than this (Docs/protocol.md §4.4).
     static let clockTolerance = "120 s"
 
-    static func clock(_ refusals: [String: Int]?) -> DoctorLine {
+    static let clockFix = "set the wrong clock right (`timedatectl` shows whether it is synchronised)"
+
+    /// - Parameters:
+    ///   - refusals: handshakes refused for the clock with no link since, by address;
+    ///     `differences` says by how much the last one was off.
+    ///   - linked: colleagues linked although their clock differs (clock hints), by name.
+    static func clock(_ refusals: [String: Int]?, differences: [String: Int64] = [:], linked: [String: Int64] = [:]) -> DoctorLine {
         guard let refusals else {
             return DoctorLine("clock", .warn, "not checked: natter is not running", fix: "start it with `natter up`")
         }
-        guard !refusals.isEmpty else {
-            return DoctorLine("clock", .ok, "no colleague's handshake was refused for a clock difference over \(clockTolerance)")
+        if !refusals.isEmpty {
+            let list = refusals.sorted { $0.key < $1.key }.map { address, count in
+                "\(address) (\(count)×\(differences[address].map { ", their clock " + PeerClocks.describe($0) } ?? ""))"
+            }.joined(separator: ", ")
+            let who = refusals.count == 1 ? "a colleague at" : "\(refusals.count) colleagues at"
+            return DoctorLine(
+                "clock", .fail, "handshakes from \(who) \(list) were refused: their clock and this one differ by more than \(clockTolerance)",
+                fix: "set the wrong clock right on both sides (`timedatectl` shows whether it is synchronised)")
         }
-        let list = refusals.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value)×)" }.joined(separator: ", ")
-        let who = refusals.count == 1 ? "a colleague at" : "\(refusals.count) colleagues at"
-        return DoctorLine(
-            "clock", .fail, "handshakes from \(who) \(list) were refused: their clock and this one differ by more than \(clockTolerance)",
-            fix: "set the wrong clock right on both sides (`timedatectl` shows whether it is synchronised)")
+        guard linked.isEmpty else {
+            let list = linked.sorted { $0.key < $1.key }.map { "\($0.key)'s clock is \(PeerClocks.describe($0.value))" }.joined(separator: "; ")
+            return DoctorLine(
+                "clock", .warn, "\(list): linked anyway (handshakes are stamped in the other's time), but forwarders and older natters refuse a clock that far off",
+                fix: clockFix)
+        }
+        return DoctorLine("clock", .ok, "no colleague's handshake was refused for a clock difference over \(clockTolerance)")
     }
 
     static func peer(_ peer: PeerFacts, avahi: AvahiBrowseOutcome, daemon: DaemonFacts?, clockRefusals: [String: Int] = [:]) -> [DoctorLine] {

@@ -14,6 +14,12 @@ public struct DoctorFacts: Sendable {
     public var forwarders: [ForwarderView]?
     /// Handshakes the daemon refused for a clock difference, by source address; nil when it did not answer.
     public var clockRefusals: [String: Int]?
+    /// How far off the last refused handshake from each of those addresses was
+    /// (their clock − this one, ms).
+    public var refusedClockDifferences: [String: Int64] = [:]
+    /// Linked colleagues whose clock differs by more than the handshake
+    /// accepts, by name (their clock − this one, ms); nil when the daemon did not answer.
+    public var clockDifferences: [String: Int64]?
     /// The PEER asked about, if any.
     public var peer: PeerFacts?
     /// This command again as root, for this user's directories (root's own

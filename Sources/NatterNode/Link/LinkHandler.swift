@@ -14,6 +14,8 @@ final class LinkHandler: ChannelDuplexHandler {
 
     private var session: SecureSession
     private let link: LinkID
+    /// The device a dial is meant for (nil: unknown, or this side answers).
+    private let responder: DeviceFingerprint?
     private let relay: RelayRoute?
     private let service: PeerLinkService
     private let logger: Logger
@@ -26,6 +28,10 @@ final class LinkHandler: ChannelDuplexHandler {
     private var rekeyTimerDeadline: ContinuousClock.Instant?
     /// Set once the link is being closed for bad input: nothing more is read.
     private var dropped = false
+    /// The initiator's first message: whom its timestamp was stamped for
+    /// (Docs/protocol.md §4.4.1) and this clock when it was written.
+    private var clockTarget: String?
+    private var firstSentAt: UInt64 = 0
 
     /// What the periodic timer fires through the pipeline, so the tick runs
     /// on the handler's own loop without the timer holding the handler.
@@ -33,6 +39,7 @@ final class LinkHandler: ChannelDuplexHandler {
 
     /// - Parameter responder: the device a dial is meant for (nil: unknown, or this side answers).
     init(link: LinkID, initiator: Bool, responder: DeviceFingerprint? = nil, relay: RelayRoute?, service: PeerLinkService) {
+        self.responder = responder
         session = SecureSession(
             initiator: initiator, identity: service.identity, team: service.team, responder: responder, rekeyPolicy: service.rekeyPolicy)
         self.link = link
@@ -48,8 +55,12 @@ final class LinkHandler: ChannelDuplexHandler {
             channel.close(promise: nil)
         }
         if session.isInitiator {
+            let remote = context.channel.remoteAddress
+            let target = PeerClocks.target(peer: responder, host: remote?.ipAddress ?? "?", port: remote?.port ?? 0)
+            let (timestamp, sentAt) = service.handshakeTimestamp(to: target)
+            (clockTarget, firstSentAt) = (target, sentAt)
             do {
-                let first = try session.start(nowMilliseconds: service.wallClockMilliseconds())
+                let first = try session.start(nowMilliseconds: timestamp)
                 context.writeAndFlush(wrapOutboundOut(.lengthPrefixed(first, allocator: context.channel.allocator)), promise: nil)
             } catch {
                 context.close(promise: nil)
@@ -81,8 +92,17 @@ final class LinkHandler: ChannelDuplexHandler {
             }
             try tick(context: context)
         } catch {
-            drop(after: error, context: context)
+            drop(after: error, context: context, answer: refusalAnswer(message, after: error, context: context))
         }
+    }
+
+    /// The responder's answer to a first message it refused (§4.4.1): a
+    /// clock hint within the source's budget, else a decoy; nil for malformed input.
+    private func refusalAnswer(_ message: [UInt8], after error: LinkError, context: ChannelHandlerContext) -> [UInt8]? {
+        guard !session.isInitiator, !session.isEstablished else { return nil }
+        let remote = context.channel.remoteAddress?.ipAddress ?? "?"
+        let hint = error == .staleHandshake && service.clockRefused(message, from: remote)
+        return session.answer(refusing: message, after: error, nowMilliseconds: service.wallClockMilliseconds(), hintAllowed: hint)
     }
 
     private func reserveIndex() -> UInt32 {
@@ -124,7 +144,8 @@ final class LinkHandler: ChannelDuplexHandler {
             remoteFingerprint = fingerprint
             let remoteHost = context.channel.remoteAddress?.ipAddress ?? ""
             if let hello = service.linkEstablished(
-                fingerprint, link: link, initiator: session.isInitiator, remoteHost: remoteHost, keys: keys, relay: relay)
+                fingerprint, link: link, initiator: session.isInitiator, remoteHost: remoteHost, keys: keys, relay: relay,
+                clockTarget: clockTarget)
             {
                 write(hello, context: context)
                 context.flush()
@@ -144,6 +165,10 @@ final class LinkHandler: ChannelDuplexHandler {
         case .switchDatagramSend(let index, let key):
             guard let remoteFingerprint else { return }
             service.switchDatagramSend(link: link, peer: remoteFingerprint, index: index, key: key)
+        case .clockHint(let responderMilliseconds):
+            if let clockTarget { service.clockHintReceived(responderMilliseconds, sentAt: firstSentAt, from: clockTarget) }
+            dropped = true
+            context.close(promise: nil)
         case .rekeyed(let epoch):
             // The datagram figures show that no datagram was lost to a rekey (the lab's rekey test reads them).
             let counters = service.counters
@@ -160,7 +185,8 @@ final class LinkHandler: ChannelDuplexHandler {
     /// learns nothing. The line tells apart a stranger at the door (failed
     /// admission), a link damaged in transit (failed transport
     /// authentication: no key problem to hunt for) and other bad input.
-    private func drop(after error: LinkError, context: ChannelHandlerContext) {
+    /// - Parameter answer: what a responder writes before closing (§4.4.1).
+    private func drop(after error: LinkError, context: ChannelHandlerContext, answer: [UInt8]? = nil) {
         let remote = context.channel.remoteAddress?.ipAddress ?? "?"
         switch error {
         case .admissionFailed:
@@ -173,8 +199,15 @@ final class LinkHandler: ChannelDuplexHandler {
             logger.notice("dropped a link after bad input: \(error)", metadata: ["remote": "\(remote)"])
         }
         dropped = true
-        service.linkDropped(after: error, remote: remote)
-        context.close(promise: nil)
+        service.linkDropped(after: error)
+        guard let answer else {
+            context.close(promise: nil)
+            return
+        }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.lengthPrefixed(answer, allocator: channel.allocator))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

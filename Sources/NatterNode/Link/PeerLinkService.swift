@@ -39,8 +39,14 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         var channels: [LinkID: any Channel] = [:]
         var nextLinkID: UInt64 = 0
         var udpChannel: (any Channel)?
-        /// First handshake messages refused for their timestamp, by source address (`natter doctor`).
-        var clockRefusals: [String: Int] = [:]
+        /// First handshake messages refused for their timestamp, by source
+        /// address, and by how much the last one was off (`natter doctor`);
+        /// an address leaves when a link from it completes.
+        var clockRefusals: [String: ClockRefusal] = [:]
+        /// Colleagues' clock offsets and differences (Docs/protocol.md §4.4.1).
+        var clocks = PeerClocks()
+        /// Clock hints per source address (past the budget: a decoy).
+        var clockHints: SourceRateLimiter
         /// Keepalives and silence of every established link, swept by one timer.
         var liveness = LinkLiveness<LinkID>()
         var livenessTimer: Scheduled<Void>?
@@ -54,6 +60,13 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
 
     /// How many source addresses ``clockRefusals`` remembers: a doctor needs a few, memory stays bounded.
     static let clockRefusalSources = 64
+
+    /// Handshakes from one source refused for their timestamp.
+    public struct ClockRefusal: Sendable, Equatable {
+        public var count: Int
+        /// Their clock − this clock, from the last one's timestamp, in ms.
+        public var differenceMilliseconds: Int64
+    }
 
     private struct Listeners: Sendable {
         let tcp: any Channel
@@ -79,8 +92,13 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         requestedPorts = (tcpPort, udpPort)
         group = MultiThreadedEventLoopGroup.singleton
         livenessLoop = group.next()
-        state = Mutex(State(table: LinkTable(
-            local: identity.fingerprint, displayName: displayName, now: .now, startedAtMilliseconds: Self.unixMilliseconds(offset: clockOffsetMilliseconds))))
+        state = Mutex(State(
+            table: LinkTable(
+                local: identity.fingerprint, displayName: displayName, now: .now,
+                startedAtMilliseconds: Self.unixMilliseconds(offset: clockOffsetMilliseconds)),
+            clockHints: SourceRateLimiter(
+                limit: WireConstants.clockHintsPerSource, window: WireConstants.clockHintWindow,
+                maximumSources: NodeConstants.rateLimitedSources, now: .now)))
         (events, continuation) = AsyncStream<LinkEvent>.makeStream()
     }
 
@@ -345,34 +363,77 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         state.withLock { $0.table.switchDatagramSend(link: link, peer: peer, index: index, key: key) }
     }
 
-    func linkDropped(after error: LinkError, remote: String? = nil) {
-        state.withLock { state in
-            state.table.dropped(after: error)
-            // The admit tag was valid (it is checked first): a team member whose clock is off.
-            if error == .staleHandshake, let remote,
-                state.clockRefusals[remote] != nil || state.clockRefusals.count < Self.clockRefusalSources {
-                state.clockRefusals[remote, default: 0] += 1
+    func linkDropped(after error: LinkError) {
+        state.withLock { $0.table.dropped(after: error) }
+    }
+
+    /// A first message from `remote` passed admission but not the timestamp
+    /// check (the tag is checked first: a team member whose clock is off).
+    /// Counts it for the doctor, and answers whether a clock hint may go back
+    /// (within the source's budget), remembering the hint for the link that follows.
+    func clockRefused(_ message: [UInt8], from remote: String) -> Bool {
+        let now = wallClockMilliseconds()
+        let timestamp = Envelope.firstTimestamp(message) ?? now
+        return state.withLock { state in
+            if state.clockRefusals[remote] != nil || state.clockRefusals.count < Self.clockRefusalSources {
+                state.clockRefusals[remote, default: ClockRefusal(count: 0, differenceMilliseconds: 0)].count += 1
+                state.clockRefusals[remote]?.differenceMilliseconds = PeerClocks.difference(timestamp, now)
             }
+            guard state.clockHints.allow(remote, now: .now) else { return false }
+            state.clocks.hinted(firstMessageAt: timestamp, from: remote, now: now)
+            return true
         }
+    }
+
+    /// The timestamp of a first message to `target` (``PeerClocks/target(peer:host:port:)``):
+    /// this clock in the peer's time once a hint taught it, with this clock unmoved (`sentAt`).
+    func handshakeTimestamp(to target: String) -> (timestamp: UInt64, sentAt: UInt64) {
+        let now = wallClockMilliseconds()
+        return (state.withLock { $0.clocks.timestamp(to: target, wallClock: now) }, now)
+    }
+
+    /// A clock hint answered a first message to `target` written at `sentAt`:
+    /// the next dial is stamped in the responder's time.
+    func clockHintReceived(_ responderMilliseconds: UInt64, sentAt: UInt64, from target: String) {
+        let now = wallClockMilliseconds()
+        let offset = state.withLock {
+            $0.clocks.learned(responderMilliseconds: responderMilliseconds, sentAt: sentAt, receivedAt: now, from: target)
+        }
+        logger.debug("a colleague's clock hint: its clock is \(PeerClocks.describe(offset)); dialling again in its time", metadata: ["target": "\(target)"])
     }
 
     /// Team members' first handshake messages refused because their timestamp
     /// was off by more than ``WireConstants/handshakeTimestampTolerance``,
-    /// counted by source address since start.
-    public var clockRefusals: [String: Int] { state.withLock { $0.clockRefusals } }
+    /// by source address since start, until a link from that address completes.
+    public var clockRefusals: [String: ClockRefusal] { state.withLock { $0.clockRefusals } }
+
+    /// Linked colleagues whose clock differs from this one by more than the
+    /// handshake accepts: their clock − this clock, in ms (Docs/protocol.md §4.4.1).
+    public var clockDifferences: [DeviceFingerprint: Int64] { state.withLock { $0.clocks.differences } }
 
     /// Registers a link after its handshake and closes the loser of a
     /// duplicate; returns the hello to send, nil when this link lost.
+    /// - Parameter clockTarget: what the initiator's first message was stamped
+    ///   for (its clock offset), nil for a responder.
     func linkEstablished(
         _ peer: DeviceFingerprint, link: LinkID, initiator: Bool, remoteHost: String, keys: SecureSession.DatagramKeys,
-        relay: RelayRoute?
+        relay: RelayRoute?, clockTarget: String? = nil
     ) -> Frame? {
-        let (established, loser, sweepBy) = state.withLock { state in
+        let now = wallClockMilliseconds()
+        let (established, loser, difference, sweepBy) = state.withLock { state in
             let localHost = state.channels[link]?.localAddress?.ipAddress ?? ""
             let established = state.table.established(
                 peer: peer, link: link, initiator: initiator, remoteHost: remoteHost, keys: keys, relay: relay, localHost: localHost)
+            let difference = state.clocks.linked(peer, initiator: initiator, target: clockTarget, remoteHost: remoteHost, now: now)
+            if !initiator { state.clockRefusals[remoteHost] = nil }
             let sweepBy = state.liveness.established(link, dialler: initiator, at: .now)
-            return (established, established.close.flatMap { state.channels[$0] }, sweepBy)
+            return (established, established.close.flatMap { state.channels[$0] }, difference, sweepBy)
+        }
+        if let difference {
+            // Once per colleague (and again only if it changes): the user should set the clock right.
+            logger.warning(
+                "this colleague's clock is \(PeerClocks.describe(difference)); linked anyway, in the responder's time (set the wrong clock right: timedatectl)",
+                metadata: ["peer": "\(peer.compact.prefix(8))", "differenceMs": "\(difference)"])
         }
         armLivenessTimer(at: sweepBy)
         if let loser {

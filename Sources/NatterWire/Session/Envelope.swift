@@ -10,11 +10,16 @@ public import NatterCore
 ///     type 2, handshake 2: admit tag [16] | Noise message 2
 ///     type 3, handshake 3: Noise message 3
 ///     type 4, transport:   Noise transport message (an encrypted frame)
+///     type 5, clock hint:  masked time u64 | tag [16] (``ClockHint``), then the responder closes
 ///
 /// The admit tags are checked before any Diffie-Hellman: a stranger without
 /// the team key costs the responder one HMAC and learns nothing.
 public enum Envelope {
-    public enum MessageType: UInt8 { case handshake1 = 1, handshake2 = 2, handshake3 = 3, transport = 4 }
+    public enum MessageType: UInt8 {
+        case handshake1 = 1, handshake2 = 2, handshake3 = 3, transport = 4
+        /// A refused first message's answer: a clock hint or a decoy (``ClockHint``).
+        case clockHint = 5
+    }
 
     static let tagLength = 16
 
@@ -50,6 +55,12 @@ public enum Envelope {
         guard message[0] == WireConstants.protocolVersion else { throw .unsupportedVersion(message[0]) }
         guard let type = MessageType(rawValue: message[1]) else { throw .unexpectedMessage(message[1]) }
         return (type, Array(message[2...]))
+    }
+
+    /// The timestamp of a handshake-1 envelope (the whole message), unchecked; nil when too short.
+    public static func firstTimestamp(_ message: [UInt8]) -> UInt64? {
+        guard message.count >= 10 else { return nil }
+        return message[2..<10].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     }
 
     /// A first message that passed admission.

@@ -23,6 +23,9 @@ public enum LinkError: Error, Equatable, CustomStringConvertible {
     case keysExpired
     /// A rekey frame out of turn (§5.8).
     case unexpectedRekey
+    /// The responder refused our first message without a clock hint (§4.4.1):
+    /// another team, a replay, or its hint budget was spent.
+    case refusedByResponder
 
     public var description: String {
         switch self {
@@ -48,6 +51,8 @@ public enum LinkError: Error, Equatable, CustomStringConvertible {
         case .datagramRateLimited: "a datagram came from a source over its budget of \(WireConstants.datagramsPerSource) per second; dropped"
         case .keysExpired: "the link's keys are too old or used too often and were not replaced in time; the link is closed and will be re-established"
         case .unexpectedRekey: "a rekey frame arrived out of turn; the link is closed and will be re-established"
+        case .refusedByResponder:
+            "the colleague refused this device's handshake without saying why (another team key, or it is busy); natter dials again"
         }
     }
 }

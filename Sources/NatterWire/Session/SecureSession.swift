@@ -28,6 +28,10 @@ public struct SecureSession: Sendable {
         case switchDatagramSend(index: UInt32, key: SymmetricKey)
         /// This side switched to the keys of epoch `epoch` (1 for the first rekey).
         case rekeyed(epoch: UInt64)
+        /// Initiator: the responder refused the first message for its timestamp
+        /// and told its own wall clock, Unix ms (§4.4.1). The connection is
+        /// over; dial again with a timestamp in the responder's time.
+        case clockHint(responderMilliseconds: UInt64)
     }
 
     /// Keys for one session's UDP datagrams, exported from the handshake.
@@ -138,6 +142,24 @@ public struct SecureSession: Sendable {
         }
     }
 
+    /// What a responder writes before closing a connection whose first
+    /// message ``receive(_:nowMilliseconds:isFresh:)`` refused with `error`
+    /// (§4.4.1): a clock hint when the message was admitted and only its
+    /// timestamp was out of the tolerance (and the caller's budget allows a
+    /// hint), a decoy as long as a hint for every other refusal at admission,
+    /// nil (close silently) for anything malformed. No DH either way.
+    public func answer(refusing message: [UInt8], after error: LinkError, nowMilliseconds: UInt64, hintAllowed: Bool) -> [UInt8]? {
+        guard !isInitiator, !isEstablished else { return nil }
+        switch error {
+        case .staleHandshake where hintAllowed:
+            return ClockHint.hint(answering: message, responderMilliseconds: nowMilliseconds, admit: admit)
+        case .staleHandshake, .admissionFailed, .replayedHandshake:
+            return ClockHint.decoy()
+        default:
+            return nil
+        }
+    }
+
     /// Every message after the responder's first, and all of the initiator's
     /// (which need no admission context). A handshake 1 here is out of turn:
     /// admission cannot be skipped by calling this first.
@@ -172,6 +194,13 @@ public struct SecureSession: Sendable {
             } catch {
                 throw .handshake(error)
             }
+        case (.clockHint, true, false):
+            // Only the responder of our own first message can have made it;
+            // anything else (a decoy) says the message was refused, not why.
+            guard !firstMessage.isEmpty, let time = ClockHint.read(body, answering: firstMessage, admit: admit) else {
+                throw .refusedByResponder
+            }
+            return [.clockHint(responderMilliseconds: time)]
         case (.handshake3, false, false):
             guard firstMessageReceived else { throw .unexpectedMessage(type.rawValue) }
             do {

@@ -41,6 +41,12 @@ struct Doctor: ParsableCommand {
             firewall: DoctorProbes.firewall(),
             forwarders: diagnostics?.forwarders,
             clockRefusals: diagnostics.map { Dictionary($0.clockRefusals.map { ($0.address, $0.count) }, uniquingKeysWith: +) })
+        if let diagnostics {
+            facts.refusedClockDifferences = Dictionary(diagnostics.clockRefusals.map { ($0.address, $0.differenceMilliseconds) }, uniquingKeysWith: { _, last in last })
+            let names = Dictionary(((try? client.peers()) ?? []).map { ($0.fingerprint, $0.name) }, uniquingKeysWith: { first, _ in first })
+            facts.clockDifferences = Dictionary(
+                diagnostics.clockDifferences.map { (names[$0.fingerprint] ?? $0.fingerprint, $0.differenceMilliseconds) }, uniquingKeysWith: { first, _ in first })
+        }
         facts.rootCommand = (["sudo", "natter", "doctor", "--data-dir", paths.dataDirectory, "--runtime-dir", paths.runtimeDirectory] + (peer.map { [$0] } ?? []))
             .map(Self.shellQuoted).joined(separator: " ")
         if let peer {

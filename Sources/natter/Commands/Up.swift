@@ -64,11 +64,12 @@ struct Up: AsyncParsableCommand {
             if case .refused(let message) = error { throw Self.cannotStart(message) }
             throw error
         }
+        let clockOffset = Self.clockOffset(environment: ProcessInfo.processInfo.environment)
         let links = PeerLinkService(
             identity: identity, team: team, displayName: config.displayName,
             tcpPort: Int(config.tcpPort), udpPort: Int(config.udpPort), logger: logger,
             rekeyPolicy: Self.rekeyPolicy(environment: ProcessInfo.processInfo.environment),
-            clockOffsetMilliseconds: Self.clockOffset(environment: ProcessInfo.processInfo.environment))
+            clockOffsetMilliseconds: clockOffset)
         // Bound now, before the group runs: mDNS and the daemon publish the ports.
         let ports = try await links.boundPorts()
         let status = try NatterDaemon.storedPresence(in: store)
@@ -82,7 +83,8 @@ struct Up: AsyncParsableCommand {
         if config.mdns {
             let avahi = AvahiDiscovery(
                 team: team, fingerprint: identity.fingerprint, displayName: config.displayName,
-                status: status, tcpPort: UInt16(ports.tcp), logger: logger)
+                status: status, tcpPort: UInt16(ports.tcp), logger: logger,
+                now: { UInt64(clamping: Int64(clamping: AvahiDiscovery.wallClock()) + clockOffset) })
             publishers.append { status in avahi.update(status: status) }
             sources.append(avahi)
         }
@@ -170,8 +172,9 @@ extension Up {
     }
 
     /// `NATTER_TEST_CLOCK_OFFSET_MS` moves the clock this daemon stamps and
-    /// checks handshakes with — for tests only (Docs/testing.md), to play a
-    /// colleague whose clock is wrong without touching the host's clock.
+    /// checks handshakes and its mDNS records with — for tests only
+    /// (Docs/testing.md), to play a colleague whose clock is wrong without
+    /// touching the host's clock.
     static func clockOffset(environment: [String: String]) -> Int64 {
         environment["NATTER_TEST_CLOCK_OFFSET_MS"].flatMap(Int64.init) ?? 0
     }

@@ -78,6 +78,17 @@ struct DiscoveryRecordTests {
         #expect(throws: DiscoveryRecord.Rejection.otherTeam) { try decode(record, at: record.published + DiscoveryTimes.epochMilliseconds) }
     }
 
+    /// Docs/protocol.md §4.4.1: of two colleagues an hour apart, the one
+    /// ahead accepts the other's record, however long ago it was refreshed,
+    /// and dials; the handshake's clock hint does the rest.
+    @Test func theColleagueAheadByAnHourStillAcceptsTheOthersRecord() throws {
+        let hour: UInt64 = 3_600_000
+        let refreshedLate = DiscoveryRecord(fingerprint: fingerprint, displayName: "A", status: .available, published: now - DiscoveryTimes.refreshMilliseconds)
+        #expect(try decode(refreshedLate, at: now + hour) == refreshedLate, "seen by a clock an hour ahead")
+        let fromAhead = DiscoveryRecord(fingerprint: fingerprint, displayName: "B", status: .available, published: now + hour)
+        #expect(throws: DiscoveryRecord.Rejection.fromTheFuture, "the other way a record an hour ahead stays refused") { try decode(fromAhead, at: now) }
+    }
+
     /// Across midnight UTC both sides still recognise each other: a record
     /// of the old day up to its maximum age, one of the new day from a clock
     /// a little ahead.

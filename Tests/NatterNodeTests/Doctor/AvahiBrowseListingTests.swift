@@ -55,7 +55,7 @@ struct AvahiBrowseListingTests {
     }
 
     @Test func txtStringsAndNamesAreUnescaped() {
-        #expect(AvahiBrowseListing.txtStrings(#""a=b" "q=\"x\\y\"" "d=\059""#) == ["a=b", #"q="x\y""#, "d=;"])
-        #expect(AvahiBrowseListing.unescaped(#"natter\032abc\.d"#) == "natter abc.d")
+        #expect(AvahiBrowseOutput.txtStrings(#""a=b" "q=\"x\\y\"" "d=\059""#) == ["a=b", #"q="x\y""#, "d=;"])
+        #expect(AvahiBrowseOutput.unescaped(#"natter\032abc\.d"#) == "natter abc.d")
     }
 }

@@ -115,8 +115,21 @@ struct DoctorChecksTests {
         #expect(DoctorChecks.report(facts).checks[7].summary == "no colleague's handshake was refused for a clock difference over 120 s")
         facts.clockRefusals = ["10.0.0.12": 3]
         #expect(DoctorChecks.report(facts).checks[7].text == "FAIL clock: handshakes from a colleague at 10.0.0.12 (3×) were refused: their clock and this one differ by more than 120 s — do: set the wrong clock right on both sides (`timedatectl` shows whether it is synchronised)")
+        facts.refusedClockDifferences = ["10.0.0.12": -3_600_000]
+        #expect(DoctorChecks.report(facts).checks[7].summary == "handshakes from a colleague at 10.0.0.12 (3×, their clock 1 h behind this one) were refused: their clock and this one differ by more than 120 s")
         facts.clockRefusals = nil
         #expect(DoctorChecks.report(facts).checks[7].verdict == .warn)
+    }
+
+    @Test func colleaguesLinkedDespiteTheirClockWarnWithHowFarOff() {
+        var facts = Self.healthy()
+        facts.clockDifferences = ["Bob": 3_600_000, "Carol": -310_000]
+        #expect(DoctorChecks.report(facts).checks[7].text == "WARN clock: Bob's clock is 1 h ahead of this one; Carol's clock is 5 min 10 s behind this one: linked anyway (handshakes are stamped in the other's time), but forwarders and older natters refuse a clock that far off — do: set the wrong clock right (`timedatectl` shows whether it is synchronised)")
+        facts.clockRefusals = ["10.0.0.13": 1]
+        #expect(DoctorChecks.report(facts).checks[7].verdict == .fail, "a colleague still refused outweighs the ones linked")
+        facts.clockRefusals = [:]
+        facts.clockDifferences = [:]
+        #expect(DoctorChecks.report(facts).checks[7].verdict == .ok)
     }
 
     static let alice = PeerFacts.Colleague(name: "Bob", fingerprint: bob, online: true, relayed: false)

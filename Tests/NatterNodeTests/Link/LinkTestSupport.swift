@@ -25,11 +25,13 @@ struct LinkPeer: Sendable {
     var fingerprint: DeviceFingerprint { identity.fingerprint }
 
     static func start(
-        name: String, team: TeamKey, identity: DeviceIdentity = DeviceIdentity(), rekeyPolicy: RekeyPolicy = .standard
+        name: String, team: TeamKey, identity: DeviceIdentity = DeviceIdentity(), rekeyPolicy: RekeyPolicy = .standard,
+        clockOffsetMilliseconds: Int64 = 0
     ) async throws -> LinkPeer {
         let log = LogRecorder()
         let service = PeerLinkService(
-            identity: identity, team: team, displayName: name, tcpPort: 0, udpPort: 0, logger: log.logger(name), rekeyPolicy: rekeyPolicy)
+            identity: identity, team: team, displayName: name, tcpPort: 0, udpPort: 0, logger: log.logger(name), rekeyPolicy: rekeyPolicy,
+            clockOffsetMilliseconds: clockOffsetMilliseconds)
         let running = Task { try await service.run() }
         let ports = try await service.boundPorts()
         return LinkPeer(service: service, identity: identity, log: log, ports: ports, events: EventCollector(service.events), running: running)

@@ -48,12 +48,13 @@ struct PeerLinkTests {
         #expect(alice.log.messages(atLeast: .warning).filter { $0.contains("refused a connection") }.count == 1)
         #expect(alice.events.upPeers.isEmpty && mallory.events.upPeers.isEmpty)
 
-        // What a stranger's socket sees: its first message answered by nothing at all.
-        let (_, first) = try firstHandshakeMessage(team: TeamKey())
+        // What a stranger's socket sees: its first message answered by a decoy, 26 random bytes (§4.4.1).
+        let strangersTeam = TeamKey()
+        let (_, first) = try firstHandshakeMessage(team: strangersTeam)
         let raw = try await RawConnection.connect(port: alice.ports.tcp)
         try await raw.sendMessage(first)
         #expect(await raw.waitUntilClosed(timeout: .seconds(2)))
-        #expect(raw.receivedBytes.isEmpty, "no handshake reply, so no device key and no Diffie-Hellman work")
+        expectDecoy(raw.receivedBytes, answering: first, team: strangersTeam, "no handshake reply, so no device key and no Diffie-Hellman work")
     }
 
     @Test func badInputIsDroppedWithOneLogLineEachAndOtherLinksCarryOn() async throws {
@@ -83,7 +84,12 @@ struct PeerLinkTests {
             let raw = try await RawConnection.connect(port: alice.ports.tcp)
             try await raw.sendMessage(bytes)
             #expect(await raw.waitUntilClosed(timeout: .seconds(2)), "\(name) closes the connection")
-            #expect(raw.receivedBytes.isEmpty, "\(name) gets no answer")
+            if name == "a tampered first message" {
+                // A tag that fails admission: the decoy every refusal at admission gets (§4.4.1).
+                #expect(raw.receivedBytes.count == 28 && Array(raw.receivedBytes.prefix(4)) == [0, 26, 2, 5], "\(name) gets only a decoy")
+            } else {
+                #expect(raw.receivedBytes.isEmpty, "\(name) gets no answer")
+            }
             #expect(await eventually { alice.service.counters.refusedConnections == before + 1 }, "\(name) is counted")
         }
         let lines = alice.log.messages(atLeast: .notice).filter { $0.contains("refused a connection") || $0.contains("dropped a link after bad input") }
@@ -109,7 +115,7 @@ struct PeerLinkTests {
         let replay = try await RawConnection.connect(port: alice.ports.tcp)
         try await replay.sendMessage(first)
         #expect(await replay.waitUntilClosed(timeout: .seconds(2)))
-        #expect(replay.receivedBytes.isEmpty)
+        expectDecoy(replay.receivedBytes, answering: first, team: team, "a replay gets only a decoy")
         #expect(alice.log.hasLine(containing: "replayed", atLeast: .notice))
         await original.close()
     }
@@ -203,7 +209,14 @@ struct PeerLinkTests {
         for connection in connections { await connection.close() }
     }
 
-    @Test func aFirstMessageBoundToAnotherMemberIsRefusedWithoutAnAnswer() async throws {
+    /// A refused first message gets a decoy (§4.4.1): as long as a clock hint,
+    /// random, no message 2 and so no key, and no DH.
+    func expectDecoy(_ received: [UInt8], answering first: [UInt8], team: TeamKey, _ comment: Comment) {
+        #expect(received.count == 28 && Array(received.prefix(4)) == [0, 26, 2, 5], comment)
+        #expect(ClockHint.read(Array(received.dropFirst(4)), answering: first, admit: team.subkeys.admit) == nil, comment)
+    }
+
+    @Test func aFirstMessageBoundToAnotherMemberIsRefusedWithOnlyADecoy() async throws {
         let team = TeamKey()
         let alice = try await LinkPeer.start(name: "Alice", team: team)
         let bob = try await LinkPeer.start(name: "Bob", team: team)
@@ -213,7 +226,7 @@ struct PeerLinkTests {
         let replayToAlice = try await RawConnection.connect(port: alice.ports.tcp)
         try await replayToAlice.sendMessage(toBob)
         #expect(await replayToAlice.waitUntilClosed(timeout: .seconds(2)))
-        #expect(replayToAlice.receivedBytes.isEmpty)
+        expectDecoy(replayToAlice.receivedBytes, answering: toBob, team: team, "Alice says nothing a hint would")
         #expect(alice.service.counters.refusedConnections == 1)
 
         let original = try await RawConnection.connect(port: bob.ports.tcp)
@@ -240,11 +253,43 @@ struct PeerLinkTests {
         let replay = try await RawConnection.connect(port: after.ports.tcp)
         try await replay.sendMessage(captured)
         #expect(await replay.waitUntilClosed(timeout: .seconds(2)))
-        #expect(replay.receivedBytes.isEmpty, "the restart forgot the tag, not the refusal")
+        expectDecoy(replay.receivedBytes, answering: captured, team: team, "the restart forgot the tag, not the refusal")
         #expect(after.log.hasLine(containing: "replayed", atLeast: .notice))
 
         await bob.dial(after)
         #expect(await after.events.wait { $0.upPeers.contains(bob.fingerprint) }, "a colleague's new dial links")
+    }
+
+    @Test func colleaguesWhoseClocksDifferByAnHourLinkBothWaysAndSayItOnce() async throws {
+        let team = TeamKey()
+        let alice = try await LinkPeer.start(name: "Alice", team: team)
+        let bob = try await LinkPeer.start(name: "Bob", team: team, clockOffsetMilliseconds: 3_600_000)
+        defer { alice.stop(); bob.stop() }
+        // The first dial is refused with a hint; the dial after it is in Bob's time.
+        await alice.dial(bob)
+        #expect(await eventually { bob.service.clockRefusals["127.0.0.1"]?.count == 1 })
+        #expect(await eventually { alice.log.hasLine(containing: "clock hint: its clock is 1 h ahead of this one") })
+        #expect(bob.events.upPeers.isEmpty, "the stale first message got no message 2")
+        await alice.dial(bob)
+        #expect(await bob.events.wait { $0.upPeers.contains(alice.fingerprint) }, "linked on the dial after the hint")
+        #expect(await eventually { alice.service.clockDifferences[bob.fingerprint].map { abs($0 - 3_600_000) < 1_000 } == true })
+        #expect(bob.service.clockDifferences[alice.fingerprint].map { abs($0 + 3_600_000) < 1_000 } == true)
+        #expect(bob.service.clockRefusals.isEmpty, "a refusal that led to a link is no refusal left to fix")
+
+        // And the other way, and again: still one line each.
+        await bob.dial(alice)
+        await bob.dial(alice)
+        await alice.dial(bob)
+        #expect(await alice.events.wait { $0.upPeers.contains(bob.fingerprint) })
+        // Bob's first dial is hinted too: he learns Alice's time; then the crossing links settle.
+        #expect(await eventually { bob.log.hasLine(containing: "clock hint: its clock is 1 h behind this one") })
+        try await Task.sleep(for: .milliseconds(500))
+        for peer in [alice, bob] {
+            let lines = peer.log.messages(atLeast: .warning).filter { $0.contains("clock is 1 h") }
+            #expect(lines.count == 1, "\(lines)")
+        }
+        #expect(alice.log.hasLine(containing: "clock is 1 h ahead of this one", atLeast: .warning))
+        #expect(bob.log.hasLine(containing: "clock is 1 h behind this one", atLeast: .warning))
     }
 
     @Test func aDialMeantForOneDeviceDoesNotLinkToAnother() async throws {

@@ -18,6 +18,7 @@ extension NatterDaemon {
                 metadata: ["peer": "\(peer.compact.prefix(8))", "name": "\(self.name(of: peer))", "link": "\(relayed ? "relayed" : "direct")"])
             events.publish(.peer(peerView(peer)))
             flushOutbox(to: peer)
+            send(.features(.supported), to: peer)
             // Session state exists only while both are online: tell the newly
             // linked colleague what this user's windows currently show.
             emit(sessionStates.peerCameOnline(peer))
@@ -25,6 +26,7 @@ extension NatterDaemon {
             guard directory.linkDown(peer) else { return }
             logger.info("colleague offline", metadata: ["peer": "\(peer.compact.prefix(8))"])
             publishShown(sessionStates.peerWentOffline(peer))
+            groupLinkDown(peer)
             events.publish(.peer(peerView(peer)))
         case .received(let frame, let peer):
             // Frames from a link the daemon has not admitted (a refused name,
@@ -38,6 +40,10 @@ extension NatterDaemon {
             case .state(let sequence, let state, let source):
                 logger.debug("state event in", metadata: ["peer": "\(peer.compact)", "state": "\(state)", "window": "\(source)", "sequence": "\(sequence)"])
                 publishShown(sessionStates.remoteState(state, source: source, sequence: sequence, from: peer, at: clock.now))
+            case .group(let sequence, let group):
+                receiveGroupFrame(group, sequence: sequence, from: peer)
+            case .features(let features):
+                peerAnnounced(features, by: peer)
             case .keepalive, .goodbye, .hello:
                 break
             }

@@ -66,7 +66,9 @@ extension NatterDaemon {
 
     func receiveAck(_ id: MessageID, from peer: DeviceFingerprint) {
         do {
-            guard let delivered = try store.markDelivered(id, to: peer, at: clock.unixMilliseconds) else { return }
+            guard let delivered = try store.markDelivered(id, to: peer, at: clock.unixMilliseconds) else {
+                return receiveGroupAck(id, from: peer)
+            }
             events.publish(.delivery(messageView(delivered, kind: .delivery)))
         } catch {
             logRepeating(.error, "could not record a delivery receipt", error: error)

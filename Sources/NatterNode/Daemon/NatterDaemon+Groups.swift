@@ -154,7 +154,7 @@ extension NatterDaemon {
     func receiveGroupFrame(_ frame: GroupFrame, sequence: UInt64, from peer: DeviceFingerprint) {
         switch frame {
         case .message(let header, let text):
-            guard groups.book.accepts(peer, in: header.group) else { return refuseGroupFrame(header.group, from: peer) }
+            guard groups.book.accepts(peer, in: header.group) else { return refuseGroupFrame(header.group, header.id, from: peer) }
             groups.clock.receive(header.timestamp, wallMilliseconds: clock.unixMilliseconds)
             let record = GroupRecord(
                 id: header.id, group: header.group, author: peer, direction: .incoming, kind: .message, text: text,
@@ -167,7 +167,7 @@ extension NatterDaemon {
         case .change(let header, let change, let roster):
             receiveChange(header, change, roster, sequence: sequence, frame: frame, from: peer)
         case .state(let group, let state, let source):
-            guard groups.book.accepts(peer, in: group) else { return refuseGroupFrame(group, from: peer) }
+            guard groups.book.accepts(peer, in: group) else { return refuseGroupFrame(group, nil, from: peer) }
             publishGroupShown(groups.states.remoteState(state, source: source, sequence: sequence, from: peer, in: group, at: clock.now))
         case .broadcast(let id, let sentAt, let text):
             let record = GroupRecord(
@@ -192,13 +192,7 @@ extension NatterDaemon {
         default: joins = false
         }
         let accepted = groups.book.accepts(peer, in: header.group)
-        guard accepted || joins || known != nil else { return refuseGroupFrame(header.group, from: peer) }
-        guard accepted || joins else {
-            // A group this device has left or was removed from: nothing of it
-            // counts any more, but the ack stops the author's resends.
-            send(.ack(sequence: 0, id: header.id), to: peer)
-            return
-        }
+        guard accepted || joins else { return refuseGroupFrame(header.group, header.id, from: peer) }
         groups.clock.receive(header.timestamp, wallMilliseconds: clock.unixMilliseconds)
         let record = GroupRecord(
             id: header.id, group: header.group, author: peer, direction: .incoming, kind: .change,
@@ -253,9 +247,18 @@ extension NatterDaemon {
         return isNew
     }
 
-    /// Dropped, not acknowledged: if this device is only behind (the change
-    /// adding the author has not arrived), the author's resend brings it later.
-    private func refuseGroupFrame(_ group: GroupID, from peer: DeviceFingerprint) {
+    /// A frame `peer` may not send in `group`. In a group this device has
+    /// left or was removed from, nothing counts any more, but a message or
+    /// change is acknowledged so its author's resends stop (they learn of
+    /// the leave or removal from its own change). Otherwise it is dropped
+    /// with one (throttled) line and not acknowledged: if this device is
+    /// only behind (the change adding the author has not arrived), the
+    /// author's resend brings it later.
+    private func refuseGroupFrame(_ group: GroupID, _ id: MessageID?, from peer: DeviceFingerprint) {
+        if let roster = groups.book.membership(group)?.roster, !roster.isMember(me) {
+            if let id { send(.ack(sequence: 0, id: id), to: peer) }
+            return
+        }
         logRepeating(.notice, "dropped a group frame from a non-member of group \(group.hex.prefix(8))", error: GroupRuleError.notMember(peer))
     }
 

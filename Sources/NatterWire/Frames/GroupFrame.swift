@@ -43,7 +43,7 @@ public enum GroupFrame: Sendable, Equatable {
     }
 }
 
-/// What a peer's natter understands beyond the version-2 frames of 2026-10,
+/// What a peer's natter understands beyond the first version-2 frames (kinds 1–8),
 /// announced once per link right after the hello (§5.9, "Announcing groups").
 public struct PeerFeatures: OptionSet, Sendable, Hashable {
     public let rawValue: UInt32

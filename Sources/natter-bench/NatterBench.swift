@@ -11,6 +11,6 @@ struct NatterBench: ParsableCommand {
         subcommands: [
             UDPEcho.self, UDPPing.self, TCPEcho.self, TCPPing.self, StateLatency.self, DeliveryLatency.self, Throughput.self,
             TimeUntilOnline.self, TimeUntilOutput.self, WaitMesh.self, IdleCost.self, ForwarderRate.self, ForwarderEcho.self,
-            ForwarderPing.self, ForwarderPeers.self, ProcessMemory.self, ForwarderCodeCommand.self, HandshakeLink.self, HandshakeFlood.self,
+            ForwarderPing.self, ForwarderPeers.self, ProcessMemory.self, ForwarderCodeCommand.self, HandshakeLink.self, HandshakeFlood.self, GroupDelivery.self,
         ])
 }

@@ -61,7 +61,11 @@ extension NatterDaemon {
             throw APIFailure(error)
         }
         try authorChange(change, before: before, after: after)
-        if case .left = change { publishGroupShown(groups.states.forget(in: before.id)) }
+        switch change {
+        case .removed(let gone): for member in gone { publishGroupShown(groups.states.forget(member, in: before.id)) }
+        case .left: publishGroupShown(groups.states.forget(in: before.id))
+        default: break
+        }
         return groupView(groups.book.membership(before.id) ?? membership)
     }
 

@@ -108,6 +108,31 @@ struct NatterDaemonGroupsTests {
         await stop(alice, bob, carol, dave)
     }
 
+    @Test func anyMemberAddsTheNewcomerGetsTheRosterAndAnyoneLeaves() async throws {
+        let (alice, bob, carol, dave, _) = try await lunch()
+        let daveMark = await dave.events.mark, aliceMark = await alice.events.mark
+        let added = try await bob.call("POST", "/v1/groups/Lunch/members", GroupMembersRequest(members: ["Dave"]), as: GroupView.self)
+        #expect(added.members.count == 4)
+        #expect(await dave.events.first(after: daveMark) { $0.isGroupChange("Bob added Dave") } != nil)
+        #expect(await alice.events.first(after: aliceMark) { $0.isGroupChange("Bob added Dave") } != nil)
+        let davesView = try await dave.call("GET", "/v1/groups", as: [GroupView].self)
+        #expect(davesView.map(\.joined) == [true] && davesView[0].members.map(\.name).sorted() == ["Alice", "Bob", "Carol", "Dave"])
+        _ = try await dave.call("POST", "/v1/groups/Lunch/messages", GroupSendRequest(text: "hi all"), as: GroupMessageView.self)
+        #expect(await alice.events.first(after: aliceMark) { $0.isGroupMessage("hi all") } != nil, "the newcomer speaks")
+
+        let carolMark = await carol.events.mark
+        let left = try await bob.call("POST", "/v1/groups/Lunch/leave", EmptyReply(), as: GroupView.self)
+        #expect(!left.joined)
+        #expect(await carol.events.first(after: carolMark) { $0.isGroupChange("Bob left") } != nil)
+        let bobMark = await bob.events.mark
+        _ = try await carol.call("POST", "/v1/groups/Lunch/messages", GroupSendRequest(text: "bye Bob"), as: GroupMessageView.self)
+        _ = await dave.events.first(after: daveMark) { $0.isGroupMessage("bye Bob") }
+        #expect(await bob.events.count(after: bobMark) { $0.isGroupMessage("bye Bob") } == 0)
+        let history = try await bob.call("GET", "/v1/groups/Lunch/messages", as: [GroupMessageView].self)
+        #expect(history.last?.text == "Bob left", "history stays readable after leaving")
+        await stop(alice, bob, carol, dave)
+    }
+
     @Test func aGroupFrameFromANonMemberIsDroppedWithOneLogLineAndNoAck() async throws {
         let (alice, bob, carol, dave, group) = try await lunch()
         var generator = SystemRandomNumberGenerator()

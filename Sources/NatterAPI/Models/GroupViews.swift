@@ -64,6 +64,9 @@ public struct GroupMessageView: Codable, Sendable, Equatable {
     public var text: String
     public var sequence: UInt64
     public var sentAt: UInt64
+    /// The author's hybrid timestamp (Docs/protocol.md §5.9): the agreed
+    /// order is by it, then the author's fingerprint, then the id.
+    public var timestamp: UInt64
     public var receivedAt: UInt64?
     /// Outgoing only: how many recipients acknowledged it, of how many.
     public var delivered: Int?
@@ -71,7 +74,7 @@ public struct GroupMessageView: Codable, Sendable, Equatable {
 
     public init(
         type: APIEvent.Kind, id: String, group: String?, groupName: String?, author: String, authorName: String,
-        direction: MessageDirection, kind: Kind, text: String, sequence: UInt64, sentAt: UInt64, receivedAt: UInt64?,
+        direction: MessageDirection, kind: Kind, text: String, sequence: UInt64, sentAt: UInt64, timestamp: UInt64, receivedAt: UInt64?,
         delivered: Int?, recipients: Int?
     ) {
         self.type = type
@@ -85,6 +88,7 @@ public struct GroupMessageView: Codable, Sendable, Equatable {
         self.text = text
         self.sequence = sequence
         self.sentAt = sentAt
+        self.timestamp = timestamp
         self.receivedAt = receivedAt
         self.delivered = delivered
         self.recipients = recipients

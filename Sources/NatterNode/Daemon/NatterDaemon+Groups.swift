@@ -386,7 +386,7 @@ extension NatterDaemon {
         return GroupMessageView(
             type: type, id: record.id.hex, group: record.group?.hex, groupName: roster?.name.text, author: record.author.compact,
             authorName: displayName(record.author), direction: record.direction, kind: GroupMessageView.Kind(rawValue: record.kind.rawValue) ?? .message,
-            text: record.text, sequence: record.sequence, sentAt: record.sentAt, receivedAt: record.receivedAt,
+            text: record.text, sequence: record.sequence, sentAt: record.sentAt, timestamp: record.timestamp.rawValue, receivedAt: record.receivedAt,
             delivered: count?.delivered, recipients: count?.recipients)
     }
 

@@ -55,7 +55,10 @@ struct GroupConversationView: ChatConversation {
         if let index = messages.firstIndex(where: { $0.id == message.id }) {
             messages[index] = message
         } else {
-            messages.append(message)
+            // In the agreed order; a tie on the timestamp (two authors in
+            // the same millisecond and counter) keeps arrival order here,
+            // and history has the exact order.
+            messages.insert(message, at: messages.firstIndex { $0.timestamp > message.timestamp } ?? messages.endIndex)
         }
     }
 }

@@ -92,6 +92,7 @@ extension NatterDaemon {
         publishGroupRecord(record, recipients: recipients.count)
         if let membership = groups.book.membership(after.id) { events.publish(.group(groupView(membership))) }
         sendGroupFrame(frame, to: recipients)
+        applyPolicy()  // whether this group's windows detect depends on who is in it
     }
 
     // MARK: Messages
@@ -215,6 +216,7 @@ extension NatterDaemon {
             for gone in before.members.subtracting(after.members) { leftGroup(gone, header.group) }
         }
         if let membership = groups.book.membership(header.group) { events.publish(.group(groupView(membership))) }
+        applyPolicy()
     }
 
     /// `member` is out of `group` (removed or left): nothing more goes to

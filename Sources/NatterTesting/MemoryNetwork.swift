@@ -155,8 +155,9 @@ public final class MemoryNetwork: Sendable {
     // MARK: Called by MemoryLinks
 
     /// Delivers under the lock, so a frame keeps its place between the
-    /// links' `.up` and `.down` announcements, as on a real stream.
-    func send(_ frame: Frame, from: DeviceFingerprint, to: DeviceFingerprint) -> Bool {
+    /// links' `.up` and `.down` announcements, as on a real stream. Public so
+    /// a test can forge a frame `from` a linked device's daemon never sent.
+    public func send(_ frame: Frame, from: DeviceFingerprint, to: DeviceFingerprint) -> Bool {
         state.withLock { state in
             let pair = Pair(from: from, to: to)
             guard state.connected.contains(pair), let receiver = state.nodes[to] else { return false }

@@ -12,7 +12,7 @@ struct Natter: AsyncParsableCommand {
         version: natterVersion,
         subcommands: [
             Init.self, Team.self, Fingerprint.self, Up.self, Peers.self, Send.self, History.self, Watch.self,
-            Status.self, Privacy.self, Trust.self, Forget.self, Chat.self, Doctor.self, Open.self,
+            Status.self, Privacy.self, Trust.self, Forget.self, Chat.self, Doctor.self, Open.self, Group.self,
         ]
     )
 

@@ -74,3 +74,50 @@ extension LocalAPIClient {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
     }
 }
+
+// MARK: Groups (Docs/api.md, "Groups")
+
+/// The group endpoints of Docs/api.md ("Groups").
+extension LocalAPIClient {
+    public func groups() throws(LocalAPIClientError) -> [GroupView] {
+        try json("GET", "/v1/groups")
+    }
+
+    public func createGroup(_ name: String, members: [String]) throws(LocalAPIClientError) -> GroupView {
+        try json("POST", "/v1/groups", body: GroupCreateRequest(name: name, members: members))
+    }
+
+    public func addMembers(_ members: [String], to group: String) throws(LocalAPIClientError) -> GroupView {
+        try json("POST", "/v1/groups/\(Self.groupSegment(group))/members", body: GroupMembersRequest(members: members))
+    }
+
+    public func removeMembers(_ members: [String], from group: String) throws(LocalAPIClientError) -> GroupView {
+        try json("POST", "/v1/groups/\(Self.groupSegment(group))/removals", body: GroupMembersRequest(members: members))
+    }
+
+    public func leaveGroup(_ group: String) throws(LocalAPIClientError) -> GroupView {
+        try json("POST", "/v1/groups/\(Self.groupSegment(group))/leave", body: EmptyReply())
+    }
+
+    public func sendToGroup(_ group: String, text: String) throws(LocalAPIClientError) -> GroupMessageView {
+        try json("POST", "/v1/groups/\(Self.groupSegment(group))/messages", body: GroupSendRequest(text: text))
+    }
+
+    public func groupHistory(_ group: String, limit: Int) throws(LocalAPIClientError) -> [GroupMessageView] {
+        try json("GET", "/v1/groups/\(Self.groupSegment(group))/messages?limit=\(limit)")
+    }
+
+    /// `natter send --everyone`.
+    public func broadcast(_ text: String) throws(LocalAPIClientError) -> GroupMessageView {
+        try json("POST", "/v1/broadcasts", body: GroupSendRequest(text: text))
+    }
+
+    public func broadcasts(limit: Int) throws(LocalAPIClientError) -> [GroupMessageView] {
+        try json("GET", "/v1/broadcasts?limit=\(limit)")
+    }
+
+    /// The name without its `#`, percent-encoded for one path segment.
+    static func groupSegment(_ group: String) -> String {
+        queryValue(group.hasPrefix("#") ? String(group.dropFirst()) : group)
+    }
+}

@@ -15,10 +15,18 @@ public enum APIEvent: Sendable, Equatable, Codable {
     case peer(PeerView)
     /// A device was refused for a name it may not have (once per conflict and run of the daemon).
     case conflict(ConflictView)
+    /// A group message, membership change or broadcast, sent or received.
+    case groupMessage(GroupMessageView)
+    /// A member acknowledged an outgoing group message ("delivered to 3 of 4").
+    case groupDelivery(GroupMessageView)
+    /// What one member shows in one group changed.
+    case groupState(GroupStateView)
+    /// A group was created, joined, or its members changed.
+    case group(GroupView)
 
     /// The `type` field and the server-sent event's name.
     public enum Kind: String, Sendable, Codable, CaseIterable {
-        case message, delivery, state, peer, conflict
+        case message, delivery, state, peer, conflict, groupMessage, groupDelivery, groupState, group
     }
 
     public var kind: Kind {
@@ -28,6 +36,10 @@ public enum APIEvent: Sendable, Equatable, Codable {
         case .state: .state
         case .peer: .peer
         case .conflict: .conflict
+        case .groupMessage: .groupMessage
+        case .groupDelivery: .groupDelivery
+        case .groupState: .groupState
+        case .group: .group
         }
     }
 
@@ -42,6 +54,10 @@ public enum APIEvent: Sendable, Equatable, Codable {
         case .state: self = .state(try single.decode(StateView.self))
         case .peer: self = .peer(try single.decode(PeerView.self))
         case .conflict: self = .conflict(try single.decode(ConflictView.self))
+        case .groupMessage: self = .groupMessage(try single.decode(GroupMessageView.self))
+        case .groupDelivery: self = .groupDelivery(try single.decode(GroupMessageView.self))
+        case .groupState: self = .groupState(try single.decode(GroupStateView.self))
+        case .group: self = .group(try single.decode(GroupView.self))
         }
     }
 
@@ -52,6 +68,9 @@ public enum APIEvent: Sendable, Equatable, Codable {
         case .state(let view): try single.encode(view)
         case .peer(let view): try single.encode(view)
         case .conflict(let view): try single.encode(view)
+        case .groupMessage(let view), .groupDelivery(let view): try single.encode(view)
+        case .groupState(let view): try single.encode(view)
+        case .group(let view): try single.encode(view)
         }
     }
 }

@@ -4,8 +4,9 @@
 /// The layout follows UUIDv7 (RFC 9562 §5.7): 48 bits of Unix milliseconds, then
 /// 80 random bits. Two devices can create ids in the same millisecond; the random
 /// tail keeps them apart, and redelivery is recognised by the id alone.
-public struct MessageID: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
+public struct MessageID: HexIdentifier {
     public static let byteCount = 16
+    public static let noun = "message id"
 
     public let bytes: [UInt8]
 
@@ -34,31 +35,5 @@ public struct MessageID: Hashable, Sendable, Comparable, CustomStringConvertible
     /// The creation time encoded in the id, in Unix milliseconds.
     public var unixMilliseconds: UInt64 {
         bytes.prefix(6).reduce(0) { $0 << 8 | UInt64($1) }
-    }
-
-    /// Parses the 32-character lowercase hex form used in the API and the store.
-    public init?(hex: String) {
-        guard let bytes = Hex.decode(hex), bytes.count == Self.byteCount else { return nil }
-        self.bytes = bytes
-    }
-
-    /// The 32-character lowercase hex form.
-    public var hex: String { Hex.encode(bytes) }
-
-    public var description: String { hex }
-
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let id = MessageID(hex: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a 32-digit hex message id"))
-        }
-        self = id
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(hex)
     }
 }

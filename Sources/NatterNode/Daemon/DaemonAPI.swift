@@ -46,10 +46,8 @@ public struct DaemonAPI: LocalAPIHandler {
             return try ok(try await daemon.sendMessage(to: body.peer, text: body.text), status: 202)
         case ("GET", "messages", 2):
             guard let peer = request.query["peer"] else { throw APIFailure.badRequest("say whose history: ?peer=NAME or a fingerprint prefix") }
-            let asked = Int(request.query["limit"] ?? "") ?? NodeConstants.defaultHistoryLimit
-            let limit = min(max(asked, 1), NodeConstants.maximumHistoryLimit)
             let before = try request.query["before"].map(messageID)
-            return try ok(try await daemon.history(with: peer, limit: limit, before: before))
+            return try ok(try await daemon.history(with: peer, limit: historyLimit(request), before: before))
         case ("POST", "windows", 2):
             let body = try decode(OpenWindowRequest.self, request)
             return try ok(try await daemon.openWindow(for: body.peer), status: 201)
@@ -68,6 +66,29 @@ public struct DaemonAPI: LocalAPIHandler {
         case ("POST", "forget", 2):
             let body = try decode(ForgetRequest.self, request)
             return try ok(try await daemon.forget(body.peer, history: body.history ?? false))
+        case ("GET", "groups", 2):
+            return try ok(await daemon.groupViews())
+        case ("POST", "groups", 2):
+            let body = try decode(GroupCreateRequest.self, request)
+            return try ok(try await daemon.createGroup(name: body.name, members: body.members), status: 201)
+        case ("POST", "groups", 4) where segments[3] == "members":
+            let body = try decode(GroupMembersRequest.self, request)
+            return try ok(try await daemon.addMembers(body.members, to: try GroupPath.name(segments[2])))
+        case ("POST", "groups", 4) where segments[3] == "removals":
+            let body = try decode(GroupMembersRequest.self, request)
+            return try ok(try await daemon.removeMembers(body.members, from: try GroupPath.name(segments[2])))
+        case ("POST", "groups", 4) where segments[3] == "leave":
+            return try ok(try await daemon.leaveGroup(try GroupPath.name(segments[2])))
+        case ("POST", "groups", 4) where segments[3] == "messages":
+            let body = try decode(GroupSendRequest.self, request)
+            return try ok(try await daemon.sendGroupMessage(to: try GroupPath.name(segments[2]), text: body.text), status: 202)
+        case ("GET", "groups", 4) where segments[3] == "messages":
+            return try ok(try await daemon.groupHistory(try GroupPath.name(segments[2]), limit: historyLimit(request)))
+        case ("POST", "broadcasts", 2):
+            let body = try decode(GroupSendRequest.self, request)
+            return try ok(try await daemon.sendBroadcast(text: body.text), status: 202)
+        case ("GET", "broadcasts", 2):
+            return try ok(try await daemon.groupHistory(nil, limit: historyLimit(request)))
         case ("GET", "doctor", 2):
             return try ok(diagnostics?.view() ?? DoctorView(forwarders: [], clockRefusals: []))
         case ("GET", "events", 2):
@@ -81,6 +102,11 @@ public struct DaemonAPI: LocalAPIHandler {
         default:
             throw APIFailure.notFound("no endpoint \(request.method) \(request.path); see Docs/api.md")
         }
+    }
+
+    private func historyLimit(_ request: APIRequest) -> Int {
+        let asked = Int(request.query["limit"] ?? "") ?? NodeConstants.defaultHistoryLimit
+        return min(max(asked, 1), NodeConstants.maximumHistoryLimit)
     }
 
     private func windowID(_ text: String) throws(APIFailure) -> UInt32 {

@@ -29,6 +29,7 @@ extension NatterDaemon {
                 metadata: ["peer": "\(peer.compact.prefix(8))", "name": "\(self.name(of: peer))", "link": "\(relayed ? "relayed" : "direct")"])
             events.publish(.peer(peerView(peer)))
             flushOutbox(to: peer)
+            send(.features(.supported), to: peer)
             // Session state exists only while both are online: tell the newly
             // linked colleague what this user's windows currently show.
             emit(sessionStates.peerCameOnline(peer))
@@ -36,6 +37,7 @@ extension NatterDaemon {
             guard directory.linkDown(peer) else { return }
             logger.info("colleague offline", metadata: ["peer": "\(peer.compact.prefix(8))"])
             publishShown(sessionStates.peerWentOffline(peer))
+            groupLinkDown(peer)
             events.publish(.peer(peerView(peer)))
             // A link that closed by itself just after this machine rejoined
             // (its close was on the way when the links were dropped) is dialled
@@ -62,6 +64,10 @@ extension NatterDaemon {
                     return
                 }
                 applyRemoteState(state, source: source, sequence: sequence, from: peer)
+            case .group(let sequence, let group):
+                receiveGroupFrame(group, sequence: sequence, from: peer)
+            case .features(let features):
+                peerAnnounced(features, by: peer)
             case .keepalive, .goodbye, .hello:
                 break
             }

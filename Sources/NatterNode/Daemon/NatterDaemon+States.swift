@@ -7,6 +7,7 @@ extension NatterDaemon {
     /// A front end opened a conversation window: a new sender engine, whose
     /// events go to that colleague while both are online.
     func openWindow(for query: String) throws(APIFailure) -> WindowView {
+        if GroupName.isGroupAddress(query) { return try openGroupWindow(query) }
         let peer = try resolve(query)
         let unread = (try? store.history(with: peer, limit: 1).last?.direction == .incoming) ?? false
         let (window, outputs) = sessionStates.openWindow(peer: peer, hasUnreadMessage: unread, at: clock.now)
@@ -33,6 +34,7 @@ extension NatterDaemon {
     /// Sends the engines' events to colleagues that are online (the others
     /// have no session state), each with the next sequence number.
     func emit(_ outputs: [SessionStateHub.Outgoing]) {
+        emitGroupStates(outputs)
         for output in outputs where directory.isLinked(output.peer) {
             logger.debug("state event out", metadata: ["peer": "\(output.peer.compact)", "state": "\(output.state)", "window": "\(output.source)"])
             send(.state(sequence: nextSequence(), state: output.state, source: output.source), to: output.peer, preferDatagram: true)
@@ -56,7 +58,7 @@ extension NatterDaemon {
     /// next look at the desktop's idle sources.
     func rescheduleTimer() {
         stopIdleDetectionIfIdle()
-        let deadline = [sessionStates.nextDeadline, nextIdleLook()].compactMap { $0 }.min()
+        let deadline = [sessionStates.nextDeadline, groups.states.nextDeadline, nextIdleLook()].compactMap { $0 }.min()
         guard deadline != timerDeadline else { return }
         timer?.cancel()
         timerDeadline = deadline
@@ -88,15 +90,18 @@ extension NatterDaemon {
         let (outputs, changes) = sessionStates.tick(at: clock.now)
         emit(outputs)
         publishShown(changes)
+        publishGroupShown(groups.states.tick(at: clock.now))
     }
 
     func applyPolicy() {
-        emit(sessionStates.setPolicy(SharingPolicy(sharesByDefault: shareState, overrides: directory.overrides), at: clock.now))
+        emit(sessionStates.setPolicy(policyWithGroupWindows(), at: clock.now))
     }
 
     func setPrivacy(share: Bool?, peer query: String?) throws(APIFailure) -> StatusView {
         do {
-            if let query {
+            if let query, GroupName.isGroupAddress(query) {
+                try setGroupShareState(share, for: query)
+            } else if let query {
                 let peer = try resolve(query)
                 try store.setShareState(share, for: peer)
                 directory.setOverride(share, for: peer)

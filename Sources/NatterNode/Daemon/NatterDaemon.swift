@@ -34,6 +34,8 @@ public actor NatterDaemon {
     var sightings = SightingMerger()
     var dialling: DialScheduler
     var sessionStates: SessionStateHub
+    /// Groups: memberships, the hybrid clock, members' states (`NatterDaemon+Groups.swift`).
+    var groups: DaemonGroups
     /// Told every change of the presence status, so discovery republishes it.
     let presenceChanged: @Sendable (PresenceStatus) -> Void
     /// The ports the link layer listens on, for the API's status.
@@ -109,6 +111,7 @@ public actor NatterDaemon {
             ownFingerprint: identity.fingerprint, ownName: config.displayName, remembered: try store.knownPeers(), pins: pins.table)
         dialling = DialScheduler(ownFingerprint: identity.fingerprint, startedAt: clock.now)
         sessionStates = SessionStateHub(timings: config.timings)
+        groups = try DaemonGroups.load(from: store, me: identity.fingerprint, timings: config.timings)
     }
 
     /// Runs until cancelled: consumes link events, dials and resends on a calm
@@ -175,6 +178,7 @@ public actor NatterDaemon {
         dial(dialling.due(directory: directory, at: clock.now))
         for peer in directory.linked {
             flushOutbox(to: peer, olderThan: NodeConstants.resendAfter)
+            flushGroupOutbox(to: peer, olderThan: NodeConstants.resendAfter)
         }
         logHeldBackLines()
     }

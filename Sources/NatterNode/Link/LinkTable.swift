@@ -281,7 +281,7 @@ struct LinkTable: Sendable {
             current.announced = true
             links[peer] = current
             return announce ? .up(peer, name: name, remoteHost: current.remoteHost, relayed: current.relay != nil) : nil
-        case .chat, .state, .ack:
+        case .chat, .state, .ack, .group, .features:
             return .received(frame, from: peer)
         case .keepalive, .goodbye:
             return nil
@@ -384,7 +384,7 @@ struct LinkTable: Sendable {
             let frame = try DatagramCodec.open(bytes, key: session.key, window: &session.window)
             datagramSessions[index] = session
             counters.acceptedDatagrams += 1
-            guard case .state = frame else { return .ignored }
+            guard frame.travelsAsDatagram else { return .ignored }
             return .deliver(.received(frame, from: session.peer))
         } catch {
             counters.droppedDatagrams += 1

@@ -245,7 +245,7 @@ public final class MessageStore: Sendable {
             receivedAt: receivedAt.map { UInt64(max(0, $0)) }, delivery: delivery)
     }
 
-    private func write<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+    func write<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try database.write(body)
         } catch {
@@ -253,7 +253,7 @@ public final class MessageStore: Sendable {
         }
     }
 
-    private func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+    func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try database.read(body)
         } catch {

@@ -32,6 +32,7 @@ enum StoreSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v2-groups", migrate: GroupSchema.create)
         return migrator
     }
 }

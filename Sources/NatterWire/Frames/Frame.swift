@@ -17,12 +17,28 @@ public enum Frame: Sendable, Equatable {
     /// First frame each way after the handshake: who I am to humans, and where
     /// my datagrams come from.
     case hello(sequence: UInt64, name: String, udpPort: UInt16, datagramIndex: UInt32)
+    /// A frame of a group or a broadcast (kinds 9–12, Docs/protocol.md §5.9).
+    /// Send one only to a peer that announced ``PeerFeatures/groups``.
+    case group(sequence: UInt64, GroupFrame)
+    /// What the peer's natter understands beyond the first version-2 frames;
+    /// sent once, right after the hello, with sequence 0.
+    case features(PeerFeatures)
 
     public var sequence: UInt64 {
         switch self {
         case .chat(let sequence, _, _, _), .state(let sequence, _, _), .ack(let sequence, _), .keepalive(let sequence),
-            .goodbye(let sequence), .hello(let sequence, _, _, _):
+            .goodbye(let sequence), .hello(let sequence, _, _, _), .group(let sequence, _):
             sequence
+        case .features:
+            0
+        }
+    }
+
+    /// Whether the frame may travel as a datagram: session states only (§6).
+    public var travelsAsDatagram: Bool {
+        switch self {
+        case .state, .group(_, .state): true
+        default: false
         }
     }
 }

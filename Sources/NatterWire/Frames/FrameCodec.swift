@@ -10,6 +10,7 @@ import NatterCore
 ///     hello:     udpPort u16 | datagramIndex u32 | name (rest, UTF-8, ≤ 64 bytes)
 ///     rekey:     ephemeral [32] | datagramIndex u32 (non-zero)   — a ``LinkControl``
 ///     rekeyDone: empty                                           — a ``LinkControl``
+///     kinds 9–12 (groups, broadcast) and the features announcement: GroupFrameCodec.swift
 ///
 /// Frames travel padded (``FramePadding``); this codec sees them unpadded.
 /// The decoder never traps: every length is checked and anything malformed
@@ -17,6 +18,7 @@ import NatterCore
 public enum FrameCodec {
     enum Kind: UInt8 {
         case chat = 1, state = 2, ack = 3, keepalive = 4, goodbye = 5, hello = 6, rekey = 7, rekeyDone = 8
+        case groupMessage = 9, groupChange = 10, groupState = 11, broadcast = 12
     }
 
     /// A rekey frame's ephemeral public key (X25519).
@@ -53,6 +55,15 @@ public enum FrameCodec {
             append(udpPort, to: &bytes)
             append(index, to: &bytes)
             bytes += Array(name.prefix(utf8Bytes: WireConstants.maximumNameBytes).utf8)
+        case .group(let sequence, let group):
+            bytes.append(groupKind(of: group).rawValue)
+            append(sequence, to: &bytes)
+            encodeGroup(group, into: &bytes)
+        case .features(let features):
+            bytes.append(Kind.state.rawValue)
+            append(UInt64(0), to: &bytes)
+            bytes.append(featuresStateCode)
+            append(features.rawValue, to: &bytes)
         }
         return bytes
     }
@@ -113,6 +124,7 @@ public enum FrameCodec {
             let code = try reader.byte()
             let source = try reader.uint32()
             guard reader.isAtEnd else { throw .invalidField("trailing bytes") }
+            if code == featuresStateCode { return .frame(.features(PeerFeatures(rawValue: source))) }
             guard let state = SessionState(code: code) else { throw .unknownState(code) }
             frame = .state(sequence: sequence, state: state, source: source)
         case .ack:
@@ -129,6 +141,8 @@ public enum FrameCodec {
                 throw .invalidField("name")
             }
             frame = .hello(sequence: sequence, name: string, udpPort: port, datagramIndex: index)
+        case .groupMessage, .groupChange, .groupState, .broadcast:
+            frame = .group(sequence: sequence, try decodeGroup(kind, from: &reader))
         }
         guard reader.isAtEnd else { throw .invalidField("trailing bytes") }
         return .frame(frame)

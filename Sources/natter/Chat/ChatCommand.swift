@@ -15,7 +15,7 @@ struct Chat: AsyncParsableCommand {
         discussion: "Enter sends, Ctrl-U clears the line, Ctrl-C or Ctrl-D closes the window. In tmux, enable focus reporting with: set -g focus-events on")
 
     @OptionGroup var instance: InstanceOptions
-    @Argument(help: "The colleague: a display name or a fingerprint prefix.") var peer: String
+    @Argument(help: "The colleague: a display name or a fingerprint prefix, or a group '#Name'.") var peer: String
 
     /// How much of the conversation the window loads when it opens.
     static let historyShown = 200
@@ -32,11 +32,16 @@ struct Chat: AsyncParsableCommand {
     func run() async throws {
         let client = instance.client
         let window = try client.openWindow(with: peer)
-        let history = try client.history(with: window.peer, limit: Self.historyShown)
         let status = try client.status()
-
-        var conversation = ConversationView(peer: window.peer, peerName: window.peerName, ownName: status.name)
-        conversation.load(history)
+        var conversation: any ChatConversation
+        if peer.hasPrefix("#") {
+            conversation = GroupConversationView(
+                window: window, ownName: status.name, history: try client.groupHistory(window.peerName, limit: Self.historyShown))
+        } else {
+            var oneToOne = ConversationView(peer: window.peer, peerName: window.peerName, ownName: status.name)
+            oneToOne.load(try client.history(with: window.peer, limit: Self.historyShown))
+            conversation = oneToOne
+        }
 
         let terminal = Terminal()
         try terminal.enterRawMode()
@@ -93,9 +98,8 @@ struct Chat: AsyncParsableCommand {
                 case .unchanged: report(.activity)
                 case .submitted(let text):
                     do {
-                        let sent = try client.send(to: window.peer, text: text)
+                        try conversation.submit(text, with: client)
                         conversation.notice = nil
-                        conversation.apply(sent)
                     } catch {
                         conversation.notice = String(describing: error)
                     }

@@ -40,7 +40,7 @@ struct ConversationView {
         case .peer(let colleague) where colleague.fingerprint == peer:
             online = colleague.online
             if !online { stateText = nil }
-        case .state, .peer, .conflict:
+        case .state, .peer, .conflict, .groupMessage, .groupDelivery, .groupState, .group:
             break
         }
     }

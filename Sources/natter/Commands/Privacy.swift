@@ -16,7 +16,7 @@ struct Privacy: ParsableCommand {
 
         @OptionGroup var instance: InstanceOptions
         @Argument(help: "on or off; with --peer also \"default\" to follow the global switch again.") var value: Switch
-        @Option(help: "Only for this colleague (display name or fingerprint prefix).") var peer: String?
+        @Option(help: "Only for this colleague (display name or fingerprint prefix), or this group ('#Name').") var peer: String?
         @Flag(help: "Print the result as JSON.") var json = false
 
         func validate() throws {

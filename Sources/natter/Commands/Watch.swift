@@ -5,7 +5,7 @@ import NatterTerminal
 struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Follow messages, delivery receipts, session states and colleagues coming and going.",
-        discussion: "With --json, one JSON object per line with a \"type\" of message, delivery, state, peer or conflict.")
+        discussion: "With --json, one JSON object per line with a \"type\" of message, delivery, state, peer, conflict, groupMessage, groupDelivery, groupState or group.")
 
     @OptionGroup var instance: InstanceOptions
     @Flag(help: "One JSON object per line.") var json = false
@@ -31,6 +31,14 @@ struct Watch: ParsableCommand {
             "\(TerminalText.neutralised(peer.name)) is \(peer.online ? (peer.status?.rawValue ?? "online") : "offline")"
         case .conflict(let conflict):
             Peers.describe(conflict)
+        case .groupMessage(let message):
+            formatGroupLine(message)
+        case .groupDelivery(let message):
+            "delivered to \(message.delivered ?? 0) of \(message.recipients ?? 0) in \(message.groupName.map { "#" + TerminalText.neutralised($0) } ?? "everyone"): \(indentedText(message.text))"
+        case .groupState(let state):
+            "#\(TerminalText.neutralised(state.groupName)): " + TerminalText.neutralised(state.text ?? "\(state.memberName): nothing to show")
+        case .group(let group):
+            Group.describe(group)
         }
     }
 }

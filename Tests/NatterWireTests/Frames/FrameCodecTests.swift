@@ -73,6 +73,6 @@ struct FrameCodecTests {
         #expect(throws: FrameError.truncated) { try FrameCodec.decodeMessage(Array(rekey.dropLast())) }
         #expect(throws: FrameError.invalidField("trailing bytes")) { try FrameCodec.decodeMessage(rekey + [0]) }
         #expect(throws: FrameError.invalidField("trailing bytes")) { try FrameCodec.decodeMessage([2, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0]) }
-        #expect(throws: FrameError.unknownKind(9)) { try FrameCodec.decodeMessage([2, 9, 0, 0, 0, 0, 0, 0, 0, 0]) }
+        #expect(throws: FrameError.unknownKind(13)) { try FrameCodec.decodeMessage([2, 13, 0, 0, 0, 0, 0, 0, 0, 0]) }
     }
 }

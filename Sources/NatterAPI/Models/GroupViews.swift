@@ -1,0 +1,117 @@
+/// A group as `GET /v1/groups` lists it, and the `group` event sent when its
+/// membership changes.
+public struct GroupView: Codable, Sendable, Equatable {
+    public var type: APIEvent.Kind = .group
+    /// 32 hex digits: the group's random id.
+    public var id: String
+    /// Without the `#`.
+    public var name: String
+    public var creator: String
+    public var creatorName: String
+    public var members: [GroupMemberView]
+    /// Whether this user is still a member (false after leaving or a removal).
+    public var joined: Bool
+    /// The group's sharing switch; absent when it follows the global one.
+    public var shareState: Bool?
+
+    public init(
+        id: String, name: String, creator: String, creatorName: String, members: [GroupMemberView], joined: Bool, shareState: Bool?
+    ) {
+        self.id = id
+        self.name = name
+        self.creator = creator
+        self.creatorName = creatorName
+        self.members = members
+        self.joined = joined
+        self.shareState = shareState
+    }
+}
+
+public struct GroupMemberView: Codable, Sendable, Equatable {
+    /// Compact fingerprint.
+    public var fingerprint: String
+    public var name: String
+    public var online: Bool
+
+    public init(fingerprint: String, name: String, online: Bool) {
+        self.fingerprint = fingerprint
+        self.name = name
+        self.online = online
+    }
+}
+
+/// A group message, membership change or broadcast (`groupMessage` event,
+/// history), or a receipt for one (`groupDelivery` event).
+public struct GroupMessageView: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        /// Text from a member.
+        case message
+        /// A membership change; `text` says it ("Alice added Dave").
+        case change
+        /// `natter send --everyone`: to every colleague, not a group.
+        case broadcast
+    }
+
+    public var type: APIEvent.Kind
+    public var id: String
+    /// The group's id and name; absent for a broadcast.
+    public var group: String?
+    public var groupName: String?
+    public var author: String
+    public var authorName: String
+    public var direction: MessageDirection
+    public var kind: Kind
+    public var text: String
+    public var sequence: UInt64
+    public var sentAt: UInt64
+    /// The author's hybrid timestamp (Docs/protocol.md §5.9): the agreed
+    /// order is by it, then the author's fingerprint, then the id.
+    public var timestamp: UInt64
+    public var receivedAt: UInt64?
+    /// Outgoing only: how many recipients acknowledged it, of how many.
+    public var delivered: Int?
+    public var recipients: Int?
+
+    public init(
+        type: APIEvent.Kind, id: String, group: String?, groupName: String?, author: String, authorName: String,
+        direction: MessageDirection, kind: Kind, text: String, sequence: UInt64, sentAt: UInt64, timestamp: UInt64, receivedAt: UInt64?,
+        delivered: Int?, recipients: Int?
+    ) {
+        self.type = type
+        self.id = id
+        self.group = group
+        self.groupName = groupName
+        self.author = author
+        self.authorName = authorName
+        self.direction = direction
+        self.kind = kind
+        self.text = text
+        self.sequence = sequence
+        self.sentAt = sentAt
+        self.timestamp = timestamp
+        self.receivedAt = receivedAt
+        self.delivered = delivered
+        self.recipients = recipients
+    }
+}
+
+/// A `groupState` event: what one member shows in one group now.
+public struct GroupStateView: Codable, Sendable, Equatable {
+    public var type: APIEvent.Kind = .groupState
+    public var group: String
+    public var groupName: String
+    public var member: String
+    public var memberName: String
+    public var state: SessionState
+    /// The line to show; absent for `active`.
+    public var text: String?
+
+    public init(group: String, groupName: String, member: String, memberName: String, state: SessionState, text: String?) {
+        self.group = group
+        self.groupName = groupName
+        self.member = member
+        self.memberName = memberName
+        self.state = state
+        self.text = text
+    }
+}

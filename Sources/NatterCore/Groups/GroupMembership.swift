@@ -1,0 +1,68 @@
+/// One member's knowledge of a group's membership: the roster it started
+/// from and every membership change it has received, folded in the agreed
+/// order (``GroupOrderKey``).
+///
+/// Changes can arrive in any order (each author's fan-out is independent), so
+/// the roster is always recomputed by folding from the start; a change the
+/// rules refuse at its place in the order is skipped, at every member alike.
+/// So two members holding the same changes hold the same roster, whatever
+/// order those changes arrived in.
+///
+/// A colleague added later starts from the roster the adding change carried
+/// (its author's view) and folds only later changes: it never saw the earlier
+/// ones.
+public struct GroupMembership: Sendable {
+    /// One recorded change and where it sits.
+    public struct Entry: Hashable, Sendable {
+        public let key: GroupOrderKey
+        public let change: MembershipChange
+        public var author: DeviceFingerprint { key.sender }
+
+        public init(key: GroupOrderKey, change: MembershipChange) {
+            self.key = key
+            self.change = change
+        }
+    }
+
+    public let base: GroupRoster
+    /// The change `base` came from; only later changes fold onto it.
+    public let baseKey: GroupOrderKey
+    public private(set) var entries: [Entry] = []
+    /// The roster now: `base` with every later valid change applied in order.
+    public private(set) var roster: GroupRoster
+
+    public init(base: GroupRoster, baseKey: GroupOrderKey) {
+        self.base = base
+        self.baseKey = baseKey
+        self.roster = base
+    }
+
+    public var id: GroupID { base.id }
+
+    /// Records a change; false (and nothing changes) when it was already
+    /// recorded (a resent copy) or sits before ``baseKey``.
+    @discardableResult
+    public mutating func record(_ entry: Entry) -> Bool {
+        guard entry.key > baseKey, !entries.contains(where: { $0.key.id == entry.key.id }) else { return false }
+        let index = entries.firstIndex { $0.key > entry.key } ?? entries.endIndex
+        entries.insert(entry, at: index)
+        roster = Self.fold(base, entries)
+        return true
+    }
+
+    /// Whether `entry` took effect at its place in the order (false: the
+    /// rules refused it there, so the history shows it as refused).
+    public func tookEffect(_ entry: Entry) -> Bool {
+        var current = base
+        for recorded in entries {
+            let next = try? current.applying(recorded.change, by: recorded.author)
+            if recorded.key == entry.key { return next != nil }
+            current = next ?? current
+        }
+        return false
+    }
+
+    private static func fold(_ base: GroupRoster, _ entries: [Entry]) -> GroupRoster {
+        entries.reduce(base) { roster, entry in (try? roster.applying(entry.change, by: entry.author)) ?? roster }
+    }
+}

@@ -1,0 +1,29 @@
+/// Why a group operation is refused. Each message says what happened and
+/// what to do, for the API's 400/403/404 answers and the CLI.
+public enum GroupRuleError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidName(String)
+    case unknownGroup(String)
+    case nameClash(String)
+    case authorNotMember
+    case onlyCreatorRemoves
+    case alreadyMember(DeviceFingerprint)
+    case notMember(DeviceFingerprint)
+    case tooLarge(Int)
+    case noOtherMember
+    case creatorMustLeave
+
+    public var description: String {
+        switch self {
+        case .invalidName(let reason): reason
+        case .unknownGroup(let name): "there is no group \(name); see natter group list"
+        case .nameClash(let name): "a group called \(name) already exists; choose another name"
+        case .authorNotMember: "you are not a member of this group; ask a member to add you"
+        case .onlyCreatorRemoves: "only the group's creator can remove members; anyone can leave with natter group leave"
+        case .alreadyMember(let member): "\(member.compact.prefix(8)) is already a member"
+        case .notMember(let member): "\(member.compact.prefix(8)) is not a member of this group"
+        case .tooLarge(let count): "a group has at most \(GroupLimits.maximumMembers) members; this change would make \(count)"
+        case .noOtherMember: "a group needs at least one member besides you"
+        case .creatorMustLeave: "to leave your own group use natter group leave, not remove"
+        }
+    }
+}

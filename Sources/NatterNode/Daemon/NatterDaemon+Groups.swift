@@ -1,0 +1,396 @@
+import Logging
+import NatterAPI
+import NatterCore
+import NatterWire
+
+/// Groups and broadcasts (Docs/protocol.md §5.9): the API's side (create,
+/// change, send) and the wire's (receive, acknowledge, resend). The rules
+/// are NatterCore's (`GroupRoster`, `GroupMembership`, `GroupBook`); this
+/// file stores, sends and publishes what they decide.
+extension NatterDaemon {
+    var me: DeviceFingerprint { identity.fingerprint }
+
+    // MARK: Membership
+
+    func groupViews() -> [GroupView] {
+        groups.book.memberships.values.sorted { ($0.roster.name.key, $0.id) < ($1.roster.name.key, $1.id) }.map(groupView)
+    }
+
+    func createGroup(name written: String, members queries: [String]) throws(APIFailure) -> GroupView {
+        let name = try groupRule { () throws(GroupRuleError) in try GroupName(written) }
+        try groupRule { () throws(GroupRuleError) in try groups.book.checkNewName(name) }
+        var others: [DeviceFingerprint] = []
+        for query in queries { others.append(try resolve(query)) }
+        var generator = SystemRandomNumberGenerator()
+        let id = GroupID(using: &generator)
+        let roster = try groupRule { [me] () throws(GroupRuleError) in try GroupRoster.create(id: id, name: name, creator: me, others: others) }
+        try authorChange(.created(name: name, members: roster.members.sorted()), before: nil, after: roster)
+        return groupView(try joinedGroup(name.text))
+    }
+
+    func addMembers(_ queries: [String], to written: String) throws(APIFailure) -> GroupView {
+        let membership = try joinedGroup(written)
+        var added: [DeviceFingerprint] = []
+        for query in queries { added.append(try resolve(query)) }
+        return try changeGroup(membership, .added(added))
+    }
+
+    func removeMembers(_ queries: [String], from written: String) throws(APIFailure) -> GroupView {
+        let membership = try joinedGroup(written)
+        var removed: [DeviceFingerprint] = []
+        for query in queries { removed.append(try resolve(query)) }
+        return try changeGroup(membership, .removed(removed))
+    }
+
+    func leaveGroup(_ written: String) throws(APIFailure) -> GroupView {
+        try changeGroup(try joinedGroup(written), .left)
+    }
+
+    private func changeGroup(_ membership: GroupMembership, _ change: MembershipChange) throws(APIFailure) -> GroupView {
+        let before = membership.roster
+        let after = try groupRule { [me] () throws(GroupRuleError) in try before.applying(change, by: me) }
+        // Whoever leaves the group gets nothing more from us: their pending
+        // entries go before the change itself is queued (they do get that).
+        do {
+            switch change {
+            case .removed(let gone): for member in gone { try store.dropGroupOutbox(before.id, member: member) }
+            case .left: try store.dropGroupOutbox(before.id)
+            default: break
+            }
+        } catch {
+            throw APIFailure(error)
+        }
+        try authorChange(change, before: before, after: after)
+        switch change {
+        case .removed(let gone): for member in gone { publishGroupShown(groups.states.forget(member, in: before.id)) }
+        case .left: publishGroupShown(groups.states.forget(in: before.id))
+        default: break
+        }
+        return groupView(groups.book.membership(before.id) ?? membership)
+    }
+
+    /// Stores, records, publishes and sends a change this user makes.
+    private func authorChange(_ change: MembershipChange, before: GroupRoster?, after: GroupRoster) throws(APIFailure) {
+        let (header, sequence) = newHeader(group: after.id)
+        let frame = Frame.group(sequence: sequence, .change(header, change: change, roster: after))
+        let record = GroupRecord(
+            id: header.id, group: after.id, author: me, direction: .outgoing, kind: .change,
+            text: describe(change, by: me, in: after.name), timestamp: header.timestamp, sequence: sequence,
+            sentAt: header.sentAt, receivedAt: nil, frame: FrameCodec.encode(frame))
+        let recipients = before.map { GroupFanOut.recipients(before: $0, after: after, me: me) } ?? GroupFanOut.recipients(of: after, me: me)
+        do {
+            if before == nil { try store.saveGroup(base: after, baseKey: record.orderKey) }
+            try store.insertOutgoingGroup(record, recipients: recipients)
+        } catch {
+            throw APIFailure(error)
+        }
+        if before == nil {
+            groups.book.start(GroupMembership(base: after, baseKey: record.orderKey))
+        } else {
+            groups.book.record(GroupMembership.Entry(key: record.orderKey, change: change), in: after.id)
+        }
+        publishGroupRecord(record, recipients: recipients.count)
+        if let membership = groups.book.membership(after.id) { events.publish(.group(groupView(membership))) }
+        sendGroupFrame(frame, to: recipients)
+        applyPolicy()  // whether this group's windows detect depends on who is in it
+    }
+
+    // MARK: Messages
+
+    func sendGroupMessage(to written: String, text: String) throws(APIFailure) -> GroupMessageView {
+        if let problem = MessageText.validate(text) { throw .badRequest(problem.description) }
+        let roster = try joinedGroup(written).roster
+        let (header, sequence) = newHeader(group: roster.id)
+        let record = GroupRecord(
+            id: header.id, group: roster.id, author: me, direction: .outgoing, kind: .message, text: text,
+            timestamp: header.timestamp, sequence: sequence, sentAt: header.sentAt, receivedAt: nil,
+            frame: FrameCodec.encode(Frame.group(sequence: sequence, .message(header, text: text))))
+        return try queueAndSend(record, to: GroupFanOut.recipients(of: roster, me: me))
+    }
+
+    /// `natter send --everyone`: one message to every colleague this device
+    /// knows, online now or queued until they are.
+    func sendBroadcast(text: String) throws(APIFailure) -> GroupMessageView {
+        if let problem = MessageText.validate(text) { throw .badRequest(problem.description) }
+        directory.refresh(pins: pins.table)
+        let recipients = directory.candidates.map(\.fingerprint).filter { $0 != me }.sorted()
+        guard !recipients.isEmpty else { throw .notFound("natter knows no colleague yet; see natter peers") }
+        let sentAt = clock.unixMilliseconds
+        var generator = SystemRandomNumberGenerator()
+        let id = MessageID(unixMilliseconds: sentAt, using: &generator)
+        let sequence = nextSequence()
+        let record = GroupRecord(
+            id: id, group: nil, author: me, direction: .outgoing, kind: .broadcast, text: text,
+            timestamp: groups.clock.send(wallMilliseconds: sentAt), sequence: sequence, sentAt: sentAt, receivedAt: nil,
+            frame: FrameCodec.encode(Frame.group(sequence: sequence, .broadcast(id: id, sentAt: sentAt, text: text))))
+        return try queueAndSend(record, to: recipients)
+    }
+
+    /// Stores an outgoing message or broadcast with one outbox entry per
+    /// recipient (durably, before the API answers), shows it, and sends it
+    /// to the recipients reachable now.
+    private func queueAndSend(_ record: GroupRecord, to recipients: [DeviceFingerprint]) throws(APIFailure) -> GroupMessageView {
+        do {
+            try store.insertOutgoingGroup(record, recipients: recipients)
+        } catch {
+            throw APIFailure(error)
+        }
+        let view = publishGroupRecord(record, recipients: recipients.count)
+        if let frame = try? FrameCodec.decode(record.frame) { sendGroupFrame(frame, to: recipients) }
+        return view
+    }
+
+    /// A group's conversation in the agreed order; `nil` name: the broadcasts.
+    func groupHistory(_ written: String?, limit: Int) throws(APIFailure) -> [GroupMessageView] {
+        let group = try written.map { (name: String) throws(APIFailure) in try knownGroup(name).id }
+        do {
+            return try store.groupHistory(group, limit: limit).map { record throws(StoreError) in
+                let count = record.direction == .outgoing ? try store.groupDeliveryCount(record.id) : nil
+                return groupMessageView(record, type: .groupMessage, count: count)
+            }
+        } catch {
+            throw APIFailure(error)
+        }
+    }
+
+    // MARK: The wire
+
+    /// A group frame from a linked colleague (the link authenticates the author).
+    func receiveGroupFrame(_ frame: GroupFrame, sequence: UInt64, from peer: DeviceFingerprint) {
+        switch frame {
+        case .message(let header, let text):
+            guard groups.book.accepts(peer, in: header.group) else { return refuseGroupFrame(header.group, header.id, from: peer) }
+            groups.clock.receive(header.timestamp, wallMilliseconds: clock.unixMilliseconds)
+            let record = GroupRecord(
+                id: header.id, group: header.group, author: peer, direction: .incoming, kind: .message, text: text,
+                timestamp: header.timestamp, sequence: sequence, sentAt: header.sentAt, receivedAt: clock.unixMilliseconds,
+                frame: FrameCodec.encode(Frame.group(sequence: sequence, frame)))
+            guard storeIncoming(record, from: peer) else { return }
+            let now = clock.now
+            publishGroupShown(groups.states.remoteMessage(sequence: sequence, from: peer, in: header.group, at: now))
+            emit(sessionStates.messageReceived(from: GroupWindowAddress.address(of: header.group), at: now))
+        case .change(let header, let change, let roster):
+            receiveChange(header, change, roster, sequence: sequence, frame: frame, from: peer)
+        case .state(let group, let state, let source):
+            guard groups.book.accepts(peer, in: group) else { return refuseGroupFrame(group, nil, from: peer) }
+            publishGroupShown(groups.states.remoteState(state, source: source, sequence: sequence, from: peer, in: group, at: clock.now))
+        case .broadcast(let id, let sentAt, let text):
+            let record = GroupRecord(
+                id: id, group: nil, author: peer, direction: .incoming, kind: .broadcast, text: text,
+                timestamp: HybridTimestamp(milliseconds: sentAt, counter: 0), sequence: sequence, sentAt: sentAt,
+                receivedAt: clock.unixMilliseconds, frame: FrameCodec.encode(Frame.group(sequence: sequence, frame)))
+            storeIncoming(record, from: peer)
+        }
+    }
+
+    private func receiveChange(
+        _ header: GroupMessageHeader, _ change: MembershipChange, _ roster: GroupRoster, sequence: UInt64, frame: GroupFrame,
+        from peer: DeviceFingerprint
+    ) {
+        let key = GroupOrderKey(timestamp: header.timestamp, sender: peer, id: header.id)
+        let known = groups.book.membership(header.group)
+        let joins: Bool
+        switch change {
+        case .created, .added:
+            // Newer than anything held, so a late copy of an old add cannot undo a removal.
+            joins = roster.isMember(me) && roster.isMember(peer) && (known.map { key > ($0.entries.last?.key ?? $0.baseKey) } ?? true)
+        default: joins = false
+        }
+        let accepted = groups.book.accepts(peer, in: header.group)
+        guard accepted || joins else { return refuseGroupFrame(header.group, header.id, from: peer) }
+        groups.clock.receive(header.timestamp, wallMilliseconds: clock.unixMilliseconds)
+        let record = GroupRecord(
+            id: header.id, group: header.group, author: peer, direction: .incoming, kind: .change,
+            text: describe(change, by: peer, in: roster.name), timestamp: header.timestamp, sequence: sequence, sentAt: header.sentAt,
+            receivedAt: clock.unixMilliseconds, frame: FrameCodec.encode(Frame.group(sequence: sequence, frame)))
+        if !accepted {
+            do {
+                try store.saveGroup(base: roster, baseKey: key)
+            } catch {
+                return logRepeating(.error, "could not store a group this device was added to; the sender will retry", error: error)
+            }
+            groups.book.start(GroupMembership(base: roster, baseKey: key))
+        }
+        guard storeIncoming(record, from: peer) else { return }
+        if accepted, let (before, after) = groups.book.record(GroupMembership.Entry(key: key, change: change), in: header.group) {
+            for gone in before.members.subtracting(after.members) { leftGroup(gone, header.group) }
+        }
+        if let membership = groups.book.membership(header.group) { events.publish(.group(groupView(membership))) }
+        applyPolicy()
+    }
+
+    /// `member` is out of `group` (removed or left): nothing more goes to
+    /// them, and what they showed there goes. When it is this device, the
+    /// whole group goes quiet.
+    private func leftGroup(_ member: DeviceFingerprint, _ group: GroupID) {
+        do {
+            try store.dropGroupOutbox(group, member: member == me ? nil : member)
+        } catch {
+            logRepeating(.error, "could not drop a group's outbox", error: error)
+        }
+        publishGroupShown(groups.states.forget(member == me ? nil : member, in: group))
+    }
+
+    /// Stores an incoming group record once and acknowledges it after the
+    /// commit (§5.5); a text that will not be shown is acknowledged only.
+    /// - Returns: true when it was new and is shown.
+    @discardableResult
+    private func storeIncoming(_ record: GroupRecord, from peer: DeviceFingerprint) -> Bool {
+        guard record.kind == .change || MessageText.validate(record.text) == nil else {
+            logger.notice("dropped an empty or oversized group message (acknowledged)", metadata: ["peer": "\(peer.compact.prefix(8))"])
+            send(.ack(sequence: 0, id: record.id), to: peer)
+            return false
+        }
+        let isNew: Bool
+        do {
+            isNew = try store.insertIncomingGroup(record)
+        } catch {
+            logRepeating(.error, "could not store an incoming group message; the sender will retry", error: error)
+            return false
+        }
+        send(.ack(sequence: 0, id: record.id), to: peer)
+        if isNew { publishGroupRecord(record, recipients: nil) }
+        return isNew
+    }
+
+    /// A frame `peer` may not send in `group`. In a group this device has
+    /// left or was removed from, nothing counts any more, but a message or
+    /// change is acknowledged so its author's resends stop (they learn of
+    /// the leave or removal from its own change). Otherwise it is dropped
+    /// with one (throttled) line and not acknowledged: if this device is
+    /// only behind (the change adding the author has not arrived), the
+    /// author's resend brings it later.
+    private func refuseGroupFrame(_ group: GroupID, _ id: MessageID?, from peer: DeviceFingerprint) {
+        if let roster = groups.book.membership(group)?.roster, !roster.isMember(me) {
+            if let id { send(.ack(sequence: 0, id: id), to: peer) }
+            return
+        }
+        logRepeating(.notice, "dropped a group frame from a non-member of group \(group.hex.prefix(8))", error: GroupRuleError.notMember(peer))
+    }
+
+    /// An ack that no one-to-one message claimed: a group message's or a broadcast's.
+    func receiveGroupAck(_ id: MessageID, from peer: DeviceFingerprint) {
+        do {
+            guard let count = try store.markGroupDelivered(id, to: peer, at: clock.unixMilliseconds),
+                let record = try store.groupRecord(id)
+            else { return }
+            events.publish(.groupDelivery(groupMessageView(record, type: .groupDelivery, count: count)))
+        } catch {
+            logRepeating(.error, "could not record a group delivery receipt", error: error)
+        }
+    }
+
+    /// A link announced what its peer speaks; group frames wait for it.
+    func peerAnnounced(_ features: PeerFeatures, by peer: DeviceFingerprint) {
+        guard features.contains(.groups), directory.isLinked(peer) else { return }
+        groups.announced.insert(peer)
+        flushGroupOutbox(to: peer)
+        sendGroupWindowStates(to: peer)
+    }
+
+    func groupLinkDown(_ peer: DeviceFingerprint) {
+        groups.announced.remove(peer)
+        publishGroupShown(groups.states.peerWentOffline(peer))
+    }
+
+    /// Resends what `peer` has not acknowledged, oldest sequence first.
+    func flushGroupOutbox(to peer: DeviceFingerprint, olderThan age: Duration = .zero) {
+        guard directory.isLinked(peer), groups.announced.contains(peer) else { return }
+        let cutoff = age == .zero ? UInt64.max : clock.unixMilliseconds &- UInt64(age.wholeMilliseconds)
+        do {
+            for bytes in try store.groupOutbox(for: peer, sentBefore: cutoff) {
+                guard let frame = try? FrameCodec.decode(bytes) else { continue }
+                send(frame, to: peer)
+            }
+        } catch {
+            logRepeating(.error, "could not read the group outbox", error: error)
+        }
+    }
+
+    // MARK: Plumbing
+
+    /// The joined group `written` names (`#Lunch`, any case).
+    func joinedGroup(_ written: String) throws(APIFailure) -> GroupMembership {
+        try groupRule { () throws(GroupRuleError) in try groups.book.group(named: written) }
+    }
+
+    /// A group by name, joined or not (history stays readable after leaving).
+    private func knownGroup(_ written: String) throws(APIFailure) -> GroupMembership {
+        if let joined = try? joinedGroup(written) { return joined }
+        let name = try groupRule { () throws(GroupRuleError) in try GroupName(written) }
+        guard let found = groups.book.memberships.values.first(where: { $0.roster.name.sameName(as: name) }) else {
+            throw APIFailure(GroupRuleError.unknownGroup(name.description))
+        }
+        return found
+    }
+
+    private func newHeader(group: GroupID) -> (GroupMessageHeader, UInt64) {
+        let sentAt = clock.unixMilliseconds
+        var generator = SystemRandomNumberGenerator()
+        let header = GroupMessageHeader(
+            group: group, id: MessageID(unixMilliseconds: sentAt, using: &generator), sentAt: sentAt,
+            timestamp: groups.clock.send(wallMilliseconds: sentAt))
+        return (header, nextSequence())
+    }
+
+    /// Sends now to the recipients that are linked and announced groups; the
+    /// others get it from the outbox when they are.
+    private func sendGroupFrame(_ frame: Frame, to recipients: [DeviceFingerprint]) {
+        for peer in recipients where directory.isLinked(peer) && groups.announced.contains(peer) {
+            send(frame, to: peer)
+        }
+    }
+
+    @discardableResult
+    private func publishGroupRecord(_ record: GroupRecord, recipients: Int?) -> GroupMessageView {
+        let view = groupMessageView(record, type: .groupMessage, count: recipients.map { GroupDeliveryCount(delivered: 0, recipients: $0) })
+        events.publish(.groupMessage(view))
+        return view
+    }
+
+    func publishGroupShown(_ changes: [GroupSessionStates.ShownChange]) {
+        for change in changes {
+            let memberName = name(of: change.member)
+            let groupName = groups.book.membership(change.group)?.roster.name.text ?? ""
+            events.publish(
+                .groupState(
+                    GroupStateView(
+                        group: change.group.hex, groupName: groupName, member: change.member.compact, memberName: memberName,
+                        state: change.state, text: displayText(for: change.state, name: memberName, language: config.language))))
+        }
+        rescheduleTimer()
+    }
+
+    /// "Alice created #Lunch with Bob and Carol", "Alice added Dave", "Carol left".
+    private func describe(_ change: MembershipChange, by author: DeviceFingerprint, in name: GroupName) -> String {
+        let who = displayName(author)
+        let names = { (members: [DeviceFingerprint]) in members.filter { $0 != author }.map(self.displayName).joined(separator: ", ") }
+        switch change {
+        case .created(_, let members): return "\(who) created \(name) with \(names(members))"
+        case .added(let members): return "\(who) added \(names(members))"
+        case .removed(let members): return "\(who) removed \(names(members))"
+        case .left: return "\(who) left"
+        }
+    }
+
+    func groupView(_ membership: GroupMembership) -> GroupView {
+        let roster = membership.roster
+        return GroupView(
+            id: roster.id.hex, name: roster.name.text, creator: roster.creator.compact, creatorName: displayName(roster.creator),
+            members: roster.members.sorted().map {
+                GroupMemberView(fingerprint: $0.compact, name: displayName($0), online: $0 == me || directory.isLinked($0))
+            },
+            joined: roster.isMember(me), shareState: groups.overrides[roster.id])
+    }
+
+    func groupMessageView(_ record: GroupRecord, type: APIEvent.Kind, count: GroupDeliveryCount?) -> GroupMessageView {
+        let roster = record.group.flatMap { groups.book.membership($0)?.roster }
+        return GroupMessageView(
+            type: type, id: record.id.hex, group: record.group?.hex, groupName: roster?.name.text, author: record.author.compact,
+            authorName: displayName(record.author), direction: record.direction, kind: GroupMessageView.Kind(rawValue: record.kind.rawValue) ?? .message,
+            text: record.text, sequence: record.sequence, sentAt: record.sentAt, timestamp: record.timestamp.rawValue, receivedAt: record.receivedAt,
+            delivered: count?.delivered, recipients: count?.recipients)
+    }
+
+    private func displayName(_ peer: DeviceFingerprint) -> String { peer == me ? config.displayName : name(of: peer) }
+}

@@ -1,0 +1,61 @@
+import NatterCore
+import Testing
+
+@Suite("Group membership log")
+struct GroupMembershipTests {
+    typealias Entry = GroupMembership.Entry
+
+    @Test func membersHoldingTheSameChangesAgreeWhateverTheArrivalOrder() throws {
+        let created = key(1000, alice, id: 1)
+        // Concurrent: Alice removes Carol while Bob adds Dave, then Carol (no longer
+        // a member at her place in the order) tries to add Eve.
+        let changes = [
+            Entry(key: key(2000, alice, id: 2), change: .removed([carol])),
+            Entry(key: key(2000, bob, id: 3), change: .added([dave])),
+            Entry(key: key(2500, carol, id: 4), change: .added([eve])),
+        ]
+        var rosters: [GroupRoster] = []
+        for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0], [2, 0, 1]] {
+            var log = GroupMembership(base: try lunch(), baseKey: created)
+            for index in order { log.record(changes[index]) }
+            rosters.append(log.roster)
+        }
+        #expect(Set(rosters).count == 1)
+        #expect(rosters[0].members == [alice, bob, dave])
+    }
+
+    @Test func aRefusedChangeIsSkippedAndSaysSo() throws {
+        var log = GroupMembership(base: try lunch(), baseKey: key(1000, alice, id: 1))
+        let byBob = Entry(key: key(2000, bob, id: 2), change: .removed([carol]))
+        let byDave = Entry(key: key(2100, dave, id: 3), change: .added([eve]))
+        let byAlice = Entry(key: key(2200, alice, id: 4), change: .removed([carol]))
+        log.record(byBob)
+        log.record(byDave)
+        log.record(byAlice)
+        #expect(!log.tookEffect(byBob))
+        #expect(!log.tookEffect(byDave))
+        #expect(log.tookEffect(byAlice))
+        #expect(log.roster.members == [alice, bob])
+    }
+
+    @Test func aResentChangeIsRecordedOnce() throws {
+        var log = GroupMembership(base: try lunch(), baseKey: key(1000, alice, id: 1))
+        let leave = Entry(key: key(2000, carol, id: 2), change: .left)
+        let first = log.record(leave), second = log.record(leave)
+        #expect(first && !second)
+        #expect(log.entries.count == 1)
+    }
+
+    @Test func aNewcomerStartsFromTheRosterItWasAddedWithAndIgnoresOlderChanges() throws {
+        let added = try lunch().applying(.added([dave]), by: bob)
+        var log = GroupMembership(base: added, baseKey: key(3000, bob, id: 5))
+        #expect(log.roster.isMember(dave))
+        // An older change reaching Dave late is already in the roster he was given.
+        let older = log.record(Entry(key: key(2000, carol, id: 2), change: .left))
+        #expect(!older)
+        #expect(log.roster.members == [alice, bob, carol, dave])
+        let later = log.record(Entry(key: key(4000, alice, id: 6), change: .removed([carol])))
+        #expect(later)
+        #expect(log.roster.members == [alice, bob, dave])
+    }
+}

@@ -1,4 +1,6 @@
 import Foundation
+import Glibc
+import CNIOLinux  // which module owns SOCK_STREAM and sockaddr_in differs between builds (MemberImportVisibility)
 import Logging
 import NatterAPI
 import NatterCore

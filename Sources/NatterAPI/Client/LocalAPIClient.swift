@@ -41,9 +41,14 @@ public struct LocalAPIClient: Sendable {
     /// answered `408` for its idleness — is sent once more on a new one.
     public func request(_ method: String, _ target: String, body: [UInt8] = []) throws(LocalAPIClientError) -> Reply {
         try connection.use(socketPath) { (open: inout OpenConnection, reused: Bool) throws(LocalAPIClientError) -> Reply? in
+            // A codec per exchange, not per connection: its EmbeddedChannel
+            // belongs to the thread that made it, and a kept connection is
+            // used from whichever thread an async caller runs on (NIO prints
+            // "API misuse" otherwise). A complete answer leaves it no state.
+            let codec = HTTPClientCodec()
             let bytes: [UInt8]
             do {
-                bytes = try open.codec.encode(
+                bytes = try codec.encode(
                     method: method, target: target, headers: [("content-type", "application/json")], body: body)
             } catch {
                 throw .daemonError("could not encode the request: \(error)")
@@ -58,11 +63,11 @@ public struct LocalAPIClient: Sendable {
             while !response.isComplete {
                 let chunk = open.socket.read(into: &buffer)
                 if chunk.isEmpty {
-                    received += open.codec.finish(into: &response)
+                    received += codec.finish(into: &response)
                     break
                 }
                 do {
-                    received += try open.codec.feed(chunk, into: &response)
+                    received += try codec.feed(chunk, into: &response)
                 } catch {
                     throw .daemonError("the daemon's answer was not valid HTTP (\(error))")
                 }
@@ -172,10 +177,9 @@ public struct LocalAPIClient: Sendable {
     }
 }
 
-/// One open connection to the daemon, with the codec that tracks its framing.
+/// One open connection to the daemon.
 struct OpenConnection {
     let socket: UnixSocket
-    let codec = HTTPClientCodec()
     /// Whether it may carry another request.
     var keepAlive = true
 }

@@ -19,12 +19,10 @@ demo: build
 ## All tests: unit tests, then the namespace-lab integration tests (root; skipped
 ## loudly without it, never skipped under CI=true), then the package: make deb
 ## (lintian included) and make deb-check (root, same rule). Whatever happens,
-## no lab namespace or daemon is left behind.
+## no lab namespace or daemon is left behind, and what failed is named again
+## in the last lines (scripts/run-tests).
 test: deps
-	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	status=0; $(SWIFT) test --skip-build --no-parallel $(BUILD_FLAGS) || status=$$?; \
-	  $(MAKE) --no-print-directory lab-clean; \
-	  scripts/test-package || { [ $$status -ne 0 ] || status=1; }; exit $$status
+	SWIFT='$(SWIFT)' BUILD_FLAGS='$(BUILD_FLAGS)' scripts/run-tests
 
 ## Benchmarks (not tests): rewrite Docs/benchmarks.md. Needs root.
 bench: build

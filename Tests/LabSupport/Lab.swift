@@ -143,7 +143,8 @@ public final class Lab: Sendable {
 
     /// Starts a command on `host` in the background; the lab kills it at teardown.
     public func spawn(on host: LabHost, _ arguments: [String], environment: [String: String] = [:]) async throws -> LabProcess {
-        let log = NSTemporaryDirectory() + "natter-lab-\(name)-\(host.name)-\(UUID().uuidString.prefix(8)).log"
+        try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+        let log = logDirectory + "/\(host.name)-\(UUID().uuidString.prefix(8)).log"
         let result = try await runCommand(
             [LabPaths.netlab, "spawn", name, host.name, log] + envArguments(environment) + ["--"] + arguments, timeout: .seconds(10))
         guard result.status == 0, let pid = Int32(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
@@ -197,6 +198,12 @@ public final class Lab: Sendable {
     /// A private per-host directory, usable as `XDG_RUNTIME_DIR`.
     public func runtimeDirectory(of host: LabHost) -> String { "/run/natter-lab/\(name)/\(host.name)/run" }
 
+    /// Where the output of every process started by ``spawn(on:_:environment:)``
+    /// goes: kept after a test that threw, for reading, and removed by
+    /// ``withLab(hosts:router:_:)`` after one that did not, so runs do not
+    /// pile thousands of logs into /tmp.
+    public var logDirectory: String { NSTemporaryDirectory() + "natter-lab-\(name)" }
+
     /// Kills every process the lab started, removes its namespaces. Idempotent.
     public func destroy() async {
         _ = try? await runCommand([LabPaths.netlab, "destroy", name], timeout: .seconds(60))
@@ -218,6 +225,7 @@ public func withLab<T: Sendable>(hosts: Int, router: Bool = false, _ body: (Lab)
     do {
         let result = try await body(lab)
         await lab.destroy()
+        try? FileManager.default.removeItem(atPath: lab.logDirectory)
         return result
     } catch {
         await lab.destroy()

@@ -27,8 +27,7 @@ public struct ChatScreen: Sendable {
         let columns = max(columns, 10)
         let rows = max(rows, 5)
         let conversationRows = rows - 4  // title, state, separator, input
-        let wrapped = lines.flatMap(TerminalText.neutralisedLines).flatMap { DisplayWidth.wrap($0, columns: columns) }
-        let visible = wrapped.suffix(conversationRows)
+        let visible = Self.newestScreenLines(of: lines, columns: columns, fitting: conversationRows)
         var frame = "\u{1B}[H\u{1B}[2J"
         frame += "\u{1B}[1m" + DisplayWidth.tail(of: TerminalText.neutralised(title), fitting: columns) + "\u{1B}[0m\r\n"
         for _ in 0..<(conversationRows - visible.count) { frame += "\r\n" }
@@ -38,5 +37,19 @@ public struct ChatScreen: Sendable {
         frame += String(repeating: "─", count: columns) + "\r\n"
         frame += "> " + DisplayWidth.tail(of: TerminalText.neutralised(input), fitting: columns - 3)
         return frame
+    }
+
+    /// The last `rows` screen lines of `entries`, wrapped at `columns`. It
+    /// lays out entries from the newest back only until the rows are full: a
+    /// frame is drawn for every event, and laying out a whole long
+    /// conversation each time made a burst of events queue the user's own
+    /// keystrokes behind seconds of redrawing.
+    public static func newestScreenLines(of entries: [String], columns: Int, fitting rows: Int) -> [String] {
+        var newestFirst: [String] = []
+        for entry in entries.reversed() where newestFirst.count < rows {
+            let screenLines = TerminalText.neutralisedLines(entry).flatMap { DisplayWidth.wrap($0, columns: columns) }
+            newestFirst.append(contentsOf: screenLines.reversed())
+        }
+        return Array(newestFirst.prefix(rows).reversed())
     }
 }

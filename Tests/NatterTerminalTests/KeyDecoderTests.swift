@@ -92,4 +92,22 @@ struct ChatScreenTests {
         screen.notice = "Bob is offline"
         #expect(screen.render(columns: 40, rows: 10).contains("Bob is offline"))
     }
+
+    /// Only the newest entries are laid out, and the frame is the one laying
+    /// out every entry gives: entries with line breaks, wide characters and
+    /// lines longer than the screen, at several sizes.
+    @Test(arguments: [(12, 5), (20, 8), (7, 30), (40, 200)])
+    func theNewestLinesAreThoseOfTheWholeConversation(columns: Int, rows: Int) {
+        let entries = (1...120).map { index in
+            switch index % 4 {
+            case 0: "Bob: \(index) 你好你好你好你好你好"
+            case 1: "Alice: \(index)\nsecond line\nthird"
+            case 2: "Bob: " + String(repeating: "long\(index) ", count: index % 9)
+            default: "Alice: \(index)"
+            }
+        }
+        let everything = entries.flatMap(TerminalText.neutralisedLines).flatMap { DisplayWidth.wrap($0, columns: columns) }
+        let conversationRows = rows - 4
+        #expect(ChatScreen.newestScreenLines(of: entries, columns: columns, fitting: conversationRows) == Array(everything.suffix(conversationRows)))
+    }
 }

@@ -47,7 +47,7 @@ struct ConversationView {
 
     func render(input: String, size: (columns: Int, rows: Int)) -> String {
         var screen = ChatScreen(title: "natter — \(peerName)\(online ? "" : " (offline: messages wait in the outbox)")")
-        screen.lines = messages.map { formatLine($0, ownName: ownName) }
+        screen.lines = messages.suffix(size.rows).map { formatLine($0, ownName: ownName) }  // each fills a row at least
         screen.stateLine = stateText
         screen.notice = notice
         screen.input = input

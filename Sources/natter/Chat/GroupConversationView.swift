@@ -43,7 +43,7 @@ struct GroupConversationView: ChatConversation {
 
     func render(input: String, size: (columns: Int, rows: Int)) -> String {
         var screen = ChatScreen(title: "natter — \(groupName)")
-        screen.lines = messages.map { formatGroupLine($0, ownName: ownName) }
+        screen.lines = messages.suffix(size.rows).map { formatGroupLine($0, ownName: ownName) }  // each fills a row at least
         screen.stateLine = stateLine
         screen.notice = notice
         screen.input = input

@@ -25,10 +25,14 @@ final class XScreenSaverIdleSource: IdleSource {
 
     /// How close after our own previous look (the moment its tool had
     /// exited) an input may be and still count as the reset that look
-    /// caused: the reported instant is late by the time between the
-    /// server's answer and our clock read, milliseconds. Input this soon
-    /// after a look is missed until the next input.
-    static let ownResetTolerance = 0.05
+    /// caused. Xvfb restarts the counter for any client, and handles our
+    /// tool's disconnect whenever it next runs: on a loaded machine (lab
+    /// tests, load 14 on 2 CPUs) that was up to 0.8 s after the tool exited,
+    /// and with the former 50 ms every look read as fresh input, so the user
+    /// was never away. Input this soon after a look is missed until the
+    /// next input; looks come seconds apart, and a person at the display
+    /// makes more than one.
+    static let ownResetTolerance = 2.0
 
     /// Offered when `DISPLAY` is set and `xprintidle` is installed.
     init?(environment: [String: String]) {
@@ -39,16 +43,29 @@ final class XScreenSaverIdleSource: IdleSource {
     }
 
     func look() async -> IdleObservation? {
+        let started = Self.wallSeconds()
         guard let output = await IdleTool.output(of: [tool]),
             let word = output.split(whereSeparator: \.isWhitespace).first, let milliseconds = Int64(word)
         else { return nil }
         let now = Self.wallSeconds()
         let lastInput = previous.withLock { previous in
-            let input = Self.lastInput(reported: now - Double(milliseconds) / 1000, previousLook: previous?.look, known: previous?.lastInput)
+            let reported = Self.inputInstant(idleMilliseconds: milliseconds, lookStarted: started)
+            let input = Self.lastInput(reported: reported, previousLook: previous?.look, known: previous?.lastInput)
             previous = (now, input)
             return input
         }
         return .idle(for: .milliseconds(Int64(max(0, now - lastInput) * 1000)))
+    }
+
+    /// The instant of the input the server reported `idleMilliseconds` before
+    /// its answer, placed as early as it can have been: the server answered
+    /// after `lookStarted`. Reading the clock after the tool exits instead
+    /// added the tool's exit and our scheduling to every answer — on a busy
+    /// machine hundreds of milliseconds — and our own look's reset then came
+    /// out later than ``ownResetTolerance`` after the previous look, so each
+    /// look read as input and the user was never away.
+    static func inputInstant(idleMilliseconds: Int64, lookStarted: Double) -> Double {
+        lookStarted - Double(idleMilliseconds) / 1000
     }
 
     /// The last input, given what the server reported (`reported`, wall

@@ -44,7 +44,21 @@ struct IdleAdapterTests {
         #expect(XScreenSaverIdleSource.lastInput(reported: 100, previousLook: 130, known: 100) == 100)
         // Input after our look is input, even a moment after it.
         #expect(XScreenSaverIdleSource.lastInput(reported: 142, previousLook: 130, known: 100) == 142)
-        #expect(XScreenSaverIdleSource.lastInput(reported: 130.2, previousLook: 130, known: 100) == 130.2)
+        #expect(XScreenSaverIdleSource.lastInput(reported: 132.5, previousLook: 130, known: 100) == 132.5)
+        // The server handled our look's disconnect late (a loaded machine): still our own reset.
+        #expect(XScreenSaverIdleSource.lastInput(reported: 130.8, previousLook: 130, known: 100) == 100)
+    }
+
+    @Test func aLookAnsweredLateOnABusyMachineIsStillOurOwnReset() {
+        // The look that ended at 130 reset the counter at 129.9. The next starts at 140.0; the
+        // server answers at 140.3 (idle 10.4 s) and the tool's exit reaches us at 140.9.
+        let reported = XScreenSaverIdleSource.inputInstant(idleMilliseconds: 10_400, lookStarted: 140.0)
+        #expect(reported <= 129.9, "placed no later than the reset was: \(reported)")
+        #expect(XScreenSaverIdleSource.lastInput(reported: reported, previousLook: 130, known: 100) == 100)
+        // Real input at 135 is input, however late the answer is read (idle 5.3 s at 140.3).
+        let input = XScreenSaverIdleSource.inputInstant(idleMilliseconds: 5_300, lookStarted: 140.0)
+        #expect(XScreenSaverIdleSource.lastInput(reported: input, previousLook: 130, known: 100) == input)
+        #expect(input > 134 && input <= 135)
     }
 
     struct Named: IdleSource {

@@ -4,7 +4,10 @@ import LabSupport
 /// A real `natter chat` running in a detached tmux session of its own (its own
 /// tmux server socket, so nothing else of the user's is touched), driven with
 /// `tmux send-keys` the way a person types: the keyboard detector sees real
-/// keystrokes, the window-state detector real focus-report sequences.
+/// keystrokes, the window-state detector real focus-report sequences. The
+/// tmux server runs inside the lab host, so its panes are terminals of the
+/// host's own `/dev/pts` (netlab gives each host one), the ones the host's
+/// daemon watches for input; tmux commands reach it through its socket.
 struct ChatPane: Sendable {
     let server: String
     let session = "chat"
@@ -16,10 +19,11 @@ struct ChatPane: Sendable {
     /// Opens `natter chat PEER` on `host` and waits until it has drawn its screen.
     static func open(on host: LabHost, of messenger: MessengerLab, with peer: String) async throws -> ChatPane {
         let pane = ChatPane(server: "natter-e2e-\(messenger.lab.name)-\(host.name)")
-        var command = [netlab, "exec", messenger.lab.name, host.name]
-        for (key, value) in messenger.env(host) { command += ["--env", "\(key)=\(value)"] }
-        command += ["--", messenger.natter, "chat", peer, "--data-dir", messenger.dataDirectory(host)]
-        try await pane.tmux(["new-session", "-d", "-s", pane.session, "-x", "100", "-y", "30", command.map(shellQuote).joined(separator: " ")])
+        let chat = [messenger.natter, "chat", peer, "--data-dir", messenger.dataDirectory(host)]
+        let started = try await messenger.lab.run(
+            on: host, pane.tmuxCommand + ["new-session", "-d", "-s", pane.session, "-x", "100", "-y", "30", chat.map(shellQuote).joined(separator: " ")],
+            environment: messenger.env(host).merging(["TERM": "xterm-256color", "TMUX": ""]) { _, fixed in fixed }, timeout: .seconds(10))
+        guard started.status == 0 else { throw MessengerLabError("tmux new-session on \(host.name) failed: \(started.stderr)") }
         try await pane.tmux(["set-option", "-t", pane.session, "focus-events", "on"])
         try await pane.waitForScreen(containing: "────")  // the rule above the input line (capture-pane trims the "> ")
         // A detached tmux session has no focused client, so tmux reports the pane
@@ -66,9 +70,12 @@ struct ChatPane: Sendable {
 
     func close() async { _ = try? await tmux(["kill-server"]) }
 
+    /// tmux on this pane's own server socket, without the user's configuration.
+    var tmuxCommand: [String] { ["/usr/bin/tmux", "-L", server, "-f", "/dev/null"] }
+
     @discardableResult
     func tmux(_ arguments: [String]) async throws -> String {
-        let result = try await runCommand(["/usr/bin/tmux", "-L", server, "-f", "/dev/null"] + arguments, timeout: .seconds(10))
+        let result = try await runCommand(tmuxCommand + arguments, timeout: .seconds(10))
         guard result.status == 0 else {
             throw MessengerLabError("tmux \(arguments.first ?? "") failed: \(result.stderr)")
         }

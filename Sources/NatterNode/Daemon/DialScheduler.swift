@@ -84,6 +84,9 @@ struct DialScheduler: Sendable {
     /// Whether a colleague needs a relay is kept.
     mutating func rejoin(at now: MonotonicInstant) {
         backoff = [:]
+        // The network changed under any attempt in progress: each starts again at its first address.
+        failedAddresses = [:]
+        nextAddressDue = []
         startedAt = now
     }
 

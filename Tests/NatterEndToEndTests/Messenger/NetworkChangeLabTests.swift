@@ -225,7 +225,8 @@ struct NetworkChangeLabTests {
         let sockets = try await lab.lab.run(on: host, ["ss", "-Htnp", "state", "established"])
         guard let daemon = lab.daemon(host) else { throw MessengerLabError("no daemon on \(host.name)") }
         let links = sockets.stdout.split(separator: "\n").filter { line in
-            line.contains("pid=\(daemon.pid),") && addresses.contains { line.contains(" \($0):") }
+            // A link the daemon accepted shows as `[::ffff:A]:port` (its listener is dual-stack).
+            line.contains("pid=\(daemon.pid),") && addresses.contains { line.contains(" \($0):") || line.contains("[::ffff:\($0)]:") }
         }
         #expect(links.count == 1, "one TCP link from \(host.name)'s daemon to \(addresses): \(sockets.stdout)")
     }

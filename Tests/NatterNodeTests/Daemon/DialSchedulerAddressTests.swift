@@ -80,6 +80,17 @@ struct DialSchedulerAddressTests {
         #expect(scheduler.due(directory: directory, at: Self.at(50)) == [.init(host: "10.231.0.12", port: 7300, peer: high)])
     }
 
+    @Test func aRejoinStartsEveryAttemptAgainAtTheFirstAddress() {
+        var scheduler = DialScheduler(ownFingerprint: me, startedAt: Self.at(-10))
+        let directory = ColleagueDirectory(ownFingerprint: me)
+        scheduler.sighted(dualStack())
+        let first = scheduler.due(directory: directory, at: Self.at(0))
+        scheduler.failed(first[0], at: Self.at(0.1))
+        scheduler.rejoin(at: Self.at(0.2))
+        #expect(scheduler.due(directory: directory, at: Self.at(0.2)) == [.init(host: "10.231.0.12", port: 7300, peer: high)],
+            "this machine's addresses changed: the first address may work now")
+    }
+
     @Test func aStaticPeerOfTwoAddressesIsLinkedThroughEitherAndTriesTheOtherAfterAFailure() throws {
         var scheduler = DialScheduler(ownFingerprint: me, startedAt: Self.at(-10))
         var directory = ColleagueDirectory(ownFingerprint: me)

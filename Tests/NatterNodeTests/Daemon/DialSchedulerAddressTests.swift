@@ -18,6 +18,16 @@ struct DialSchedulerAddressTests {
             relayable: relayable)
     }
 
+    /// A scheduler that sighted the dual-stack colleague and whose dial to their first address failed at `failedAt`.
+    func afterTheFirstAddressFailed(at failedAt: Double, relayable: Bool = false) -> DialScheduler {
+        var scheduler = DialScheduler(ownFingerprint: me, startedAt: Self.at(-10))
+        scheduler.sighted(dualStack(relayable: relayable))
+        let first = scheduler.due(directory: ColleagueDirectory(ownFingerprint: me), at: Self.at(0))
+        #expect(first.map(\.host) == ["10.231.0.12"])
+        for target in first { scheduler.failed(target, at: Self.at(failedAt)) }
+        return scheduler
+    }
+
     @Test func theFirstAddressFirstThenTheNextAtOnceWhenItFails() {
         var scheduler = DialScheduler(ownFingerprint: me, startedAt: Self.at(-10))
         let directory = ColleagueDirectory(ownFingerprint: me)
@@ -54,11 +64,8 @@ struct DialSchedulerAddressTests {
     }
 
     @Test func theRelayComesOnlyAfterEveryAddressFailed() {
-        var scheduler = DialScheduler(ownFingerprint: me, startedAt: Self.at(-10))
+        var scheduler = afterTheFirstAddressFailed(at: 3, relayable: true)
         let directory = ColleagueDirectory(ownFingerprint: me)
-        scheduler.sighted(dualStack(relayable: true))
-        let first = scheduler.due(directory: directory, at: Self.at(0))
-        scheduler.failed(first[0], at: Self.at(3))
         let second = scheduler.due(only: .device(high), directory: directory, at: Self.at(3))
         #expect(second.map(\.relayed) == [false], "the second address before any relay")
         scheduler.failed(second[0], at: Self.at(6))
@@ -67,11 +74,8 @@ struct DialSchedulerAddressTests {
     }
 
     @Test func aLinkOnTheSecondAddressStartsTheNextAttemptAfreshAtTheFirst() {
-        var scheduler = DialScheduler(ownFingerprint: me, startedAt: Self.at(-10))
+        var scheduler = afterTheFirstAddressFailed(at: 3)
         var directory = ColleagueDirectory(ownFingerprint: me)
-        scheduler.sighted(dualStack())
-        let first = scheduler.due(directory: directory, at: Self.at(0))
-        scheduler.failed(first[0], at: Self.at(3))
         _ = scheduler.due(only: .device(high), directory: directory, at: Self.at(3))
         _ = directory.linkUp(high, name: "Hi", host: "fe80::12%eth0")
         scheduler.linked(high)
@@ -81,11 +85,8 @@ struct DialSchedulerAddressTests {
     }
 
     @Test func aRejoinStartsEveryAttemptAgainAtTheFirstAddress() {
-        var scheduler = DialScheduler(ownFingerprint: me, startedAt: Self.at(-10))
+        var scheduler = afterTheFirstAddressFailed(at: 0.1)
         let directory = ColleagueDirectory(ownFingerprint: me)
-        scheduler.sighted(dualStack())
-        let first = scheduler.due(directory: directory, at: Self.at(0))
-        scheduler.failed(first[0], at: Self.at(0.1))
         scheduler.rejoin(at: Self.at(0.2))
         #expect(scheduler.due(directory: directory, at: Self.at(0.2)) == [.init(host: "10.231.0.12", port: 7300, peer: high)],
             "this machine's addresses changed: the first address may work now")

@@ -10,12 +10,20 @@ import Testing
 struct IPv6LabTests {
     /// Link-local only: discovery, the handshake, a message over TCP and a
     /// state event over UDP, all through `fe80::…%eth0`; `natter doctor`
-    /// dials the colleague's link-local address too.
+    /// dials the colleague's link-local address too. Carol also has Alice as
+    /// a static peer written `[fe80::231:11%eth0]:7300`: her link to Alice
+    /// must be known as that peer's (else she redials it every 2 s, each
+    /// dial replacing the link).
     @Test func aLANWithOnlyIPv6LinkLocalAddressesWorks() async throws {
         let started = ContinuousClock.now
-        try await withMessengerLab(["Alice", "Bob"], network: .ipv6LinkLocal) { lab in
-            let (alice, bob) = (lab.hosts[0], lab.hosts[1])
-            print("MEASURED IPv6 link-local lab: both online \(started.duration(to: .now)) after the lab was asked for")
+        try await withMessengerLab(["Alice", "Bob", "Carol"], network: .ipv6LinkLocal, beforeStart: { lab in
+            try await lab.setNetwork(lab.hosts[0], tcpPort: 7300)
+            try await lab.setNetwork(lab.hosts[2], staticPeers: ["[\(lab.hosts[0].address)%eth0]:7300"])
+        }) { lab in
+            let (alice, bob, carol) = (lab.hosts[0], lab.hosts[1], lab.hosts[2])
+            print("MEASURED IPv6 link-local lab: all online \(started.duration(to: .now)) after the lab was asked for")
+            let carolsLink = try await expectOneLink(lab, from: carol, to: alice, addresses: ["[\(alice.address)]"])
+            let carolsLinkSince = ContinuousClock.now
             let bobsInterface = try await lab.lab.run(on: bob, ["ip", "-o", "addr", "show", "dev", "eth0"]).stdout
             #expect(!bobsInterface.contains(" inet "), "no IPv4 on the LAN: \(bobsInterface)")
             let linkLocal = try #require(bob.linkLocal)
@@ -50,6 +58,11 @@ struct IPv6LabTests {
             // `natter doctor Bob` connects to Bob's link-local address through eth0.
             let doctor = try await lab.cli(alice, ["doctor", "Bob"], expectSuccess: false).stdout
             #expect(doctor.contains("every address of Bob accepts TCP (\(linkLocal)%eth0:"), "\(doctor)")
+
+            // Carol's link to her static peer is the same one two maintenance rounds later.
+            try await Task.sleep(until: carolsLinkSince + .seconds(5))
+            #expect(try await expectOneLink(lab, from: carol, to: alice, addresses: ["[\(alice.address)]"]) == carolsLink,
+                "a link from [\(alice.address)%eth0] is the static peer's: not redialled")
         }
         print("MEASURED IPv6 link-local lab test: \(started.duration(to: .now)) in all")
     }

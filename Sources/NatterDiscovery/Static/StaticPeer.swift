@@ -20,6 +20,7 @@ public struct StaticPeer: Sendable, Hashable, CustomStringConvertible {
             throw .invalidStaticPeer(text)  // an IPv6 address needs brackets
         }
         guard !host.isEmpty, !host.contains(" ") else { throw .invalidStaticPeer(text) }
+        if HostAddress.kind(of: host) == .ipv6LinkLocal && !host.contains("%") { throw .linkLocalWithoutInterface(text) }
         self.host = host
         self.port = port
     }

@@ -4,7 +4,7 @@ import Testing
 @Suite("Static peers from the config file")
 struct StaticPeerTests {
     @Test func hostAndPortForms() throws {
-        for (text, host, port) in [("10.0.0.7:7300", "10.0.0.7", 7300), (" desk-12.office.lan:47101 ", "desk-12.office.lan", 47101), ("[fe80::1]:7300", "fe80::1", 7300),
+        for (text, host, port) in [("10.0.0.7:7300", "10.0.0.7", 7300), (" desk-12.office.lan:47101 ", "desk-12.office.lan", 47101),
             ("[fe80::1%eth0]:7300", "fe80::1%eth0", 7300), ("[2001:db8::1]:7300", "2001:db8::1", 7300)] {
             let peer = try StaticPeer(parsing: text)
             #expect(peer.host == host && peer.port == UInt16(port), "\(text)")
@@ -16,13 +16,17 @@ struct StaticPeerTests {
             #expect(throws: DiscoveryError.invalidStaticPeer(text)) { try StaticPeer(parsing: text) }
         }
         #expect(DiscoveryError.invalidStaticPeer("x").description.contains("host:port"))
+        #expect(throws: DiscoveryError.linkLocalWithoutInterface("[fe80::1]:7300"), "it could never be dialled") {
+            try StaticPeer(parsing: "[fe80::1]:7300")
+        }
+        #expect(DiscoveryError.linkLocalWithoutInterface("x").description.contains("[fe80::1%eth0]:7300"))
     }
 }
 
 @Suite("Static peers as a discovery source")
 struct StaticPeerSourceTests {
     @Test func eachPeerIsSightedByItsAddressUntilCancelled() async throws {
-        let peers = try ["10.0.0.7:7300", "[fe80::1]:7301"].map(StaticPeer.init(parsing:))
+        let peers = try ["10.0.0.7:7300", "[fe80::1%eth0]:7301"].map(StaticPeer.init(parsing:))
         let (sightings, continuation) = AsyncStream<DiscoveryEvent>.makeStream()
         let running = Task { try await StaticPeerSource(peers: peers).run { continuation.yield($0) } }
         var seen: [DiscoveryEvent] = []
@@ -34,7 +38,7 @@ struct StaticPeerSourceTests {
         #expect(seen.allSatisfy { if case .appeared(let peer) = $0 { peer.fingerprint == nil } else { false } }, "identity comes from the handshake")
         running.cancel()
         try await running.value
-        #expect(peers.map(\.description) == ["10.0.0.7:7300", "[fe80::1]:7301"])
+        #expect(peers.map(\.description) == ["10.0.0.7:7300", "[fe80::1%eth0]:7301"])
     }
 
     @Test func aHostNameIsResolvedToTheAddressALinkReports() async throws {

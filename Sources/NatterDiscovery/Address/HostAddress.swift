@@ -1,4 +1,5 @@
 public import Glibc
+import Synchronization
 
 /// Addresses as natter compares, keeps and dials them: one text per place a
 /// colleague can be reached, whatever told us about it (Avahi, a socket, the
@@ -75,12 +76,21 @@ public enum HostAddress {
     }
 
     /// The name of interface `index`, nil when there is none (it went away).
+    /// Remembered once found: `if_indextoname` opens a socket for each
+    /// call, and a link-local datagram's source is named on its way in. The
+    /// kernel does not reuse an index soon after its interface went away;
+    /// a renamed interface keeps its old name here until natter restarts.
     public static func interfaceName(index: Int32) -> String? {
         guard index > 0 else { return nil }
+        if let known = interfaceNames.withLock({ $0[index] }) { return known }
         var name = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
         guard if_indextoname(UInt32(index), &name) != nil else { return nil }
-        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let text = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        interfaceNames.withLock { $0[index] = text }
+        return text
     }
+
+    private static let interfaceNames = Mutex<[Int32: String]>([:])
 
     /// The text of a socket address (`AF_INET` or `AF_INET6`), normalised;
     /// nil for other families. A link-local IPv6 address's scope id becomes

@@ -9,14 +9,25 @@ extension SocketAddress {
     /// listener as `::ffff:10.0.0.7` (one colleague seen under two
     /// addresses) and drops a link-local address's interface (a datagram
     /// target that names no link).
+    ///
+    /// On the path of every datagram and connection, before any rate limit,
+    /// so it stays as cheap as `ipAddress` (`inet_ntop`): a mapped address
+    /// loses its prefix, and only a link-local one looks up its interface's
+    /// name (cached, ``HostAddress/interfaceName(index:)``).
     var normalisedHost: String? {
         switch self {
-        case .v4(let address):
-            var raw = address.address
-            return withUnsafePointer(to: &raw) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { HostAddress.text($0) } }
+        case .v4:
+            return ipAddress
         case .v6(let address):
-            var raw = address.address
-            return withUnsafePointer(to: &raw) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { HostAddress.text($0) } }
+            guard let text = ipAddress else { return nil }
+            // inet_ntop writes an IPv4-mapped address as `::ffff:a.b.c.d`.
+            if text.hasPrefix("::ffff:"), text.contains(".") { return String(text.dropFirst(7)) }
+            let raw = address.address
+            let linkLocal = withUnsafeBytes(of: raw.sin6_addr) { $0[0] == 0xfe && $0[1] & 0xc0 == 0x80 }
+            guard linkLocal, raw.sin6_scope_id != 0, let interface = HostAddress.interfaceName(index: Int32(bitPattern: raw.sin6_scope_id)) else {
+                return text
+            }
+            return text + "%" + interface
         case .unixDomainSocket:
             return nil
         }

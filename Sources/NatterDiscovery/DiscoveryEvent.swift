@@ -68,13 +68,18 @@ public protocol DiscoverySource: Sendable {
 public enum DiscoveryError: Error, CustomStringConvertible, Equatable {
     case daemonUnavailable(String)
     case invalidStaticPeer(String)
+    /// A link-local IPv6 address names no network without its interface
+    /// (every interface has its own `fe80::/64`): it could never be dialled.
+    case linkLocalWithoutInterface(String)
 
     public var description: String {
         switch self {
         case .daemonUnavailable(let reason):
             "avahi-daemon is not running (\(reason)); start it with: systemctl start avahi-daemon — static peers keep working meanwhile"
         case .invalidStaticPeer(let text):
-            "\"\(text)\" is not a static peer; write it as host:port, e.g. 10.0.0.7:7300 or [fe80::1]:7300"
+            "\"\(text)\" is not a static peer; write it as host:port, e.g. 10.0.0.7:7300 or [2001:db8::7]:7300"
+        case .linkLocalWithoutInterface(let text):
+            "\"\(text)\" is a link-local IPv6 address without its interface; write the interface it is reached through after a %, e.g. [fe80::1%eth0]:7300"
         }
     }
 }

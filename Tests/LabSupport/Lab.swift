@@ -48,7 +48,29 @@ public enum LabPaths {
 
 public struct LabHost: Sendable, Hashable {
     public let name: String
+    /// IPv4, or in an ``LabNetwork/ipv6LinkLocal`` lab the link-local IPv6 address (without its interface).
     public let address: String
+    /// The link-local IPv6 address in an IPv6 or dual-stack lab (reached through `eth0`).
+    public var linkLocal: String? = nil
+}
+
+/// The address families of a lab's LAN (`netlab create --ipv6 | --dual`).
+public enum LabNetwork: Sendable {
+    /// IPv4 only (10.231.0.0/24); avahi-daemon on IPv4.
+    case ipv4
+    /// IPv6 link-local addresses only (fe80::231:K), no IPv4 on the LAN;
+    /// avahi-daemon with use-ipv4=no, use-ipv6=yes.
+    case ipv6LinkLocal
+    /// IPv4, IPv6 link-local and unique-local (fd00:231::K); avahi-daemon on both.
+    case dualStack
+
+    var createOptions: [String] {
+        switch self {
+        case .ipv4: []
+        case .ipv6LinkLocal: ["--ipv6"]
+        case .dualStack: ["--dual"]
+        }
+    }
 }
 
 public struct LabResult: Sendable {
@@ -85,11 +107,13 @@ public final class Lab: Sendable {
         self.router = router
     }
 
-    /// Builds a lab of `hosts` hosts (`router`: two subnets joined by a router host `r`).
-    public static func create(hosts count: Int, router: Bool = false) async throws -> Lab {
+    /// Builds a lab of `hosts` hosts (`router`: two subnets joined by a router host `r`;
+    /// `network`: the LAN's address families, one LAN only).
+    public static func create(hosts count: Int, router: Bool = false, network: LabNetwork = .ipv4) async throws -> Lab {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
         let name = "l" + String((0..<5).map { _ in alphabet.randomElement()! })
-        let created = try await runCommand([LabPaths.netlab, "create", name, String(count)] + (router ? ["--router"] : []), timeout: .seconds(120))
+        let created = try await runCommand(
+            [LabPaths.netlab, "create", name, String(count)] + (router ? ["--router"] : []) + network.createOptions, timeout: .seconds(120))
         guard created.status == 0 else {
             _ = try? await runCommand([LabPaths.netlab, "destroy", name], timeout: .seconds(60))
             throw LabError("netlab create failed: \(created.stderr)")
@@ -97,7 +121,12 @@ public final class Lab: Sendable {
         var hosts: [LabHost] = []
         for index in 1...count {
             let address = try await runCommand([LabPaths.netlab, "ip", name, "h\(index)"], timeout: .seconds(10))
-            hosts.append(LabHost(name: "h\(index)", address: address.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+            var host = LabHost(name: "h\(index)", address: address.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            if network != .ipv4 {
+                let linkLocal = try await runCommand([LabPaths.netlab, "ip6", name, "h\(index)"], timeout: .seconds(10))
+                host.linkLocal = linkLocal.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            hosts.append(host)
         }
         var routerHost: LabHost?
         if router {
@@ -220,8 +249,8 @@ public final class Lab: Sendable {
 }
 
 /// Runs `body` with a fresh lab and destroys it afterwards, also when `body` throws.
-public func withLab<T: Sendable>(hosts: Int, router: Bool = false, _ body: (Lab) async throws -> T) async throws -> T {
-    let lab = try await Lab.create(hosts: hosts, router: router)
+public func withLab<T: Sendable>(hosts: Int, router: Bool = false, network: LabNetwork = .ipv4, _ body: (Lab) async throws -> T) async throws -> T {
+    let lab = try await Lab.create(hosts: hosts, router: router, network: network)
     do {
         let result = try await body(lab)
         await lab.destroy()

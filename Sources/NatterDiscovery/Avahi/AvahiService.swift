@@ -17,8 +17,10 @@ public import Logging
 /// when it returns. Resolvers are kept open so TXT updates arrive as
 /// `.changed` events (Avahi's documented way to track changes).
 public final class AvahiService: @unchecked Sendable {
-    /// IPv4 only: the lab and typical office LANs; IPv6 link-local adds little and doubles events.
-    static let inet = AvahiProtocol(CAvahi.AVAHI_PROTO_INET)
+    /// Both families: published and browsed over mDNS on IPv4 and on IPv6,
+    /// whichever the avahi-daemon uses (`use-ipv4`, `use-ipv6`); each browse
+    /// result is resolved to an address of its own family (Docs/protocol.md §3.1).
+    static let anyProtocol = AvahiProtocol(CAvahi.AVAHI_PROTO_UNSPEC)
     static let anyInterface = AvahiIfIndex(CAvahi.AVAHI_IF_UNSPEC)
 
     /// The service this process announces. The instance name may change on a
@@ -41,17 +43,26 @@ public final class AvahiService: @unchecked Sendable {
     public struct Sighting: Sendable, Equatable {
         public var instanceName: String
         public var txt: [String]
-        /// The numeric IPv4 address, ready to dial.
+        /// The address to dial first: ``addresses``' first.
         public var address: String
+        /// Every address the instance was resolved to, on every interface and
+        /// in both families, in dialling order (``HostAddress/dialOrder(_:)``);
+        /// a link-local IPv6 address with its `%interface`.
+        public var addresses: [String]
         public var port: UInt16
         /// Published through this host's own avahi-daemon (by another process:
         /// this service's own publication is never reported, see ``Event``).
         public var isLocal: Bool
 
         public init(instanceName: String, txt: [String], address: String, port: UInt16, isLocal: Bool = false) {
+            self.init(instanceName: instanceName, txt: txt, addresses: [address], port: port, isLocal: isLocal)
+        }
+
+        public init(instanceName: String, txt: [String], addresses: [String], port: UInt16, isLocal: Bool = false) {
             self.instanceName = instanceName
             self.txt = txt
-            self.address = address
+            self.address = addresses.first ?? ""
+            self.addresses = addresses
             self.port = port
             self.isLocal = isLocal
         }
@@ -216,7 +227,7 @@ public final class AvahiService: @unchecked Sendable {
             let list = Self.txtList(txt)
             defer { avahi_string_list_free(list) }
             let result = avahi_entry_group_update_service_txt_strlst(
-                group, Self.anyInterface, Self.inet, AvahiPublishFlags(0), publication.instanceName, publication.type, nil, list)
+                group, Self.anyInterface, Self.anyProtocol, AvahiPublishFlags(0), publication.instanceName, publication.type, nil, list)
             if result < 0 { logger.warning("could not update the mDNS record: \(String(cString: avahi_strerror(result)))") }
         }
     }
@@ -300,7 +311,7 @@ public final class AvahiService: @unchecked Sendable {
         let list = Self.txtList(publication.txt)
         defer { avahi_string_list_free(list) }
         return avahi_entry_group_add_service_strlst(
-            group, Self.anyInterface, Self.inet, AvahiPublishFlags(0), publication.instanceName, publication.type, nil, nil,
+            group, Self.anyInterface, Self.anyProtocol, AvahiPublishFlags(0), publication.instanceName, publication.type, nil, nil,
             publication.port, list)
     }
 
@@ -332,7 +343,7 @@ public final class AvahiService: @unchecked Sendable {
         guard browser == nil, let browseType else { return }
         let context = Unmanaged.passUnretained(self).toOpaque()
         browser = avahi_service_browser_new(
-            client, Self.anyInterface, Self.inet, browseType, nil, AvahiLookupFlags(0),
+            client, Self.anyInterface, Self.anyProtocol, browseType, nil, AvahiLookupFlags(0),
             { _, interface, proto, event, name, _, domain, flags, context in
                 guard let context, let name else { return }
                 Unmanaged<AvahiService>.fromOpaque(context).takeUnretainedValue()
@@ -349,8 +360,10 @@ public final class AvahiService: @unchecked Sendable {
             if local && name == publication?.instanceName && browseType == publication?.type { return }
             guard instances[name]?.resolvers[key] == nil, let browseType else { return }
             let context = Unmanaged.passUnretained(self).toOpaque()
+            // Resolved to an address of the family the record came over: an
+            // instance seen on both is resolved twice, once to each family.
             let resolver = avahi_service_resolver_new(
-                client, interface, proto, name, browseType, domain, Self.inet, AvahiLookupFlags(0),
+                client, interface, proto, name, browseType, domain, proto, AvahiLookupFlags(0),
                 { resolver, interface, proto, event, name, _, _, _, address, port, txt, _, context in
                     guard let context, let name else { return }
                     Unmanaged<AvahiService>.fromOpaque(context).takeUnretainedValue()
@@ -377,10 +390,11 @@ public final class AvahiService: @unchecked Sendable {
         if event == AVAHI_RESOLVER_FOUND, let address {
             var buffer = [CChar](repeating: 0, count: Int(AVAHI_ADDRESS_STR_MAX))
             avahi_address_snprint(&buffer, buffer.count, address)
+            let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            // Avahi gives the interface beside the address: a link-local one needs it as its scope.
+            let dialable = HostAddress.scoped(text, interfaceName: HostAddress.interfaceName(index: key.interface))
             instance.sightings[key] = Sighting(
-                instanceName: name, txt: Self.strings(txt),
-                address: String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self), port: port,
-                isLocal: instance.local.contains(key))
+                instanceName: name, txt: Self.strings(txt), address: dialable, port: port, isLocal: instance.local.contains(key))
         } else {
             instance.sightings[key] = nil
         }
@@ -388,10 +402,10 @@ public final class AvahiService: @unchecked Sendable {
         reconcile(name)
     }
 
-    /// Turns an instance's per-interface view into found / changed / lost.
+    /// Turns an instance's per-interface, per-family view into found / changed / lost.
     private func reconcile(_ name: String) {
         guard var instance = instances[name] else { return }
-        let current = instance.sightings.values.first
+        let current = Self.merged(Array(instance.sightings.values))
         switch (instance.reported, current) {
         case (nil, let sighting?):
             deliver(.found(sighting))
@@ -408,6 +422,19 @@ public final class AvahiService: @unchecked Sendable {
         } else {
             instances[name] = instance
         }
+    }
+
+    /// One sighting of an instance from its resolutions (one per interface
+    /// and family): every address, in dialling order; the record and port of
+    /// the resolution whose address comes first, so the same resolutions
+    /// give the same answer whatever order Avahi delivered them in.
+    static func merged(_ resolutions: [Sighting]) -> Sighting? {
+        let ordered = resolutions.sorted { $0.address < $1.address }
+        let addresses = HostAddress.dialOrder(ordered.map(\.address))
+        guard let first = addresses.first, let speaker = ordered.first(where: { HostAddress.normalised($0.address) == first }) else { return nil }
+        return Sighting(
+            instanceName: speaker.instanceName, txt: speaker.txt, addresses: addresses, port: speaker.port,
+            isLocal: resolutions.contains(where: \.isLocal))
     }
 
     // MARK: Plumbing

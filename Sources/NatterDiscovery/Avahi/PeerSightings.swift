@@ -91,7 +91,7 @@ struct PeerSightings: Sendable {
         let after = speaker(for: device).map { held in
             DiscoveredPeer(
                 key: .device(device), displayName: held.record.displayName, status: held.record.status,
-                addresses: [held.sighting.address], tcpPort: held.sighting.port)
+                addresses: held.sighting.addresses, tcpPort: held.sighting.port)
         }
         reported[device] = after
         switch (before, after) {

@@ -20,6 +20,7 @@ public struct StaticPeer: Sendable, Hashable, CustomStringConvertible {
             throw .invalidStaticPeer(text)  // an IPv6 address needs brackets
         }
         guard !host.isEmpty, !host.contains(" ") else { throw .invalidStaticPeer(text) }
+        if HostAddress.kind(of: host) == .ipv6LinkLocal && !host.contains("%") { throw .linkLocalWithoutInterface(text) }
         self.host = host
         self.port = port
     }
@@ -56,12 +57,15 @@ public struct StaticPeerSource: DiscoverySource {
 }
 
 extension StaticPeerSource {
-    /// The IPv4 addresses of `host` (natter's links are IPv4), or `host`
-    /// itself when it is already an address; empty when the name does not
-    /// resolve now (the daemon then dials the name and the resolver tries again).
+    /// The addresses of `host` in dialling order (``HostAddress/dialOrder(_:)``:
+    /// IPv4 first, then IPv6), or `host` itself normalised when it is already
+    /// an address (`fe80::1%eth0` keeps its interface); empty when the name
+    /// does not resolve now (the daemon then dials the name and the resolver
+    /// tries again).
     static func resolve(_ host: String) -> [String] {
+        if HostAddress.kind(of: host) != .name { return [HostAddress.normalised(host)] }
         var hints = addrinfo()
-        hints.ai_family = AF_INET
+        hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(host, nil, &hints, &list) == 0 else { return [] }
@@ -69,13 +73,10 @@ extension StaticPeerSource {
         var addresses: [String] = []
         var entry = list
         while let current = entry {
-            if let address = current.pointee.ai_addr, current.pointee.ai_family == AF_INET {
-                let string = ipv4Text(address)
-                if !addresses.contains(string) { addresses.append(string) }
-            }
+            if let address = current.pointee.ai_addr, let text = HostAddress.text(address) { addresses.append(text) }
             entry = current.pointee.ai_next
         }
-        return addresses
+        return HostAddress.dialOrder(addresses)
     }
 }
 

@@ -16,6 +16,11 @@ import NatterDiscovery
 /// - Direct first, relay last: when a direct dial to a colleague a forwarder
 ///   lists fails, the next attempt (at once) asks the forwarder to relay;
 ///   when that fails too, the one after goes direct again, with backoff.
+/// - One address at a time, in the sighting's order (IPv4, then IPv6, then
+///   IPv6 link-local: ``HostAddress/dialOrder(_:)``): when a dial fails, the
+///   colleague's next address is due at once, as the same attempt; only when
+///   every address failed does the relay or the backoff come. A link is one
+///   per colleague whichever address it came through (``LinkTable``).
 struct DialScheduler: Sendable {
     struct Target: Hashable, Sendable {
         let host: String
@@ -43,6 +48,12 @@ struct DialScheduler: Sendable {
     private var backoff: [DeviceFingerprint: Backoff] = [:]
     /// Colleagues whose last direct dial failed and whom a forwarder can relay to.
     private var relayNext: Set<DeviceFingerprint> = []
+    /// Per sighting, the addresses whose dial failed in the current attempt:
+    /// the next dial takes the first address not among them.
+    private var failedAddresses: [DiscoveryKey: Set<String>] = [:]
+    /// Colleagues whose next address is due at once, outside the backoff
+    /// (part of the attempt whose first dial set it).
+    private var nextAddressDue: Set<DeviceFingerprint> = []
 
     init(ownFingerprint: DeviceFingerprint, startedAt: MonotonicInstant) {
         self.ownFingerprint = ownFingerprint
@@ -60,7 +71,11 @@ struct DialScheduler: Sendable {
     /// another failed direct dial.
     mutating func lost(_ key: DiscoveryKey) {
         sightings[key] = nil
-        if case .device(let peer) = key { backoff[peer] = nil }
+        failedAddresses[key] = nil
+        if case .device(let peer) = key {
+            backoff[peer] = nil
+            nextAddressDue.remove(peer)
+        }
     }
 
     /// This machine slept or its addresses changed (``NetworkWatch``):
@@ -69,6 +84,9 @@ struct DialScheduler: Sendable {
     /// Whether a colleague needs a relay is kept.
     mutating func rejoin(at now: MonotonicInstant) {
         backoff = [:]
+        // The network changed under any attempt in progress: each starts again at its first address.
+        failedAddresses = [:]
+        nextAddressDue = []
         startedAt = now
     }
 
@@ -82,6 +100,8 @@ struct DialScheduler: Sendable {
     /// through the relay first if this link was relayed.
     mutating func linked(_ peer: DeviceFingerprint, relayed: Bool = false) {
         backoff[peer] = nil
+        failedAddresses[.device(peer)] = nil
+        nextAddressDue.remove(peer)
         if relayed { relayNext.insert(peer) } else { relayNext.remove(peer) }
     }
 
@@ -89,6 +109,15 @@ struct DialScheduler: Sendable {
     /// forwarder lists, the relay is due at once; after a failed relay, the
     /// next try is direct, when the backoff allows.
     mutating func failed(_ target: Target, at now: MonotonicInstant) {
+        if !target.relayed, let key = key(of: target), let sighting = sightings[key] {
+            failedAddresses[key, default: []].insert(target.host)
+            if sighting.addresses.contains(where: { !failedAddresses[key, default: []].contains($0) }) {
+                // The next address is the same attempt: due at once, no relay yet.
+                if let peer = target.peer { nextAddressDue.insert(peer) }
+                return
+            }
+            failedAddresses[key] = nil
+        }
         guard let peer = target.peer else { return }
         if target.relayed {
             relayNext.remove(peer)
@@ -96,6 +125,21 @@ struct DialScheduler: Sendable {
             relayNext.insert(peer)
             backoff[peer]?.notBefore = now
         }
+    }
+
+    /// The sighting a direct dial was made for.
+    private func key(of target: Target) -> DiscoveryKey? {
+        if let peer = target.peer { return .device(peer) }
+        return sightings.first { entry in
+            guard case .endpoint = entry.key else { return false }
+            return entry.value.tcpPort == target.port && entry.value.addresses.contains(target.host)
+        }?.key
+    }
+
+    /// The address to dial next for `key`: the first whose dial has not failed in this attempt.
+    private func nextAddress(of key: DiscoveryKey, in sighting: DiscoveredPeer) -> String? {
+        let failed = failedAddresses[key] ?? []
+        return sighting.addresses.first { !failed.contains($0) } ?? sighting.addresses.first
     }
 
     /// What to dial now. `only` limits the answer to one sighting (a
@@ -107,14 +151,18 @@ struct DialScheduler: Sendable {
         let keys = key.map { [$0] } ?? Array(sightings.keys)
         var targets: [Target] = []
         for key in keys {
-            guard let sighting = sightings[key], let address = sighting.addresses.first else { continue }
+            guard let sighting = sightings[key], let address = nextAddress(of: key, in: sighting) else { continue }
             var target = Target(host: address, port: sighting.tcpPort, peer: sighting.fingerprint)
             switch key {
             case .endpoint:
-                // The source resolved a host name to the address a link reports.
-                if !directory.hasLink(from: address) { targets.append(target) }
+                // The source resolved a host name to the addresses a link reports.
+                if !sighting.addresses.contains(where: directory.hasLink(from:)) { targets.append(target) }
             case .device(let peer):
                 guard !directory.isLinked(peer) else { continue }
+                if nextAddressDue.remove(peer) != nil {
+                    targets.append(target)
+                    continue
+                }
                 target.relayed = relayNext.contains(peer) && sighting.relayable
                 guard var attempt = backoff[peer] else {
                     var first = Backoff(notBefore: now)

@@ -72,18 +72,20 @@ public enum DoctorProbes {
         return String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Connects to an IPv4 address; nil when accepted, else why not.
+    /// Connects to an IPv4 or IPv6 address (a link-local one with its
+    /// `%interface`); nil when accepted, else why not.
     public static func connectTCP(_ address: String, port: Int, timeout: Duration = connectTimeout) -> String? {
-        var target = sockaddr_in()
-        target.sin_family = sa_family_t(AF_INET)
-        target.sin_port = in_port_t(UInt16(clamping: port)).bigEndian
-        guard inet_pton(AF_INET, address, &target.sin_addr) == 1 else { return "not an IPv4 address" }
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(address, String(port), &hints, &list) == 0, let target = list else { return "not an IP address" }
+        defer { freeaddrinfo(list) }
+        let descriptor = socket(target.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { return "no socket: \(String(cString: strerror(errno)))" }
         defer { close(descriptor) }
-        let started = withUnsafePointer(to: &target) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        let started = connect(descriptor, target.pointee.ai_addr, target.pointee.ai_addrlen)
         if started == 0 { return nil }
         guard errno == EINPROGRESS else { return String(cString: strerror(errno)) }
         var waiting = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)

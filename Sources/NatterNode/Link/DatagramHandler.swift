@@ -14,6 +14,6 @@ final class DatagramHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var envelope = unwrapInboundIn(data)
         service.datagramReceived(
-            envelope.data.readBytes(length: envelope.data.readableBytes) ?? [], from: envelope.remoteAddress.ipAddress ?? "?")
+            envelope.data.readBytes(length: envelope.data.readableBytes) ?? [], from: envelope.remoteAddress.normalisedHost ?? "?")
     }
 }

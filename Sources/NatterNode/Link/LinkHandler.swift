@@ -56,7 +56,7 @@ final class LinkHandler: ChannelDuplexHandler {
         }
         if session.isInitiator {
             let remote = context.channel.remoteAddress
-            let target = PeerClocks.target(peer: responder, host: remote?.ipAddress ?? "?", port: remote?.port ?? 0)
+            let target = PeerClocks.target(peer: responder, host: remote?.normalisedHost ?? "?", port: remote?.port ?? 0)
             let (timestamp, sentAt) = service.handshakeTimestamp(to: target)
             (clockTarget, firstSentAt) = (target, sentAt)
             do {
@@ -100,7 +100,7 @@ final class LinkHandler: ChannelDuplexHandler {
     /// clock hint within the source's budget, else a decoy; nil for malformed input.
     private func refusalAnswer(_ message: [UInt8], after error: LinkError, context: ChannelHandlerContext) -> [UInt8]? {
         guard !session.isInitiator, !session.isEstablished else { return nil }
-        let remote = context.channel.remoteAddress?.ipAddress ?? "?"
+        let remote = context.channel.remoteAddress?.normalisedHost ?? "?"
         let hint = error == .staleHandshake && service.clockRefused(message, from: remote)
         return session.answer(refusing: message, after: error, nowMilliseconds: service.wallClockMilliseconds(), hintAllowed: hint)
     }
@@ -142,7 +142,7 @@ final class LinkHandler: ChannelDuplexHandler {
             armRekeyTimer(context: context)
             let fingerprint = DeviceFingerprint(publicKey: remoteKey)
             remoteFingerprint = fingerprint
-            let remoteHost = context.channel.remoteAddress?.ipAddress ?? ""
+            let remoteHost = context.channel.remoteAddress?.normalisedHost ?? ""
             if let hello = service.linkEstablished(
                 fingerprint, link: link, initiator: session.isInitiator, remoteHost: remoteHost, keys: keys, relay: relay,
                 clockTarget: clockTarget)
@@ -187,7 +187,7 @@ final class LinkHandler: ChannelDuplexHandler {
     /// authentication: no key problem to hunt for) and other bad input.
     /// - Parameter answer: what a responder writes before closing (§4.4.1).
     private func drop(after error: LinkError, context: ChannelHandlerContext, answer: [UInt8]? = nil) {
-        let remote = context.channel.remoteAddress?.ipAddress ?? "?"
+        let remote = context.channel.remoteAddress?.normalisedHost ?? "?"
         switch error {
         case .admissionFailed:
             logger.warning("refused a connection: \(error)", metadata: ["remote": "\(remote)"])

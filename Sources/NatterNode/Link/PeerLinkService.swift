@@ -146,11 +146,14 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
             // No SO_REUSEADDR: on Linux it lets a second UDP socket (another
             // user's natter with the same configured port) share the port and
             // take its datagrams; a port in use must be an error, as for TCP.
-            udp = try await DatagramBootstrap(group: group)
-                .channelInitializer { [self] channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramHandler(service: self)) }
-                }
-                .bind(host: "0.0.0.0", port: requestedPorts.udp).get()
+            udp = try await Self.bindEitherFamily { host in
+                var bootstrap = DatagramBootstrap(group: group)
+                    .channelInitializer { [self] channel in
+                        channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramHandler(service: self)) }
+                    }
+                if host == Self.dualStackHost { bootstrap = bootstrap.channelOption(Self.ipv6Only, value: 0) }
+                return try await bootstrap.bind(host: host, port: requestedPorts.udp).get()
+            }
         } catch {
             throw LinkListenError(transport: .udp, port: requestedPorts.udp, underlying: error)
         }
@@ -161,11 +164,11 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         }
         let server: any Channel
         do {
-            server = try await ServerBootstrap(group: group)
+            server = try await Self.bindEitherFamily { host in var bootstrap = ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: NodeConstants.linkListenBacklog)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { [self] channel in
-                    let source = channel.remoteAddress?.ipAddress ?? "?"
+                    let source = channel.remoteAddress?.normalisedHost ?? "?"
                     let (link, decision, evicted, refused) = state.withLock { state in
                         let link = state.newLinkID()
                         let decision = state.table.connectionOpened(link, from: source, now: .now)
@@ -185,7 +188,9 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
                     evicted?.close(promise: nil)
                     return channel.eventLoop.makeCompletedFuture { try self.configure(channel, link: link, initiator: false) }
                 }
-                .bind(host: "0.0.0.0", port: requestedPorts.tcp).get()
+                if host == Self.dualStackHost { bootstrap = bootstrap.serverChannelOption(Self.ipv6Only, value: 0) }
+                return try await bootstrap.bind(host: host, port: requestedPorts.tcp).get()
+            }
         } catch {
             try? await udp.close().get()
             throw LinkListenError(transport: .tcp, port: requestedPorts.tcp, underlying: error)
@@ -194,6 +199,27 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         logger.info("links listening", metadata: ["tcp": "\(ports.tcp)", "udp": "\(ports.udp)"])
         return Listeners(tcp: server, udp: udp, ports: ports)
     }
+
+    /// Binds a listener for both address families on one socket: `::` with
+    /// `IPV6_V6ONLY` off (set explicitly: `net.ipv6.bindv6only` may say
+    /// otherwise), so one port, announced once in mDNS and the hello, takes
+    /// IPv4 (as mapped addresses, normalised by ``SocketAddress/normalisedHost``)
+    /// and IPv6. Two sockets per transport would need the same port twice,
+    /// which a port chosen by the kernel does not guarantee. A machine without
+    /// IPv6 (disabled in the kernel) gets `0.0.0.0`; a port in use is an error
+    /// either way.
+    private static func bindEitherFamily(_ bind: (_ host: String) async throws -> any Channel) async throws -> any Channel {
+        do {
+            return try await bind(dualStackHost)
+        } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EACCES {
+            throw error
+        } catch {
+            return try await bind("0.0.0.0")
+        }
+    }
+
+    private static let dualStackHost = "::"
+    private static let ipv6Only = ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only)
 
     /// Stops accepting, says goodbye on every link, then closes every
     /// connection (handshaking ones too) and the UDP socket.
@@ -251,14 +277,20 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
 
     private func connect(host: String, port: UInt16, initiator: Bool, responder: DeviceFingerprint?, relay: RelayJoin?) async -> Bool {
         do {
-            _ = try await ClientBootstrap(group: group)
+            let bootstrap = ClientBootstrap(group: group)
                 .connectTimeout(TimeAmount(WireConstants.dialTimeout))
                 .channelInitializer { [self] channel in
                     channel.eventLoop.makeCompletedFuture {
                         try self.configure(channel, initiator: initiator, responder: responder, relay: relay)
                     }
                 }
-                .connect(host: host, port: Int(port)).get()
+            // An address is dialled as it is, a link-local one through its
+            // `%interface` (sin6_scope_id); only a name goes to the resolver.
+            if let address = try? SocketAddress(ipAddress: host, port: Int(port)) {
+                _ = try await bootstrap.connect(to: address).get()
+            } else {
+                _ = try await bootstrap.connect(host: host, port: Int(port)).get()
+            }
             return true
         } catch {
             logger.debug("could not dial \(host):\(port)", metadata: ["error": "\(error)", "relay": "\(relay != nil)"])
@@ -271,7 +303,9 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
             guard let route = state.table.route(frame, to: peer, preferDatagram: preferDatagram) else { return (nil, nil, nil) }
             return (state.channels[route.link], route.datagram, state.udpChannel)
         }
-        if let datagram, let udp, let target = try? SocketAddress(ipAddress: datagram.host, port: Int(datagram.port)) {
+        if let datagram, let udp,
+            let target = try? SocketAddress.target(host: datagram.host, port: Int(datagram.port), from: udp.localAddress?.protocol)
+        {
             // The datagram is the fast path; the same frame also goes in the
             // stream, where the receiver drops it as already seen when the
             // datagram made it, and uses it when UDP did not get through.
@@ -340,6 +374,10 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
     }
 
     public var counters: Counters { state.withLock { $0.table.counters } }
+
+    /// Open TCP connections, handshaking or linked: with one colleague
+    /// linked and nothing dialling, 1 — whatever address families were tried.
+    public var openConnections: Int { state.withLock { $0.channels.count } }
 
     // MARK: Called by handlers
 
@@ -421,7 +459,7 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
     ) -> Frame? {
         let now = wallClockMilliseconds()
         let (established, loser, difference, sweepBy) = state.withLock { state in
-            let localHost = state.channels[link]?.localAddress?.ipAddress ?? ""
+            let localHost = state.channels[link]?.localAddress?.normalisedHost ?? ""
             let established = state.table.established(
                 peer: peer, link: link, initiator: initiator, remoteHost: remoteHost, keys: keys, relay: relay, localHost: localHost)
             let difference = state.clocks.linked(peer, initiator: initiator, target: clockTarget, remoteHost: remoteHost, now: now)
@@ -493,7 +531,7 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         }
         for channel in keepalive { channel.writeAndFlush(Frame.keepalive(sequence: 0), promise: nil) }
         for channel in dead {
-            logger.info("link silent for \(WireConstants.deadPeerTimeout); the peer is gone", metadata: ["remote": "\(channel.remoteAddress?.ipAddress ?? "?")"])
+            logger.info("link silent for \(WireConstants.deadPeerTimeout); the peer is gone", metadata: ["remote": "\(channel.remoteAddress?.normalisedHost ?? "?")"])
             channel.close(promise: nil)
         }
         armLivenessTimer(at: sweep.next)

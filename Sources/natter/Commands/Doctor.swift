@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NatterAPI
 import NatterCore
+import NatterDiscovery
 import NatterNode
 import NatterTerminal
 import NatterWire
@@ -77,9 +78,11 @@ struct Doctor: ParsableCommand {
         }
         var probes: [PeerFacts.TCPProbe] = []
         if case .answered(let records) = avahi {
-            for record in records where record.owner == .colleague(colleague.fingerprint) && !record.address.contains(":")
-                && !probes.contains(where: { $0.address == record.address && $0.port == record.port }) {
-                probes.append(.init(address: record.address, port: record.port, failure: DoctorProbes.connectTCP(record.address, port: record.port)))
+            for record in records where record.owner == .colleague(colleague.fingerprint) {
+                // A link-local IPv6 address is dialled through the interface it was seen on.
+                let address = HostAddress.scoped(record.address, interfaceName: record.interface)
+                guard !probes.contains(where: { $0.address == address && $0.port == record.port }) else { continue }
+                probes.append(.init(address: address, port: record.port, failure: DoctorProbes.connectTCP(address, port: record.port)))
             }
         }
         return PeerFacts(query: query, colleague: colleague, tcpProbes: probes)

@@ -164,13 +164,15 @@ final class MessengerLab: Sendable {
 /// daemon, in one team (or the `teams` given, one number per host), every host
 /// online to each of its team mates; always tears down. With `router`, the
 /// first half of the hosts is on subnet 1, the rest on subnet 2, joined by
-/// the router host; `beforeStart` runs after setup, before the daemons start.
+/// the router host; `network` picks the LAN's address families (IPv6
+/// link-local only, dual-stack); `beforeStart` runs after setup, before the daemons start.
 func withMessengerLab<T: Sendable>(
-    _ names: [String], teams: [Int]? = nil, router: Bool = false, startDaemons: Bool = true, onlineTimeout: Duration = .seconds(20),
+    _ names: [String], teams: [Int]? = nil, router: Bool = false, network: LabNetwork = .ipv4, startDaemons: Bool = true,
+    onlineTimeout: Duration = .seconds(20),
     beforeStart: (MessengerLab) async throws -> Void = { _ in },
     _ body: (MessengerLab) async throws -> T
 ) async throws -> T {
-    try await withLab(hosts: names.count, router: router) { lab in
+    try await withLab(hosts: names.count, router: router, network: network) { lab in
         let messenger = try MessengerLab(lab: lab, names: names)
         defer { try? FileManager.default.removeItem(atPath: messenger.root) }
         try await messenger.setUp(teams: teams)

@@ -225,7 +225,8 @@ struct NetworkChangeLabTests {
         let sockets = try await lab.lab.run(on: host, ["ss", "-Htnp", "state", "established"])
         guard let daemon = lab.daemon(host) else { throw MessengerLabError("no daemon on \(host.name)") }
         let links = sockets.stdout.split(separator: "\n").filter { line in
-            line.contains("pid=\(daemon.pid),") && addresses.contains { line.contains(" \($0):") }
+            // A link the daemon accepted shows as `[::ffff:A]:port` (its listener is dual-stack).
+            line.contains("pid=\(daemon.pid),") && addresses.contains { line.contains(" \($0):") || line.contains("[::ffff:\($0)]:") }
         }
         #expect(links.count == 1, "one TCP link from \(host.name)'s daemon to \(addresses): \(sockets.stdout)")
     }
@@ -246,12 +247,7 @@ struct NetworkChangeLabTests {
 
     /// A local API call with curl on the host's socket (windows have no CLI command).
     func api(_ lab: MessengerLab, on host: LabHost, _ method: String, _ path: String, _ body: String) async throws -> String {
-        let socket = lab.lab.runtimeDirectory(of: host) + "/natter/api.sock"
-        let result = try await lab.lab.run(
-            on: host, ["curl", "-sS", "--fail-with-body", "--unix-socket", socket, "-X", method, "-H", "Content-Type: application/json", "-d", body,
-                       "http://localhost\(path)"])
-        guard result.status == 0 else { throw MessengerLabError("\(method) \(path) on \(host.name): \(result.stdout) \(result.stderr)") }
-        return result.stdout
+        try await lab.api(on: host, method, path, body)
     }
 
     func field(_ name: String, in json: String) throws -> Int {

@@ -18,7 +18,7 @@ struct NatterConfigTests {
         config.language = .simplifiedChinese
         config.tcpPort = 47_100
         config.mdns = false
-        config.staticPeers = try ["10.0.0.7:7300", "[fe80::1]:7301"].map(StaticPeer.init(parsing:))
+        config.staticPeers = try ["10.0.0.7:7300", "[fe80::1%eth0]:7301"].map(StaticPeer.init(parsing:))
         config.forwarders = try ["fwd.office.example:7310", "10.0.0.2:7310"].map(StaticPeer.init(parsing:))
         config.timings.pausedTyping = .milliseconds(2500)
         #expect(try NatterConfig(toml: config.tomlText) == config)

@@ -68,7 +68,7 @@ extension NatterDaemon {
                 receiveGroupFrame(group, sequence: sequence, from: peer)
             case .features(let features):
                 peerAnnounced(features, by: peer)
-            case .keepalive, .goodbye, .hello:
+            case .keepalive, .goodbye, .hello, .echo:
                 break
             }
         }

@@ -104,6 +104,22 @@ struct NatterDaemonNetworkTests {
         #expect(frames.last.map { if case .state(_, .typing, _) = $0 { true } else { false } } == true, "typing, as the window shows")
         await alice.stop(); await bob.stop()
     }
+
+    /// Docs/protocol.md §5.9: the features frame goes on every link, a
+    /// replacement's too — the peer keeps what a link announced with that
+    /// link (the UDP echo, §6.5), so without it `natter doctor` found a
+    /// colleague "too old" after two crossing dials.
+    @Test func aReplacementLinkAnnouncesTheFeaturesAgain() async throws {
+        let alice = try office.peer("Alice"), bob = try office.peer("Bob")
+        await office.link(alice, bob)
+        let announced = { office.network.frames(from: alice.fingerprint, to: bob.fingerprint).filter { $0 == .features(.supported) }.count }
+        let before = announced()
+        office.network.replaceLink(alice.fingerprint, bob.fingerprint, claiming: "Bob")
+        let watchdog = ContinuousClock.now + EventRecorder.patience
+        while announced() == before && ContinuousClock.now < watchdog { await Task.yield() }
+        #expect(before == 1 && announced() == 2, "once per link")
+        await alice.stop(); await bob.stop()
+    }
 }
 
 extension Frame {

@@ -113,11 +113,16 @@ struct NatterDaemonNetworkTests {
         let alice = try office.peer("Alice"), bob = try office.peer("Bob")
         await office.link(alice, bob)
         let announced = { office.network.frames(from: alice.fingerprint, to: bob.fingerprint).filter { $0 == .features(.supported) }.count }
-        let before = announced()
+        // Alice's daemon sends it in the turn that announced Bob online: wait for it (a watchdog, not a sleep).
+        func waitUntil(_ count: Int) async {
+            let watchdog = ContinuousClock.now + EventRecorder.patience
+            while announced() < count && ContinuousClock.now < watchdog { await Task.yield() }
+        }
+        await waitUntil(1)
+        #expect(announced() == 1, "the first link's")
         office.network.replaceLink(alice.fingerprint, bob.fingerprint, claiming: "Bob")
-        let watchdog = ContinuousClock.now + EventRecorder.patience
-        while announced() == before && ContinuousClock.now < watchdog { await Task.yield() }
-        #expect(before == 1 && announced() == 2, "once per link")
+        await waitUntil(2)
+        #expect(announced() == 2, "once per link: the replacement's too")
         await alice.stop(); await bob.stop()
     }
 }

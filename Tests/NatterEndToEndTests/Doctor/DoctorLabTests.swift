@@ -168,6 +168,7 @@ struct DoctorLabTests {
             #expect(cutOff?.line("peer-link")?.verdict == "FAIL" && cutOff?.line("peer-udp")?.verdict == "WARN", "\(cutOff?.text ?? "")")
             try await lab.lab.unblock(bob)
             print("doctor lab: an hour apart, Alice and Bob linked \(linkedAfter) after Bob restarted")
+            print("doctor lab: \(healthy.line("peer-udp")?.summary ?? "")")
             print("doctor lab: `natter doctor --json Bob` took \(healthyTime) with everything up, \(stoppedTime) with natter and avahi stopped")
         }
     }

@@ -98,6 +98,7 @@ struct ForwarderLabTests {
             #expect(report.line("peer-udp")?.verdict == "OK", "\(report.text)")
             #expect(report.line("peer-udp")?.summary.hasPrefix("a state datagram to \(bob) through the forwarder came back in ") == true, "\(report.text)")
             #expect(report.line("peer-udp")?.summary.hasSuffix("(\(forwarder):7310)") == true, "to the forwarder's UDP port: \(report.text)")
+            print("forwarder lab: \(report.line("peer-udp")?.summary ?? "")")
 
             // Blindness, on the wire: the capture holds the relayed traffic
             // but no name, no text and no key the forwarder must not have.

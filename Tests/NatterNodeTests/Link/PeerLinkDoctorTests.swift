@@ -10,13 +10,8 @@ import Testing
 @Suite("natter doctor PEER on loopback", .serialized)
 struct PeerLinkDoctorTests {
     @Test func aLinkedColleaguesUDPPathAnswersOnceItAnnouncedTheEcho() async throws {
-        let team = TeamKey()
-        let alice = try await LinkPeer.start(name: "Alice", team: team)
-        let bob = try await LinkPeer.start(name: "Bob", team: team)
+        let (alice, bob) = try await LinkPeer.linkedPair()
         defer { alice.stop(); bob.stop() }
-        await alice.dial(bob)
-        #expect(await alice.events.wait { $0.upPeers == [bob.fingerprint] })
-        #expect(await bob.events.wait { $0.upPeers == [alice.fingerprint] })
 
         // No features frame yet (the daemon sends it): an older natter would drop a request, so none goes.
         let before = await alice.service.checkPath(to: bob.fingerprint)

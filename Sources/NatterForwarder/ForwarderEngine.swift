@@ -17,6 +17,8 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
 
     private var replayCache = HandshakeReplayCache()
     private var handshakeLimiter: SourceRateLimiter
+    /// Clock hints per source address (Docs/protocol.md §9.3.1): past the budget, silence.
+    private var clockHintLimiter: SourceRateLimiter
 
     private var pending: [ConnectionID: Pending] = [:]
     private var controls: [ConnectionID: Control] = [:]
@@ -85,6 +87,7 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         self.settings = settings
         self.random = random
         handshakeLimiter = SourceRateLimiter(limit: settings.handshakesPerSource, window: settings.handshakeWindow, now: now)
+        clockHintLimiter = SourceRateLimiter(limit: WireConstants.clockHintsPerSource, window: WireConstants.clockHintWindow, now: now)
     }
 
     /// The UDP port told to members in `.registered`, once the wiring knows it (when bound to port 0).
@@ -205,7 +208,7 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
             } catch .admissionFailed {
                 return refuse(id, .stranger, remote: connection.remote)
             } catch .staleHello {
-                return refuse(id, .stale, remote: connection.remote)
+                return staleHello(id, message, remote: connection.remote, now: now)
             } catch {
                 return refuse(id, .malformed, remote: connection.remote)
             }
@@ -239,9 +242,26 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
                 .splice(a, memberA: relay.members[0], b, memberB: relay.members[1]),
                 .log(.info, "relay \(relayID) between \(Self.short(relay.members[0])) and \(Self.short(relay.members[1])) spliced"),
             ]
-        case .welcome, .sealed, .joined:
+        case .welcome, .sealed, .joined, .clockHint:
             return refuse(id, .malformed, remote: connection.remote)
         }
+    }
+
+    /// A hello made with this forwarder's key but stamped too far from its
+    /// clock: a member whose clock is wrong. Within the source's budget it is
+    /// told this forwarder's time (a clock hint, §9.3.1) and registers again
+    /// in it; the log says by how much the clocks differ, at warning level
+    /// (once per hint: the member's next hello is in time).
+    private mutating func staleHello(_ id: ConnectionID, _ hello: [UInt8], remote: String, now: ForwarderTime) -> [ForwarderAction] {
+        refused[.stale, default: 0] += 1
+        let difference = PeerClocks.describe(PeerClocks.difference(ForwarderHandshake.timestamp(ofHello: hello) ?? now.unixMilliseconds, now.unixMilliseconds))
+        guard clockHintLimiter.allow(remote, now: now.monotonic) else {
+            return [.close(id), .log(.info, "refused connection \(id) from \(remote): \(RefusalReason.stale.logText), its clock \(difference); no clock hint (over the budget)")]
+        }
+        return [
+            .send(id, ForwarderHandshake.clockHint(hello: hello, key: key, nowMilliseconds: now.unixMilliseconds)), .close(id),
+            .log(.warning, "a member at \(remote) has a clock \(difference): its hello was refused with a clock hint, and it registers again in this forwarder's time (set the wrong clock right: timedatectl)"),
+        ]
     }
 
     private mutating func refuse(_ id: ConnectionID, _ reason: RefusalReason, remote: String) -> [ForwarderAction] {

@@ -76,6 +76,22 @@ public enum WireConstants {
     public static let datagramsPerSource = 512
     public static let datagramRateWindow: Duration = .seconds(1)
 
+    // MARK: The UDP path check (Docs/protocol.md §6.5)
+
+    /// A peer answers at most this many echo requests per link per
+    /// ``echoReplyWindow``; past it, requests are dropped unanswered. A
+    /// check sends ``udpCheckRequests``, so a few checks a window are
+    /// answered, and a peer cannot be made to send more than a trickle.
+    public static let echoRepliesPerLink = 12
+    public static let echoReplyWindow: Duration = .seconds(10)
+    /// Echo requests one check sends, ``udpCheckInterval`` apart: one lost
+    /// datagram on a busy LAN must not make a working path look blocked.
+    public static let udpCheckRequests = 3
+    public static let udpCheckInterval: Duration = .milliseconds(300)
+    /// A check with no reply this long after its first request finds the
+    /// path blocked: a LAN (or a forwarder's relay) answers in milliseconds.
+    public static let udpCheckTimeout: Duration = .milliseconds(1500)
+
     // MARK: Rekey (Docs/protocol.md §5.8; WireGuard's timers, whitepaper §6.1)
 
     /// The dialler starts a rekey when the link's keys are this old

@@ -194,6 +194,17 @@ public final class Lab: Sendable {
         _ = try await runCommand([LabPaths.netlab, "impair", name, host.name, "--clear"], timeout: .seconds(30))
     }
 
+    /// A firewall between hosts (`netlab block`): drops `proto` ("tcp",
+    /// "udp") to `host`'s `port` at its bridge port, or all of it both ways
+    /// when `port` is nil. One block per host; ``unblock(_:)`` removes it.
+    public func block(_ host: LabHost, _ proto: String, port: Int?) async throws {
+        try await netlab(["block", name, host.name, proto, port.map(String.init) ?? "all"], "netlab block")
+    }
+
+    public func unblock(_ host: LabHost) async throws {
+        try await netlab(["block", name, host.name, "--clear"], "netlab block --clear")
+    }
+
     public func avahi(on host: LabHost, _ action: AvahiAction) async throws {
         try await netlab(["avahi", name, host.name, action.rawValue], "netlab avahi \(action)")
     }

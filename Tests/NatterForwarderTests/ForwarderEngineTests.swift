@@ -103,13 +103,12 @@ func invitation(_ messages: [ForwarderMessage]) -> RelayInvitation? {
 struct ForwarderEngineTests {
     // MARK: Admission
 
-    @Test func strangersStaleAndReplayedHellosGetNoByteAtAll() throws {
+    @Test func strangersAndReplayedHellosGetNoByteAtAll() throws {
         var h = Harness()
         let stranger = ForwarderClientHandshake(key: TeamKey().subkeys.forwarder, nowMilliseconds: h.time.unixMilliseconds)
-        let stale = ForwarderClientHandshake(key: h.key, nowMilliseconds: h.time.unixMilliseconds - 121_000)
         let good = ForwarderClientHandshake(key: h.key, nowMilliseconds: h.time.unixMilliseconds)
         let cases: [([UInt8], RefusalReason)] = [
-            (stranger.hello, .stranger), (stale.hello, .stale), ([1], .malformed), ([9, 9, 9], .malformed),
+            (stranger.hello, .stranger), ([1], .malformed), ([9, 9, 9], .malformed),
             (ForwarderEnvelope.wrap(.sealed, [1, 2, 3]), .malformed),
         ]
         for (message, reason) in cases {
@@ -125,6 +124,38 @@ struct ForwarderEngineTests {
         let actions = h.engine.received(replay, message: good.hello, now: h.time)
         #expect(sends(actions).isEmpty && closes(actions) == [replay])
         #expect(h.engine.refused[.replayed] == 1)
+    }
+
+    /// Docs/protocol.md §9.3.1: a member whose clock is an hour off is told
+    /// this forwarder's time, once per hello, within a budget per source;
+    /// the forwarder says by how much at warning level, and the member's next
+    /// hello, stamped in its time, is admitted with the replay rule unchanged.
+    @Test func aMemberAnHourBehindGetsAClockHintAndRegistersInTheForwardersTime() throws {
+        var h = Harness()
+        let behind = ForwarderClientHandshake(key: h.key, nowMilliseconds: h.time.unixMilliseconds - 3_600_000)
+        let (id, _) = h.open()
+        let actions = h.engine.received(id, message: behind.hello, now: h.time)
+        #expect(closes(actions) == [id] && h.engine.refused[.stale] == 1)
+        guard case .send(_, let hint)? = sends(actions).first else {
+            Issue.record("no clock hint: \(actions)")
+            return
+        }
+        #expect(behind.clockHint(hint) == h.time.unixMilliseconds, "the member reads the forwarder's time")
+        #expect(ForwarderClientHandshake(key: h.key, nowMilliseconds: 0).clockHint(hint) == nil, "bound to the hello it answers")
+        #expect(ForwarderClientHandshake(key: TeamKey().subkeys.forwarder, nowMilliseconds: 0).clockHint(hint) == nil)
+        #expect(actions.contains { if case .log(.warning, let text) = $0 { text.contains("has a clock 1 h behind this one") } else { false } }, "\(actions)")
+
+        let inTime = ForwarderClientHandshake(key: h.key, nowMilliseconds: h.time.unixMilliseconds)
+        let (next, _) = h.open()
+        #expect(sends(h.engine.received(next, message: inTime.hello, now: h.time)).count == 1, "welcomed")
+
+        for _ in 0..<WireConstants.clockHintsPerSource {
+            let (again, _) = h.open(from: "10.0.0.9")
+            #expect(sends(h.engine.received(again, message: behind.hello, now: h.time)).count == 1)
+        }
+        let (over, _) = h.open(from: "10.0.0.9")
+        let silent = h.engine.received(over, message: behind.hello, now: h.time)
+        #expect(sends(silent).isEmpty && closes(silent) == [over], "past the budget: silence, as before hints")
     }
 
     @Test func silentNewConnectionsTimeOutAndHandshakesAreRateLimitedPerSource() {

@@ -59,6 +59,12 @@ extension LocalAPIClient {
         try json("GET", "/v1/doctor")
     }
 
+    /// The same, with the UDP path check, the link's path and the last link
+    /// error for one colleague (`peer`); waits up to 1.5 s for the check.
+    public func doctor(peer: String) throws(LocalAPIClientError) -> DoctorView {
+        try json("GET", "/v1/doctor?peer=\(Self.queryValue(peer))")
+    }
+
     /// A one-time link to the web UI (`natter open`).
     public func webLink() throws(LocalAPIClientError) -> WebLinkView {
         try json("POST", "/v1/web/link")

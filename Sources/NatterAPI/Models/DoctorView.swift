@@ -9,11 +9,16 @@ public struct DoctorView: Codable, Sendable, Equatable {
     /// handshake accepts: natter links anyway (Docs/protocol.md §4.4.1), but
     /// the clock is wrong on one side.
     public var clockDifferences: [ClockDifferenceView]
+    /// The colleague asked about with `?peer=`; absent otherwise.
+    public var peer: DoctorPeerView?
 
-    public init(forwarders: [ForwarderView], clockRefusals: [ClockRefusalView], clockDifferences: [ClockDifferenceView] = []) {
+    public init(
+        forwarders: [ForwarderView], clockRefusals: [ClockRefusalView], clockDifferences: [ClockDifferenceView] = [], peer: DoctorPeerView? = nil
+    ) {
         self.forwarders = forwarders
         self.clockRefusals = clockRefusals
         self.clockDifferences = clockDifferences
+        self.peer = peer
     }
 }
 
@@ -54,10 +59,14 @@ public struct ForwarderView: Codable, Sendable, Equatable {
     public var configured: Bool
     /// It accepted this member's registration on the current connection.
     public var registered: Bool
+    /// Its clock minus this one, ms, when its clock hint showed they differ by
+    /// more than 120 s (Docs/protocol.md §9.3.1); absent otherwise.
+    public var clockDifferenceMilliseconds: Int64?
 
-    public init(endpoint: String, configured: Bool, registered: Bool) {
+    public init(endpoint: String, configured: Bool, registered: Bool, clockDifferenceMilliseconds: Int64? = nil) {
         self.endpoint = endpoint
         self.configured = configured
         self.registered = registered
+        self.clockDifferenceMilliseconds = clockDifferenceMilliseconds
     }
 }

@@ -90,7 +90,14 @@ public struct DaemonAPI: LocalAPIHandler {
         case ("GET", "broadcasts", 2):
             return try ok(try await daemon.groupHistory(nil, limit: historyLimit(request)))
         case ("GET", "doctor", 2):
-            return try ok(diagnostics?.view() ?? DoctorView(forwarders: [], clockRefusals: []))
+            var view = diagnostics?.view() ?? DoctorView(forwarders: [], clockRefusals: [])
+            if let query = request.query["peer"] {
+                let peer = try await daemon.resolve(query)
+                let name = await daemon.name(of: peer)
+                view.peer = await diagnostics?.peerView(peer, name: name)
+                    ?? DoctorPeerView(fingerprint: peer.compact, name: name, link: nil, remote: nil, udp: UDPCheckView(outcome: .noLink), lastError: nil)
+            }
+            return try ok(view)
         case ("GET", "events", 2):
             let window = try request.query["window"].map(windowID)
             let (stream, cancel) = await daemon.subscribe()

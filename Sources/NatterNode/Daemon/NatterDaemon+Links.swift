@@ -19,8 +19,11 @@ extension NatterDaemon {
                 // two crossing dials, closed by the colleague unread): send
                 // what is not acknowledged now rather than at the resend
                 // round, and what this user's windows show now rather than
-                // at the next refresh (up to 20 s).
+                // at the next refresh (up to 20 s). The features frame goes on
+                // every link (§5.9): the peer keeps what a link announced with
+                // that link (the UDP echo, §6.5).
                 flushOutbox(to: peer)
+                send(.features(.supported), to: peer)
                 emit(sessionStates.peerCameOnline(peer))
                 return
             }
@@ -68,7 +71,7 @@ extension NatterDaemon {
                 receiveGroupFrame(group, sequence: sequence, from: peer)
             case .features(let features):
                 peerAnnounced(features, by: peer)
-            case .keepalive, .goodbye, .hello:
+            case .keepalive, .goodbye, .hello, .echo:
                 break
             }
         }

@@ -140,6 +140,14 @@ public enum DoctorChecks {
                 "forwarders", .fail, "not registered with \(unregistered.count) of \(forwarders.count) forwarders: \(named(unregistered))",
                 fix: "check that natter-forwarder runs at \(unregistered[0].endpoint) and was set up from this team's code (Docs/forwarder.md)")
         }
+        let skewed = forwarders.compactMap { forwarder in
+            forwarder.clockDifferenceMilliseconds.map { "\(forwarder.endpoint)'s clock is \(PeerClocks.describe($0))" }
+        }
+        guard skewed.isEmpty else {
+            return DoctorLine(
+                "forwarders", .warn, "registered with \(named(forwarders)), in the forwarder's time: \(skewed.joined(separator: "; ")) (a clock hint)",
+                fix: clockFix)
+        }
         return DoctorLine("forwarders", .ok, "registered with \(named(forwarders))")
     }
 
@@ -169,7 +177,7 @@ public enum DoctorChecks {
         guard linked.isEmpty else {
             let list = linked.sorted { $0.key < $1.key }.map { "\($0.key)'s clock is \(PeerClocks.describe($0.value))" }.joined(separator: "; ")
             return DoctorLine(
-                "clock", .warn, "\(list): linked anyway (handshakes are stamped in the other's time), but forwarders and older natters refuse a clock that far off",
+                "clock", .warn, "\(list): linked anyway (handshakes are stamped in the other's time), but older natters and older forwarders refuse a clock that far off",
                 fix: clockFix)
         }
         return DoctorLine("clock", .ok, "no colleague's handshake was refused for a clock difference over \(clockTolerance)")
@@ -206,11 +214,13 @@ public enum DoctorChecks {
             let list = peer.tcpProbes.map { "\($0.address):\($0.port)" }.joined(separator: ", ")
             lines.append(DoctorLine("peer-tcp", .ok, "every address of \(name) accepts TCP (\(list))"))
         }
+        let remote = peer.link?.remote
         switch (colleague.online, colleague.relayed) {
         case (true, false):
-            lines.append(DoctorLine("peer-link", .ok, "linked to \(name) directly: the handshake completed"))
+            lines.append(DoctorLine("peer-link", .ok, "linked to \(name) directly\(remote.map { " (\($0))" } ?? ""): the handshake completed"))
         case (true, true):
-            lines.append(DoctorLine("peer-link", .warn, "linked to \(name) only through a forwarder: no direct connection could be made", fix: "let TCP through between your subnets to talk directly (the relay works meanwhile)"))
+            let through = remote.map { "forwarder \($0)" } ?? "a forwarder"
+            lines.append(DoctorLine("peer-link", .warn, "linked to \(name) only through \(through): no direct connection could be made", fix: "let TCP through between your subnets to talk directly (the relay works meanwhile)"))
         case (false, _):
             let skewed = records.map(\.address).filter { clockRefusals[$0] != nil }
             let fix = if let address = skewed.first {
@@ -222,6 +232,59 @@ public enum DoctorChecks {
             }
             lines.append(DoctorLine("peer-link", .fail, "no link to \(name): no handshake has completed", fix: fix))
         }
+        if let link = peer.link {
+            lines.append(udp(link.udp, name: name, relayed: colleague.relayed))
+            lines.append(lastError(link.lastError, name: name, online: colleague.online, now: peer.nowMilliseconds))
+        }
         return lines
+    }
+
+    /// The UDP path: a state datagram's round trip (Docs/protocol.md §6.5).
+    static func udp(_ check: UDPCheckView, name: String, relayed: Bool) -> DoctorLine {
+        let port = check.target.flatMap { $0.split(separator: ":").last }.map(String.init) ?? "?"
+        let via = relayed ? " through the forwarder" : ""
+        switch check.outcome {
+        case .answered:
+            let tenths = ((check.roundTripMicroseconds ?? 0) + 50) / 100
+            return DoctorLine("peer-udp", .ok, "a state datagram to \(name)\(via) came back in \(tenths / 10).\(tenths % 10) ms (\(check.target ?? "?"))")
+        case .unanswered:
+            let fix = relayed
+                ? "allow UDP port \(port) to the forwarder at \(check.target ?? "?"), and ask \(name) to run `natter doctor`"
+                : "allow UDP port \(port) on \(name)'s side and between you; ask \(name) to run `natter doctor` (their firewall line names the rule)"
+            return DoctorLine(
+                "peer-udp", .fail, "UDP to \(name)\(via) gets no answer (\(check.requests) requests to \(check.target ?? "?")): states fall back to TCP", fix: fix)
+        case .noLink:
+            return DoctorLine("peer-udp", .warn, "not checked: there is no link to \(name)", fix: "see the peer-link line")
+        case .noUDPPort:
+            return DoctorLine("peer-udp", .warn, "\(name)'s natter announced no UDP port: states go by TCP only", fix: "ask \(name) to check `natter up`'s log for its UDP port")
+        case .unsupported:
+            return DoctorLine("peer-udp", .warn, "not checked: \(name)'s natter is too old to answer the UDP check", fix: "update natter on \(name)'s device")
+        }
+    }
+
+    /// The last link error with PEER since natter started, and how long ago.
+    static func lastError(_ error: LinkErrorView?, name: String, online: Bool, now: UInt64) -> DoctorLine {
+        guard let error else {
+            return DoctorLine("peer-error", .ok, "no link error with \(name) since natter started")
+        }
+        let ago = PeerClocks.span(now > error.at ? now - error.at : 0)
+        let summary = "last link error with \(name), \(ago) ago: \(error.text)"
+        guard !online else {
+            return DoctorLine("peer-error", .ok, summary + " (linked since)")
+        }
+        return DoctorLine("peer-error", .fail, summary, fix: fix(for: error.kind, name: name))
+    }
+
+    static func fix(for kind: LinkErrorKind, name: String) -> String {
+        switch kind {
+        case .refused: "ask \(name) to start natter (`natter up`) and run `natter doctor`: their firewall line names a rule that rejects it"
+        case .timedOut, .unreachable: "a firewall on \(name)'s side or between you drops natter's TCP port; ask \(name) to run `natter doctor`"
+        case .handshakeTimedOut: "something between you holds the connection open without passing it on (a proxy, a captive network); ask \(name) to run `natter doctor`"
+        case .handshakeRefused: "compare team codes with \(name) (`natter team join CODE` if they differ)"
+        case .clockHint: clockFix
+        case .wrongDevice: "ask \(name) for their current address, or wait for their record to refresh"
+        case .silent: "nothing to do if \(name)'s machine slept; else check the network between you"
+        case .damaged, .protocolError: "look at `natter up`'s log on both sides; update the older natter"
+        }
     }
 }

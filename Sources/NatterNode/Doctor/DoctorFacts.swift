@@ -133,6 +133,11 @@ public struct PeerFacts: Sendable, Equatable {
     public var colleague: Colleague?
     /// TCP connects to each address the colleague's record gave.
     public var tcpProbes: [TCPProbe]
+    /// The daemon's view of the link (`GET /v1/doctor?peer=`): its path, the
+    /// UDP round trip, the last link error; nil when it did not answer.
+    public var link: DoctorPeerView?
+    /// This clock, Unix ms: how long ago the last link error was.
+    public var nowMilliseconds: UInt64 = 0
 
     public struct Colleague: Sendable, Equatable {
         public var name: String

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NatterCore
 import NatterDiscovery
 import NatterWire
 import Synchronization
@@ -33,6 +34,8 @@ final class ForwarderClient: Sendable {
     private let key: ForwarderKey
     private let logger: Logger
     private weak let delegate: (any ForwarderClientDelegate)?
+    /// This machine's wall clock, Unix ms (moved in tests: Docs/testing.md).
+    private let wallClock: @Sendable () -> UInt64
     private let state: Mutex<State>
 
     private struct State {
@@ -46,13 +49,22 @@ final class ForwarderClient: Sendable {
         var nextRequestID: UInt32 = 1
         /// The forwarder accepted the registration on the current connection.
         var registered = false
+        /// The forwarder's clock − this one, ms, learned from its clock hint
+        /// (Docs/protocol.md §9.3.1): hellos are stamped in its time.
+        var clockOffset: Int64 = 0
+        /// When the current connection's hello was written, by this clock.
+        var helloSentAt: UInt64 = 0
     }
 
-    init(endpoint: StaticPeer, key: ForwarderKey, registration: DirectoryEntry, delegate: any ForwarderClientDelegate, logger: Logger) {
+    init(
+        endpoint: StaticPeer, key: ForwarderKey, registration: DirectoryEntry, delegate: any ForwarderClientDelegate, logger: Logger,
+        wallClock: @escaping @Sendable () -> UInt64 = { AvahiDiscovery.wallClock() }
+    ) {
         self.endpoint = endpoint
         self.key = key
         self.delegate = delegate
         self.logger = logger
+        self.wallClock = wallClock
         state = Mutex(State(registration: registration))
     }
 
@@ -69,8 +81,12 @@ final class ForwarderClient: Sendable {
 
     /// One connection's life; true when it got as far as a registration.
     private func connectOnce() async -> Bool {
-        let registration = state.withLock { $0.registration }
-        let session = ForwarderSession(key: key, registration: registration, nowMilliseconds: UInt64(Date().timeIntervalSince1970 * 1000))
+        let sentAt = wallClock()
+        let (registration, offset) = state.withLock { state in
+            state.helloSentAt = sentAt
+            return (state.registration, state.clockOffset)
+        }
+        let session = ForwarderSession(key: key, registration: registration, nowMilliseconds: PeerClocks.moved(sentAt, by: offset))
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -106,6 +122,30 @@ final class ForwarderClient: Sendable {
 
     /// The forwarder accepted the registration on the current connection (`natter doctor`).
     var isRegistered: Bool { state.withLock { $0.registered } }
+
+    /// The forwarder's clock − this one (ms) when a clock hint showed they
+    /// differ by more than a hello may (`natter doctor`); nil otherwise.
+    var clockDifference: Int64? {
+        state.withLock { $0.clockOffset.magnitude > UInt64(WireConstants.handshakeTimestampTolerance.wholeMilliseconds) ? $0.clockOffset : nil }
+    }
+
+    /// The forwarder refused this hello for its timestamp and said its time:
+    /// the next hello is stamped in it (the dial follows at once). Said once
+    /// per difference, at warning level: a clock is wrong on one side.
+    func clockHintReceived(_ forwarderMilliseconds: UInt64) {
+        let receivedAt = wallClock()
+        let (offset, moved) = state.withLock { state in
+            let midpoint = state.helloSentAt / 2 + receivedAt / 2
+            let offset = PeerClocks.difference(forwarderMilliseconds, midpoint)
+            let moved = (offset - state.clockOffset).magnitude > UInt64(WireConstants.handshakeTimestampTolerance.wholeMilliseconds)
+            state.clockOffset = offset
+            return (offset, moved)
+        }
+        guard moved else { return }
+        logger.warning(
+            "forwarder \(endpoint) refused the registration for the clock: its clock is \(PeerClocks.describe(offset)); registering in its time (set the wrong clock right: timedatectl)",
+            metadata: ["differenceMs": "\(offset)"])
+    }
 
     // MARK: Called by the handler
 

@@ -35,6 +35,9 @@ final class ForwarderControlHandler: ChannelDuplexHandler {
                     context.writeAndFlush(wrapOutboundOut(.lengthPrefixed(bytes, allocator: context.channel.allocator)), promise: nil)
                 case .message(let message):
                     client.received(message)
+                case .clockHint(let time):
+                    client.clockHintReceived(time)
+                    context.close(promise: nil)
                 }
             }
         } catch {

@@ -10,6 +10,9 @@ struct ForwarderSession: Sendable {
         case send([UInt8])
         /// A message from the forwarder, after the handshake.
         case message(ForwarderMessage)
+        /// The forwarder refused the hello for its timestamp and said its
+        /// time, Unix ms (Docs/protocol.md §9.3.1): close, and connect again in it.
+        case clockHint(UInt64)
     }
 
     private let handshake: ForwarderClientHandshake
@@ -32,6 +35,7 @@ struct ForwarderSession: Sendable {
     /// - Throws: ``ForwarderProtocolError``: the caller closes the connection.
     mutating func receive(_ message: [UInt8]) throws(ForwarderProtocolError) -> [Output] {
         guard var channel else {
+            if let time = handshake.clockHint(message) { return [.clockHint(time)] }
             var established = try handshake.complete(welcome: message)
             let register = established.seal(.register(registration))
             channel = established

@@ -18,6 +18,8 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
     private let fingerprint: DeviceFingerprint
     private let links: PeerLinkService
     private let logger: Logger
+    /// This machine's clock, Unix ms: records are sealed and hellos stamped with it.
+    private let wallClock: @Sendable () -> UInt64
     /// From the configuration: used for as long as natter runs.
     private let configured: Set<StaticPeer>
     private let state: Mutex<State>
@@ -42,16 +44,19 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
     /// - Parameters:
     ///   - endpoints: the configured forwarders (`network.forwarders`); more come from ``found(_:)``.
     ///   - links: joins the relays (the link layer runs relayed links like direct ones).
+    ///   - wallClock: this machine's clock, Unix ms; moved only in tests (Docs/testing.md).
     public init(
         team: TeamKey, fingerprint: DeviceFingerprint, displayName: String, status: PresenceStatus,
-        ports: (tcp: Int, udp: Int), endpoints: [StaticPeer], links: PeerLinkService, logger: Logger
+        ports: (tcp: Int, udp: Int), endpoints: [StaticPeer], links: PeerLinkService, logger: Logger,
+        wallClock: @escaping @Sendable () -> UInt64 = { AvahiDiscovery.wallClock() }
     ) {
+        self.wallClock = wallClock
         self.team = team.subkeys
         self.fingerprint = fingerprint
         self.links = links
         self.logger = logger
         configured = Set(endpoints)
-        let record = DiscoveryRecord(fingerprint: fingerprint, displayName: displayName, status: status, published: AvahiDiscovery.wallClock())
+        let record = DiscoveryRecord(fingerprint: fingerprint, displayName: displayName, status: status, published: wallClock())
         state = Mutex(State(record: record, ports: (UInt16(ports.tcp), UInt16(ports.udp)), pendingEndpoints: endpoints))
         (directoryEvents, continuation) = AsyncStream<DiscoveryEvent>.makeStream()
     }
@@ -98,8 +103,8 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
                 !state.clients.values.contains(where: { $0.client.isConnected(to: endpoint) })
             else { return }
             let client = ForwarderClient(
-                endpoint: endpoint, key: team.forwarder, registration: Self.entry(state.record, ports: state.ports, team: team),
-                delegate: self, logger: logger)
+                endpoint: endpoint, key: team.forwarder, registration: Self.entry(state.record, ports: state.ports, team: team, now: wallClock()),
+                delegate: self, logger: logger, wallClock: wallClock)
             state.clients[endpoint] = (client, Task { await client.run() })
         }
         logger.info("using forwarder \(endpoint)")
@@ -114,7 +119,8 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
         let endpoints = Set(clients.keys).union(pending).sorted { $0.description < $1.description }
         return endpoints.map { endpoint in
             ForwarderView(
-                endpoint: endpoint.description, configured: configured.contains(endpoint), registered: clients[endpoint]?.isRegistered ?? false)
+                endpoint: endpoint.description, configured: configured.contains(endpoint), registered: clients[endpoint]?.isRegistered ?? false,
+                clockDifferenceMilliseconds: clients[endpoint]?.clockDifference)
         }
     }
 
@@ -130,16 +136,16 @@ public final class Forwarders: Service, RelayDialer, ForwarderClientDelegate, Se
     public func update(status: PresenceStatus) {
         let (clients, entry) = state.withLock { state in
             state.record.status = status
-            return (state.clients.values.map(\.client), Self.entry(state.record, ports: state.ports, team: team))
+            return (state.clients.values.map(\.client), Self.entry(state.record, ports: state.ports, team: team, now: wallClock()))
         }
         for client in clients { client.reregister(entry) }
     }
 
     /// What this member registers: its sealed record (sealed now, with the
     /// current time: members keep only the newest per device), ports and addresses.
-    static func entry(_ record: DiscoveryRecord, ports: (tcp: UInt16, udp: UInt16), team: TeamSubkeys) -> DirectoryEntry {
+    static func entry(_ record: DiscoveryRecord, ports: (tcp: UInt16, udp: UInt16), team: TeamSubkeys, now: UInt64) -> DirectoryEntry {
         var record = record
-        record.published = max(AvahiDiscovery.wallClock(), record.published)
+        record.published = max(now, record.published)
         let (keyed, sealed) = record.sealedForForwarder(team: team)
         return DirectoryEntry(
             keyedFingerprint: keyed, addresses: LocalAddresses.ipv4(), tcpPort: ports.tcp, udpPort: ports.udp, sealedRecord: sealed)

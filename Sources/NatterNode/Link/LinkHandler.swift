@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NatterAPI
 import NatterCore
 import NatterWire
 
@@ -49,9 +50,16 @@ final class LinkHandler: ChannelDuplexHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        let channel = context.channel, logger = logger
+        let channel = context.channel, logger = logger, service = service
+        let dialled = session.isInitiator ? responder : nil
         handshakeTimeout = context.eventLoop.scheduleTask(in: TimeAmount(WireConstants.handshakeTimeout)) {
             logger.notice("closing a connection that did not finish the handshake in time", metadata: ["remote": "\(channel.remoteAddress?.description ?? "?")"])
+            if let dialled {
+                let address = Self.describe(channel.remoteAddress)
+                service.recordLinkError(
+                    .handshakeTimedOut, "connected to \(address), but the handshake did not finish within \(WireConstants.handshakeTimeout)",
+                    peer: dialled, address: address)
+            }
             channel.close(promise: nil)
         }
         if session.isInitiator {
@@ -166,7 +174,10 @@ final class LinkHandler: ChannelDuplexHandler {
             guard let remoteFingerprint else { return }
             service.switchDatagramSend(link: link, peer: remoteFingerprint, index: index, key: key)
         case .clockHint(let responderMilliseconds):
-            if let clockTarget { service.clockHintReceived(responderMilliseconds, sentAt: firstSentAt, from: clockTarget) }
+            if let clockTarget {
+                service.clockHintReceived(
+                    responderMilliseconds, sentAt: firstSentAt, from: clockTarget, peer: responder, address: Self.describe(context.channel.remoteAddress))
+            }
             dropped = true
             context.close(promise: nil)
         case .rekeyed(let epoch):
@@ -200,6 +211,12 @@ final class LinkHandler: ChannelDuplexHandler {
         }
         dropped = true
         service.linkDropped(after: error)
+        // Filed under the colleague when it is known: the device dialled, or the linked one.
+        if let peer = remoteFingerprint ?? (session.isInitiator ? responder : nil) {
+            let address = Self.describe(context.channel.remoteAddress)
+            let (kind, text) = LinkErrorLog.describe(error, address: address)
+            service.recordLinkError(kind, text, peer: peer, address: address)
+        }
         guard let answer else {
             context.close(promise: nil)
             return
@@ -242,6 +259,12 @@ final class LinkHandler: ChannelDuplexHandler {
         rekeyTimer?.cancel()
         service.linkClosed(link)
         context.fireChannelInactive()
+    }
+
+    /// `host:port` of a connection's remote end, for link errors.
+    static func describe(_ address: SocketAddress?) -> String {
+        guard let address else { return "?" }
+        return "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -42,6 +42,8 @@ struct LinkTable: Sendable {
         var announced = false
         /// This link's own hello arrived (reported as `.up`, so the daemon checks its name).
         var helloReceived = false
+        /// The peer's features frame on this link announced ``PeerFeatures/udpEcho``.
+        var answersEcho = false
     }
 
     /// Where one peer's datagrams go: its host, the UDP port and the receiver
@@ -78,6 +80,9 @@ struct LinkTable: Sendable {
     private var rateLimiter: SourceRateLimiter
     private var pendingHandshakes = PendingHandshakes<LinkID>()
     private var datagramLimiter: SourceRateLimiter
+    /// Echo requests answered per peer (Docs/protocol.md §6.5): no link can
+    /// make this side send more than a trickle.
+    private var echoLimiter: SourceRateLimiter
     /// Draws receiver indices; random (WireGuard's habit: an observer cannot
     /// count sessions). Tests replace it to force collisions.
     var drawIndex: @Sendable () -> UInt32 = { UInt32.random(in: 1...UInt32.max) }
@@ -95,6 +100,9 @@ struct LinkTable: Sendable {
             maximumSources: NodeConstants.rateLimitedSources, now: now)
         datagramLimiter = SourceRateLimiter(
             limit: WireConstants.datagramsPerSource, window: WireConstants.datagramRateWindow,
+            maximumSources: NodeConstants.rateLimitedSources, now: now)
+        echoLimiter = SourceRateLimiter(
+            limit: WireConstants.echoRepliesPerLink, window: WireConstants.echoReplyWindow,
             maximumSources: NodeConstants.rateLimitedSources, now: now)
     }
 
@@ -281,9 +289,16 @@ struct LinkTable: Sendable {
             current.announced = true
             links[peer] = current
             return announce ? .up(peer, name: name, remoteHost: current.remoteHost, relayed: current.relay != nil) : nil
-        case .chat, .state, .ack, .group, .features:
+        case .features(let features):
+            if var current = links[peer], current.id == link {
+                current.answersEcho = features.contains(.udpEcho)
+                links[peer] = current
+            }
             return .received(frame, from: peer)
-        case .keepalive, .goodbye:
+        case .chat, .state, .ack, .group:
+            return .received(frame, from: peer)
+        case .keepalive, .goodbye, .echo:
+            // An echo travels only as a datagram (§6.5); in the stream it is ignored.
             return nil
         }
     }
@@ -323,6 +338,27 @@ struct LinkTable: Sendable {
         links[peer]?.id
     }
 
+    /// The peer a current link goes to (to say whose link fell silent).
+    func peer(of link: LinkID) -> DeviceFingerprint? {
+        links.first { $0.value.id == link }?.key
+    }
+
+    /// How the announced link to `peer` runs, for `natter doctor PEER`.
+    struct PathFacts: Equatable {
+        let link: LinkID
+        /// The TCP connection's remote end: the peer, or the forwarder of a relayed link.
+        let remoteHost: String
+        let relayed: Bool
+        /// Where its datagrams go (the forwarder's UDP port when relayed); nil when its hello announced none.
+        let udpTarget: DatagramTarget?
+        let answersEcho: Bool
+    }
+
+    func path(to peer: DeviceFingerprint) -> PathFacts? {
+        guard let link = links[peer], link.announced else { return nil }
+        return PathFacts(link: link.id, remoteHost: link.remoteHost, relayed: link.relay != nil, udpTarget: link.udpTarget, answersEcho: link.answersEcho)
+    }
+
     /// Every current link (to say goodbye on).
     var currentLinks: [LinkID] { links.values.map(\.id) }
 
@@ -347,13 +383,40 @@ struct LinkTable: Sendable {
     /// a datagram when the peer's hello announced a UDP port; each datagram
     /// takes the next counter.
     mutating func route(_ frame: Frame, to peer: DeviceFingerprint, preferDatagram: Bool) -> Route? {
-        guard var link = links[peer], link.announced else { return nil }
-        guard preferDatagram, let target = link.udpTarget else { return Route(link: link.id, datagram: nil) }
+        guard let link = links[peer], link.announced else { return nil }
+        guard preferDatagram else { return Route(link: link.id, datagram: nil) }
+        return Route(link: link.id, datagram: sealDatagram(frame, to: peer))
+    }
+
+    /// `frame` sealed as the next datagram of `peer`'s announced link; nil
+    /// when there is none or its hello announced no UDP port.
+    private mutating func sealDatagram(_ frame: Frame, to peer: DeviceFingerprint) -> OutgoingDatagram? {
+        guard var link = links[peer], link.announced, let target = link.udpTarget else { return nil }
         var bytes = DatagramCodec.seal(frame, receiverIndex: target.receiverIndex, counter: link.counter, key: link.sendKey)
         if let relayIndex = target.relayIndex { bytes = RelayDatagram.wrap(bytes, relayIndex: relayIndex) }
         link.counter += 1
         links[peer] = link
-        return Route(link: link.id, datagram: OutgoingDatagram(bytes: bytes, host: target.host, port: target.port))
+        return OutgoingDatagram(bytes: bytes, host: target.host, port: target.port)
+    }
+
+    /// Why an echo request cannot go to a peer, or the datagram that carries it.
+    enum EchoRequest: Equatable {
+        case send(OutgoingDatagram)
+        /// No announced link: nothing to check.
+        case noLink
+        /// Its hello announced no UDP port: states go by TCP only.
+        case noUDPPort
+        /// It did not announce ``PeerFeatures/udpEcho``: an older natter, which drops requests.
+        case notAnswered
+    }
+
+    /// An echo request with `nonce` for `peer`, as a datagram only (§6.5):
+    /// never in the stream, and only to a peer that announced it answers.
+    mutating func echoRequest(_ nonce: UInt32, to peer: DeviceFingerprint) -> EchoRequest {
+        guard let link = links[peer], link.announced else { return .noLink }
+        guard link.udpTarget != nil else { return .noUDPPort }
+        guard link.answersEcho else { return .notAnswered }
+        return sealDatagram(.echo(.request(nonce: nonce)), to: peer).map(EchoRequest.send) ?? .noUDPPort
     }
 
     /// What became of a received datagram.
@@ -362,6 +425,10 @@ struct LinkTable: Sendable {
         case deliver(LinkEvent)
         /// Authenticated, but only state frames travel as datagrams: ignored.
         case ignored
+        /// An echo request from a linked peer: send this reply (§6.5).
+        case answer(OutgoingDatagram)
+        /// The reply to one of this side's echo requests.
+        case echoReply(nonce: UInt32, from: DeviceFingerprint)
         /// Unknown index, forged, replayed, stale or malformed: dropped and counted.
         case dropped(LinkError)
     }
@@ -384,11 +451,28 @@ struct LinkTable: Sendable {
             let frame = try DatagramCodec.open(bytes, key: session.key, window: &session.window)
             datagramSessions[index] = session
             counters.acceptedDatagrams += 1
+            if case .echo(let echo) = frame { return answer(echo, from: session.peer, on: session.link, now: now) }
             guard frame.travelsAsDatagram else { return .ignored }
             return .deliver(.received(frame, from: session.peer))
         } catch {
             counters.droppedDatagrams += 1
             return .dropped(error)
+        }
+    }
+
+    /// An authenticated echo from `peer`'s datagram session on `link`. A
+    /// request is answered with the same nonce to where the link's datagrams
+    /// go — never to the datagram's source, so it cannot be reflected at a
+    /// third party — within the per-link budget, and only on the current link.
+    private mutating func answer(_ echo: UDPEcho, from peer: DeviceFingerprint, on link: LinkID, now: ContinuousClock.Instant) -> DatagramOutcome {
+        switch echo {
+        case .reply(let nonce):
+            return .echoReply(nonce: nonce, from: peer)
+        case .request(let nonce):
+            guard links[peer]?.id == link, echoLimiter.allow(peer.compact, now: now),
+                let reply = sealDatagram(.echo(.reply(nonce: nonce)), to: peer)
+            else { return .ignored }
+            return .answer(reply)
         }
     }
 }

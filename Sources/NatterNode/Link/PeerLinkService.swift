@@ -3,6 +3,7 @@ import Foundation
 public import Logging
 import NIOCore
 import NIOPosix
+import NatterAPI
 public import NatterCore
 public import NatterWire
 public import ServiceLifecycle
@@ -51,6 +52,11 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         var liveness = LinkLiveness<LinkID>()
         var livenessTimer: Scheduled<Void>?
         var livenessTimerAt: ContinuousClock.Instant?
+        /// The last link error with each colleague (`natter doctor PEER`).
+        var linkErrors = LinkErrorLog()
+        /// UDP path checks under way, by number (``checkUDP(to:)``).
+        var udpChecks: [UInt64: (peer: DeviceFingerprint, check: UDPEchoCheck)] = [:]
+        var nextUDPCheck: UInt64 = 0
 
         mutating func newLinkID() -> LinkID {
             defer { nextLinkID += 1 }
@@ -294,6 +300,10 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
             return true
         } catch {
             logger.debug("could not dial \(host):\(port)", metadata: ["error": "\(error)", "relay": "\(relay != nil)"])
+            if let responder {
+                let (kind, text) = LinkErrorLog.describeConnect("\(error)", address: "\(host):\(port)", timeout: WireConstants.dialTimeout)
+                recordLinkError(kind, text, peer: responder, address: "\(host):\(port)")
+            }
             return false
         }
     }
@@ -405,6 +415,12 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         state.withLock { $0.table.dropped(after: error) }
     }
 
+    /// Files a link error under the colleague it happened with (``LinkErrorLog``).
+    func recordLinkError(_ kind: LinkErrorKind, _ text: String, peer: DeviceFingerprint, address: String) {
+        let now = Self.unixMilliseconds()
+        state.withLock { $0.linkErrors.record(kind, text, peer: peer, address: address, atMilliseconds: now) }
+    }
+
     /// A first message from `remote` passed admission but not the timestamp
     /// check (the tag is checked first: a team member whose clock is off).
     /// Counts it for the doctor, and answers whether a clock hint may go back
@@ -432,12 +448,20 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
 
     /// A clock hint answered a first message to `target` written at `sentAt`:
     /// the next dial is stamped in the responder's time.
-    func clockHintReceived(_ responderMilliseconds: UInt64, sentAt: UInt64, from target: String) {
+    /// - Parameters:
+    ///   - peer: the device dialled, when known (its last link error records the hint).
+    ///   - address: where it was dialled, for that record.
+    func clockHintReceived(_ responderMilliseconds: UInt64, sentAt: UInt64, from target: String, peer: DeviceFingerprint? = nil, address: String = "") {
         let now = wallClockMilliseconds()
         let offset = state.withLock {
             $0.clocks.learned(responderMilliseconds: responderMilliseconds, sentAt: sentAt, receivedAt: now, from: target)
         }
         logger.debug("a colleague's clock hint: its clock is \(PeerClocks.describe(offset)); dialling again in its time", metadata: ["target": "\(target)"])
+        if let peer {
+            recordLinkError(
+                .clockHint, "\(address) refused the first handshake for the clock: its clock is \(PeerClocks.describe(offset)); dialled again in its time",
+                peer: peer, address: address)
+        }
     }
 
     /// Team members' first handshake messages refused because their timestamp
@@ -523,10 +547,18 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
     /// The one liveness timer fired: keepalives for the links that owe one
     /// (written on their own loops), the silent ones closed.
     private func sweepLiveness() {
+        let now = Self.unixMilliseconds()
         let (sweep, keepalive, dead) = state.withLock { state in
             state.livenessTimer = nil
             state.livenessTimerAt = nil
             let sweep = state.liveness.sweep(at: .now)
+            for link in sweep.dead {
+                guard let peer = state.table.peer(of: link) else { continue }
+                let remote = state.channels[link]?.remoteAddress?.ipAddress ?? "?"
+                state.linkErrors.record(
+                    .silent, "the link with \(remote) was silent for \(WireConstants.deadPeerTimeout) and was closed: the colleague's machine slept, or the network between you failed",
+                    peer: peer, address: remote, atMilliseconds: now)
+            }
             return (sweep, sweep.keepalives.compactMap { state.channels[$0] }, sweep.dead.compactMap { state.channels[$0] })
         }
         for channel in keepalive { channel.writeAndFlush(Frame.keepalive(sequence: 0), promise: nil) }
@@ -538,12 +570,86 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
     }
 
     func datagramReceived(_ bytes: [UInt8], from source: String) {
-        switch state.withLock({ $0.table.openDatagram(bytes, from: source, now: .now) }) {
+        let now = ContinuousClock.now
+        let outcome = state.withLock { state in
+            let outcome = state.table.openDatagram(bytes, from: source, now: now)
+            if case .echoReply(let nonce, let peer) = outcome {
+                for (id, entry) in state.udpChecks where entry.peer == peer {
+                    if state.udpChecks[id]?.check.replied(nonce: nonce, at: now) == true { break }
+                }
+            }
+            return outcome
+        }
+        switch outcome {
         case .deliver(let event): continuation.yield(event)
-        case .ignored: break
+        case .answer(let reply): sendDatagram(reply)
+        case .ignored, .echoReply: break
         case .dropped(let error): logger.debug("dropped a datagram: \(error)")
         }
     }
+
+    private func sendDatagram(_ datagram: LinkTable.OutgoingDatagram) {
+        guard let udp = state.withLock({ $0.udpChannel }), let target = try? SocketAddress(ipAddress: datagram.host, port: Int(datagram.port)) else { return }
+        udp.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: ByteBuffer(bytes: datagram.bytes)), promise: nil)
+    }
+
+    // MARK: natter doctor PEER
+
+    /// How the link to `peer` runs, checked for `natter doctor PEER`: direct
+    /// or through a forwarder, its remote end, and a state datagram's round
+    /// trip (Docs/protocol.md §6.5). Waits at most ``WireConstants/udpCheckTimeout``.
+    public func checkPath(to peer: DeviceFingerprint) async -> LinkPathCheck {
+        let facts = state.withLock { state -> (LinkTable.PathFacts, String)? in
+            guard let path = state.table.path(to: peer) else { return nil }
+            let remote = state.channels[path.link]?.remoteAddress
+            let end = path.relayed ? "\(path.remoteHost):\(remote?.port ?? 0)" : path.remoteHost
+            return (path, end)
+        }
+        let lastError = state.withLock { $0.linkErrors.last(for: peer) }.map {
+            LinkErrorView(kind: $0.kind, text: $0.text, address: $0.address, at: $0.atMilliseconds)
+        }
+        guard let (path, remote) = facts else {
+            return LinkPathCheck(link: nil, remote: nil, udp: UDPCheckView(outcome: .noLink), lastError: lastError)
+        }
+        return LinkPathCheck(link: path.relayed ? .relayed : .direct, remote: remote, udp: await checkUDP(to: peer, path: path), lastError: lastError)
+    }
+
+    /// Sends echo requests as ``UDPEchoCheck`` asks, until it is answered or times out.
+    private func checkUDP(to peer: DeviceFingerprint, path: LinkTable.PathFacts) async -> UDPCheckView {
+        guard let target = path.udpTarget else { return UDPCheckView(outcome: .noUDPPort) }
+        let destination = "\(target.host):\(target.port)"
+        guard path.answersEcho else { return UDPCheckView(outcome: .unsupported, target: destination) }
+        let id = state.withLock { state in
+            defer { state.nextUDPCheck += 1 }
+            state.udpChecks[state.nextUDPCheck] = (peer, UDPEchoCheck(startedAt: .now))
+            return state.nextUDPCheck
+        }
+        defer { _ = state.withLock { $0.udpChecks.removeValue(forKey: id) } }
+        while true {
+            let step = state.withLock { $0.udpChecks[id]?.check.next(at: .now) } ?? .finished(.unanswered(requests: 0))
+            switch step {
+            case .send(let nonce):
+                switch state.withLock({ $0.table.echoRequest(nonce, to: peer) }) {
+                case .send(let datagram): sendDatagram(datagram)
+                case .noLink: return UDPCheckView(outcome: .noLink)
+                case .noUDPPort: return UDPCheckView(outcome: .noUDPPort)
+                case .notAnswered: return UDPCheckView(outcome: .unsupported, target: destination)
+                }
+            case .wait(let until):
+                // A reply settles the check on the datagram's event loop, with
+                // its own arrival time; this loop only has to notice it.
+                try? await Task.sleep(until: min(until, .now + Self.udpCheckPoll))
+            case .finished(.answered(let roundTrip, let requests)):
+                let micros = Int(roundTrip.components.seconds * 1_000_000 + roundTrip.components.attoseconds / 1_000_000_000_000)
+                return UDPCheckView(outcome: .answered, target: destination, requests: requests, roundTripMicroseconds: micros)
+            case .finished(.unanswered(let requests)):
+                return UDPCheckView(outcome: .unanswered, target: destination, requests: requests)
+            }
+        }
+    }
+
+    /// How often a UDP check's waiting loop looks for a reply (the round trip is measured at the reply).
+    static let udpCheckPoll: Duration = .milliseconds(5)
 
     /// The wall clock handshakes are stamped and checked with (Docs/protocol.md §4.4).
     func wallClockMilliseconds() -> UInt64 { Self.unixMilliseconds(offset: clockOffsetMilliseconds) }

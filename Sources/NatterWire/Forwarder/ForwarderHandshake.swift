@@ -10,8 +10,9 @@ import NatterCore
 ///     type 3, sealed:  ChaChaPoly(ForwarderMessage), counter nonce per direction
 ///     type 4, join:    relay token [32]
 ///     type 5, joined:  (empty) — from here on the connection is a raw relayed stream
+///     type 6, clock hint: time u64 (the forwarder's Unix ms) | tag [16] — a hello refused for its timestamp only
 public enum ForwarderEnvelope {
-    public enum MessageType: UInt8, Sendable { case hello = 1, welcome = 2, sealed = 3, join = 4, joined = 5 }
+    public enum MessageType: UInt8, Sendable { case hello = 1, welcome = 2, sealed = 3, join = 4, joined = 5, clockHint = 6 }
 
     static let nonceLength = 16
     static let tagLength = 16
@@ -67,6 +68,23 @@ public struct ForwarderClientHandshake: Sendable {
         hello = ForwarderEnvelope.wrap(.hello, body)
     }
 
+    /// The hello's own timestamp (Unix ms, in the clock it was stamped with).
+    public var timestamp: UInt64 { hello[2..<10].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+
+    /// The forwarder's time from a clock hint that answers this hello
+    /// (Docs/protocol.md §9.3.1); nil when `message` is not one, or its tag
+    /// was not made with this key for this very hello.
+    public func clockHint(_ message: [UInt8]) -> UInt64? {
+        guard let (type, body) = try? ForwarderEnvelope.unwrap(message), type == .clockHint,
+            body.count == 8 + ForwarderEnvelope.tagLength
+        else { return nil }
+        let time = Array(body.prefix(8))
+        guard Envelope.constantTimeEqual(Array(body.suffix(ForwarderEnvelope.tagLength)), ForwarderHandshake.clockHintTag(hello: hello, time: time, key: key)) else {
+            return nil
+        }
+        return time.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
+
     /// Checks the forwarder's welcome and derives the channel's keys.
     public func complete(welcome message: [UInt8]) throws(ForwarderProtocolError) -> ForwarderChannel {
         let (type, body) = try ForwarderEnvelope.unwrap(message)
@@ -110,6 +128,26 @@ public enum ForwarderHandshake {
         let nonce = serverNonce ?? randomBytes(ForwarderEnvelope.nonceLength)
         let reply = ForwarderEnvelope.wrap(.welcome, nonce + welcomeTag(hello: hello, serverNonce: nonce, key: key))
         return (reply, ForwarderChannel(key: key, clientNonce: clientNonce, serverNonce: nonce, isClient: false))
+    }
+
+    /// The answer to a hello whose tag is right but whose timestamp is not
+    /// (``ForwarderProtocolError/staleHello``): this forwarder's time, bound to
+    /// that hello (Docs/protocol.md §9.3.1). Two HMACs, no key exchange.
+    public static func clockHint(hello: [UInt8], key: ForwarderKey, nowMilliseconds: UInt64) -> [UInt8] {
+        var time: [UInt8] = []
+        FrameCodec.append(nowMilliseconds, to: &time)
+        return ForwarderEnvelope.wrap(.clockHint, time + clockHintTag(hello: hello, time: time, key: key))
+    }
+
+    /// A hello's timestamp, read without checking anything (for the log of a refused one).
+    public static func timestamp(ofHello message: [UInt8]) -> UInt64? {
+        guard message.count >= 10, message[1] == ForwarderEnvelope.MessageType.hello.rawValue else { return nil }
+        return message[2..<10].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
+
+    /// `HMAC(fwd, "natter fwd clock" ‖ hello message ‖ time)[:16]`.
+    static func clockHintTag(hello: [UInt8], time: [UInt8], key: ForwarderKey) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: Array("natter fwd clock".utf8) + hello + time, using: key.key).prefix(ForwarderEnvelope.tagLength))
     }
 
     /// `HMAC(fwd, "natter fwd hello" ‖ timestamp ‖ client nonce)[:16]`.

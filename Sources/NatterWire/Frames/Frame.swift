@@ -23,13 +23,16 @@ public enum Frame: Sendable, Equatable {
     /// What the peer's natter understands beyond the first version-2 frames;
     /// sent once, right after the hello, with sequence 0.
     case features(PeerFeatures)
+    /// The UDP path check (Docs/protocol.md §6.5): a datagram only, sent to a
+    /// peer that announced ``PeerFeatures/udpEcho``; sequence 0.
+    case echo(UDPEcho)
 
     public var sequence: UInt64 {
         switch self {
         case .chat(let sequence, _, _, _), .state(let sequence, _, _), .ack(let sequence, _), .keepalive(let sequence),
             .goodbye(let sequence), .hello(let sequence, _, _, _), .group(let sequence, _):
             sequence
-        case .features:
+        case .features, .echo:
             0
         }
     }
@@ -41,6 +44,13 @@ public enum Frame: Sendable, Equatable {
         default: false
         }
     }
+}
+
+/// An echo request or its reply: a 32-bit nonce, the reply carrying the
+/// request's, so a round trip over the link's datagram keys is measured.
+public enum UDPEcho: Sendable, Equatable {
+    case request(nonce: UInt32)
+    case reply(nonce: UInt32)
 }
 
 /// Frames that keep the link itself going rather than the conversation: the

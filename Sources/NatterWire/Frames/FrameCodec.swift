@@ -11,6 +11,7 @@ import NatterCore
 ///     rekey:     ephemeral [32] | datagramIndex u32 (non-zero)   — a ``LinkControl``
 ///     rekeyDone: empty                                           — a ``LinkControl``
 ///     kinds 9–12 (groups, broadcast) and the features announcement: GroupFrameCodec.swift
+///     echo (§6.5): a state frame, sequence 0, code 0x81 (request) or 0x82 (reply), source = nonce u32
 ///
 /// Frames travel padded (``FramePadding``); this codec sees them unpadded.
 /// The decoder never traps: every length is checked and anything malformed
@@ -64,6 +65,17 @@ public enum FrameCodec {
             append(UInt64(0), to: &bytes)
             bytes.append(featuresStateCode)
             append(features.rawValue, to: &bytes)
+        case .echo(let echo):
+            bytes.append(Kind.state.rawValue)
+            append(UInt64(0), to: &bytes)
+            switch echo {
+            case .request(let nonce):
+                bytes.append(echoRequestStateCode)
+                append(nonce, to: &bytes)
+            case .reply(let nonce):
+                bytes.append(echoReplyStateCode)
+                append(nonce, to: &bytes)
+            }
         }
         return bytes
     }
@@ -125,6 +137,8 @@ public enum FrameCodec {
             let source = try reader.uint32()
             guard reader.isAtEnd else { throw .invalidField("trailing bytes") }
             if code == featuresStateCode { return .frame(.features(PeerFeatures(rawValue: source))) }
+            if code == echoRequestStateCode { return .frame(.echo(.request(nonce: source))) }
+            if code == echoReplyStateCode { return .frame(.echo(.reply(nonce: source))) }
             guard let state = SessionState(code: code) else { throw .unknownState(code) }
             frame = .state(sequence: sequence, state: state, source: source)
         case .ack:

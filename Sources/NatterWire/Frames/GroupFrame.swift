@@ -51,7 +51,9 @@ public struct PeerFeatures: OptionSet, Sendable, Hashable {
 
     /// Frame kinds 9–12: groups and broadcasts.
     public static let groups = PeerFeatures(rawValue: 1)
+    /// Answers echo requests over UDP (§6.5): the UDP path check may ask it.
+    public static let udpEcho = PeerFeatures(rawValue: 2)
 
     /// What this natter announces.
-    public static let supported: PeerFeatures = [.groups]
+    public static let supported: PeerFeatures = [.groups, .udpEcho]
 }

@@ -9,6 +9,10 @@ extension FrameCodec {
     /// with this code is skipped, not fatal, at a natter that predates it
     /// (§5.3), so announcing is safe with every version-2 peer.
     static let featuresStateCode: UInt8 = 0x80
+    /// The UDP path check's request and reply (§6.5): state codes too, so a
+    /// natter that predates them drops such a datagram like any unknown state.
+    static let echoRequestStateCode: UInt8 = 0x81
+    static let echoReplyStateCode: UInt8 = 0x82
 
     enum ChangeCode: UInt8 {
         case created = 1, added = 2, removed = 3, left = 4

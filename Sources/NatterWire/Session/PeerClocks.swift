@@ -105,10 +105,15 @@ public struct PeerClocks: Sendable {
     /// A difference for people, to the second: "1 h 2 min ahead of this
     /// one", "5 min behind this one", "the same as this one".
     public static func describe(_ difference: Int64) -> String {
-        let seconds = (difference.magnitude + 500) / 1000
-        guard seconds > 0 else { return "the same as this one" }
+        guard (difference.magnitude + 500) / 1000 > 0 else { return "the same as this one" }
+        return span(difference.magnitude) + (difference > 0 ? " ahead of this one" : " behind this one")
+    }
+
+    /// A length of time to the second, for people: "1 h 2 min 3 s", "0 s".
+    public static func span(_ milliseconds: UInt64) -> String {
+        let seconds = (milliseconds + 500) / 1000
         let parts = [(seconds / 3600, "h"), (seconds / 60 % 60, "min"), (seconds % 60, "s")].filter { $0.0 > 0 }
-        return parts.map { "\($0.0) \($0.1)" }.joined(separator: " ") + (difference > 0 ? " ahead of this one" : " behind this one")
+        return parts.isEmpty ? "0 s" : parts.map { "\($0.0) \($0.1)" }.joined(separator: " ")
     }
 
     /// `theirs − ours` in ms, clamped to Int64.
@@ -116,7 +121,8 @@ public struct PeerClocks: Sendable {
         theirs >= ours ? Int64(clamping: theirs - ours) : -Int64(clamping: ours - theirs)
     }
 
-    static func moved(_ time: UInt64, by offset: Int64) -> UInt64 {
+    /// `time` moved by a signed `offset`, clamped at 0.
+    public static func moved(_ time: UInt64, by offset: Int64) -> UInt64 {
         offset >= 0 ? time &+ UInt64(offset) : (time > offset.magnitude ? time - offset.magnitude : 0)
     }
 }

@@ -15,7 +15,8 @@ struct Doctor: ParsableCommand {
         abstract: "Check why colleagues are missing: avahi, this device's record, interfaces, firewall, other teams, forwarders, clock, and a colleague.",
         discussion: """
             Each check prints one line, OK, WARN or FAIL, and for anything not OK the one thing to do. \
-            With PEER it also checks that colleague: their record, TCP to each of their addresses, and the link. \
+            With PEER it also checks that colleague: their record, TCP to each of their addresses, the link (direct or relayed), \
+            a state datagram's round trip over UDP, and the last link error. \
             Exit status 0 only when every check is OK, 1 otherwise. Reading the firewall rules needs root.
             """)
 
@@ -85,6 +86,10 @@ struct Doctor: ParsableCommand {
                 probes.append(.init(address: address, port: record.port, failure: DoctorProbes.connectTCP(address, port: record.port)))
             }
         }
-        return PeerFacts(query: query, colleague: colleague, tcpProbes: probes)
+        var facts = PeerFacts(query: query, colleague: colleague, tcpProbes: probes)
+        // By fingerprint: the colleague matched above, whatever else the name might match.
+        facts.link = (try? client?.doctor(peer: colleague.fingerprint))?.peer
+        facts.nowMilliseconds = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+        return facts
     }
 }

@@ -65,6 +65,7 @@ struct Up: AsyncParsableCommand {
             throw error
         }
         let clockOffset = Self.clockOffset(environment: ProcessInfo.processInfo.environment)
+        let wallClock: @Sendable () -> UInt64 = { UInt64(clamping: Int64(clamping: AvahiDiscovery.wallClock()) + clockOffset) }
         let links = PeerLinkService(
             identity: identity, team: team, displayName: config.displayName,
             tcpPort: Int(config.tcpPort), udpPort: Int(config.udpPort), logger: logger,
@@ -77,14 +78,14 @@ struct Up: AsyncParsableCommand {
         // this subnet are found on mDNS). Cheap when there are none.
         let forwarders = Forwarders(
             team: team, fingerprint: identity.fingerprint, displayName: config.displayName, status: status, ports: ports,
-            endpoints: config.forwarders, links: links, logger: logger)
+            endpoints: config.forwarders, links: links, logger: logger, wallClock: wallClock)
         var sources: [any DiscoverySource] = [StaticPeerSource(peers: config.staticPeers), forwarders.source]
         var publishers: [@Sendable (PresenceStatus) -> Void] = [{ status in forwarders.update(status: status) }]
         if config.mdns {
             let avahi = AvahiDiscovery(
                 team: team, fingerprint: identity.fingerprint, displayName: config.displayName,
                 status: status, tcpPort: UInt16(ports.tcp), logger: logger,
-                now: { UInt64(clamping: Int64(clamping: AvahiDiscovery.wallClock()) + clockOffset) })
+                now: wallClock)
             publishers.append { status in avahi.update(status: status) }
             sources.append(avahi)
         }

@@ -30,6 +30,7 @@ struct DoctorLabTests {
             #expect(healthy.verdicts == [
                 "daemon": "OK", "avahi": "OK", "own-record": "OK", "interfaces": "OK", "firewall": "OK", "other-teams": "WARN",
                 "forwarders": "OK", "clock": "OK", "peer-record": "OK", "peer-tcp": "OK", "peer-link": "OK",
+                "peer-udp": "OK", "peer-error": "OK",
             ], "\(healthy.text)")
             #expect(healthy.line("other-teams")?.summary == "1 natter device here uses a different team key", "\(healthy.text)")
             #expect(healthy.line("interfaces")?.summary.contains(alice.address) == true, "\(healthy.text)")
@@ -40,7 +41,21 @@ struct DoctorLabTests {
                 let linkLocal = words[index + 1].split(separator: "/")[0]
                 #expect(healthy.line("interfaces")?.summary.contains(linkLocal) == true, "\(linkLocal) in \(healthy.text)")
             }
-            #expect(healthy.line("peer-link")?.summary == "linked to Bob directly: the handshake completed")
+            #expect(healthy.line("peer-link")?.summary == "linked to Bob directly (\(bob.address)): the handshake completed")
+            let bobUDP = try await port(lab, of: bob, "udpPort")
+            #expect(healthy.line("peer-udp")?.summary.hasPrefix("a state datagram to Bob came back in ") == true, "\(healthy.text)")
+            #expect(healthy.line("peer-udp")?.summary.hasSuffix(" ms (\(bob.address):\(bobUDP))") == true, "\(healthy.text)")
+            #expect(healthy.line("peer-error")?.summary == "no link error with Bob since natter started", "\(healthy.text)")
+
+            // A firewall between them drops Bob's UDP port (at his bridge port):
+            // the round trip gets no answer, and the line names the port to allow.
+            try await lab.lab.block(bob, "udp", port: bobUDP)
+            let noUDP = try await doctor(lab, on: alice, "Bob")
+            #expect(noUDP.line("peer-udp")?.verdict == "FAIL", "\(noUDP.text)")
+            #expect(noUDP.line("peer-udp")?.summary == "UDP to Bob gets no answer (3 requests to \(bob.address):\(bobUDP)): states fall back to TCP", "\(noUDP.text)")
+            #expect(noUDP.line("peer-udp")?.fix?.hasPrefix("allow UDP port \(bobUDP) on Bob's side") == true, "\(noUDP.text)")
+            #expect(noUDP.line("peer-link")?.verdict == "OK", "the link itself is TCP: \(noUDP.text)")
+            try await lab.lab.unblock(bob)
 
             // The terminal form: one line per check, the fix after "— do:".
             let plain = try await lab.cli(alice, ["doctor"], expectSuccess: false)
@@ -58,7 +73,7 @@ struct DoctorLabTests {
             try await nft(lab, on: alice, "delete table inet doctorlab")
 
             // Bob's TCP port dropped on Bob's host: Alice's doctor cannot connect to it.
-            let bobPort = try await tcpPort(lab, of: bob)
+            let bobPort = try await port(lab, of: bob, "tcpPort")
             try await nft(lab, on: bob, "add table inet doctorlab", "add chain inet doctorlab input { type filter hook input priority 0 ; policy accept ; }",
                 "add rule inet doctorlab input tcp dport \(bobPort) drop")
             let unreachable = try await doctor(lab, on: alice, "Bob")
@@ -127,10 +142,33 @@ struct DoctorLabTests {
             #expect(aliceClock.line("clock")?.summary.hasPrefix("Bob's clock is 1 h ahead of this one: linked anyway") == true, "\(aliceClock.text)")
             #expect(aliceClock.line("clock")?.fix?.hasPrefix("set the wrong clock right") == true)
             #expect(aliceClock.line("peer-link")?.verdict == "OK", "\(aliceClock.text)")
-            let bobClock = try await doctor(lab, on: bob)
+            let bobClock = try await doctor(lab, on: bob, "Alice")
             #expect(bobClock.line("clock")?.summary.hasPrefix("Alice's clock is 1 h behind this one: linked anyway") == true, "\(bobClock.text)")
+            // Whoever dialled first was refused with a clock hint: that is its last link error, history now (linked since).
+            let hinted = [aliceClock, bobClock].compactMap { $0.line("peer-error") }.filter { $0.summary.contains("refused the first handshake for the clock: its clock is 1 h") }
+            #expect(hinted.count == 1 && hinted.first?.verdict == "OK" && hinted.first?.summary.hasSuffix("(linked since)") == true,
+                "\(aliceClock.text)\n\(bobClock.text)")
             #expect(noDaemon.line("clock")?.verdict == "WARN" && healthy.line("clock")?.verdict == "OK")
+
+            // Alice stopped (her goodbye closes the link), all TCP to and from Bob
+            // dropped between them, and Alice started again: Bob (who alone accepts
+            // the other's record, being ahead) dials her new record, the dial times
+            // out, there is no link, and his last error says so.
+            try await lab.stopDaemon(alice)
+            try await lab.lab.block(bob, "tcp", port: nil)
+            try await lab.startDaemon(alice)
+            let alicePort = try await port(lab, of: alice, "tcpPort")
+            var cutOff: Report?
+            try await waitUntil("Bob's doctor to name the timed-out dial to Alice", timeout: .seconds(25), every: .milliseconds(500), detail: { cutOff?.text ?? "" }) {
+                cutOff = try await doctor(lab, on: bob, "Alice")
+                return cutOff?.line("peer-error")?.summary.contains("timed out") == true
+            }
+            #expect(cutOff?.line("peer-error")?.summary.contains("the TCP connection to \(alice.address):\(alicePort) timed out") == true, "\(cutOff?.text ?? "")")
+            #expect(cutOff?.line("peer-error")?.fix?.hasPrefix("a firewall on Alice's side or between you drops natter's TCP port") == true)
+            #expect(cutOff?.line("peer-link")?.verdict == "FAIL" && cutOff?.line("peer-udp")?.verdict == "WARN", "\(cutOff?.text ?? "")")
+            try await lab.lab.unblock(bob)
             print("doctor lab: an hour apart, Alice and Bob linked \(linkedAfter) after Bob restarted")
+            print("doctor lab: \(healthy.line("peer-udp")?.summary ?? "")")
             print("doctor lab: `natter doctor --json Bob` took \(healthyTime) with everything up, \(stoppedTime) with natter and avahi stopped")
         }
     }
@@ -169,10 +207,11 @@ struct DoctorLabTests {
         }
     }
 
-    func tcpPort(_ lab: MessengerLab, of host: LabHost) async throws -> Int {
+    /// `tcpPort` or `udpPort` from the host's `natter status --json`.
+    func port(_ lab: MessengerLab, of host: LabHost, _ key: String) async throws -> Int {
         let status = try await lab.cli(host, ["status", "--json"]).stdout
-        guard let object = try JSONSerialization.jsonObject(with: Data(status.utf8)) as? [String: Any], let port = object["tcpPort"] as? Int else {
-            throw MessengerLabError("no tcpPort in \(status)")
+        guard let object = try JSONSerialization.jsonObject(with: Data(status.utf8)) as? [String: Any], let port = object[key] as? Int else {
+            throw MessengerLabError("no \(key) in \(status)")
         }
         return port
     }

@@ -14,7 +14,7 @@ struct ForwarderLabTests {
         try await withMessengerLab(["Alice", "Bob"], router: true, startDaemons: false) { lab in
             let (alice, bob) = (lab.hosts[0], lab.hosts[1])
             // Nothing configured: both find the forwarder on their own subnet's mDNS.
-            _ = try await lab.startForwarder()
+            let forwarder = try await lab.startForwarder()
             try await lab.startDaemon(alice)
             try await lab.startDaemon(bob)
             let started = ContinuousClock.now
@@ -34,6 +34,26 @@ struct ForwarderLabTests {
                 return atBob == both && atAlice == both
             }
             try await lab.showEverySessionState(from: alice, to: bob)
+
+            // Issue 14 item 6, the forwarder: Bob's clock an hour behind. The
+            // forwarder refuses his hello for its timestamp with a clock hint
+            // (Docs/protocol.md §9.3.1), he registers in its time, Alice finds
+            // him through it again, and each side says so once.
+            try await lab.stopDaemon(bob)
+            let skewed = try await lab.startDaemon(bob, environment: ["NATTER_TEST_CLOCK_OFFSET_MS": "-3600000"])
+            let restarted = ContinuousClock.now
+            try await skewed.waitForLine(containing: "registered with forwarder", timeout: .seconds(20))
+            let registeredAfter = restarted.duration(to: .now)
+            try await lab.waitUntilOnline(alice, sees: "Bob", timeout: .seconds(30))
+            func lines(_ process: LabProcess, _ text: String) -> [Substring] { process.output().split(separator: "\n").filter { $0.contains(text) } }
+            let said = lines(skewed, "refused the registration for the clock")
+            #expect(said.count == 1 && said.first?.contains("its clock is 1 h ahead of this one; registering in its time") == true, "\(said)")
+            let heard = lines(forwarder, "has a clock")
+            #expect(heard.count == 1 && heard.first?.contains("has a clock 1 h behind this one: its hello was refused with a clock hint") == true, "\(heard)")
+            let report = try await DoctorLabTests().doctor(lab, on: bob)
+            #expect(report.line("forwarders")?.verdict == "WARN", "\(report.text)")
+            #expect(report.line("forwarders")?.summary.contains("'s clock is 1 h ahead of this one (a clock hint)") == true, "\(report.text)")
+            print("forwarder lab: an hour behind, Bob registered \(registeredAfter) after his restart")
         }
     }
 
@@ -69,6 +89,16 @@ struct ForwarderLabTests {
             // The states went as datagrams too, relayed by index (and by the stream).
             let datagrams = try await lab.forwarderMetric("natter_forwarder_relayed_datagrams_total") ?? 0
             #expect(datagrams > 0, "state datagrams were relayed (\(datagrams))")
+
+            // `natter doctor` names the path and finds the relay's UDP path working (issue 14 item 1).
+            let report = try await DoctorLabTests().doctor(lab, on: aliceHost, bob)
+            let forwarder = lab.lab.routerAddress(facing: aliceHost)
+            #expect(report.line("peer-link")?.verdict == "WARN", "\(report.text)")
+            #expect(report.line("peer-link")?.summary.hasPrefix("linked to \(bob) only through forwarder \(forwarder):") == true, "\(report.text)")
+            #expect(report.line("peer-udp")?.verdict == "OK", "\(report.text)")
+            #expect(report.line("peer-udp")?.summary.hasPrefix("a state datagram to \(bob) through the forwarder came back in ") == true, "\(report.text)")
+            #expect(report.line("peer-udp")?.summary.hasSuffix("(\(forwarder):7310)") == true, "to the forwarder's UDP port: \(report.text)")
+            print("forwarder lab: \(report.line("peer-udp")?.summary ?? "")")
 
             // Blindness, on the wire: the capture holds the relayed traffic
             // but no name, no text and no key the forwarder must not have.

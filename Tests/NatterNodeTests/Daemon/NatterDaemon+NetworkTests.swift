@@ -104,6 +104,27 @@ struct NatterDaemonNetworkTests {
         #expect(frames.last.map { if case .state(_, .typing, _) = $0 { true } else { false } } == true, "typing, as the window shows")
         await alice.stop(); await bob.stop()
     }
+
+    /// Docs/protocol.md §5.9: the features frame goes on every link, a
+    /// replacement's too — the peer keeps what a link announced with that
+    /// link (the UDP echo, §6.5), so without it `natter doctor` found a
+    /// colleague "too old" after two crossing dials.
+    @Test func aReplacementLinkAnnouncesTheFeaturesAgain() async throws {
+        let alice = try office.peer("Alice"), bob = try office.peer("Bob")
+        await office.link(alice, bob)
+        let announced = { office.network.frames(from: alice.fingerprint, to: bob.fingerprint).filter { $0 == .features(.supported) }.count }
+        // Alice's daemon sends it in the turn that announced Bob online: wait for it (a watchdog, not a sleep).
+        func waitUntil(_ count: Int) async {
+            let watchdog = ContinuousClock.now + EventRecorder.patience
+            while announced() < count && ContinuousClock.now < watchdog { await Task.yield() }
+        }
+        await waitUntil(1)
+        #expect(announced() == 1, "the first link's")
+        office.network.replaceLink(alice.fingerprint, bob.fingerprint, claiming: "Bob")
+        await waitUntil(2)
+        #expect(announced() == 2, "once per link: the replacement's too")
+        await alice.stop(); await bob.stop()
+    }
 }
 
 extension Frame {

@@ -124,7 +124,7 @@ struct DoctorChecksTests {
     @Test func colleaguesLinkedDespiteTheirClockWarnWithHowFarOff() {
         var facts = Self.healthy()
         facts.clockDifferences = ["Bob": 3_600_000, "Carol": -310_000]
-        #expect(DoctorChecks.report(facts).checks[7].text == "WARN clock: Bob's clock is 1 h ahead of this one; Carol's clock is 5 min 10 s behind this one: linked anyway (handshakes are stamped in the other's time), but forwarders and older natters refuse a clock that far off — do: set the wrong clock right (`timedatectl` shows whether it is synchronised)")
+        #expect(DoctorChecks.report(facts).checks[7].text == "WARN clock: Bob's clock is 1 h ahead of this one; Carol's clock is 5 min 10 s behind this one: linked anyway (handshakes are stamped in the other's time), but older natters and older forwarders refuse a clock that far off — do: set the wrong clock right (`timedatectl` shows whether it is synchronised)")
         facts.clockRefusals = ["10.0.0.13": 1]
         #expect(DoctorChecks.report(facts).checks[7].verdict == .fail, "a colleague still refused outweighs the ones linked")
         facts.clockRefusals = [:]

@@ -35,4 +35,23 @@ struct ForwarderSessionTests {
         #expect(throws: ForwarderProtocolError.admissionFailed) { try session.receive(welcome) }
         #expect(!session.isEstablished)
     }
+
+    /// Docs/protocol.md §9.3.1: a hello an hour behind is answered with the
+    /// forwarder's time; only a hint made for this very hello with this key counts.
+    @Test func aClockHintForThisHelloGivesTheForwardersTimeAndNothingElseDoes() throws {
+        var session = ForwarderSession(key: key, registration: entry, nowMilliseconds: now - 3_600_000)
+        #expect(throws: ForwarderProtocolError.staleHello) { try ForwarderHandshake.admit(session.hello, key: key, nowMilliseconds: now) }
+        let hint = ForwarderHandshake.clockHint(hello: session.hello, key: key, nowMilliseconds: now)
+        #expect(try session.receive(hint) == [.clockHint(now)])
+        #expect(!session.isEstablished)
+
+        let other = ForwarderSession(key: key, registration: entry, nowMilliseconds: now - 3_600_000)
+        var fresh = ForwarderSession(key: key, registration: entry, nowMilliseconds: now - 3_600_000)
+        #expect(throws: ForwarderProtocolError.unexpectedMessage(6)) {
+            try fresh.receive(ForwarderHandshake.clockHint(hello: other.hello, key: key, nowMilliseconds: now))
+        }
+        var tampered = hint
+        tampered[4] ^= 1
+        #expect(throws: ForwarderProtocolError.unexpectedMessage(6)) { try session.receive(tampered) }
+    }
 }

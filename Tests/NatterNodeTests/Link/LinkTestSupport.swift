@@ -42,6 +42,16 @@ struct LinkPeer: Sendable {
     /// once, so a `defer` can call it.
     func stop() { running.cancel() }
 
+    /// Two peers of one team, linked (Alice dialled) and each seeing the other up.
+    static func linkedPair(team: TeamKey = TeamKey()) async throws -> (alice: LinkPeer, bob: LinkPeer) {
+        let alice = try await LinkPeer.start(name: "Alice", team: team)
+        let bob = try await LinkPeer.start(name: "Bob", team: team)
+        await alice.dial(bob)
+        #expect(await alice.events.wait { $0.upPeers == [bob.fingerprint] })
+        #expect(await bob.events.wait { $0.upPeers == [alice.fingerprint] })
+        return (alice, bob)
+    }
+
     /// Dials `other` as a daemon dials a colleague it discovered (bound to its
     /// fingerprint), or, with `bound` false, as it dials a static peer.
     func dial(_ other: LinkPeer, bound: Bool = true) async {

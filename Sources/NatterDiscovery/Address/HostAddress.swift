@@ -49,6 +49,13 @@ public enum HostAddress {
         return shortest + "%" + scope
     }
 
+    /// `address` and `port` as a person writes them (and as natter's
+    /// configuration reads them): `10.0.0.2:7300`, `[fe80::1%eth0]:7300` —
+    /// an IPv6 address in brackets, or its last group would read as the port.
+    public static func endpoint(_ address: String, port: Int) -> String {
+        address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
+    }
+
     /// A colleague's addresses in dialling order: normalised, each once,
     /// IPv4 first, then IPv6, then IPv6 link-local, then names; the order
     /// given is kept within a kind, so the same sightings always give the

@@ -1,4 +1,5 @@
 import NatterAPI
+import NatterDiscovery
 import NatterWire
 
 /// Every verdict of `natter doctor`, decided from gathered facts (pure: no
@@ -201,17 +202,17 @@ public enum DoctorChecks {
         if records.isEmpty {
             lines.append(DoctorLine("peer-record", .fail, "\(name)'s record is not seen on this LAN", fix: "ask \(name) to start natter and run `natter doctor`; on another subnet, set up a forwarder (Docs/forwarder.md)"))
         } else {
-            let places = Set(records.map { "\($0.address):\($0.port)" }).sorted().joined(separator: ", ")
+            let places = Set(records.map { HostAddress.endpoint($0.address, port: $0.port) }).sorted().joined(separator: ", ")
             lines.append(DoctorLine("peer-record", .ok, "\(name)'s record is seen (\(places))"))
         }
         let failed = peer.tcpProbes.filter { $0.failure != nil }
         if peer.tcpProbes.isEmpty {
             lines.append(DoctorLine("peer-tcp", .warn, "no address of \(name) to try: their record is not seen", fix: "see the peer-record line"))
         } else if let first = failed.first {
-            let list = failed.map { "\($0.address):\($0.port) \($0.failure ?? "")" }.joined(separator: ", ")
+            let list = failed.map { HostAddress.endpoint($0.address, port: $0.port) + " " + ($0.failure ?? "") }.joined(separator: ", ")
             lines.append(DoctorLine("peer-tcp", .fail, "\(failed.count) of \(peer.tcpProbes.count) of \(name)'s addresses cannot be reached by TCP: \(list)", fix: "a firewall on \(name)'s side or between you drops TCP port \(first.port); ask \(name) to run `natter doctor`"))
         } else {
-            let list = peer.tcpProbes.map { "\($0.address):\($0.port)" }.joined(separator: ", ")
+            let list = peer.tcpProbes.map { HostAddress.endpoint($0.address, port: $0.port) }.joined(separator: ", ")
             lines.append(DoctorLine("peer-tcp", .ok, "every address of \(name) accepts TCP (\(list))"))
         }
         let remote = peer.link?.remote

@@ -1,4 +1,5 @@
 import Glibc
+import CNIOLinux  // owns sockaddr_in6's members in some builds (MemberImportVisibility)
 public import NIOCore
 import NatterDiscovery
 

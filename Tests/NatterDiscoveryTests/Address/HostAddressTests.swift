@@ -19,6 +19,13 @@ struct HostAddressTests {
         #expect(HostAddress.normalised(given) == expected)
     }
 
+    @Test func endpointsAreWrittenAsTheConfigurationReadsThem() {
+        #expect(HostAddress.endpoint("10.231.0.12", port: 7300) == "10.231.0.12:7300")
+        #expect(HostAddress.endpoint("fe80::231:12%eth0", port: 7300) == "[fe80::231:12%eth0]:7300")
+        #expect(HostAddress.endpoint("2001:db8::1", port: 1) == "[2001:db8::1]:1")
+        #expect(HostAddress.endpoint("bob.example", port: 7300) == "bob.example:7300")
+    }
+
     @Test func kindsAreTold() {
         #expect(HostAddress.kind(of: "10.0.0.1") == .ipv4)
         #expect(HostAddress.kind(of: "::ffff:10.0.0.1") == .ipv4)

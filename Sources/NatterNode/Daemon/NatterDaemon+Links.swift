@@ -21,6 +21,9 @@ extension NatterDaemon {
                 // round, and what this user's windows show now rather than
                 // at the next refresh (up to 20 s).
                 flushOutbox(to: peer)
+                // Every link announces (§5.9): the one this replaces may have
+                // closed with our features frame unread (a crossing dial's loser).
+                send(.features(.supported), to: peer)
                 emit(sessionStates.peerCameOnline(peer))
                 return
             }

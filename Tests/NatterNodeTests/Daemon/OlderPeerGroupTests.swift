@@ -88,6 +88,23 @@ struct OlderPeerGroupTests {
         #expect(fromCarol == [yes.id].compactMap(MessageID.init(hex:)), "Carol → Olaf: \(fromCarol)")
         await alice.stop(); await carol.stop(); await olaf.stop()
     }
+
+    /// §5.9: "on every link, right after its hello". A link that replaces
+    /// another (two crossing dials: the loser is closed unread) announces
+    /// again, else a features frame lost with the old link would hold the
+    /// group's frames in the outbox until the link next drops.
+    @Test func aReplacementLinkAnnouncesGroupsAgain() async throws {
+        let alice = try office.peer("Alice"), bob = try office.peer("Bob")
+        office.network.impair(from: bob.fingerprint, to: alice.fingerprint, .withholdFeatures)
+        await office.link(alice, bob)
+        let bobMark = await bob.events.mark
+        _ = try await alice.call("POST", "/v1/groups", GroupCreateRequest(name: "#Lunch", members: ["Bob"]), as: GroupView.self)
+        #expect(office.network.frames(from: alice.fingerprint, to: bob.fingerprint).filter(\.isGroup).isEmpty)
+        office.network.impair(from: bob.fingerprint, to: alice.fingerprint, nil)
+        office.network.replaceLink(bob.fingerprint, alice.fingerprint, claiming: "Alice")
+        #expect(await bob.events.first(after: bobMark) { $0.isGroup("Lunch") } != nil, "the group waited for a link that never announces")
+        await alice.stop(); await bob.stop()
+    }
 }
 
 extension APIEvent {

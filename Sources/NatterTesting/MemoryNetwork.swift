@@ -16,6 +16,11 @@ public final class MemoryNetwork: Sendable {
         case duplicateChats
         /// Acknowledgements are lost (the receiver stored the message; the sender never hears).
         case dropAcks
+        /// The sender plays a natter from before groups: its features frame
+        /// (Docs/protocol.md §5.9) never arrives, so the receiver must treat
+        /// it as not speaking groups. ``frames(from:to:)`` still records
+        /// everything sent to it.
+        case withholdFeatures
     }
 
     private struct Node {
@@ -169,7 +174,7 @@ public final class MemoryNetwork: Sendable {
                 state.impairments[pair] = count > 1 ? .dropChats(count: count - 1) : nil
             case (.chat, .duplicateChats):
                 copies = 2
-            case (.ack, .dropAcks):
+            case (.ack, .dropAcks), (.features, .withholdFeatures):
                 copies = 0
             default:
                 break

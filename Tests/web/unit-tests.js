@@ -5,6 +5,7 @@ import { WindowDetectors, keystrokeInterval, activityInterval } from "../../WebU
 import { needsNotification } from "../../WebUI/js/notifications.js";
 import { offersTrust } from "../../WebUI/js/conflicts.js";
 import { grouped } from "../../WebUI/js/dom.js";
+import { compareGroupMessages, groupDeliveryText, groupKey, groupStateLine, listedGroups } from "../../WebUI/js/groups.js";
 
 class TestClock {
   constructor() { this.time = 1_000_000; this.timers = []; this.nextID = 1; }
@@ -158,6 +159,42 @@ test("trust is offered only when the daemon offers natter trust", () => {
 
 test("fingerprints in groups of four", () => {
   equal(grouped("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), "ABCD EFGH IJKL MNOP QRST UVWX YZ23 4567");
+});
+
+test("a group's state line: each other member's text, in roster order, this user never", () => {
+  const group = { members: [
+    { fingerprint: "ALICE", name: "Alice", text: "Alice is typing…" },
+    { fingerprint: "BOB", name: "Bob", text: "Bob is reading your message" },
+    { fingerprint: "CAROL", name: "Carol" },
+    { fingerprint: "DAVE", name: "Dave", text: "Dave closed the conversation" },
+  ] };
+  equal(groupStateLine(group, "ALICE"), "Bob is reading your message · Dave closed the conversation");
+  equal(groupStateLine({ members: [{ fingerprint: "ALICE", text: "x" }, { fingerprint: "BOB" }] }, "ALICE"), "", "nobody shows anything");
+});
+
+test("group messages in the agreed order: timestamp, then author, then id", () => {
+  const messages = [
+    { timestamp: 20, author: "A", id: "1" },
+    { timestamp: 10, author: "B", id: "2" },
+    { timestamp: 10, author: "A", id: "3" },
+    { timestamp: 10, author: "A", id: "0" },
+  ];
+  equal([...messages].sort(compareGroupMessages).map((m) => m.id), ["0", "3", "2", "1"]);
+});
+
+test("groups listed: only those this user is in, by name; keys never look like a fingerprint", () => {
+  const groups = new Map([
+    ["2", { id: "2", name: "Lunch", joined: true }],
+    ["1", { id: "1", name: "Gone", joined: false }],
+    ["3", { id: "3", name: "Football", joined: true }],
+  ]);
+  equal(listedGroups(groups).map((group) => group.name), ["Football", "Lunch"]);
+  equal(groupKey("5f0c"), "group:5f0c");
+});
+
+test("per-member delivery: delivered to N of M", () => {
+  equal(groupDeliveryText({ delivered: 2, recipients: 3 }), "delivered to 2 of 3");
+  equal(groupDeliveryText({ recipients: 3 }), "delivered to 0 of 3");
 });
 
 window.testResults = results;

@@ -36,6 +36,7 @@ async function call(method, path, body, options = {}) {
 }
 
 const peerQuery = (fingerprint) => encodeURIComponent(fingerprint);
+const groupPath = (name) => `/v1/groups/${encodeURIComponent(name)}/messages`;
 
 export const api = {
   status: () => call("GET", "/v1/status"),
@@ -50,6 +51,9 @@ export const api = {
   signal: (window, signal) => call("POST", `/v1/windows/${window}/signals`, { signal }),
   /** `keepalive` lets the request outlive the page (pagehide). */
   closeWindow: (window, keepalive = false) => call("DELETE", `/v1/windows/${window}`, undefined, { keepalive }),
+  groups: () => call("GET", "/v1/groups"),
+  sendGroup: (name, text) => call("POST", groupPath(name), { text }),
+  groupHistory: (name, limit, before) => call("GET", `${groupPath(name)}?limit=${limit}` + (before ? `&before=${before}` : "")),
   trust: (name) => call("POST", "/v1/trust", { peer: name }),
   forget: (prefix) => call("POST", "/v1/forget", { peer: prefix }),
 };
@@ -67,7 +71,7 @@ export function subscribe(path, { onEvent, onOpen, onDown }) {
   const open = () => {
     source = new EventSource(path);
     source.onopen = () => onOpen?.();
-    for (const kind of ["message", "delivery", "state", "peer", "conflict"]) {
+    for (const kind of ["message", "delivery", "state", "peer", "conflict", "groupMessage", "groupDelivery", "groupState", "group"]) {
       source.addEventListener(kind, (event) => onEvent?.(kind, JSON.parse(event.data)));
     }
     source.onerror = () => {

@@ -36,6 +36,26 @@ export class Conversation {
     return this.peer.fingerprint;
   }
 
+  /** The page's key for this conversation (unread counts, the selection). */
+  get key() {
+    return this.fingerprint;
+  }
+
+  /** What the API takes as PEER for this conversation's window and sharing switch. */
+  get address() {
+    return this.fingerprint;
+  }
+
+  /** A page of history: the newest `limit`, or those before the message `before`. */
+  fetchHistory(limit, before) {
+    return api.history(this.fingerprint, limit, before);
+  }
+
+  /** Sends the composer's text; the answer is shown like an event. */
+  async send(text) {
+    this.apply("message", await api.send(this.fingerprint, text));
+  }
+
   /** Opens the daemon's window, then loads the newest history. */
   async open() {
     this.view.list.replaceChildren();
@@ -48,7 +68,7 @@ export class Conversation {
 
   /** A window of the daemon's, and its stream; false when closed meanwhile. */
   async openWindow() {
-    const opened = await api.openWindow(this.fingerprint);
+    const opened = await api.openWindow(this.address);
     if (this.closed) {
       api.closeWindow(opened.window).catch(() => {});
       return false;
@@ -90,7 +110,7 @@ export class Conversation {
     if (this.loading || this.exhausted) return;
     this.loading = true;
     try {
-      const messages = await api.history(this.fingerprint, historyPage, this.oldest ?? undefined);
+      const messages = await this.fetchHistory(historyPage, this.oldest ?? undefined);
       const before = this.view.messages.scrollHeight;
       const fragment = document.createDocumentFragment();
       for (const message of messages) {
@@ -113,12 +133,17 @@ export class Conversation {
   /** After the event stream was down: the newest page again, for what it missed. */
   async catchUp() {
     if (this.window === null) return;
-    for (const message of await api.history(this.fingerprint, historyPage)) this.apply("message", message);
+    for (const message of await this.fetchHistory(historyPage)) this.apply(this.messageKind, message);
   }
 
   /** The view was scrolled. */
   scrolled() {
     if (this.view.messages.scrollTop < loadOlderMargin) this.loadOlder().catch(() => {});
+  }
+
+  /** The event kind of this conversation's messages. */
+  get messageKind() {
+    return "message";
   }
 
   /** A `message` or `delivery` event for this colleague. */

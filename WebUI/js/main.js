@@ -5,6 +5,8 @@ import { renderColleagues, presenceText } from "./colleagues.js";
 import { renderConflicts } from "./conflicts.js";
 import { Conversation } from "./conversation.js";
 import { grouped } from "./dom.js";
+import { GroupConversation } from "./group-conversation.js";
+import { groupKey, renderGroups } from "./groups.js";
 import { ask, mayAsk, needsNotification, notify } from "./notifications.js";
 import { t, translateStatic, useLanguage } from "./strings.js";
 
@@ -13,7 +15,8 @@ const $ = (id) => document.getElementById(id);
 const page = {
   status: null,
   peers: new Map(), // fingerprint → PeerView, online first, then by name
-  unread: new Map(), // fingerprint → count of messages not seen yet
+  groups: new Map(), // group id → GroupView
+  unread: new Map(), // conversation key (fingerprint, or groupKey) → count of messages not seen yet
   conversation: null,
   expired: false,
 };
@@ -58,13 +61,27 @@ function setPeers(list) {
 function showColleagues() {
   renderColleagues($("colleague-list"), page.peers, {
     unread: page.unread,
-    selected: page.conversation?.fingerprint,
+    selected: page.conversation?.key,
     onSelect: openConversation,
   });
   $("no-colleagues").hidden = page.peers.size > 0;
+  renderGroups($("group-list"), $("groups-title"), page.groups, {
+    unread: page.unread,
+    selected: page.conversation?.key,
+    me: page.status?.fingerprint,
+    onSelect: openGroup,
+  });
   const total = [...page.unread.values()].reduce((sum, count) => sum + count, 0);
   document.title = total > 0 ? `(${total}) natter` : "natter";
-  if (page.conversation) showConversationHead(page.peers.get(page.conversation.fingerprint) ?? page.conversation.peer);
+  if (page.conversation) showConversationHead();
+}
+
+function setGroups(list) {
+  page.groups = new Map(list.map((group) => [group.id, group]));
+  // Removed from the open group (or left it elsewhere): its window goes.
+  const open = page.conversation;
+  if (open?.isGroup && !page.groups.get(open.group.id)?.joined) closeConversation();
+  else showColleagues();
 }
 
 function updatePeer(fingerprint, change) {
@@ -83,21 +100,33 @@ const view = {
   stateLine: $("peer-state"),
 };
 
-async function openConversation(fingerprint) {
+function openConversation(fingerprint) {
   const peer = page.peers.get(fingerprint);
-  if (!peer || page.expired) return;
-  if (page.conversation?.fingerprint === fingerprint) {
+  if (peer) enter(fingerprint, (context) => new Conversation(peer, view, context));
+}
+
+/** A group's window: the same detectors and window model as a colleague's. */
+function openGroup(id) {
+  const group = page.groups.get(id);
+  if (group?.joined) enter(groupKey(id), (context) => new GroupConversation(group, view, context));
+}
+
+async function enter(key, make) {
+  if (page.expired) return;
+  if (page.conversation?.key === key) {
     $("composer-input").focus();
     return;
   }
   page.conversation?.close();
-  const conversation = new Conversation(peer, view, {
+  const conversation = make({
     language: page.status.language,
     ownName: page.status.name,
+    me: page.status.fingerprint,
     focused: pageFocused(),
     visible: pageVisible(),
   });
   page.conversation = conversation;
+  view.historyStart.textContent = t(conversation.isGroup ? "groupStart" : "historyStart");
   $("composer-input").value = "";
   $("send-error").hidden = true;
   $("conversation").hidden = false;
@@ -123,27 +152,38 @@ function closeConversation() {
   showColleagues();
 }
 
-function showConversationHead(peer) {
-  $("peer-name").textContent = peer.name;
-  $("peer-presence").textContent = presenceText(peer);
-  $("peer-fingerprint").textContent = grouped(peer.fingerprint);
-  page.conversation.showState(peer.online ? peer.text : "");
+function showConversationHead() {
+  const conversation = page.conversation;
+  $("peer-fingerprint-line").hidden = Boolean(conversation.isGroup);
+  if (conversation.isGroup) {
+    const group = page.groups.get(conversation.group.id) ?? conversation.group;
+    $("peer-name").textContent = `#${group.name}`;
+    $("peer-presence").textContent = t("members", group.members.map((member) => member.name).join(", "));
+    conversation.update(group);
+  } else {
+    const peer = page.peers.get(conversation.fingerprint) ?? conversation.peer;
+    $("peer-name").textContent = peer.name;
+    $("peer-presence").textContent = presenceText(peer);
+    $("peer-fingerprint").textContent = grouped(peer.fingerprint);
+    conversation.showState(peer.online ? peer.text : "");
+  }
   showPeerSharing();
 }
 
 function showPeerSharing() {
   const select = $("share-peer");
   select.options[0].textContent = t("shareDefault", page.status?.shareState ?? true);
-  const peer = page.conversation && page.peers.get(page.conversation.fingerprint);
-  if (!peer) return;
-  select.value = peer.shareState === undefined ? "default" : peer.shareState ? "on" : "off";
+  const open = page.conversation;
+  const subject = open && (open.isGroup ? page.groups.get(open.group.id) : page.peers.get(open.fingerprint));
+  if (!subject) return;
+  select.value = subject.shareState === undefined ? "default" : subject.shareState ? "on" : "off";
 }
 
 $("share-peer").addEventListener("change", (event) => {
   const conversation = page.conversation;
   if (!conversation) return;
   const choice = { default: null, on: true, off: false }[event.target.value];
-  api.setSharing(choice, conversation.fingerprint).then(refreshPeers).catch(reportDown);
+  api.setSharing(choice, conversation.address).then(conversation.isGroup ? refreshGroups : refreshPeers).catch(reportDown);
 });
 
 $("close-conversation").addEventListener("click", closeConversation);
@@ -153,7 +193,7 @@ $("messages").addEventListener("scroll", () => page.conversation?.scrolled(), { 
 function markSeen() {
   const conversation = page.conversation;
   if (!conversation || !pageVisible() || !pageFocused()) return;
-  if (page.unread.delete(conversation.fingerprint)) showColleagues();
+  if (page.unread.delete(conversation.key)) showColleagues();
 }
 
 // MARK: the composer (the keyboard detector)
@@ -180,11 +220,10 @@ async function send() {
   const text = composer.value;
   if (!conversation || text.trim().length === 0) return;
   try {
-    const sent = await api.send(conversation.fingerprint, text);
+    await conversation.send(text);
     $("send-error").hidden = true;
     composer.value = "";
     conversation.detectors?.submitted();
-    conversation.apply("message", sent);
   } catch (error) {
     if (error instanceof SessionExpired) return;
     $("send-error").textContent = t("sendFailed", error.message);
@@ -206,10 +245,11 @@ document.addEventListener("visibilitychange", () => {
 window.addEventListener("pagehide", () => page.conversation?.close(true));
 window.addEventListener("pageshow", (event) => {
   // Back from the back-forward cache: the window was closed at pagehide.
-  if (!event.persisted || !page.conversation) return;
-  const fingerprint = page.conversation.fingerprint;
+  const closed = page.conversation;
+  if (!event.persisted || !closed) return;
   page.conversation = null;
-  openConversation(fingerprint);
+  if (closed.isGroup) openGroup(closed.group.id);
+  else openConversation(closed.fingerprint);
 });
 
 function activity(event) {
@@ -234,6 +274,10 @@ async function refreshPeers() {
   setPeers(await api.peers());
 }
 
+async function refreshGroups() {
+  setGroups(await api.groups());
+}
+
 // MARK: the event stream
 
 function onEvent(kind, data) {
@@ -256,23 +300,46 @@ function onEvent(kind, data) {
     case "conflict":
       refreshConflicts().catch(reportDown);
       break;
+    case "groupMessage":
+    case "groupDelivery": {
+      if (!data.group) break; // a broadcast: not shown in the page yet
+      if (page.conversation?.key === groupKey(data.group)) page.conversation.apply(kind, data);
+      if (kind === "groupMessage" && data.kind === "message" && data.direction === "incoming") {
+        const titled = { ...data, peerName: t("groupNotificationTitle", data.authorName, data.groupName) };
+        received(titled, groupKey(data.group), () => openGroup(data.group));
+      }
+      break;
+    }
+    case "groupState": {
+      const member = page.groups.get(data.group)?.members.find((each) => each.fingerprint === data.member);
+      if (!member) break;
+      Object.assign(member, { state: data.state, text: data.text });
+      showColleagues();
+      break;
+    }
+    case "group":
+      page.groups.set(data.id, data);
+      setGroups([...page.groups.values()]);
+      break;
   }
 }
 
-function received(message) {
-  const context = { openFingerprint: page.conversation?.fingerprint, visible: pageVisible(), focused: pageFocused() };
-  if (!needsNotification(message, context)) return;
-  page.unread.set(message.peer, (page.unread.get(message.peer) ?? 0) + 1);
+/** An incoming message of the conversation `key`: counted and notified unless it is in front of the user. */
+function received(message, key = message.peer, open = () => openConversation(message.peer)) {
+  const context = { openFingerprint: page.conversation?.key, visible: pageVisible(), focused: pageFocused() };
+  if (!needsNotification({ ...message, peer: key }, context)) return;
+  page.unread.set(key, (page.unread.get(key) ?? 0) + 1);
   showColleagues();
-  notify(message, () => openConversation(message.peer));
+  notify(message, open);
 }
 
 /** (Re)connected: reload what a drop may have hidden. */
 async function reload() {
   $("offline").hidden = true;
-  const [status, peers] = await Promise.all([api.status(), api.peers()]);
+  const [status, peers, groups] = await Promise.all([api.status(), api.peers(), api.groups()]);
   showStatus(status);
   setPeers(peers);
+  setGroups(groups);
   await refreshConflicts();
   await page.conversation?.catchUp();
 }

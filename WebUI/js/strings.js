@@ -45,6 +45,12 @@ const english = {
   trusted: (name) => `${name}'s new key is trusted.`,
   sendFailed: (reason) => `Not sent: ${reason}`,
   notificationFallback: "New message",
+  groups: "Groups",
+  memberCount: (count) => (count === 1 ? "1 member" : `${count} members`),
+  members: (names) => `Members: ${names}`,
+  deliveredOf: (delivered, recipients) => `delivered to ${delivered} of ${recipients}`,
+  groupStart: "This is the start of the group's conversation.",
+  groupNotificationTitle: (author, group) => `${author} in #${group}`,
 };
 
 const chinese = {
@@ -90,6 +96,12 @@ const chinese = {
   trusted: (name) => `已信任${name}的新密钥。`,
   sendFailed: (reason) => `未发送：${reason}`,
   notificationFallback: "新消息",
+  groups: "群组",
+  memberCount: (count) => `${count} 位成员`,
+  members: (names) => `成员：${names}`,
+  deliveredOf: (delivered, recipients) => `已送达 ${recipients} 人中的 ${delivered} 人`,
+  groupStart: "这是群组会话的开始。",
+  groupNotificationTitle: (author, group) => `${author}（#${group}）`,
 };
 
 const tables = { en: english, zh: chinese };

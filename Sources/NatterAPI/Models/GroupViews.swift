@@ -32,11 +32,19 @@ public struct GroupMemberView: Codable, Sendable, Equatable {
     public var fingerprint: String
     public var name: String
     public var online: Bool
+    /// What this member shows in this group now, so a group window opened
+    /// later starts with the live state line (`groupState` events update it);
+    /// absent when they show nothing (`active`), and for this user.
+    public var state: SessionState?
+    /// The line to show for ``state``, in the user's language; absent with it.
+    public var text: String?
 
-    public init(fingerprint: String, name: String, online: Bool) {
+    public init(fingerprint: String, name: String, online: Bool, state: SessionState? = nil, text: String? = nil) {
         self.fingerprint = fingerprint
         self.name = name
         self.online = online
+        self.state = state
+        self.text = text
     }
 }
 

@@ -83,7 +83,8 @@ public struct DaemonAPI: LocalAPIHandler {
             let body = try decode(GroupSendRequest.self, request)
             return try ok(try await daemon.sendGroupMessage(to: try GroupPath.name(segments[2]), text: body.text), status: 202)
         case ("GET", "groups", 4) where segments[3] == "messages":
-            return try ok(try await daemon.groupHistory(try GroupPath.name(segments[2]), limit: historyLimit(request)))
+            let before = try request.query["before"].map(messageID)
+            return try ok(try await daemon.groupHistory(try GroupPath.name(segments[2]), limit: historyLimit(request), before: before))
         case ("POST", "broadcasts", 2):
             let body = try decode(GroupSendRequest.self, request)
             return try ok(try await daemon.sendBroadcast(text: body.text), status: 202)

@@ -141,10 +141,11 @@ extension NatterDaemon {
     }
 
     /// A group's conversation in the agreed order; `nil` name: the broadcasts.
-    func groupHistory(_ written: String?, limit: Int) throws(APIFailure) -> [GroupMessageView] {
+    /// With `before`, the page older than that message (the web UI's paging).
+    func groupHistory(_ written: String?, limit: Int, before: MessageID? = nil) throws(APIFailure) -> [GroupMessageView] {
         let group = try written.map { (name: String) throws(APIFailure) in try knownGroup(name).id }
         do {
-            return try store.groupHistory(group, limit: limit).map { record throws(StoreError) in
+            return try store.groupHistory(group, limit: limit, before: before).map { record throws(StoreError) in
                 let count = record.direction == .outgoing ? try store.groupDeliveryCount(record.id) : nil
                 return groupMessageView(record, type: .groupMessage, count: count)
             }
@@ -375,10 +376,14 @@ extension NatterDaemon {
 
     func groupView(_ membership: GroupMembership) -> GroupView {
         let roster = membership.roster
+        let shown = groups.states.shown(in: roster.id)
         return GroupView(
             id: roster.id.hex, name: roster.name.text, creator: roster.creator.compact, creatorName: displayName(roster.creator),
-            members: roster.members.sorted().map {
-                GroupMemberView(fingerprint: $0.compact, name: displayName($0), online: $0 == me || directory.isLinked($0))
+            members: roster.members.sorted().map { member in
+                let (name, state) = (displayName(member), shown[member])
+                return GroupMemberView(
+                    fingerprint: member.compact, name: name, online: member == me || directory.isLinked(member), state: state,
+                    text: state.flatMap { displayText(for: $0, name: name, language: config.language) })
             },
             joined: roster.isMember(me), shareState: groups.overrides[roster.id])
     }

@@ -124,15 +124,31 @@ extension MessageStore {
 
     /// A group's conversation (nil: broadcasts), in the agreed order, at most
     /// the `limit` last.
-    func groupHistory(_ group: GroupID?, limit: Int) throws(StoreError) -> [GroupRecord] {
+    /// With `before`, the newest `limit` older than that message in the agreed
+    /// order (history paging); none when it is not a message of `group`.
+    func groupHistory(_ group: GroupID?, limit: Int, before: MessageID? = nil) throws(StoreError) -> [GroupRecord] {
         try read("read a group's history") { db in
-            try Row.fetchAll(
+            guard let before else {
+                return try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT * FROM (SELECT * FROM groupMessage WHERE groupID IS ? ORDER BY timestamp DESC, author DESC, id DESC LIMIT ?)
+                        ORDER BY timestamp, author, id
+                        """,
+                    arguments: [group.map { Data($0.bytes) }, limit]
+                ).compactMap(Self.record(from:))
+            }
+            return try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM (SELECT * FROM groupMessage WHERE groupID IS ? ORDER BY timestamp DESC, author DESC, id DESC LIMIT ?)
-                    ORDER BY timestamp, author, id
+                    SELECT * FROM (
+                        SELECT groupMessage.* FROM groupMessage,
+                            (SELECT timestamp AS pageTimestamp, author AS pageAuthor, id AS pageID FROM groupMessage WHERE id = ? AND groupID IS ?)
+                        WHERE groupID IS ? AND (timestamp, author, id) < (pageTimestamp, pageAuthor, pageID)
+                        ORDER BY timestamp DESC, author DESC, id DESC LIMIT ?
+                    ) ORDER BY timestamp, author, id
                     """,
-                arguments: [group.map { Data($0.bytes) }, limit]
+                arguments: [Data(before.bytes), group.map { Data($0.bytes) }, group.map { Data($0.bytes) }, limit]
             ).compactMap(Self.record(from:))
         }
     }

@@ -23,6 +23,12 @@ struct GroupViewTests {
                 == #"{"creator":"ALICE","creatorName":"Alice","id":"5f","joined":true,"members":[{"fingerprint":"BOB","name":"Bob","online":false}],"name":"Lunch","type":"group"}"#)
     }
 
+    @Test func aMemberCarriesWhatTheyShowInTheGroupOnlyWhenTheyShowSomething() throws {
+        let typing = GroupMemberView(fingerprint: "BOB", name: "Bob", online: true, state: .typing, text: "Bob is typing…")
+        #expect(try APIJSON.line(typing) == #"{"fingerprint":"BOB","name":"Bob","online":true,"state":"typing","text":"Bob is typing…"}"#)
+        #expect(try APIJSON.decode(GroupMemberView.self, from: APIJSON.encode(typing)) == typing)
+    }
+
     @Test(arguments: [
         APIEvent.groupMessage(broadcast),
         .groupDelivery({ var view = broadcast; view.type = .groupDelivery; view.delivered = 2; view.recipients = 3; return view }()),

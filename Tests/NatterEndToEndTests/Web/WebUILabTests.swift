@@ -117,6 +117,8 @@ struct WebUILabTests {
             #expect(rendered as? String == Self.hostileText)
             try Self.expectNothingInjected(alice)
 
+            // Groups (issue 18): WebUILabTests+Groups.swift.
+            try await Self.groupWindows(alice, bob, lab: lab, bobPrint: bobPrint)
 
             // The languages swapped: each page follows its user's setting after a restart.
             for host in lab.hosts { try await lab.stopDaemon(host) }

@@ -69,12 +69,22 @@ struct StateLatency: ParsableCommand {
     @Option(help: "B's API socket.") var to: String
     @Option(help: "B's name as A knows it.") var peer: String
     @Option var count = 2000
+    @Option(help: "persistent: every signal on one kept connection, as natter chat and the web page send them; per-request: a new Unix-socket connection for each signal.")
+    var connection: SignalConnection = .persistent
+
+    enum SignalConnection: String, ExpressibleByArgument {
+        case persistent
+        case perRequest = "per-request"
+    }
 
     func run() throws {
         let alice = LocalAPIClient(socketPath: from)
         let bob = EventTap(socket: to)
         Thread.sleep(forTimeInterval: 0.2)  // the stream is open before the first signal
         let window = try alice.openWindow(with: peer)
+        // A client's copies share its kept connection; a new client opens its own
+        // and closes it when it is dropped, right after its one request.
+        let sender: () -> LocalAPIClient = connection == .persistent ? { alice } : { LocalAPIClient(socketPath: from) }
         var samples = Samples()
         // A keystroke (typing), then the input cleared, alternately: each signal
         // changes what B shows — to typing, then back to whatever A's other
@@ -83,7 +93,7 @@ struct StateLatency: ParsableCommand {
             let signal: DetectorSignal = index % 2 == 0 ? .keystroke : .inputCleared
             let mark = bob.mark
             let start = ContinuousClock.now
-            try alice.signal(signal, window: window.window)
+            try sender().signal(signal, window: window.window)
             guard let event = bob.first(after: mark, timeout: .seconds(2), where: { tapped in
                 guard case .state(let state) = tapped.event else { return false }
                 return (state.state == .typing) == (signal == .keystroke)
@@ -92,7 +102,7 @@ struct StateLatency: ParsableCommand {
             }
             if index >= count / 10 { samples.add(event.at - start) }
         }
-        print(samples.summary("state-event"))
+        print(samples.summary("state-event-\(connection.rawValue)"))
     }
 }
 

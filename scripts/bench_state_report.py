@@ -82,10 +82,15 @@ def state_section(by, command_line, merged=False):
     w("*per request*, a new Unix-socket connection for each signal (how the figure was measured before")
     w("issue 15), and *persistent*, every signal on one kept HTTP/1.1 connection — how `natter chat` and the")
     w("web page send them. Baseline: one-way latency of a 45-byte UDP datagram between the same hosts (half")
-    w("the round trip), same pinning, same run.")
+    w("the round trip), same pinning, same run. \"A's answer\" is the sending half alone: the same signal posted")
+    w("→ A's answer (read, decided, handed to the link, answered; `natter-bench signal-round-trip`), persistent.")
     w("")
-    w("| run | load (1/5/15 min) | connection | min | p50 | p90 | p99 | max | UDP one-way p50 | p99 | p50 ratio |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|")
+    w("| run | load (1/5/15 min) | connection | min | p50 | p90 | p99 | max | UDP one-way p50 | p99 | p50 ratio | A's answer p50 |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    def answer(label, run):
+        a = first("signal-answer-" + label.replace(" ", "-"), run)
+        return us(a["p50"]) if a else "—"
+
     ratios, p99s = [], []
     for run in runs:
         b = first("udp-one-way", run)
@@ -101,7 +106,7 @@ def state_section(by, command_line, merged=False):
                 ratios.append(ratio)
                 p99s.append(n["p99"])
             w(f"| {run} | {load} | {label} | {us(n['min'])} | {us(n['p50'])} | {us(n['p90']) if 'p90' in n else '—'} | "
-              f"{us(n['p99'])} | {us(n['max'])} | {us(b['p50'])} | {us(b['p99'])} | {ratio:.1f}× |")
+              f"{us(n['p99'])} | {us(n['max'])} | {us(b['p50'])} | {us(b['p99'])} | {ratio:.1f}× | {answer(label, run)} |")
     w("")
     per_request = [first("state-event-per-request", r) or first("state-event", r) for r in runs]
     per_request = [n["p50"] for n in per_request if n]

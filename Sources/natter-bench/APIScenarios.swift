@@ -106,6 +106,32 @@ struct StateLatency: ParsableCommand {
     }
 }
 
+/// The sending half alone: a detector signal posted to A's API → A's answer
+/// (the request read, decided, the state handed to the link, the answer
+/// written). Beside `state-latency`, it says how much of a state event's time
+/// is A's local API.
+struct SignalRoundTrip: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "signal-round-trip", abstract: "A detector signal posted to A's API → A's answer, on one kept connection or a new one each.")
+    @Option(help: "A's API socket.") var from: String
+    @Option(help: "B's name as A knows it.") var peer: String
+    @Option var count = 2000
+    @Option var connection: StateLatency.SignalConnection = .persistent
+
+    func run() throws {
+        let alice = LocalAPIClient(socketPath: from)
+        let window = try alice.openWindow(with: peer)
+        let sender: () -> LocalAPIClient = connection == .persistent ? { alice } : { LocalAPIClient(socketPath: from) }
+        var samples = Samples()
+        for index in 0..<(count + count / 10) {
+            let start = ContinuousClock.now
+            try sender().signal(index % 2 == 0 ? .keystroke : .inputCleared, window: window.window)
+            if index >= count / 10 { samples.add(ContinuousClock.now - start) }
+        }
+        print(samples.summary("signal-answer-\(connection.rawValue)"))
+    }
+}
+
 struct DeliveryLatency: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delivery-latency", abstract: "A message posted to A's API → its delivery receipt (stored on both sides) on A's stream.")

@@ -75,6 +75,13 @@ struct StateLatency: ParsableCommand {
     enum SignalConnection: String, ExpressibleByArgument {
         case persistent
         case perRequest = "per-request"
+
+        /// The client each signal goes through. A client's copies share its
+        /// kept connection; a new client opens its own and closes it when it
+        /// is dropped, right after its one request.
+        func sender(_ kept: LocalAPIClient) -> () -> LocalAPIClient {
+            self == .persistent ? { kept } : { LocalAPIClient(socketPath: kept.socketPath) }
+        }
     }
 
     func run() throws {
@@ -82,9 +89,7 @@ struct StateLatency: ParsableCommand {
         let bob = EventTap(socket: to)
         Thread.sleep(forTimeInterval: 0.2)  // the stream is open before the first signal
         let window = try alice.openWindow(with: peer)
-        // A client's copies share its kept connection; a new client opens its own
-        // and closes it when it is dropped, right after its one request.
-        let sender: () -> LocalAPIClient = connection == .persistent ? { alice } : { LocalAPIClient(socketPath: from) }
+        let sender = connection.sender(alice)
         var samples = Samples()
         // A keystroke (typing), then the input cleared, alternately: each signal
         // changes what B shows — to typing, then back to whatever A's other
@@ -121,7 +126,7 @@ struct SignalRoundTrip: ParsableCommand {
     func run() throws {
         let alice = LocalAPIClient(socketPath: from)
         let window = try alice.openWindow(with: peer)
-        let sender: () -> LocalAPIClient = connection == .persistent ? { alice } : { LocalAPIClient(socketPath: from) }
+        let sender = connection.sender(alice)
         var samples = Samples()
         for index in 0..<(count + count / 10) {
             let start = ContinuousClock.now

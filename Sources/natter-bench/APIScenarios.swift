@@ -69,12 +69,27 @@ struct StateLatency: ParsableCommand {
     @Option(help: "B's API socket.") var to: String
     @Option(help: "B's name as A knows it.") var peer: String
     @Option var count = 2000
+    @Option(help: "persistent: every signal on one kept connection, as natter chat and the web page send them; per-request: a new Unix-socket connection for each signal.")
+    var connection: SignalConnection = .persistent
+
+    enum SignalConnection: String, ExpressibleByArgument {
+        case persistent
+        case perRequest = "per-request"
+
+        /// The client each signal goes through. A client's copies share its
+        /// kept connection; a new client opens its own and closes it when it
+        /// is dropped, right after its one request.
+        func sender(_ kept: LocalAPIClient) -> () -> LocalAPIClient {
+            self == .persistent ? { kept } : { LocalAPIClient(socketPath: kept.socketPath) }
+        }
+    }
 
     func run() throws {
         let alice = LocalAPIClient(socketPath: from)
         let bob = EventTap(socket: to)
         Thread.sleep(forTimeInterval: 0.2)  // the stream is open before the first signal
         let window = try alice.openWindow(with: peer)
+        let sender = connection.sender(alice)
         var samples = Samples()
         // A keystroke (typing), then the input cleared, alternately: each signal
         // changes what B shows — to typing, then back to whatever A's other
@@ -83,7 +98,7 @@ struct StateLatency: ParsableCommand {
             let signal: DetectorSignal = index % 2 == 0 ? .keystroke : .inputCleared
             let mark = bob.mark
             let start = ContinuousClock.now
-            try alice.signal(signal, window: window.window)
+            try sender().signal(signal, window: window.window)
             guard let event = bob.first(after: mark, timeout: .seconds(2), where: { tapped in
                 guard case .state(let state) = tapped.event else { return false }
                 return (state.state == .typing) == (signal == .keystroke)
@@ -92,7 +107,33 @@ struct StateLatency: ParsableCommand {
             }
             if index >= count / 10 { samples.add(event.at - start) }
         }
-        print(samples.summary("state-event"))
+        print(samples.summary("state-event-\(connection.rawValue)"))
+    }
+}
+
+/// The sending half alone: a detector signal posted to A's API → A's answer
+/// (the request read, decided, the state handed to the link, the answer
+/// written). Beside `state-latency`, it says how much of a state event's time
+/// is A's local API.
+struct SignalRoundTrip: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "signal-round-trip", abstract: "A detector signal posted to A's API → A's answer, on one kept connection or a new one each.")
+    @Option(help: "A's API socket.") var from: String
+    @Option(help: "B's name as A knows it.") var peer: String
+    @Option var count = 2000
+    @Option var connection: StateLatency.SignalConnection = .persistent
+
+    func run() throws {
+        let alice = LocalAPIClient(socketPath: from)
+        let window = try alice.openWindow(with: peer)
+        let sender = connection.sender(alice)
+        var samples = Samples()
+        for index in 0..<(count + count / 10) {
+            let start = ContinuousClock.now
+            try sender().signal(index % 2 == 0 ? .keystroke : .inputCleared, window: window.window)
+            if index >= count / 10 { samples.add(ContinuousClock.now - start) }
+        }
+        print(samples.summary("signal-answer-\(connection.rawValue)"))
     }
 }
 

@@ -9,7 +9,7 @@ struct NatterBench: ParsableCommand {
         commandName: "natter-bench",
         abstract: "Measurements for make bench: raw baselines, state-event and delivery latency, throughput, discovery, idle cost.",
         subcommands: [
-            UDPEcho.self, UDPPing.self, TCPEcho.self, TCPPing.self, StateLatency.self, DeliveryLatency.self, Throughput.self,
+            UDPEcho.self, UDPPing.self, TCPEcho.self, TCPPing.self, StateLatency.self, SignalRoundTrip.self, DeliveryLatency.self, Throughput.self,
             TimeUntilOnline.self, TimeUntilOutput.self, WaitMesh.self, IdleCost.self, ForwarderRate.self, ForwarderEcho.self,
             ForwarderPing.self, ForwarderPeers.self, Burst.self, CatchUp.self, CommandTime.self, ProcessMemory.self, ForwarderCodeCommand.self, HandshakeLink.self, HandshakeFlood.self,
             GroupDelivery.self,

@@ -29,13 +29,10 @@ struct APIChildChannel: ServerChildChannel, HTTPChannelHandler {
         }
     }
 
-    /// The logger to give Hummingbird: its own lines ("Server started …",
-    /// and at every stop an error line per listener for the cancelled accept
-    /// loop) say nothing natter's do not, so only its critical ones are kept.
+    /// The logger to give Hummingbird: only its critical lines, and its
+    /// per-request metadata kept unformatted (`QuietLogHandler`).
     static func quiet(_ logger: Logger) -> Logger {
-        var quiet = logger
-        quiet.logLevel = .critical
-        return quiet
+        Logger(label: logger.label) { _ in QuietLogHandler(wrapping: logger.handler) }
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {

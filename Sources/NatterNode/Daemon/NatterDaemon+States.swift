@@ -59,22 +59,27 @@ extension NatterDaemon {
     func rescheduleTimer() {
         stopIdleDetectionIfIdle()
         let deadline = [sessionStates.nextDeadline, groups.states.nextDeadline, nextIdleLook()].compactMap { $0 }.min()
-        guard deadline != timerDeadline else { return }
-        timer?.cancel()
-        timerDeadline = deadline
-        guard let deadline else { return }
-        timer = Task { [clock] in
-            do {
-                try await clock.sleep(until: deadline)
-            } catch {
-                return
+        switch engineTimer.deadline(deadline) {
+        case .keep:
+            return
+        case .cancel:
+            timer?.cancel()
+            timer = nil
+        case .set(let deadline):
+            timer?.cancel()
+            timer = Task { [clock] in
+                do {
+                    try await clock.sleep(until: deadline)
+                } catch {
+                    return
+                }
+                self.timerFired()
             }
-            self.timerFired()
         }
     }
 
     func timerFired() {
-        timerDeadline = nil
+        engineTimer.fired()
         // A look in progress ticks the engines when it ends: ticking before
         // would fire *away* on input the look is about to report.
         guard idleLook == nil else { return }

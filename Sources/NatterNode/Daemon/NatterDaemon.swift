@@ -41,7 +41,8 @@ public actor NatterDaemon {
     /// The ports the link layer listens on, for the API's status.
     let linkPorts: (tcp: Int, udp: Int)
     var timer: Task<Void, Never>?
-    var timerDeadline: MonotonicInstant?
+    /// When `timer` fires (`EngineTimer`: it is set again only for an earlier deadline).
+    var engineTimer = EngineTimer()
     /// The desktop's idle sources this machine could offer (`IdleSources.candidates`).
     let idleSources: [any IdleSource]
     /// The sources that answered when detection started; nil while there is

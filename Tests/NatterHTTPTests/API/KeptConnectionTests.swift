@@ -9,15 +9,6 @@ import Testing
 /// daemon has closed it for idleness.
 @Suite("LocalAPIClient: one kept connection", .serialized)
 struct KeptConnectionTests {
-    /// The kernel's unique id of the socket behind `descriptor` (SO_COOKIE, Linux 4.12+).
-    func cookie(_ descriptor: Int32?) -> UInt64? {
-        guard let descriptor else { return nil }
-        var value: UInt64 = 0
-        var length = socklen_t(MemoryLayout<UInt64>.size)
-        let soCookie: Int32 = 57
-        return getsockopt(descriptor, SOL_SOCKET, soCookie, &value, &length) == 0 ? value : nil
-    }
-
     @Test func repeatedRequestsShareOneConnectionWhichIsReplacedAfterTheDaemonClosesIt() async throws {
         let socket = NSTemporaryDirectory() + "natter-kept-\(UUID().uuidString.prefix(8))/natter/api.sock"
         let timeout: Duration = .milliseconds(300)
@@ -28,20 +19,20 @@ struct KeptConnectionTests {
 
         let client = LocalAPIClient(socketPath: socket)
         #expect(try client.request("POST", "/echo", body: Array("1".utf8)).status == 200)
-        let first = try #require(cookie(client.connection.descriptor))
+        let first = try #require(socketCookie(client.connection.descriptor))
         for index in 2...5 {
             let reply = try client.request("POST", "/echo?peer=\(index)", body: Array("\(index)".utf8))
             #expect(reply.status == 200 && String(decoding: reply.body, as: UTF8.self).contains(#""body":"\#(index)""#))
-            #expect(cookie(client.connection.descriptor) == first, "request \(index) went on the same connection")
+            #expect(socketCookie(client.connection.descriptor) == first, "request \(index) went on the same connection")
         }
         let copy = client
         #expect(try copy.request("GET", "/echo").status == 200)
-        #expect(cookie(copy.connection.descriptor) == first, "copies of a client share its connection")
+        #expect(socketCookie(copy.connection.descriptor) == first, "copies of a client share its connection")
 
         // The daemon answers the idle connection 408 and closes it; the next request does not see that.
         try await Task.sleep(for: timeout * 3)
         let after = try client.request("POST", "/echo", body: Array("again".utf8))
         #expect(after.status == 200 && String(decoding: after.body, as: UTF8.self).contains(#""body":"again""#))
-        #expect(cookie(client.connection.descriptor) != first, "a new connection replaced the closed one")
+        #expect(socketCookie(client.connection.descriptor) != first, "a new connection replaced the closed one")
     }
 }

@@ -42,7 +42,7 @@ struct LoopbackHTTP {
         return try Self.parse(String(decoding: received, as: UTF8.self))
     }
 
-    private func connect() throws -> Int32 {
+    func connect() throws -> Int32 {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

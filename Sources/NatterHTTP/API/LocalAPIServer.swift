@@ -55,7 +55,7 @@ public struct LocalAPIServer: Sendable {
             },
             logger: APIChildChannel.quiet(logger))
         defer { unlink(socketPath) }
-        try await application.run()
+        try await application.runCancellingGracefully(logger: logger)
     }
 
     // MARK: The socket's directory

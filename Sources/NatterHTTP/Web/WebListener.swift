@@ -73,10 +73,10 @@ public struct WebListener: Sendable {
 
     private func serveIPv4(_ responder: some HTTPResponder<NatterRequestContext>, bound: @escaping @Sendable (Int) -> Void) async throws {
         do {
-            try await application(responder, host: "127.0.0.1", port: preferredPort, bound: bound).run()
+            try await application(responder, host: "127.0.0.1", port: preferredPort, bound: bound).runCancellingGracefully(logger: logger)
         } catch where preferredPort != 0 && Self.isAddressInUse(error) {
             logger.notice("web UI port taken, using a free one (natter open finds it)", metadata: ["port": "\(preferredPort)"])
-            try await application(responder, host: "127.0.0.1", port: 0, bound: bound).run()
+            try await application(responder, host: "127.0.0.1", port: 0, bound: bound).runCancellingGracefully(logger: logger)
         }
     }
 
@@ -84,7 +84,7 @@ public struct WebListener: Sendable {
     /// it the UI works at 127.0.0.1, where `natter open`'s links point.
     private func serveIPv6(_ responder: some HTTPResponder<NatterRequestContext>, port: Int) async {
         do {
-            try await application(responder, host: "::1", port: port, bound: { _ in }).run()
+            try await application(responder, host: "::1", port: port, bound: { _ in }).runCancellingGracefully(logger: logger)
         } catch {
             logger.info("web UI not on [::1] (IPv6 loopback unavailable or the port taken there)", metadata: ["error": "\(error)"])
         }

@@ -19,6 +19,12 @@ enum HTTPConstants {
     /// is a burst (a script gone wrong), and a trim costs a few milliseconds.
     static let apiBurstConnections = 100
 
+    /// When a server is stopped: how long it has to take the connections it
+    /// accepted but had not yet started serving (a dropped one traps in NIO)
+    /// before what is still open — event streams, mostly — is cancelled. The
+    /// accept loop takes them in microseconds; a daemon's stop waits this long.
+    static let acceptedConnectionsGrace: Duration = .milliseconds(200)
+
     /// Largest request body accepted: a message at its limit (16 KiB of UTF-8),
     /// JSON-escaped (up to 6 bytes per byte), fits with room to spare.
     static let maximumAPIBodyBytes = 128 * 1024

@@ -57,7 +57,7 @@ struct IPv6LabTests {
 
             // `natter doctor Bob` connects to Bob's link-local address through eth0.
             let doctor = try await lab.cli(alice, ["doctor", "Bob"], expectSuccess: false).stdout
-            #expect(doctor.contains("every address of Bob accepts TCP (\(linkLocal)%eth0:"), "\(doctor)")
+            #expect(doctor.contains("every address of Bob accepts TCP ([\(linkLocal)%eth0]:"), "\(doctor)")
 
             // Carol's link to her static peer is the same one two maintenance rounds later.
             try await Task.sleep(until: carolsLinkSince + .seconds(5))

@@ -68,4 +68,37 @@ def group_section(by, command_line, merged=False):
            else f" with {members} members, so no verdict (BENCH_SCALE_HOSTS=50 gives 49)."),
         "",
     ]
+    out += _cpu_floor(by, runs, members)
+    return out
+
+
+def _cpu_floor(by, runs, members):
+    """What the lab's daemons spent on a CPU per group message, and the floor that puts under the latency."""
+    name = f"group-{members}-cpu"
+    rows = [by[name][run][0] for run in runs if by.get(name, {}).get(run)]
+    if not rows:
+        return []
+    out = [
+        "CPU per group message (time on a CPU from `/proc/PID/task/*/schedstat` of every daemon, read before the post",
+        f"and after the last receipt): the sender's, and all {members} members' together. The lab's daemons share this",
+        "machine's CPUs, so the members' total over the CPU count is a floor under the time until the last receipt,",
+        "however well the work is spread.",
+        "",
+        f"| run | n | sender | {members} members together | per member | CPUs | floor (members ÷ CPUs) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    floors = []
+    for run, row in zip(runs, rows):
+        floor = row["members_us"] / row["cpus"]
+        floors.append(floor)
+        out.append(
+            f"| {run} | {row['n']} | {_ms(row['sender_us'])} | {_ms(row['members_us'])} | {row['members_us'] / members:,.0f} µs "
+            f"| {row['cpus']} | {_ms(floor)} |")
+    out += [
+        "",
+        f"- The members' CPU alone puts the floor at {_spread(floors)} on this machine, before any waiting for a CPU",
+        f"  (the goal is {_ms(GOAL_P99_US)} at p99)." if max(floors) < GOAL_P99_US else
+        f"  — above the goal of {_ms(GOAL_P99_US)} at p99: on this machine no change to the sender can meet it: each member's own cost per message must fall.",
+        "",
+    ]
     return out

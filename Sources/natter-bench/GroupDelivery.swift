@@ -14,6 +14,8 @@ struct GroupDelivery: ParsableCommand {
     @Option(help: "The sender's API socket.") var from: String
     @Option(help: "The members' display names, comma-separated.") var members: String
     @Option var count = 200
+    @Option(help: "A file listing every daemon's PID, the sender's first: their CPU during the group sends is reported.")
+    var pids: String?
 
     func run() throws {
         let client = LocalAPIClient(socketPath: from)
@@ -23,14 +25,29 @@ struct GroupDelivery: ParsableCommand {
         let name = "#bench\(UInt32.random(in: 0...UInt32.max))"
         _ = try client.createGroup(name, members: names)
         var group = Samples(), oneToOne = Samples()
+        // CPU spent by the sender and by all the members together while group
+        // messages were on their way: the lab's 50 daemons share this machine's
+        // CPUs, so their sum over the CPU count is a floor under the latency.
+        let cpu = try pids.map(ProcessCPU.listed(in:))
+        var senderCPU = 0.0, membersCPU = 0.0, measuredGroups = 0
         for index in 0..<(count + count / 10) {
+            let cpuBefore = cpu?.nanoseconds()
             var mark = events.mark
             var start = ContinuousClock.now
             let sent = try client.sendToGroup(name, text: "bench \(index)")
             guard let done = events.first(after: mark, timeout: .seconds(10), where: { $0.isGroupDelivery(of: sent.id, complete: true) }) else {
                 throw BenchError("group message \(index): not every receipt within 10 s")
             }
-            if index >= count / 10 { group.add(done.at - start) }
+            if index >= count / 10 {
+                group.add(done.at - start)
+                if let cpu, let cpuBefore {
+                    // Read after the receipts: the members' work for this message is done by then.
+                    let spent = zip(cpu.nanoseconds(), cpuBefore).map { $0 - $1 }
+                    senderCPU += spent.first ?? 0
+                    membersCPU += spent.dropFirst().reduce(0, +)
+                    measuredGroups += 1
+                }
+            }
 
             mark = events.mark
             start = ContinuousClock.now
@@ -49,6 +66,13 @@ struct GroupDelivery: ParsableCommand {
             if index >= count / 10, let last { oneToOne.add(last - start) }
         }
         print(group.summary("group-\(names.count)-receipts"))
+        if measuredGroups > 0 {
+            let cpus = ProcessInfo.processInfo.activeProcessorCount
+            print(
+                "{\"scenario\":\"group-\(names.count)-cpu\",\"n\":\(measuredGroups),\"cpus\":\(cpus),"
+                    + "\"sender_us\":\(String(format: "%.1f", senderCPU / Double(measuredGroups) / 1000)),"
+                    + "\"members_us\":\(String(format: "%.1f", membersCPU / Double(measuredGroups) / 1000))}")
+        }
         print(oneToOne.summary("one-to-one-\(names.count)-receipts"))
     }
 }

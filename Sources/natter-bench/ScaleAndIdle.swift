@@ -7,16 +7,33 @@ struct WaitMesh: ParsableCommand {
         commandName: "wait-mesh", abstract: "Polls every daemon's peer list until each lists all the others online; prints when.")
     @Option(help: "A file listing the API sockets, one per line.") var sockets: String
     @Option var timeout = 600
+    @Flag(help: "Print the mesh's growth to stderr once a second.") var progress = false
 
     func run() throws {
         let paths = try String(contentsOfFile: sockets, encoding: .utf8).split(separator: "\n").map(String.init)
-        let deadline = ContinuousClock.now + .seconds(timeout)
+        let start = ContinuousClock.now
+        let deadline = start + .seconds(timeout)
         var pending = Set(paths)
+        var online: [String: Int] = [:]
+        var lastProgress = start
         while !pending.isEmpty {
             guard ContinuousClock.now < deadline else { throw BenchError("\(pending.count) daemons still incomplete after \(timeout) s") }
             for path in pending {
                 guard let peers = try? LocalAPIClient(socketPath: path).peers() else { continue }
-                if peers.filter(\.online).count >= paths.count - 1 { pending.remove(path) }
+                online[path] = peers.filter(\.online).count
+                if online[path]! >= paths.count - 1 { pending.remove(path) }
+            }
+            // Progress on stderr once a second: how the mesh grows tells a slow
+            // climb (discovery) from a long tail (one daemon waiting on something).
+            if progress, ContinuousClock.now - lastProgress >= .seconds(1) {
+                lastProgress = ContinuousClock.now
+                let seconds = Double((lastProgress - start).components.attoseconds) / 1e18 + Double((lastProgress - start).components.seconds)
+                let links = paths.reduce(0) { $0 + (pending.contains($1) ? online[$1] ?? 0 : paths.count - 1) }
+                let laggards = pending.sorted { (online[$0] ?? 0) < (online[$1] ?? 0) }.prefix(3)
+                    .map { "\(URL(fileURLWithPath: $0).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().lastPathComponent):\(online[$0] ?? 0)" }
+                let line = "mesh \(String(format: "%.1f", seconds)) s: \(links) of \(paths.count * (paths.count - 1)) online, "
+                    + "\(pending.count) daemons incomplete \(laggards.joined(separator: " "))\n"
+                FileHandle.standardError.write(Data(line.utf8))
             }
             if !pending.isEmpty { Thread.sleep(forTimeInterval: 0.2) }
         }

@@ -14,8 +14,18 @@ public import Logging
 ///
 /// Resilience: the client is created with `AVAHI_CLIENT_NO_FAIL`, so a missing
 /// or restarting avahi-daemon is survived: publishing and browsing are rebuilt
-/// when it returns. Resolvers are kept open so TXT updates arrive as
-/// `.changed` events (Avahi's documented way to track changes).
+/// when it returns.
+///
+/// Resolvers close once they answer. An open resolver keeps record browsers
+/// for the instance's SRV, TXT and address records, and each makes its
+/// avahi-daemon query the LAN again and again (continuous querying), every
+/// query handled by every avahi-daemon there: with 50 colleagues that was
+/// 50 × 49 × 3 browsers, and their avahi-daemons took more CPU than all the
+/// natter daemons together (Docs/benchmarks.md, "Scale"). So a TXT record
+/// updated in place is not seen again; what changes while linked (the
+/// presence status) travels on the link instead (Docs/protocol.md §5.3). A
+/// goodbye and a new instance (the daily rename) are seen, through the
+/// browser, which stays open.
 public final class AvahiService: @unchecked Sendable {
     /// Both families: published and browsed over mDNS on IPv4 and on IPv6,
     /// whichever the avahi-daemon uses (`use-ipv4`, `use-ipv6`); each browse
@@ -114,6 +124,8 @@ public final class AvahiService: @unchecked Sendable {
     /// One instance name as seen per interface and protocol; reported once.
     private struct Instance {
         var resolvers: [InstanceKey: OpaquePointer] = [:]
+        /// Resolved, their resolvers closed: the browser's REMOVE still ends them.
+        var answered: Set<InstanceKey> = []
         var local: Set<InstanceKey> = []
         var sightings: [InstanceKey: Sighting] = [:]
         var reported: Sighting?
@@ -217,7 +229,8 @@ public final class AvahiService: @unchecked Sendable {
     }
 
     /// Replaces the published TXT strings in place (Avahi announces the change;
-    /// browsers with open resolvers see it without a goodbye).
+    /// receivers that keep resolvers open — natter before presence went on
+    /// the link — see it without a goodbye; the others' caches take it).
     public func update(txt: [String]) {
         withLock {
             guard var publication else { return }
@@ -358,7 +371,7 @@ public final class AvahiService: @unchecked Sendable {
         case AVAHI_BROWSER_NEW:
             let local = (flags.rawValue & AVAHI_LOOKUP_RESULT_LOCAL.rawValue) != 0
             if local && name == publication?.instanceName && browseType == publication?.type { return }
-            guard instances[name]?.resolvers[key] == nil, let browseType else { return }
+            guard instances[name]?.resolvers[key] == nil, instances[name]?.answered.contains(key) != true, let browseType else { return }
             let context = Unmanaged.passUnretained(self).toOpaque()
             // Resolved to an address of the family the record came over: an
             // instance seen on both is resolved twice, once to each family.
@@ -376,6 +389,7 @@ public final class AvahiService: @unchecked Sendable {
         case AVAHI_BROWSER_REMOVE:
             guard var instance = instances[name] else { return }
             if let resolver = instance.resolvers.removeValue(forKey: key) { avahi_service_resolver_free(resolver) }
+            instance.answered.remove(key)
             instance.local.remove(key)
             instance.sightings[key] = nil
             instances[name] = instance
@@ -395,6 +409,8 @@ public final class AvahiService: @unchecked Sendable {
             let dialable = HostAddress.scoped(text, interfaceName: HostAddress.interfaceName(index: key.interface))
             instance.sightings[key] = Sighting(
                 instanceName: name, txt: Self.strings(txt), address: dialable, port: port, isLocal: instance.local.contains(key))
+            if let resolver = instance.resolvers.removeValue(forKey: key) { avahi_service_resolver_free(resolver) }
+            instance.answered.insert(key)
         } else {
             instance.sightings[key] = nil
         }
@@ -417,7 +433,7 @@ public final class AvahiService: @unchecked Sendable {
             break
         }
         instance.reported = current
-        if instance.resolvers.isEmpty {
+        if instance.resolvers.isEmpty && instance.answered.isEmpty {
             instances[name] = nil
         } else {
             instances[name] = instance

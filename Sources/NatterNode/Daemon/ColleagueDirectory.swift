@@ -23,6 +23,10 @@ struct ColleagueDirectory: Sendable {
     private var pinnedNames: [DeviceFingerprint: [String]] = [:]
     /// Colleagues with an admitted link now: the only ones with session state.
     private(set) var linked: Set<DeviceFingerprint> = []
+    /// Presence statuses linked colleagues sent on their links (§5.3, code 0x83).
+    private var linkPresence: [DeviceFingerprint: PresenceStatus] = [:]
+    /// Linked colleagues that take this user's presence on the link.
+    private(set) var presenceOnLink: Set<DeviceFingerprint> = []
     /// The address each link came from (how static peers are matched).
     private(set) var linkHosts: [DeviceFingerprint: String] = [:]
     /// Colleagues whose link runs through a forwarder.
@@ -120,7 +124,27 @@ struct ColleagueDirectory: Sendable {
 
     /// Presence while online: what discovery announced, `available` without mDNS.
     func status(of peer: DeviceFingerprint) -> PresenceStatus? {
-        linked.contains(peer) ? (sightings[peer]?.status ?? .available) : nil
+        guard linked.contains(peer) else { return nil }
+        return linkPresence[peer] ?? sightings[peer]?.status ?? .available
+    }
+
+    /// The colleague's link announced presence on the link (§5.3): it is sent
+    /// this user's status there, now and at every change. False when the peer
+    /// is not linked (a features frame from a link the daemon did not admit).
+    mutating func takesPresenceOnLink(_ peer: DeviceFingerprint) -> Bool {
+        guard linked.contains(peer) else { return false }
+        presenceOnLink.insert(peer)
+        return true
+    }
+
+    /// A presence frame from a linked colleague: it takes precedence over the
+    /// status in their mDNS record, which is read once (the resolver closes
+    /// after it answers). Returns true when what users see changed.
+    mutating func linkPresence(_ status: PresenceStatus, of peer: DeviceFingerprint) -> Bool {
+        guard linked.contains(peer) else { return false }
+        let before = self.status(of: peer)
+        linkPresence[peer] = status
+        return before != status
     }
 
     /// Every colleague this device knows, for PEER resolution and listings:
@@ -192,6 +216,8 @@ struct ColleagueDirectory: Sendable {
     mutating func linkDown(_ peer: DeviceFingerprint) -> Bool {
         linkHosts[peer] = nil
         relayed.remove(peer)
+        linkPresence[peer] = nil
+        presenceOnLink.remove(peer)
         return linked.remove(peer) != nil
     }
 

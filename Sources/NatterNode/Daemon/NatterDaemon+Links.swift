@@ -71,6 +71,9 @@ extension NatterDaemon {
                 receiveGroupFrame(group, sequence: sequence, from: peer)
             case .features(let features):
                 peerAnnounced(features, by: peer)
+                if features.contains(.presence), directory.takesPresenceOnLink(peer) { send(.presence(presence), to: peer) }
+            case .presence(let status):
+                if directory.linkPresence(status, of: peer) { events.publish(.peer(peerView(peer))) }
             case .keepalive, .goodbye, .hello, .echo:
                 break
             }

@@ -135,6 +135,9 @@ extension NatterDaemon {
         }
         presence = status
         presenceChanged(status)
+        // Colleagues whose natter takes presence from the link hear it there;
+        // older ones, from the mDNS record.
+        for peer in directory.presenceOnLink { send(.presence(status), to: peer) }
         return statusView()
     }
 

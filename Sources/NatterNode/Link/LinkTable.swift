@@ -295,7 +295,7 @@ struct LinkTable: Sendable {
                 links[peer] = current
             }
             return .received(frame, from: peer)
-        case .chat, .state, .ack, .group:
+        case .chat, .state, .ack, .group, .presence:
             return .received(frame, from: peer)
         case .keepalive, .goodbye, .echo:
             // An echo travels only as a datagram (§6.5); in the stream it is ignored.

@@ -26,13 +26,19 @@ public enum Frame: Sendable, Equatable {
     /// The UDP path check (Docs/protocol.md §6.5): a datagram only, sent to a
     /// peer that announced ``PeerFeatures/udpEcho``; sequence 0.
     case echo(UDPEcho)
+    /// This user's presence status (available, away, busy), sent on the link
+    /// right after the peer's features frame and at every change, to a peer
+    /// that announced ``PeerFeatures/presence``; sequence 0. The link carries
+    /// it because mDNS resolvers are closed once they answer (§3): a TXT
+    /// update in place would reach nobody.
+    case presence(PresenceStatus)
 
     public var sequence: UInt64 {
         switch self {
         case .chat(let sequence, _, _, _), .state(let sequence, _, _), .ack(let sequence, _), .keepalive(let sequence),
             .goodbye(let sequence), .hello(let sequence, _, _, _), .group(let sequence, _):
             sequence
-        case .features, .echo:
+        case .features, .echo, .presence:
             0
         }
     }

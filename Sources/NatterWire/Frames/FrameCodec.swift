@@ -12,6 +12,7 @@ import NatterCore
 ///     rekeyDone: empty                                           — a ``LinkControl``
 ///     kinds 9–12 (groups, broadcast) and the features announcement: GroupFrameCodec.swift
 ///     echo (§6.5): a state frame, sequence 0, code 0x81 (request) or 0x82 (reply), source = nonce u32
+///     presence (§5.3): a state frame, sequence 0, code 0x83, source = the status code u32
 ///
 /// Frames travel padded (``FramePadding``); this codec sees them unpadded.
 /// The decoder never traps: every length is checked and anything malformed
@@ -76,6 +77,11 @@ public enum FrameCodec {
                 bytes.append(echoReplyStateCode)
                 append(nonce, to: &bytes)
             }
+        case .presence(let status):
+            bytes.append(Kind.state.rawValue)
+            append(UInt64(0), to: &bytes)
+            bytes.append(presenceStateCode)
+            append(UInt32(status.code), to: &bytes)
         }
         return bytes
     }
@@ -139,6 +145,11 @@ public enum FrameCodec {
             if code == featuresStateCode { return .frame(.features(PeerFeatures(rawValue: source))) }
             if code == echoRequestStateCode { return .frame(.echo(.request(nonce: source))) }
             if code == echoReplyStateCode { return .frame(.echo(.reply(nonce: source))) }
+            if code == presenceStateCode {
+                // A status this natter does not know is skipped like an unknown state: a newer peer may add one.
+                guard source <= UInt32(UInt8.max), let status = PresenceStatus(code: UInt8(source)) else { throw .unknownState(code) }
+                return .frame(.presence(status))
+            }
             guard let state = SessionState(code: code) else { throw .unknownState(code) }
             frame = .state(sequence: sequence, state: state, source: source)
         case .ack:

@@ -53,7 +53,9 @@ public struct PeerFeatures: OptionSet, Sendable, Hashable {
     public static let groups = PeerFeatures(rawValue: 1)
     /// Answers echo requests over UDP (§6.5): the UDP path check may ask it.
     public static let udpEcho = PeerFeatures(rawValue: 2)
+    /// Sends its presence status on the link and takes the peer's from there (§5.3, state code 0x83).
+    public static let presence = PeerFeatures(rawValue: 4)
 
     /// What this natter announces.
-    public static let supported: PeerFeatures = [.groups, .udpEcho]
+    public static let supported: PeerFeatures = [.groups, .udpEcho, .presence]
 }

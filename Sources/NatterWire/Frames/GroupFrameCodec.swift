@@ -13,6 +13,9 @@ extension FrameCodec {
     /// natter that predates them drops such a datagram like any unknown state.
     static let echoRequestStateCode: UInt8 = 0x81
     static let echoReplyStateCode: UInt8 = 0x82
+    /// The presence status on the link (§5.3): the source field carries the
+    /// status code (``PresenceStatus/code``).
+    static let presenceStateCode: UInt8 = 0x83
 
     enum ChangeCode: UInt8 {
         case created = 1, added = 2, removed = 3, left = 4

@@ -33,6 +33,29 @@ struct ColleagueDirectoryTests {
         #expect(left && !leftAgain)
     }
 
+    /// mDNS resolvers close once they answer, so a linked colleague's status
+    /// changes arrive on the link (Docs/protocol.md §5.3, presence).
+    @Test func presenceOnTheLinkOutranksTheRecordUntilTheLinkGoesDown() {
+        var directory = ColleagueDirectory(ownFingerprint: me)
+        let shownUnlinked = directory.linkPresence(.busy, of: bob), toldUnlinked = directory.takesPresenceOnLink(bob)
+        #expect(!shownUnlinked, "not linked: nothing to show")
+        #expect(!toldUnlinked, "not linked: nobody to tell")
+        _ = directory.sighted(bob, name: "Bob", status: .away)
+        _ = directory.linkUp(bob, name: "Bob", host: "h")
+        #expect(directory.status(of: bob) == .away, "the record's status until the link says otherwise")
+        let told = directory.takesPresenceOnLink(bob)
+        #expect(told && directory.presenceOnLink == [bob])
+        let changed = directory.linkPresence(.busy, of: bob), changedAgain = directory.linkPresence(.busy, of: bob)
+        #expect(changed, "a change users see")
+        #expect(!changedAgain, "the same again is no change")
+        _ = directory.sighted(bob, name: "Bob", status: .available)
+        #expect(directory.status(of: bob) == .busy, "the link is newer than a record read once")
+        _ = directory.linkDown(bob)
+        #expect(directory.presenceOnLink.isEmpty)
+        _ = directory.linkUp(bob, name: "Bob", host: "h")
+        #expect(directory.status(of: bob) == .available, "a new link: the record's status until its presence frame")
+    }
+
     @Test func replacingADeviceKeepsOneColleagueUnderTheName() throws {
         var directory = ColleagueDirectory(ownFingerprint: me, remembered: [
             KnownPeer(fingerprint: bob, displayName: "Bob", lastSeen: 1, shareState: false),

@@ -20,7 +20,8 @@ struct EchoFrameCodecTests {
 
     @Test func theirStateCodesAreNoSessionStateSoAnOlderNatterSkipsThem() {
         #expect(SessionState(code: 0x81) == nil && SessionState(code: 0x82) == nil)
-        #expect(throws: FrameError.unknownState(0x83)) { try FrameCodec.decode([2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0x83, 0, 0, 0, 1]) }
+        // 0x83 is presence (§5.3); the next code is still unknown, and skippable.
+        #expect(throws: FrameError.unknownState(0x84)) { try FrameCodec.decode([2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0x84, 0, 0, 0, 1]) }
         #expect(throws: FrameError.invalidField("trailing bytes")) { try FrameCodec.decode([2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0x81, 0, 0, 0, 1, 0]) }
     }
 

@@ -20,6 +20,7 @@ struct GroupFrameCodecTests {
         .group(sequence: 26, .state(group: group, state: .reading, source: 7)),
         .group(sequence: 27, .broadcast(id: id, sentAt: 5, text: "Fire drill at 3")),
         .features(.supported),
+        .presence(.available), .presence(.away), .presence(.busy),
     ]
 
     @Test(arguments: frames)
@@ -73,6 +74,15 @@ struct GroupFrameCodecTests {
         #expect(state == [2, 11, 0, 0, 0, 0, 0, 0, 0, 9] + Self.group.bytes + [1, 0xDE, 0xAD, 0xBE, 0xEF])
         let features = FrameCodec.encode(.features(.groups))
         #expect(features == [2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 1], "a state frame with code 0x80")
+    }
+
+    @Test func presenceIsAStateFrameWithCode0x83AndTheStatusInTheSourceField() throws {
+        #expect(FrameCodec.encode(.presence(.busy)) == [2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0x83, 0, 0, 0, 2])
+        #expect(PeerFeatures.supported.contains(.presence) && PeerFeatures.presence.rawValue == 4, "bit 2")
+        #expect(!Frame.presence(.busy).travelsAsDatagram, "the stream only")
+        // A status this natter does not know (a newer peer's) is skipped, not fatal.
+        #expect(throws: FrameError.unknownState(0x83)) { try FrameCodec.decode([2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0x83, 0, 0, 0, 3]) }
+        #expect(throws: FrameError.unknownState(0x83)) { try FrameCodec.decode([2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0x83, 1, 0, 0, 0]) }
     }
 
     @Test func anUnknownGroupStateIsSkippableLikeAnUnknownState() {

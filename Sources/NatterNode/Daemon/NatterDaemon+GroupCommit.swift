@@ -148,13 +148,12 @@ extension NatterDaemon {
                 events.publish(.message(messageView(message, kind: .message)))
                 publishShown(sessionStates.remoteMessage(sequence: message.sequence, from: message.peer, at: now))
                 emit(sessionStates.messageReceived(from: message.peer, at: now))
-            case .delivered(let id, let peer, _):
-                guard case .delivered(let delivered?) = outcome else {
-                    // Not a one-to-one message still waiting: perhaps one of a group's.
-                    receiveGroupAck(id, from: peer)
-                    continue
+            case .delivered(let id, _, _):
+                switch outcome {
+                case .delivered(let delivered?): events.publish(.delivery(messageView(delivered, kind: .delivery)))
+                case .groupDelivered(let count): publishGroupDelivery(id, count: count)
+                default: break
                 }
-                events.publish(.delivery(messageView(delivered, kind: .delivery)))
             case .stateAfterMessages(let state, let source, let sequence, let peer):
                 applyRemoteState(state, source: source, sequence: sequence, from: peer)
             }

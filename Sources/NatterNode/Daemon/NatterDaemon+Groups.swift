@@ -270,14 +270,13 @@ extension NatterDaemon {
     }
 
     /// An ack that no one-to-one message claimed: a group message's or a broadcast's.
-    func receiveGroupAck(_ id: MessageID, from peer: DeviceFingerprint) {
+    /// A member's receipt was committed (with the commit's other writes, `NatterDaemon+GroupCommit.swift`).
+    func publishGroupDelivery(_ id: MessageID, count: GroupDeliveryCount) {
         do {
-            guard let count = try store.markGroupDelivered(id, to: peer, at: clock.unixMilliseconds),
-                let record = try store.groupRecord(id)
-            else { return }
+            guard let record = try store.groupRecord(id) else { return }
             events.publish(.groupDelivery(groupMessageView(record, type: .groupDelivery, count: count)))
         } catch {
-            logRepeating(.error, "could not record a group delivery receipt", error: error)
+            logRepeating(.error, "could not read a group message for its delivery receipt", error: error)
         }
     }
 

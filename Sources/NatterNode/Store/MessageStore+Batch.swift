@@ -39,6 +39,9 @@ public enum StoreWriteResult: Sendable, Equatable {
     case incoming(isNew: Bool)
     /// A receipt: the updated message, nil if unknown or already delivered.
     case delivered(ChatMessage?)
+    /// A receipt for a group message or broadcast (no one-to-one message had
+    /// that id): its delivery count after this receipt.
+    case groupDelivered(GroupDeliveryCount)
 }
 
 extension MessageStore {
@@ -65,7 +68,12 @@ extension MessageStore {
             try insert(message, into: db, ignoringDuplicates: true)
             return .incoming(isNew: db.changesCount > 0)
         case .delivered(let id, let peer, let time):
-            return .delivered(try markDelivered(id, to: peer, at: time, in: db))
+            // An ack names a message id only: a one-to-one message's, or a
+            // group message's. Both in the same commit, so a group's 49
+            // receipts cost one commit, not 49.
+            if let message = try markDelivered(id, to: peer, at: time, in: db) { return .delivered(message) }
+            if let count = try markGroupDelivered(id, to: peer, at: time, in: db) { return .groupDelivered(count) }
+            return .delivered(nil)
         }
     }
 }

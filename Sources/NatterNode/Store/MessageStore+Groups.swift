@@ -76,17 +76,16 @@ extension MessageStore {
         }
     }
 
-    /// `member`'s ack of an outgoing group message or broadcast.
+    /// `member`'s ack of an outgoing group message or broadcast, inside the
+    /// caller's transaction (a group commit, ``MessageStore/commit(_:)``).
     /// - Returns: the count after it, or nil when the ack was unknown,
     ///   from someone it was not sent to, or already counted.
-    func markGroupDelivered(_ id: MessageID, to member: DeviceFingerprint, at time: UInt64) throws(StoreError) -> GroupDeliveryCount? {
-        try write("record a group delivery receipt") { db in
-            try db.execute(
-                sql: "UPDATE groupDelivery SET deliveredAt = ? WHERE message = ? AND member = ? AND deliveredAt IS NULL",
-                arguments: [Int64(time), Data(id.bytes), member.fullText])
-            guard db.changesCount > 0 else { return nil }
-            return try Self.count(id, in: db)
-        }
+    static func markGroupDelivered(_ id: MessageID, to member: DeviceFingerprint, at time: UInt64, in db: Database) throws -> GroupDeliveryCount? {
+        try db.execute(
+            sql: "UPDATE groupDelivery SET deliveredAt = ? WHERE message = ? AND member = ? AND deliveredAt IS NULL",
+            arguments: [Int64(time), Data(id.bytes), member.fullText])
+        guard db.changesCount > 0 else { return nil }
+        return try count(id, in: db)
     }
 
     func groupDeliveryCount(_ id: MessageID) throws(StoreError) -> GroupDeliveryCount {

@@ -11,10 +11,9 @@ public import NatterCore
 /// Stored as `pins` (0600) in the data directory, as JSON (``PinTable``'s
 /// file format, version 2; a version-1 file of `FINGERPRINT NAME` lines is
 /// rewritten at first read). The file is the single source of truth for the
-/// daemon and the CLI: it is re-read at every check (once per link set-up;
-/// the file is small), so `natter trust` takes effect in a running daemon
-/// without a restart. Modification times would not do: the kernel stamps
-/// them at timer-tick granularity, and two writes in one tick look unchanged.
+/// daemon and the CLI: every check looks at it again (a `stat`; the file is
+/// read again when it is another file or changed, see `FileIdentity`), so
+/// `natter trust` takes effect in a running daemon without a restart.
 public final class PinStore: Sendable {
     public enum Verdict: Equatable, Sendable {
         case firstContact
@@ -47,6 +46,31 @@ public final class PinStore: Sendable {
         var table = PinTable()
         /// Set when the file could not be read: every check fails until it can.
         var damage: PinStoreError?
+        /// The file `table` was read from; nil when there was none (or it was damaged).
+        var readFrom: FileIdentity?
+    }
+
+    /// Which file, and which version of it: every write of the pins file
+    /// (`DurableFile.replace`: a new file renamed over the old one) makes a new
+    /// inode, so a table read from the same inode, size and change times is
+    /// still current. Times alone would not do: the kernel stamps them at
+    /// timer-tick granularity, and two writes in one tick look unchanged.
+    private struct FileIdentity: Equatable {
+        let device: UInt64, inode: UInt64, size: Int64
+        let modified: timespec, changed: timespec
+
+        init?(path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            (device, inode, size) = (UInt64(info.st_dev), UInt64(info.st_ino), Int64(info.st_size))
+            (modified, changed) = (info.st_mtim, info.st_ctim)
+        }
+
+        static func == (a: FileIdentity, b: FileIdentity) -> Bool {
+            (a.device, a.inode, a.size) == (b.device, b.inode, b.size)
+                && (a.modified.tv_sec, a.modified.tv_nsec, a.changed.tv_sec, a.changed.tv_nsec)
+                    == (b.modified.tv_sec, b.modified.tv_nsec, b.changed.tv_sec, b.changed.tv_nsec)
+        }
     }
 
     private let path: String
@@ -151,6 +175,11 @@ public final class PinStore: Sendable {
     /// effort: it is read either way). A file that cannot be read or parsed
     /// is damage, never an empty table: that would pin every name afresh.
     private func reload(_ state: inout State) {
+        let identity = FileIdentity(path: path)
+        // Unchanged since the last read: `natter send` resolves a colleague
+        // through the pins at every call, and decoding the file each time was
+        // a tenth of a busy daemon's CPU.
+        if let identity, identity == state.readFrom, state.damage == nil { return }
         guard FileManager.default.fileExists(atPath: path) else {
             state = State()
             return
@@ -164,7 +193,7 @@ public final class PinStore: Sendable {
         }
         do throws(PinStoreError) {
             let (table, legacy) = try PinTable.decode(bytes)
-            state = State(table: table)
+            state = State(table: table, readFrom: identity)
             if legacy { try? save(table) }
         } catch {
             state.damage = PinStoreError(

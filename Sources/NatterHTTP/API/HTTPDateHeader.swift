@@ -5,8 +5,8 @@ import Foundation
 ///
 /// Hummingbird's `Application` refreshes its date in a task woken every
 /// second, for each server: the daemon runs three (the Unix socket, the web
-/// UI on IPv4 and on IPv6), which kept an idle daemon's threads waking ~3
-/// times a second with nobody asking (issue 15, goal 4). Formatting on demand
+/// UI on IPv4 and on IPv6): three timers a second, ~10 thread wake-ups, of
+/// an idle daemon with nobody asking (issue 15, goal 4). Formatting on demand
 /// costs a `gmtime_r` once per second of traffic and nothing while idle.
 ///
 /// A value: the caller passes the time and keeps the value (under a lock when

@@ -43,7 +43,7 @@ public struct LocalAPIServer: Sendable {
             router.on("/", method: method, use: forwarder.respond)
             router.on("/**", method: method, use: forwarder.respond)
         }
-        let application = Application(
+        let application = TimerlessApplication(
             responder: router.buildResponder(),
             server: APIChildChannel.server(requestTimeout: requestTimeout, connections: OpenConnections()),
             configuration: ApplicationConfiguration(

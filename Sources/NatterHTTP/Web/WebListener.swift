@@ -93,7 +93,7 @@ public struct WebListener: Sendable {
     private func application(
         _ responder: some HTTPResponder<NatterRequestContext>, host: String, port: Int, bound: @escaping @Sendable (Int) -> Void
     ) -> some ApplicationProtocol {
-        Application(
+        TimerlessApplication(
             responder: responder,
             server: APIChildChannel.server(requestTimeout: HTTPConstants.apiRequestTimeout, connections: connections),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), reuseAddress: true),

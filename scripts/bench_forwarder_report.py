@@ -169,8 +169,8 @@ def forwarder_section(by, command_line, merged=False):
         w("Memory per member does not depend on the count; nor, by design, does idle CPU (no process work per idle")
         w("member: the kernel probes the connections), but only a run at 10,000 shows the goal's own figure.")
     w("")
-    w("| run | registered after | directory complete after | private dirty before | after | per member | RSS before | after | after the quiet period (private) | CPU idle | wake-ups/s |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|")
+    w("| run | registered after | directory complete after | private dirty before | after | per member | RSS before | after | after the quiet period (private) | CPU idle | wake-ups/s | kernel TCP segments/s |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|---|")
     per, cpu = [], []
     for run in peer_runs:
         r = first("forwarder-registration", run)
@@ -183,7 +183,11 @@ def forwarder_section(by, command_line, merged=False):
         cpu.append(idle["cpu_ns"] / 1e9 / idle["seconds"] * 100 if "cpu_ns" in idle else idle["cpu_percent"])
         w(f"| {run} | {r['registered_s']:.1f} s | {r['directory_complete_s']:.1f} s | {before['private_dirty_kib'] / 1024:.1f} MiB | "
           f"{after['private_dirty_kib'] / 1024:.1f} MiB | {per[-1]:.1f} KiB | {before['rss_kib'] / 1024:.1f} MiB | {after['rss_kib'] / 1024:.1f} MiB | "
-          f"{later['private_dirty_kib'] / 1024:.1f} MiB | {cpu[-1]:.2f} % ({idle['cpu_percent']:.2f} % by utime + stime) | {idle['wakeups_per_s']:.0f} |")
+          f"{later['private_dirty_kib'] / 1024:.1f} MiB | {cpu[-1]:.2f} % ({idle['cpu_percent']:.2f} % by utime + stime) | {idle['wakeups_per_s']:.0f} | "
+          + (f"{idle['tcp_segments'] / idle['seconds']:,.0f} |" if "tcp_segments" in idle else "— |"))
+    w("")
+    w("Kernel TCP segments/s: in and out of the forwarder's host (its namespace's `/proc/net/snmp`) over the quiet")
+    w("period — the keepalive probes of both sides and their answers, handled in the kernel: no process time.")
     w("")
     w(f"- Goal ≤ 16 KiB per idle registered member: measured {spread(per, ' KiB')} with {peers:,} members — {verdict(max(per) <= 16)}.")
     at_goal = "" if peers >= 10_000 else f" at {peers:,} (the goal's count, 10,000, not measured in this run)"

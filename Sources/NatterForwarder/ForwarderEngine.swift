@@ -10,6 +10,12 @@ import NatterCore
 /// decides), a member's sealed control connection (hello, then register,
 /// relay requests and keepalives), and one leg of a relay (join, then raw
 /// bytes once both legs have joined).
+///
+/// An idle member costs the engine nothing: it keeps no timer per member and
+/// sends no keepalive of its own. The kernel's TCP keepalives
+/// (``ControlConnectionKeepalive``) close a vanished member's connection and
+/// the wiring reports it as ``connectionClosed(_:now:)``; a keepalive an
+/// older member still sends is answered with one, which is what it waits for.
 public struct ForwarderEngine<Random: RandomNumberGenerator> {
     public private(set) var settings: ForwarderSettings
     private let key: ForwarderKey
@@ -32,7 +38,6 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
     /// touches its own relays only.
     private var memberRelays: [[UInt8]: Set<UInt64>] = [:]
     private var pendingDeadlines = DeadlineQueue<ConnectionID>()
-    private var controlDeadlines = DeadlineQueue<ConnectionID>()
     private var relayDeadlines = DeadlineQueue<UInt64>()
     private var relays: [UInt64: Relay] = [:]
     private var tokens: [[UInt8]: (relay: UInt64, side: Int)] = [:]
@@ -59,8 +64,6 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         var remote: String
         var channel: ForwarderChannel
         var keyed: [UInt8]?
-        var lastReceived: ContinuousClock.Instant
-        var lastSent: ContinuousClock.Instant
         var requests: SourceRateLimiter
     }
 
@@ -153,25 +156,6 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
             pending[id] = nil
             actions += refuse(id, .timeout, remote: connection.remote)
         }
-        while let (_, id) = controlDeadlines.popDue(now.monotonic) {
-            visits += 1
-            guard let control = controls[id] else { continue }  // closed since
-            if now.monotonic - control.lastReceived >= settings.silenceTimeout {
-                controls[id] = nil
-                actions.append(.close(id))
-                if let keyed = control.keyed, members[keyed]?.connection == id {
-                    actions.append(.log(.info, "member \(Self.short(keyed)) at \(control.remote) went silent; withdrawn"))
-                    withdraw(keyed, &actions)
-                } else {
-                    actions.append(.log(.info, "control connection \(id) from \(control.remote) went silent; closed"))
-                }
-                continue
-            }
-            if now.monotonic - control.lastSent >= settings.keepaliveInterval {
-                sendSealed(id, .keepalive, now: now, &actions)
-            }
-            scheduleControl(id)
-        }
         while let (_, relay) = relayDeadlines.popDue(now.monotonic) {
             visits += 1
             guard let value = relays[relay], !value.spliced else { continue }
@@ -179,15 +163,6 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         }
         lastTickVisits = visits
         return actions
-    }
-
-    /// Queues a control connection's next deadline: its silence timeout or
-    /// its next keepalive, whichever comes first. Later traffic only moves
-    /// both later, so the entry is re-checked when it comes due.
-    private mutating func scheduleControl(_ id: ConnectionID) {
-        guard let control = controls[id] else { return }
-        controlDeadlines.push(
-            id, at: min(control.lastReceived + settings.silenceTimeout, control.lastSent + settings.keepaliveInterval))
     }
 
     // MARK: First message
@@ -221,10 +196,9 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
             let (reply, channel) = ForwarderHandshake.welcome(
                 hello: message, clientNonce: admitted.clientNonce, key: key, serverNonce: randomBytes(16))
             controls[id] = Control(
-                remote: connection.remote, channel: channel, keyed: nil, lastReceived: now.monotonic, lastSent: now.monotonic,
+                remote: connection.remote, channel: channel, keyed: nil,
                 requests: SourceRateLimiter(
                     limit: settings.relayRequestsPerMember, window: settings.relayRequestWindow, maximumSources: 2, now: now.monotonic))
-            scheduleControl(id)
             return [.send(id, reply), .log(.debug, "control connection \(id) from \(connection.remote) admitted")]
         case .join:
             guard body.count == RelayInvitation.tokenLength, let (relayID, side) = tokens.removeValue(forKey: body),
@@ -280,7 +254,6 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
             closeControl(id, &actions)
             return actions
         }
-        controls[id]!.lastReceived = now.monotonic
         var actions: [ForwarderAction] = []
         // Docs/protocol.md §9.3: a member's first sealed message is its registration.
         if controls[id]!.keyed == nil {
@@ -291,9 +264,9 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
             }
         }
         switch opened {
-        case .register(let entry): register(id, entry, now: now, &actions)
+        case .register(let entry): register(id, entry, &actions)
         case .relayRequest(let requestID, let target): relayRequest(id, requestID: requestID, target: target, now: now, &actions)
-        case .keepalive: break
+        case .keepalive: sendSealed(id, .keepalive, &actions)  // an older member: it needs to hear back
         case .goodbye:
             if let keyed = controls[id]!.keyed { actions.append(.log(.info, "member \(Self.short(keyed)) said goodbye")) }
             closeControl(id, &actions)
@@ -311,7 +284,7 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         if let keyed = control.keyed, members[keyed]?.connection == id { withdraw(keyed, &actions) }
     }
 
-    private mutating func register(_ id: ConnectionID, _ proposed: DirectoryEntry, now: ForwarderTime, _ actions: inout [ForwarderAction]) {
+    private mutating func register(_ id: ConnectionID, _ proposed: DirectoryEntry, _ actions: inout [ForwarderAction]) {
         let control = controls[id]!
         let keyed = proposed.keyedFingerprint
         if let previous = control.keyed, previous != keyed {
@@ -345,15 +318,15 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         }
         members[keyed] = Member(connection: id, slot: slot, entry: entry, observed: control.remote)
         controls[id]!.keyed = keyed
-        sendSealed(id, .registered(observedAddress: control.remote, relayUDPPort: settings.relayUDPPort), now: now, &actions)
+        sendSealed(id, .registered(observedAddress: control.remote, relayUDPPort: settings.relayUDPPort), &actions)
         if !isUpdate {
             for other in memberOrder where other != keyed {
-                sendSealed(id, .peer(members[other]!.entry), now: now, &actions)
+                sendSealed(id, .peer(members[other]!.entry), &actions)
             }
-            sendSealed(id, .directoryComplete, now: now, &actions)
+            sendSealed(id, .directoryComplete, &actions)
             actions.append(.log(.info, "member \(Self.short(keyed)) registered from \(control.remote) (\(members.count) registered)"))
         }
-        broadcast(.peer(entry), except: keyed, now: now, &actions)
+        broadcast(.peer(entry), except: keyed, &actions)
         refreshRoutes(of: keyed, &actions)
     }
 
@@ -362,15 +335,15 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
     ) {
         let requester = controls[id]!.keyed!  // registered: checked before any other message
         guard controls[id]!.requests.allow("", now: now.monotonic) else {
-            sendSealed(id, .relayRefused(id: requestID, reason: .rateLimited), now: now, &actions)
+            sendSealed(id, .relayRefused(id: requestID, reason: .rateLimited), &actions)
             return
         }
         guard target != requester, let targetMember = members[target] else {
-            sendSealed(id, .relayRefused(id: requestID, reason: .notRegistered), now: now, &actions)
+            sendSealed(id, .relayRefused(id: requestID, reason: .notRegistered), &actions)
             return
         }
         guard relays.count < settings.maximumRelays else {
-            sendSealed(id, .relayRefused(id: requestID, reason: .capacity), now: now, &actions)
+            sendSealed(id, .relayRefused(id: requestID, reason: .capacity), &actions)
             actions.append(.log(.warning, "relay capacity (\(settings.maximumRelays)) reached: refused a request"))
             return
         }
@@ -390,12 +363,12 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
             id,
             .relayInvitation(
                 RelayInvitation(requestID: requestID, peer: target, token: relay.tokens[0], initiator: true, datagramIndex: relay.indexes[0])),
-            now: now, &actions)
+            &actions)
         sendSealed(
             targetMember.connection,
             .relayInvitation(
                 RelayInvitation(requestID: 0, peer: requester, token: relay.tokens[1], initiator: false, datagramIndex: relay.indexes[1])),
-            now: now, &actions)
+            &actions)
         routes(of: relayID, &actions)
         actions.append(.log(.info, "relay \(relayID) offered between \(Self.short(requester)) and \(Self.short(target))"))
     }
@@ -410,7 +383,7 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
             memberOrder[member.slot] = last
             members[last]!.slot = member.slot
         }
-        broadcast(.peerGone(keyedFingerprint: keyed), except: keyed, now: nil, &actions)
+        broadcast(.peerGone(keyedFingerprint: keyed), except: keyed, &actions)
         for relayID in (memberRelays[keyed] ?? []).sorted() {
             tearDown(relay: relayID, reason: "a member was withdrawn", &actions)
         }
@@ -447,18 +420,16 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         }
     }
 
-    /// Sends `message` to every registered member but one. `now` nil: the
-    /// keepalive clock is left alone (a withdrawal inside a tick or close).
-    private mutating func broadcast(_ message: ForwarderMessage, except keyed: [UInt8], now: ForwarderTime?, _ actions: inout [ForwarderAction]) {
+    /// Sends `message` to every registered member but one.
+    private mutating func broadcast(_ message: ForwarderMessage, except keyed: [UInt8], _ actions: inout [ForwarderAction]) {
         for other in memberOrder where other != keyed {
-            sendSealed(members[other]!.connection, message, now: now, &actions)
+            sendSealed(members[other]!.connection, message, &actions)
         }
     }
 
-    private mutating func sendSealed(_ id: ConnectionID, _ message: ForwarderMessage, now: ForwarderTime?, _ actions: inout [ForwarderAction]) {
+    private mutating func sendSealed(_ id: ConnectionID, _ message: ForwarderMessage, _ actions: inout [ForwarderAction]) {
         guard controls[id] != nil else { return }
         actions.append(.send(id, controls[id]!.channel.seal(message)))
-        if let now { controls[id]!.lastSent = now.monotonic }
     }
 
     // MARK: Randomness

@@ -1,3 +1,5 @@
+public import NatterWire
+
 /// The forwarder's limits and timings. The defaults are the ones
 /// `natter-forwarder` runs with when its configuration says nothing.
 public struct ForwarderSettings: Sendable, Equatable {
@@ -15,11 +17,9 @@ public struct ForwarderSettings: Sendable, Equatable {
     public var relayRequestWindow: Duration = .seconds(10)
     /// A connection that has not sent its first message by then is closed.
     public var handshakeTimeout: Duration = .seconds(5)
-    /// A control connection silent this long is closed and its member withdrawn.
-    public var silenceTimeout: Duration = .seconds(12)
-    /// The forwarder sends a keepalive where it sent nothing for this long
-    /// (4 s, checked each second: so within the 4–5 s of Docs/protocol.md §9.3).
-    public var keepaliveInterval: Duration = .seconds(4)
+    /// How the kernel notices a vanished member (or relay leg) on an idle
+    /// connection: set on every accepted socket; the engine keeps no timer per member.
+    public var keepalive = ControlConnectionKeepalive.standard
     /// A relay whose two joins did not both arrive by then expires.
     public var relayJoinTimeout: Duration = .seconds(10)
     /// The UDP port datagrams are relayed on (the TCP port's number), told in `.registered`.

@@ -5,13 +5,14 @@ import NatterWire
 
 /// Many idle members registered with one forwarder: each its own control
 /// connection (handshake, `register` with a 73-byte sealed record — a
-/// 12-byte name's TXT box — then a keepalive every 4 s), all from this one
-/// process and one thread (epoll). Prints one JSON line when every member has
+/// 12-byte name's TXT box — then silence: the kernel's TCP keepalives
+/// answer the forwarder's probes, as for a current natter member,
+/// Docs/protocol.md §9.3), all from this one process and one thread (epoll). Prints one JSON line when every member has
 /// its `registered` answer and the whole directory (every `peer` message a
 /// registration causes) has arrived, then holds them for `--hold-seconds`.
 struct ForwarderPeers: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "forwarder-peers", abstract: "Register N idle members with a forwarder and keep them alive (bounded in time).")
+        commandName: "forwarder-peers", abstract: "Register N idle members with a forwarder and hold them, silent (bounded in time).")
     @Option var forwarder: String
     @Option var port: UInt16 = 7310
     @Option var codeFile: String
@@ -26,7 +27,6 @@ struct ForwarderPeers: ParsableCommand {
         var handshake: ForwarderClientHandshake?
         var channel: ForwarderChannel?
         var buffer: [UInt8] = []
-        var nextKeepalive = ContinuousClock.now
         // Framing after registration (messages are counted by length, not opened).
         var header: [UInt8] = []
         var remaining = 0
@@ -56,7 +56,6 @@ struct ForwarderPeers: ParsableCommand {
         var holdUntil: ContinuousClock.Instant?
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         let expectedPeerMessages = count * (count - 1)
-        var lastKeepalivePass = ContinuousClock.now
 
         func write(_ fd: Int32, _ body: [UInt8]) -> Bool {
             let frame = [UInt8(body.count >> 8), UInt8(body.count & 0xff)] + body
@@ -166,7 +165,6 @@ struct ForwarderPeers: ParsableCommand {
                                     peerBodyLength = 2 + ForwarderMessageCodec.encode(.peer(entry)).count + 16
                                 }
                                 members[i].stage = 3
-                                members[i].nextKeepalive = .now + .seconds(4)
                                 handshaking -= 1
                                 registered += 1
                                 if registered == count { registeredAfter = ContinuousClock.now - started }
@@ -188,13 +186,6 @@ struct ForwarderPeers: ParsableCommand {
                         + "\"directory_complete_s\":\(Self.seconds(completeAfter!)),\"directory_messages\":\(peerMessages),"
                         + "\"bytes_received\":\(bytes),\"closed\":\(closed)}")
                 fflush(nil)  // all streams: the script waits for this line
-            }
-            if ContinuousClock.now - lastKeepalivePass > .milliseconds(100) {
-                lastKeepalivePass = .now
-                for i in members.indices where members[i].stage == 3 && members[i].nextKeepalive <= lastKeepalivePass && open[i] {
-                    _ = write(members[i].fd, members[i].channel!.seal(.keepalive))
-                    members[i].nextKeepalive = lastKeepalivePass + .seconds(4)
-                }
             }
         }
         for i in members.indices where open[i] { close(members[i].fd) }

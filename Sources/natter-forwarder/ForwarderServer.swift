@@ -470,8 +470,16 @@ final class ForwarderServer: Sendable {
                     // member over its budget overshoots by one read at most before it pauses.
                     .childChannelOption(.maxMessagesPerRead, value: 1)
                     .childChannelOption(.writeBufferWaterMark, value: .init(low: 32 * 1024, high: 256 * 1024))
-                    .childChannelInitializer { channel in
+                    .childChannelInitializer { [keepalive = config.settings.keepalive] channel in
                         channel.eventLoop.makeCompletedFuture {
+                            // Liveness is the kernel's (Docs/protocol.md §9.3): a vanished
+                            // member's connection ends in ETIMEDOUT, with no timer here.
+                            for option in keepalive.socketOptions {
+                                try channel.syncOptions?.setOption(
+                                    ChannelOptions.Types.SocketOption(
+                                    level: NIOBSDSocket.OptionLevel(rawValue: option.level), name: NIOBSDSocket.Option(rawValue: option.name)),
+                                value: Int(option.value))
+                            }
                             try channel.pipeline.syncOperations.addHandler(ForwarderConnectionHandler(host: host))
                         }
                     }

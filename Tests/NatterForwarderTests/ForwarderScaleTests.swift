@@ -2,8 +2,8 @@ import NatterForwarder
 import NatterWire
 import Testing
 
-/// What keeps 10,000 idle members cheap (issue 12's benchmark): the tick does
-/// work only for deadlines that are due, and broadcasts walk a kept order
+/// What keeps 10,000 idle members cheap (issue 12's benchmark): no timer per
+/// member (the kernel watches idle connections), and broadcasts walk a kept order
 /// instead of sorting the member table. Work is counted, not timed.
 @Suite("Forwarder at scale")
 struct ForwarderScaleTests {
@@ -24,41 +24,38 @@ struct ForwarderScaleTests {
         return member
     }
 
+    /// Idle members are the kernel's to watch (TCP keepalives): after the
+    /// handshake deadlines, each looked at once, the tick looks at nothing
+    /// and sends nothing, however many members there are.
     @Test(arguments: [20, 400])
-    func aTickWithNothingDueLooksAtNothing(members count: Int) throws {
+    func idleMembersGiveTheTickNothingToDo(members count: Int) throws {
         var h = Self.harness()
         for number in 0..<count { _ = try Self.register(number, &h) }
         #expect(h.engine.registeredPeers == count)
-        for _ in 0..<3 {
-            #expect(h.advance(.seconds(1)).isEmpty)
-            #expect(h.engine.lastTickVisits == 0, "nothing is due before the first keepalive")
-        }
-        // At 4 s each member is owed one keepalive: the work due, once each.
-        let due = h.advance(.seconds(1))
-        #expect(sends(due).count == count)
-        #expect(h.engine.lastTickVisits == count)
-        // At 5 s each connection's handshake deadline (met long ago) is looked at once, and dropped.
-        #expect(h.advance(.seconds(1)).isEmpty)
-        #expect(h.engine.lastTickVisits == count)
-        for _ in 0..<2 {
+        for _ in 0..<4 {
             #expect(h.advance(.seconds(1)).isEmpty)
             #expect(h.engine.lastTickVisits == 0)
         }
-        #expect(sends(h.advance(.seconds(1))).count == count, "the next keepalives, 4 s later")
+        // At 5 s each connection's handshake deadline (met long ago) is looked at once, and dropped.
+        #expect(h.advance(.seconds(1)).isEmpty)
+        #expect(h.engine.lastTickVisits == count)
+        for _ in 0..<60 {
+            #expect(h.advance(.seconds(1)).isEmpty)
+            #expect(h.engine.lastTickVisits == 0)
+        }
+        #expect(h.engine.registeredPeers == count)
     }
 
-    @Test func membersWhoKeepTalkingStayAndTheSilentOneGoes() throws {
+    /// Members that still send keepalives (older ones) get one answer each, and nothing more.
+    @Test func olderMembersKeepalivesAreAnsweredOneForOne() throws {
         var h = Self.harness()
         let talkers = try (0..<5).map { try Self.register($0, &h) }
-        let silent = try Self.register(99, &h)
-        var withdrawnAt: Int?
         for second in 1...20 {
-            if second % 4 == 0 { for member in talkers { _ = h.send(member, .keepalive) } }
-            let actions = h.advance(.seconds(1))
-            if closes(actions).contains(silent.id) { withdrawnAt = second }
-            #expect(!closes(actions).contains { id in talkers.contains { $0.id == id } })
+            var answers = 0
+            if second % 4 == 0 { for member in talkers { answers += sends(h.send(member, .keepalive)).count } }
+            #expect(answers == (second % 4 == 0 ? talkers.count : 0))
+            #expect(sends(h.advance(.seconds(1))).isEmpty)
         }
-        #expect(withdrawnAt == 12)
         #expect(h.engine.registeredPeers == 5)
     }
 

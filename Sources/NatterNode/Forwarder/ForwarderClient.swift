@@ -18,11 +18,10 @@ protocol ForwarderClientDelegate: AnyObject, Sendable {
 /// (reconnecting quickly after it restarts), registers, mirrors its
 /// directory, and asks it for relays.
 final class ForwarderClient: Sendable {
-    /// Keepalive when nothing else was sent for this long; the forwarder
-    /// withdraws a member silent for 12 s.
-    static let keepaliveInterval: Duration = .seconds(4)
-    /// A forwarder that sent nothing (it sends keepalives too) for this long is gone.
-    static let silenceLimit: Duration = .seconds(12)
+    /// How the kernel tells this member that the forwarder's machine is gone
+    /// (Docs/protocol.md §9.3, Liveness); a restarted forwarder closes the
+    /// connection itself, at once.
+    static let keepalive = ControlConnectionKeepalive.standard
     /// Reconnect delays: short, so that a restarted forwarder has everyone
     /// registered again within seconds (issue: within 5 s).
     static let reconnectFirst: Duration = .milliseconds(250)
@@ -93,8 +92,13 @@ final class ForwarderClient: Sendable {
                 .connectTimeout(TimeAmount(WireConstants.dialTimeout))
                 .channelInitializer { [self] channel in
                     channel.eventLoop.makeCompletedFuture {
+                        for option in Self.keepalive.socketOptions {
+                            try channel.syncOptions?.setOption(
+                                ChannelOptions.Types.SocketOption(
+                                    level: NIOBSDSocket.OptionLevel(rawValue: option.level), name: NIOBSDSocket.Option(rawValue: option.name)),
+                                value: Int(option.value))
+                        }
                         try channel.pipeline.syncOperations.addHandlers([
-                            IdleStateHandler(readTimeout: TimeAmount(Self.silenceLimit), writeTimeout: TimeAmount(Self.keepaliveInterval)),
                             ByteToMessageHandler(LengthPrefixDecoder()),
                             ForwarderControlHandler(session: session, client: self, logger: logger),
                         ])

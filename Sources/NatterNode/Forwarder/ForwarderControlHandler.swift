@@ -1,11 +1,14 @@
+import Glibc
 import Logging
 import NIOCore
 import NatterWire
 
 /// The thin NIO side of a control connection: feeds the forwarder's messages
 /// to ``ForwarderSession`` and hands what comes out to its
-/// ``ForwarderClient``. Keepalives when the connection is otherwise quiet; a
-/// forwarder silent for ``ForwarderClient/silenceLimit`` is gone.
+/// ``ForwarderClient``. An idle connection is the kernel's to watch
+/// (``ControlConnectionKeepalive``); only for an older forwarder that asks
+/// for them (``ForwarderSession/forwarderWantsKeepalives``) does it keep
+/// sending keepalives, from an `IdleStateHandler` added then.
 final class ForwarderControlHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ForwarderMessage
@@ -35,6 +38,7 @@ final class ForwarderControlHandler: ChannelDuplexHandler {
                     context.writeAndFlush(wrapOutboundOut(.lengthPrefixed(bytes, allocator: context.channel.allocator)), promise: nil)
                 case .message(let message):
                     client.received(message)
+                    if message == .keepalive { keepSendingKeepalives(context: context) }
                 case .clockHint(let time):
                     client.clockHintReceived(time)
                     context.close(promise: nil)
@@ -47,6 +51,17 @@ final class ForwarderControlHandler: ChannelDuplexHandler {
             context.close(promise: nil)
         }
     }
+
+    /// Adds the write-idle timer once, the first time an older forwarder asks for keepalives.
+    private func keepSendingKeepalives(context: ChannelHandlerContext) {
+        guard !sendsKeepalives else { return }
+        sendsKeepalives = true
+        logger.info("forwarder \(client.endpoint) is an older one that wants keepalives; sending one every 4 s")
+        let idle = IdleStateHandler(writeTimeout: TimeAmount(ForwarderSession.legacyKeepaliveInterval))
+        try? context.pipeline.syncOperations.addHandler(idle, position: .before(self))
+    }
+
+    private var sendsKeepalives = false
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let message = unwrapOutboundIn(data)
@@ -68,9 +83,6 @@ final class ForwarderControlHandler: ChannelDuplexHandler {
         case .write where session.isEstablished:
             write(context: context, data: NIOAny(ForwarderMessage.keepalive), promise: nil)
             context.flush()
-        case .read:
-            logger.notice("forwarder \(client.endpoint) went silent; reconnecting")
-            context.close(promise: nil)
         default:
             break
         }
@@ -82,6 +94,9 @@ final class ForwarderControlHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? IOError, error.errnoCode == ETIMEDOUT {
+            logger.notice("forwarder \(client.endpoint) stopped answering (its machine is gone); reconnecting")
+        }
         logger.debug("forwarder connection error", metadata: ["forwarder": "\(client.endpoint)", "error": "\(error)"])
         context.close(promise: nil)
     }

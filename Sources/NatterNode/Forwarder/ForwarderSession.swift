@@ -19,6 +19,16 @@ struct ForwarderSession: Sendable {
     private var channel: ForwarderChannel?
     /// What to register as, sent as soon as the channel is up.
     private var registration: DirectoryEntry
+    /// The forwarder is older than kernel keepalives (Docs/protocol.md §9.3,
+    /// Liveness): it withdraws a member that sent nothing for 12 s, so this
+    /// member answers each of its keepalives and sends one whenever it sent
+    /// nothing for ``ForwarderSession/legacyKeepaliveInterval``. Told by the
+    /// keepalive it sends unasked — a current forwarder never sends one
+    /// except as an answer, and this member asks none before it knows.
+    private(set) var forwarderWantsKeepalives = false
+
+    /// An older forwarder's keepalive period, and the longest silence it allows is 12 s.
+    static let legacyKeepaliveInterval: Duration = .seconds(4)
 
     init(key: ForwarderKey, registration: DirectoryEntry, nowMilliseconds: UInt64) {
         handshake = ForwarderClientHandshake(key: key, nowMilliseconds: nowMilliseconds)
@@ -43,7 +53,9 @@ struct ForwarderSession: Sendable {
         }
         let opened = try channel.open(message)
         self.channel = channel
-        return [.message(opened)]
+        guard opened == .keepalive else { return [.message(opened)] }
+        forwarderWantsKeepalives = true
+        return [.message(opened), .send(seal(.keepalive)!)]
     }
 
     /// Seals a message; nil before the handshake completed (nothing may be sent yet).

@@ -54,4 +54,28 @@ struct ForwarderSessionTests {
         tampered[4] ^= 1
         #expect(throws: ForwarderProtocolError.unexpectedMessage(6)) { try session.receive(tampered) }
     }
+
+    /// Docs/protocol.md §9.3, Liveness: a member sends no keepalive until the
+    /// forwarder sends one unasked (an older forwarder, which withdraws a
+    /// silent member after 12 s); from then on it answers each one.
+    @Test func keepalivesGoOnlyToAnOlderForwarderThatSendsThemUnasked() throws {
+        var session = ForwarderSession(key: key, registration: entry, nowMilliseconds: now)
+        let admitted = try ForwarderHandshake.admit(session.hello, key: key, nowMilliseconds: now)
+        var (welcome, forwarder) = ForwarderHandshake.welcome(hello: session.hello, clientNonce: admitted.clientNonce, key: key)
+        guard case .send(let register)? = try session.receive(welcome).first else {
+            Issue.record("expected the registration")
+            return
+        }
+        #expect(try forwarder.open(register) == .register(entry))
+        #expect(try session.receive(forwarder.seal(.directoryComplete)) == [.message(.directoryComplete)])
+        #expect(!session.forwarderWantsKeepalives, "a current forwarder sends nothing unasked: the kernel keeps watch")
+
+        let outputs = try session.receive(forwarder.seal(.keepalive))
+        #expect(session.forwarderWantsKeepalives)
+        guard outputs.count == 2, outputs[0] == .message(.keepalive), case .send(let answer) = outputs[1] else {
+            Issue.record("expected the keepalive and an answer, got \(outputs)")
+            return
+        }
+        #expect(try forwarder.open(answer) == .keepalive)
+    }
 }

@@ -242,6 +242,8 @@ struct Throughput: ParsableCommand {
     @Option var peer: String
     @Option var seconds = 10
     @Option(help: "Concurrent posting connections.") var connections = 4
+    @Option(help: "Messages per request: 1 posts each alone (POST /v1/messages), more batch them (POST /v1/messages/batch).")
+    var batch = 1
 
     func run() throws {
         let events = EventTap(socket: from)
@@ -257,8 +259,14 @@ struct Throughput: ParsableCommand {
                 let client = LocalAPIClient(socketPath: from)
                 var index = 0
                 while ContinuousClock.now < deadline {
-                    guard (try? client.send(to: peer, text: "load \(worker)-\(index)")) != nil else { break }
-                    index += 1
+                    if batch > 1 {
+                        let texts = (index..<index + batch).map { "load \(worker)-\($0)" }
+                        guard (try? client.sendBatch(to: peer, texts: texts)) != nil else { break }
+                        index += batch
+                    } else {
+                        guard (try? client.send(to: peer, text: "load \(worker)-\(index)")) != nil else { break }
+                        index += 1
+                    }
                 }
                 posted.add(index)
                 group.leave()
@@ -276,7 +284,7 @@ struct Throughput: ParsableCommand {
         }
         let drained = events.count(after: mark) { $0.isDelivery() }
         print(
-            "{\"scenario\":\"throughput\",\"connections\":\(connections),\"posted\":\(postedCount),\"posted_per_s\":\(String(format: "%.0f", Double(postedCount) / seconds)),"
+            "{\"scenario\":\"\(batch > 1 ? "throughput-batched" : "throughput")\",\"batch\":\(batch),\"connections\":\(connections),\"posted\":\(postedCount),\"posted_per_s\":\(String(format: "%.0f", Double(postedCount) / seconds)),"
                 + "\"delivered_per_s\":\(String(format: "%.0f", Double(delivered) / seconds)),\"drained\":\(drained)}")
     }
 }

@@ -24,6 +24,11 @@ extension LocalAPIClient {
         try json("POST", "/v1/messages", body: SendRequest(peer: peer, text: text))
     }
 
+    /// Several messages in one request (`POST /v1/messages/batch`), answered once all are stored.
+    public func sendBatch(to peer: String, texts: [String]) throws(LocalAPIClientError) -> [MessageView] {
+        try json("POST", "/v1/messages/batch", body: SendBatchRequest(peer: peer, texts: texts))
+    }
+
     public func history(with peer: String, limit: Int) throws(LocalAPIClientError) -> [MessageView] {
         try json("GET", "/v1/messages?peer=\(Self.queryValue(peer))&limit=\(limit)")
     }

@@ -8,6 +8,16 @@ public struct SendRequest: Codable, Sendable, Equatable {
     }
 }
 
+/// `POST /v1/messages/batch`: up to `MessageBatch.maximumCount` texts for one colleague, sent in this order.
+public struct SendBatchRequest: Codable, Sendable, Equatable {
+    public var peer: String
+    public var texts: [String]
+    public init(peer: String, texts: [String]) {
+        self.peer = peer
+        self.texts = texts
+    }
+}
+
 /// `POST /v1/status`.
 public struct PresenceRequest: Codable, Sendable, Equatable {
     public var status: PresenceStatus

@@ -44,6 +44,9 @@ public struct DaemonAPI: LocalAPIHandler {
         case ("POST", "messages", 2):
             let body = try decode(SendRequest.self, request)
             return try ok(try await daemon.sendMessage(to: body.peer, text: body.text), status: 202)
+        case ("POST", "messages", 3) where segments[2] == "batch":
+            let body = try decode(SendBatchRequest.self, request)
+            return try ok(try await daemon.sendMessages(to: body.peer, texts: body.texts), status: 202)
         case ("GET", "messages", 2):
             guard let peer = request.query["peer"] else { throw APIFailure.badRequest("say whose history: ?peer=NAME or a fingerprint prefix") }
             let before = try request.query["before"].map(messageID)

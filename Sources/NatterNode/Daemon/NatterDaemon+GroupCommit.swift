@@ -7,7 +7,7 @@ import NatterWire
 /// the daemon does once it is on disk.
 enum PendingWrite: Sendable {
     /// Answered (the API's reply) and sent only once stored: the outbox survives a crash.
-    case outgoing(ChatMessage, answer: CheckedContinuation<Result<Void, StoreError>, Never>)
+    case outgoing(ChatMessage, answer: OutgoingAnswer)
     /// Acknowledged only once stored: a receipt means the message is on the receiver's disk.
     case incoming(ChatMessage)
     case delivered(MessageID, from: DeviceFingerprint, at: UInt64)
@@ -31,7 +31,7 @@ extension NatterDaemon {
     /// it is on disk (or the commit failed); the commit also sends it.
     func storeOutgoing(_ message: ChatMessage) async -> Result<Void, StoreError> {
         await withCheckedContinuation { answer in
-            enqueue(.outgoing(message, answer: answer))
+            enqueue(.outgoing(message, answer: .alone(answer)))
         }
     }
 
@@ -115,7 +115,7 @@ extension NatterDaemon {
             // unacknowledged (their senders retry), senders are told.
             for write in batch {
                 switch write {
-                case .outgoing(let message, let answer): answer.resume(returning: .failure(error.failing(.outgoing(message))))
+                case .outgoing(let message, let answer): answered(answer, .failure(error.failing(.outgoing(message))))
                 case .incoming(let message):
                     logRepeating(.error, "could not store an incoming message; the sender will retry", error: error.failing(.incoming(message)))
                 case .delivered(let id, let peer, let time):
@@ -145,7 +145,7 @@ extension NatterDaemon {
             switch write {
             case .outgoing(let message, let answer):
                 events.publish(.message(messageView(message, kind: .message)))
-                answer.resume(returning: .success(()))
+                answered(answer, .success(()))
             case .incoming(let message):
                 guard case .incoming(isNew: true) = outcome else { continue }
                 events.publish(.message(messageView(message, kind: .message)))

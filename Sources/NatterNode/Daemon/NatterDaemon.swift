@@ -60,6 +60,8 @@ public actor NatterDaemon {
     var repeatingLines = LogThrottle<RepeatingLine>(interval: NodeConstants.repeatedLogInterval)
     /// Messages and receipts waiting for the store's next group commit.
     var commits = GroupCommit<PendingWrite>(maximumBatch: NodeConstants.maximumCommitBatch, gatherFor: NodeConstants.commitGatherWindow)
+    /// Batched sends waiting for their messages' commits (``sendMessages(to:texts:)``).
+    var batchAnswers = BatchAnswers<CheckedContinuation<BatchOutcome, Never>, StoreError>()
     /// The commit in flight, if any (awaited at shutdown).
     var commitRunning: Task<Void, Never>?
     /// Incoming messages waiting for or in a commit, per colleague: their

@@ -277,9 +277,16 @@ struct Throughput: ParsableCommand {
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let delivered = events.count(after: mark) { $0.isDelivery() && $0.at <= deadline }
-        // Let the outbox drain (bounded), so the next run starts empty.
+        // Let the outbox drain (bounded), so the next run starts empty. The
+        // event stream drops its oldest events when its reader falls behind
+        // (a batched run: thousands of receipts a second), so the count may
+        // never reach the posts: two seconds without a new receipt end the wait too.
         let drainDeadline = ContinuousClock.now + .seconds(120)
-        while events.count(after: mark, where: { $0.isDelivery() }) < postedCount && ContinuousClock.now < drainDeadline {
+        var seen = -1, lastNew = ContinuousClock.now
+        while ContinuousClock.now < drainDeadline {
+            let count = events.count(after: mark, where: { $0.isDelivery() })
+            if count >= postedCount || (count == seen && ContinuousClock.now - lastNew > .seconds(2)) { break }
+            if count != seen { (seen, lastNew) = (count, ContinuousClock.now) }
             Thread.sleep(forTimeInterval: 0.1)
         }
         let drained = events.count(after: mark) { $0.isDelivery() }

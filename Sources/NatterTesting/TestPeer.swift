@@ -26,6 +26,7 @@ public final class TestPeer: Sendable {
     public init(
         name: String, on network: MemoryNetwork, clock: TestClock, identity: DeviceIdentity = DeviceIdentity(),
         directory: String? = nil, presenceChanged: @escaping @Sendable (PresenceStatus) -> Void = { _ in },
+        resolveAgain: @escaping @Sendable (DeviceFingerprint) -> Void = { _ in },
         idleSources: [any IdleSource] = [], network sensor: (any NetworkSensor)? = nil, configure: (inout NatterConfig) -> Void = { _ in }
     ) throws {
         self.name = name
@@ -41,7 +42,7 @@ public final class TestPeer: Sendable {
             config: config, store: try MessageStore(path: directory + "/messages.sqlite"),
             links: network.links(for: identity.fingerprint, name: name, address: "memory:\(name)"),
             relays: network.relays(for: identity.fingerprint), pins: PinStore(directory: directory), idleSources: idleSources,
-            linkPorts: (tcp: 47_100, udp: 47_101), presenceChanged: presenceChanged,
+            linkPorts: (tcp: 47_100, udp: 47_101), presenceChanged: presenceChanged, resolveAgain: resolveAgain,
             network: sensor, clock: clock, logger: log.logger(name))
         events = EventRecorder()
         api = DaemonAPI(daemon: daemon)

@@ -55,6 +55,14 @@ public final class AvahiDiscovery: Sendable {
         }
     }
 
+    /// Resolves every instance that speaks for `device` again (a dial to its
+    /// address failed: the record may have changed without an event, see
+    /// ``AvahiService/resolveAgain(_:)``).
+    public func resolveAgain(_ device: DeviceFingerprint) {
+        let names = sightings.mutex.withLock { $0.instanceNames(of: device) }
+        for name in names { service.resolveAgain(name) }
+    }
+
     /// The system's wall clock in Unix milliseconds.
     @Sendable public static func wallClock() -> UInt64 {
         UInt64(max(0, Date().timeIntervalSince1970 * 1000))

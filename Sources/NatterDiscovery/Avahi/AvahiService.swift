@@ -126,6 +126,8 @@ public final class AvahiService: @unchecked Sendable {
         var resolvers: [InstanceKey: OpaquePointer] = [:]
         /// Resolved, their resolvers closed: the browser's REMOVE still ends them.
         var answered: Set<InstanceKey> = []
+        /// The domain the browser reported the instance in (to resolve it again).
+        var domain = "local"
         var local: Set<InstanceKey> = []
         var sightings: [InstanceKey: Sighting] = [:]
         var reported: Sighting?
@@ -371,19 +373,11 @@ public final class AvahiService: @unchecked Sendable {
         case AVAHI_BROWSER_NEW:
             let local = (flags.rawValue & AVAHI_LOOKUP_RESULT_LOCAL.rawValue) != 0
             if local && name == publication?.instanceName && browseType == publication?.type { return }
-            guard instances[name]?.resolvers[key] == nil, instances[name]?.answered.contains(key) != true, let browseType else { return }
-            let context = Unmanaged.passUnretained(self).toOpaque()
-            // Resolved to an address of the family the record came over: an
-            // instance seen on both is resolved twice, once to each family.
-            let resolver = avahi_service_resolver_new(
-                client, interface, proto, name, browseType, domain, proto, AvahiLookupFlags(0),
-                { resolver, interface, proto, event, name, _, _, _, address, port, txt, _, context in
-                    guard let context, let name else { return }
-                    Unmanaged<AvahiService>.fromOpaque(context).takeUnretainedValue()
-                        .resolved(event, key: InstanceKey(interface: interface, proto: proto), name: String(cString: name), address: address, port: port, txt: txt)
-                }, context)
-            guard let resolver else { return }
+            guard instances[name]?.resolvers[key] == nil, instances[name]?.answered.contains(key) != true else { return }
+            let domainName = domain.map { String(cString: $0) } ?? "local"
+            guard let resolver = resolve(name, key: key, domain: domainName) else { return }
             instances[name, default: Instance()].resolvers[key] = resolver
+            instances[name]?.domain = domainName
             // LOCAL is only given on BROWSER_NEW: remembered for the resolver's answers.
             if local { instances[name]?.local.insert(key) }
         case AVAHI_BROWSER_REMOVE:
@@ -396,6 +390,39 @@ public final class AvahiService: @unchecked Sendable {
             reconcile(name)
         default:
             break
+        }
+    }
+
+    /// A resolver for `name` on one interface and family, resolved to an
+    /// address of the family the record came over: an instance seen on both
+    /// is resolved twice, once to each family. Called with the poll's lock held.
+    private func resolve(_ name: String, key: InstanceKey, domain: String) -> OpaquePointer? {
+        guard let browseType else { return nil }
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        return avahi_service_resolver_new(
+            client, key.interface, key.proto, name, browseType, domain, key.proto, AvahiLookupFlags(0),
+            { resolver, interface, proto, event, name, _, _, _, address, port, txt, _, context in
+                guard let context, let name else { return }
+                Unmanaged<AvahiService>.fromOpaque(context).takeUnretainedValue()
+                    .resolved(event, key: InstanceKey(interface: interface, proto: proto), name: String(cString: name), address: address, port: port, txt: txt)
+            }, context)
+    }
+
+    /// Resolves `instanceName` again, on every interface and family it was
+    /// answered on: resolvers close once they answer, so an instance that
+    /// came back at once (a restart within the goodbye's second, which Avahi
+    /// folds into no event at all) may hold a port or address that is gone.
+    /// natter asks when a dial to what the resolver said has failed; the new
+    /// answer, from the avahi-daemon's cache, comes as `.changed` if it differs.
+    public func resolveAgain(_ instanceName: String) {
+        withLock {
+            guard var instance = instances[instanceName] else { return }
+            for key in instance.answered {
+                guard let resolver = resolve(instanceName, key: key, domain: instance.domain) else { continue }
+                instance.answered.remove(key)
+                instance.resolvers[key] = resolver
+            }
+            instances[instanceName] = instance
         }
     }
 

@@ -52,6 +52,10 @@ extension NatterDaemon {
 
     func dialFailed(_ target: DialScheduler.Target) {
         dialling.failed(target, at: clock.now)
+        // What discovery said may be stale (a restart that changed the port
+        // within the goodbye's second gives no mDNS event): look again; a
+        // changed record comes back as an update and is dialled at once.
+        if let peer = target.peer, !target.relayed { resolveAgain(peer) }
         if let peer = target.peer, !target.relayed {
             dial(dialling.due(only: .device(peer), directory: directory, at: clock.now))
         }

@@ -38,6 +38,8 @@ public actor NatterDaemon {
     var groups: DaemonGroups
     /// Told every change of the presence status, so discovery republishes it.
     let presenceChanged: @Sendable (PresenceStatus) -> Void
+    /// Asked to look a colleague up again on mDNS after a dial to where it was seen failed.
+    let resolveAgain: @Sendable (DeviceFingerprint) -> Void
     /// The ports the link layer listens on, for the API's status.
     let linkPorts: (tcp: Int, udp: Int)
     var timer: Task<Void, Never>?
@@ -85,6 +87,8 @@ public actor NatterDaemon {
     ///   - relays: the forwarders, asked for a relay when a colleague they list cannot be dialled.
     ///   - presenceChanged: republishes this user's presence status (the mDNS record) when it changes;
     ///     the status to publish at start is ``storedPresence(in:)``.
+    ///   - resolveAgain: resolves a colleague's mDNS record again when a direct dial to what
+    ///     discovery said failed (resolvers close once they answer, Docs/protocol.md §3 "Resolvers").
     ///   - idleSources: where input outside natter's windows is seen (`IdleSources.candidates`);
     ///     none means only the windows' own input counts.
     ///   - network: this machine's addresses, read every maintenance round to
@@ -93,6 +97,7 @@ public actor NatterDaemon {
         identity: DaemonIdentity, config: NatterConfig, store: MessageStore, links: any PeerLinks,
         relays: (any RelayDialer)? = nil, pins: PinStore, idleSources: [any IdleSource] = [],
         linkPorts: (tcp: Int, udp: Int), presenceChanged: @escaping @Sendable (PresenceStatus) -> Void = { _ in },
+        resolveAgain: @escaping @Sendable (DeviceFingerprint) -> Void = { _ in },
         network: (any NetworkSensor)? = nil, clock: any DaemonClock = SystemClock(), logger: Logger
     ) throws(StoreError) {
         self.identity = identity
@@ -104,6 +109,7 @@ public actor NatterDaemon {
         self.idleSources = idleSources
         self.linkPorts = linkPorts
         self.presenceChanged = presenceChanged
+        self.resolveAgain = resolveAgain
         self.network = network
         self.clock = clock
         self.logger = logger

@@ -81,6 +81,7 @@ struct Up: AsyncParsableCommand {
             endpoints: config.forwarders, links: links, logger: logger, wallClock: wallClock)
         var sources: [any DiscoverySource] = [StaticPeerSource(peers: config.staticPeers), forwarders.source]
         var publishers: [@Sendable (PresenceStatus) -> Void] = [{ status in forwarders.update(status: status) }]
+        var mdns: AvahiDiscovery?
         if config.mdns {
             let avahi = AvahiDiscovery(
                 team: team, fingerprint: identity.fingerprint, displayName: config.displayName,
@@ -88,6 +89,7 @@ struct Up: AsyncParsableCommand {
                 now: wallClock)
             publishers.append { status in avahi.update(status: status) }
             sources.append(avahi)
+            mdns = avahi
         }
         let finder = config.mdns
             ? ForwarderFinder(
@@ -99,6 +101,7 @@ struct Up: AsyncParsableCommand {
             config: config, store: store, links: links, relays: forwarders, pins: PinStore(directory: paths.dataDirectory),
             idleSources: IdleSources.candidates(environment: ProcessInfo.processInfo.environment),
             linkPorts: ports, presenceChanged: { [publishers] status in publishers.forEach { $0(status) } },
+            resolveAgain: { [mdns] peer in mdns?.resolveAgain(peer) },
             network: SystemNetworkSensor(), logger: logger)
         // First in the list, so the group stops it last: goodbyes after everything else.
         var services: [any Service] = [links, forwarders]

@@ -3,6 +3,7 @@ import NatterCore
 import NatterDiscovery
 @testable import NatterNode
 import NatterTesting
+import Synchronization
 import Testing
 
 /// Sightings from several sources, and the way from a sighting to a link:
@@ -30,6 +31,21 @@ struct NatterDaemonDiscoveryTests {
         #expect(office.network.relaysAsked.map(\.to) == [bob.fingerprint])
         let peers = try await alice.call("GET", "/v1/peers", as: [PeerView].self)
         #expect(peers.first { $0.name == "Bob" }?.link == .relayed)
+        await alice.stop(); await bob.stop()
+    }
+
+    /// mDNS resolvers close once they answer, so a colleague who restarted on
+    /// another port within the goodbye's second is still seen at the old one:
+    /// a failed direct dial asks discovery to look again (Docs/protocol.md §3).
+    @Test func aFailedDirectDialAsksDiscoveryToResolveTheColleagueAgain() async throws {
+        let asked = Mutex<[DeviceFingerprint]>([])
+        let alice = try TestPeer(
+            name: "Alice", on: office.network, clock: office.clock, resolveAgain: { peer in asked.withLock { $0.append(peer) } })
+        let bob = try office.peer("Bob")
+        office.network.blockDirect(alice.fingerprint, bob.fingerprint)
+        await alice.daemon.discovery(sighting(of: bob, relayable: false), from: "mDNS")
+        #expect(await eventually { asked.withLock { $0 } == [bob.fingerprint] }, "one look again per failed dial")
+        #expect(office.network.dials == ["memory:Bob"])
         await alice.stop(); await bob.stop()
     }
 

@@ -24,8 +24,9 @@ demo: build
 test: deps
 	SWIFT='$(SWIFT)' BUILD_FLAGS='$(BUILD_FLAGS)' scripts/run-tests
 
-## Benchmarks (not tests): rewrite Docs/benchmarks.md. Needs root.
-bench: build
+## Benchmarks (not tests): rewrite Docs/benchmarks.md. Needs root. scripts/bench
+## builds the release binaries it measures itself (as the Debian package builds them).
+bench: deps
 	scripts/bench
 
 ## libFuzzer over every parser of untrusted bytes, for FUZZ_SECONDS (default 300).

@@ -23,9 +23,10 @@ public import Logging
 /// 50 × 49 × 3 browsers, and their avahi-daemons took more CPU than all the
 /// natter daemons together (Docs/benchmarks.md, "Scale"). So a TXT record
 /// updated in place is not seen again; what changes while linked (the
-/// presence status) travels on the link instead (Docs/protocol.md §5.3). A
-/// goodbye and a new instance (the daily rename) are seen, through the
-/// browser, which stays open.
+/// presence status) travels on the link instead (Docs/protocol.md §5.3), and
+/// a record that changed without an event is looked up again when a dial to
+/// it fails (``resolveAgain(_:)``). A goodbye and a new instance (the daily
+/// rename) are seen, through the browser, which stays open.
 public final class AvahiService: @unchecked Sendable {
     /// Both families: published and browsed over mDNS on IPv4 and on IPv6,
     /// whichever the avahi-daemon uses (`use-ipv4`, `use-ipv6`); each browse

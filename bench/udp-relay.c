@@ -1,7 +1,7 @@
 /* The raw baseline of make bench's forwarder section: a minimal UDP relay
  * that does what natter-forwarder's datagram path does and nothing else.
  * recvmmsg a batch → for each datagram: check the 6-byte relay header
- * (version 1, type 6, index u32), look the index up (open addressing),
+ * (version 2, type 6, index u32), look the index up (open addressing),
  * check the source address and port, send the inner datagram on to the
  * route's destination → sendmmsg the batch. No budget, no counters, no
  * metrics. Bounded in time.
@@ -25,6 +25,7 @@
 #define BATCH 64 /* natter-forwarder reads 64 datagrams per recvmmsg too */
 #define MAX_LEN 1500
 #define HEADER 6
+#define VERSION 2 /* the protocol version (WireConstants.protocolVersion), the header's first byte */
 #define SLOTS 1024
 
 struct route {
@@ -95,7 +96,7 @@ int main(int argc, char **argv) {
         int m = 0;
         for (int i = 0; i < n; i++) {
             uint8_t *p = buffers[i];
-            if (in[i].msg_len <= HEADER || p[0] != 1 || p[1] != 6) continue;
+            if (in[i].msg_len <= HEADER || p[0] != VERSION || p[1] != 6) continue;
             uint32_t index = ((uint32_t)p[2] << 24) | ((uint32_t)p[3] << 16) | ((uint32_t)p[4] << 8) | p[5];
             struct route *r = lookup(index);
             if (!r || r->source.sin_addr.s_addr != sources[i].sin_addr.s_addr || r->source.sin_port != sources[i].sin_port) continue;

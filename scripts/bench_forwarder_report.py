@@ -74,8 +74,8 @@ def forwarder_section(by, command_line, merged=False):
         w(f"| {run} | {f['max_per_s']:,}/s | {f['loss_at_max'] * 100:.3f} % | {failing(f)} | {c['max_per_s']:,}/s | "
           f"{c['loss_at_max'] * 100:.3f} % | {failing(c)} | {f['max_per_s'] / max(1, c['max_per_s']):.2f} |")
     w("")
-    w(f"Spread across runs: natter-forwarder {spread(fwd_rates, '/s', 0)}, C relay {spread(c_rates, '/s', 0)} (0/s: the first")
-    w("step, 20,000/s, already lost more than 0.1 %).")
+    w(f"Spread across runs: natter-forwarder {spread(fwd_rates, '/s', 0)}, C relay {spread(c_rates, '/s', 0)}"
+      + (" (0/s: the first step, 20,000/s, already lost more than 0.1 %)." if min(fwd_rates + c_rates) == 0 else "."))
     w("")
     w(f"- Goal ≥ 100,000/s: measured {spread(fwd_rates, '/s', 0)} — {verdict(min(fwd_rates) >= 100_000)}.")
     if generator_limited:

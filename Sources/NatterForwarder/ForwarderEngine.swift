@@ -43,6 +43,10 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
     private var tokens: [[UInt8]: (relay: UInt64, side: Int)] = [:]
     private var indexes: Set<UInt32> = []
     private var nextRelayID: UInt64 = 1
+    /// Members with directory changes waiting for the next batch, in the
+    /// order they first had one.
+    private var batchesWaiting: [ConnectionID] = []
+    private var lastBatchFlush: ContinuousClock.Instant?
 
     /// Connections closed before admission, by reason.
     public private(set) var refused: [RefusalReason: Int] = [:]
@@ -65,6 +69,13 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         var channel: ForwarderChannel
         var keyed: [UInt8]?
         var requests: SourceRateLimiter
+        /// Registered with ``ForwarderFeatures/directoryBatches``: changes
+        /// wait in `batch` for the next flush instead of going one by one.
+        var takesBatches = false
+        var batch: [UInt8] = []
+        var batchCount = 0
+        /// In `batchesWaiting` (until the next flush).
+        var awaitsFlush = false
     }
 
     struct Member {
@@ -72,6 +83,9 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         /// Where this member's fingerprint sits in `memberOrder`.
         var slot: Int
         var entry: DirectoryEntry
+        /// `entry` as a `peer` change (and message) encodes: made once,
+        /// copied into every batch and snapshot it goes to.
+        var encodedPeer: [UInt8]
         var observed: String
         var endpoint: RelayEndpoint { RelayEndpoint(host: observed, port: entry.udpPort) }
     }
@@ -162,6 +176,32 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
             tearDown(relay: relay, reason: "both sides did not join in time", &actions)
         }
         lastTickVisits = visits
+        return actions
+    }
+
+    // MARK: Directory batches
+
+    /// When the waiting directory changes should go out: nil when none wait,
+    /// else at once unless the last batch went less than
+    /// ``ForwarderSettings/directoryBatchInterval`` ago. The wiring calls
+    /// ``flushDirectoryBatches(now:)`` then.
+    public func nextDirectoryFlush(now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        guard !batchesWaiting.isEmpty else { return nil }
+        guard let lastBatchFlush else { return now }
+        return max(now, lastBatchFlush + settings.directoryBatchInterval)
+    }
+
+    /// Seals every waiting batch: one message per member, whatever number
+    /// of registrations and withdrawals it holds.
+    public mutating func flushDirectoryBatches(now: ContinuousClock.Instant) -> [ForwarderAction] {
+        lastBatchFlush = now
+        var actions: [ForwarderAction] = []
+        let waiting = batchesWaiting
+        batchesWaiting = []
+        for id in waiting {
+            controls[id]?.awaitsFlush = false
+            sealBatch(id, &actions)
+        }
         return actions
     }
 
@@ -257,20 +297,23 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         var actions: [ForwarderAction] = []
         // Docs/protocol.md §9.3: a member's first sealed message is its registration.
         if controls[id]!.keyed == nil {
-            guard case .register = opened else {
+            switch opened {
+            case .register, .registerWithFeatures: break
+            default:
                 actions.append(.log(.info, "control connection \(id) from \(controls[id]!.remote) did not register first; closed"))
                 closeControl(id, &actions)
                 return actions
             }
         }
         switch opened {
-        case .register(let entry): register(id, entry, &actions)
+        case .register(let entry): register(id, entry, features: [], &actions)
+        case .registerWithFeatures(let entry, let features): register(id, entry, features: features, &actions)
         case .relayRequest(let requestID, let target): relayRequest(id, requestID: requestID, target: target, now: now, &actions)
         case .keepalive: sendSealed(id, .keepalive, &actions)  // an older member: it needs to hear back
         case .goodbye:
             if let keyed = controls[id]!.keyed { actions.append(.log(.info, "member \(Self.short(keyed)) said goodbye")) }
             closeControl(id, &actions)
-        case .registered, .peer, .peerGone, .directoryComplete, .relayInvitation, .relayRefused:
+        case .registered, .peer, .peerGone, .directoryComplete, .directory, .relayInvitation, .relayRefused:
             actions.append(.log(.info, "control connection \(id) sent a forwarder's message; closed"))
             closeControl(id, &actions)
         }
@@ -284,7 +327,9 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         if let keyed = control.keyed, members[keyed]?.connection == id { withdraw(keyed, &actions) }
     }
 
-    private mutating func register(_ id: ConnectionID, _ proposed: DirectoryEntry, _ actions: inout [ForwarderAction]) {
+    private mutating func register(
+        _ id: ConnectionID, _ proposed: DirectoryEntry, features: ForwarderFeatures, _ actions: inout [ForwarderAction]
+    ) {
         let control = controls[id]!
         let keyed = proposed.keyedFingerprint
         if let previous = control.keyed, previous != keyed {
@@ -316,18 +361,33 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
             slot = memberOrder.count
             memberOrder.append(keyed)
         }
-        members[keyed] = Member(connection: id, slot: slot, entry: entry, observed: control.remote)
+        let encodedPeer = ForwarderMessageCodec.encode(.peer(entry))
+        members[keyed] = Member(connection: id, slot: slot, entry: entry, encodedPeer: encodedPeer, observed: control.remote)
         controls[id]!.keyed = keyed
         sendSealed(id, .registered(observedAddress: control.remote, relayUDPPort: settings.relayUDPPort), &actions)
         if !isUpdate {
-            for other in memberOrder where other != keyed {
-                sendSealed(id, .peer(members[other]!.entry), &actions)
-            }
-            sendSealed(id, .directoryComplete, &actions)
+            // Batches are decided by the first registration on a connection.
+            controls[id]!.takesBatches = features.contains(.directoryBatches)
+            sendDirectory(to: id, except: keyed, &actions)
             actions.append(.log(.info, "member \(Self.short(keyed)) registered from \(control.remote) (\(members.count) registered)"))
         }
-        broadcast(.peer(entry), except: keyed, &actions)
+        broadcast(encodedPeer, except: keyed, &actions)
         refreshRoutes(of: keyed, &actions)
+    }
+
+    /// A newcomer's copy of the directory: every other member, then
+    /// `directoryComplete`. In full batches for a member that takes them,
+    /// else one `peer` each.
+    private mutating func sendDirectory(to id: ConnectionID, except keyed: [UInt8], _ actions: inout [ForwarderAction]) {
+        for other in memberOrder where other != keyed {
+            let change = members[other]!.encodedPeer
+            if controls[id]!.takesBatches {
+                addToBatch(change, for: id, &actions)
+            } else {
+                sendSealed(plaintext: change, to: id, &actions)
+            }
+        }
+        sendSealed(id, .directoryComplete, &actions)  // seals the last batch first
     }
 
     private mutating func relayRequest(
@@ -383,7 +443,7 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
             memberOrder[member.slot] = last
             members[last]!.slot = member.slot
         }
-        broadcast(.peerGone(keyedFingerprint: keyed), except: keyed, &actions)
+        broadcast(ForwarderMessageCodec.encode(.peerGone(keyedFingerprint: keyed)), except: keyed, &actions)
         for relayID in (memberRelays[keyed] ?? []).sorted() {
             tearDown(relay: relayID, reason: "a member was withdrawn", &actions)
         }
@@ -420,16 +480,55 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         }
     }
 
-    /// Sends `message` to every registered member but one.
-    private mutating func broadcast(_ message: ForwarderMessage, except keyed: [UInt8], _ actions: inout [ForwarderAction]) {
+    /// Tells every registered member but one about a change (an encoded
+    /// `peer` or `peerGone`): into its next batch if it takes batches, else
+    /// sealed now as a message of its own.
+    private mutating func broadcast(_ change: [UInt8], except keyed: [UInt8], _ actions: inout [ForwarderAction]) {
         for other in memberOrder where other != keyed {
-            sendSealed(members[other]!.connection, message, &actions)
+            let id = members[other]!.connection
+            if controls[id]?.takesBatches == true {
+                addToBatch(change, for: id, &actions)
+            } else {
+                sendSealed(plaintext: change, to: id, &actions)
+            }
         }
     }
 
+    private mutating func addToBatch(_ change: [UInt8], for id: ConnectionID, _ actions: inout [ForwarderAction]) {
+        guard let control = controls[id] else { return }
+        if ForwarderMessageCodec.batchHeaderBytes + control.batch.count + change.count > ForwarderMessageCodec.maximumBatchBytes
+            || control.batchCount == Int(UInt16.max)
+        {
+            sealBatch(id, &actions)  // full: it goes now, the change starts the next one
+        }
+        if !controls[id]!.awaitsFlush {
+            controls[id]!.awaitsFlush = true
+            batchesWaiting.append(id)
+        }
+        controls[id]!.batch += change
+        controls[id]!.batchCount += 1
+    }
+
+    /// Seals what waits in a member's batch (nothing if it is empty or gone).
+    private mutating func sealBatch(_ id: ConnectionID, _ actions: inout [ForwarderAction]) {
+        guard let control = controls[id], control.batchCount > 0 else { return }
+        let plaintext = ForwarderMessageCodec.directoryBatch(count: control.batchCount, changes: control.batch)
+        controls[id]!.batch = []
+        controls[id]!.batchCount = 0
+        actions.append(.send(id, controls[id]!.channel.seal(plaintext: plaintext)))
+    }
+
+    /// Every message to a member goes after the changes waiting for it, so
+    /// it never learns of a relay before it learns of the member, nor sees
+    /// `directoryComplete` before the directory.
     private mutating func sendSealed(_ id: ConnectionID, _ message: ForwarderMessage, _ actions: inout [ForwarderAction]) {
+        sendSealed(plaintext: ForwarderMessageCodec.encode(message), to: id, &actions)
+    }
+
+    private mutating func sendSealed(plaintext: [UInt8], to id: ConnectionID, _ actions: inout [ForwarderAction]) {
         guard controls[id] != nil else { return }
-        actions.append(.send(id, controls[id]!.channel.seal(message)))
+        sealBatch(id, &actions)
+        actions.append(.send(id, controls[id]!.channel.seal(plaintext: plaintext)))
     }
 
     // MARK: Randomness

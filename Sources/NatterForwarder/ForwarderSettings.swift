@@ -20,6 +20,11 @@ public struct ForwarderSettings: Sendable, Equatable {
     /// How the kernel notices a vanished member (or relay leg) on an idle
     /// connection: set on every accepted socket; the engine keeps no timer per member.
     public var keepalive = ControlConnectionKeepalive.standard
+    /// Changes to the directory are sent to members that take batches at
+    /// most this often: during a registration storm each batch carries every
+    /// registration of the interval, so each member gets one sealed message
+    /// per interval instead of one per newcomer (Docs/protocol.md §9.3).
+    public var directoryBatchInterval: Duration = .milliseconds(25)
     /// A relay whose two joins did not both arrive by then expires.
     public var relayJoinTimeout: Duration = .seconds(10)
     /// The UDP port datagrams are relayed on (the TCP port's number), told in `.registered`.

@@ -48,14 +48,18 @@ struct ForwarderPeers: ParsableCommand {
         var readyIndexes = [UInt32](repeating: 0, count: 256)
         var readyFlags = [UInt32](repeating: 0, count: 256)
         var handshaking = 0, registered = 0, closed = 0
-        var peerMessages = 0
+        var directoryEntries = 0
+        var directoryBatches = 0
         var bytes = 0
         var peerBodyLength = -1
+        /// One `peer` change in a `directory` batch (every simulated entry has the same length).
+        var changeLength = 0
+        let batchOverhead = 2 + ForwarderMessageCodec.batchHeaderBytes + 16
         var registeredAfter: Duration?
         var completeAfter: Duration?
         var holdUntil: ContinuousClock.Instant?
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        let expectedPeerMessages = count * (count - 1)
+        let expectedDirectoryEntries = count * (count - 1)
 
         func write(_ fd: Int32, _ body: [UInt8]) -> Bool {
             let frame = [UInt8(body.count >> 8), UInt8(body.count & 0xff)] + body
@@ -75,7 +79,13 @@ struct ForwarderPeers: ParsableCommand {
                 index += 1
                 if member.header.count == 2 {
                     member.remaining = Int(member.header[0]) << 8 | Int(member.header[1])
-                    if member.remaining == peerBodyLength { peerMessages += 1 }
+                    if member.remaining == peerBodyLength {
+                        directoryEntries += 1
+                    } else if member.remaining > batchOverhead, (member.remaining - batchOverhead) % changeLength == 0 {
+                        // A batch: its changes counted by length, as single messages are.
+                        directoryEntries += (member.remaining - batchOverhead) / changeLength
+                        directoryBatches += 1
+                    }
                     member.header = []
                 }
             }
@@ -87,7 +97,7 @@ struct ForwarderPeers: ParsableCommand {
                 var stages = [0, 0, 0, 0]
                 for i in members.indices where open[i] { stages[members[i].stage] += 1 }
                 throw BenchError(
-                    "after \(timeout) s: \(registered) of \(count) registered, \(peerMessages) of \(expectedPeerMessages) directory entries, "
+                    "after \(timeout) s: \(registered) of \(count) registered, \(directoryEntries) of \(expectedDirectoryEntries) directory entries, "
                         + "\(closed) closed; open connections by stage (connecting, hello sent, register sent, registered): \(stages)")
             }
             while members.count < count, handshaking < inFlight {
@@ -147,7 +157,9 @@ struct ForwarderPeers: ParsableCommand {
                                 var channel = try members[i].handshake!.complete(welcome: frame)
                                 let entry = DirectoryEntry(
                                     keyedFingerprint: ForwarderMember.random(16), addresses: [], tcpPort: 1, udpPort: 1, sealedRecord: sealed)
-                                guard write(members[i].fd, channel.seal(.register(entry))) else { throw BenchError("register not sent") }
+                                guard write(members[i].fd, channel.seal(.registerWithFeatures(entry, [.directoryBatches]))) else {
+                                    throw BenchError("register not sent")
+                                }
                                 members[i].channel = channel
                                 members[i].handshake = nil
                                 members[i].stage = 2
@@ -162,7 +174,8 @@ struct ForwarderPeers: ParsableCommand {
                                     let entry = DirectoryEntry(
                                         keyedFingerprint: [UInt8](repeating: 0, count: 16), addresses: [observed], tcpPort: 1, udpPort: 1,
                                         sealedRecord: sealed)
-                                    peerBodyLength = 2 + ForwarderMessageCodec.encode(.peer(entry)).count + 16
+                                    changeLength = ForwarderMessageCodec.encode(.peer(entry)).count
+                                    peerBodyLength = 2 + changeLength + 16
                                 }
                                 members[i].stage = 3
                                 handshaking -= 1
@@ -178,12 +191,13 @@ struct ForwarderPeers: ParsableCommand {
                     if start < n { countFrames(&members[i], chunk[start..<n]) }
                 }
             }
-            if completeAfter == nil, registered == count, peerMessages >= expectedPeerMessages {
+            if completeAfter == nil, registered == count, directoryEntries >= expectedDirectoryEntries {
                 completeAfter = ContinuousClock.now - started
                 holdUntil = ContinuousClock.now + .seconds(holdSeconds)
                 print(
                     "{\"scenario\":\"forwarder-registration\",\"peers\":\(count),\"registered_s\":\(Self.seconds(registeredAfter!)),"
-                        + "\"directory_complete_s\":\(Self.seconds(completeAfter!)),\"directory_messages\":\(peerMessages),"
+                        + "\"directory_complete_s\":\(Self.seconds(completeAfter!)),\"directory_entries\":\(directoryEntries),"
+                        + "\"directory_batches\":\(directoryBatches),"
                         + "\"bytes_received\":\(bytes),\"closed\":\(closed)}")
                 fflush(nil)  // all streams: the script waits for this line
             }

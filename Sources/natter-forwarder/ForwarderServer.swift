@@ -86,6 +86,27 @@ final class ForwarderHost: @unchecked Sendable {
             perform(next(&engine))
         }
         flushAll()
+        scheduleDirectoryFlush()
+    }
+
+    private var directoryFlushScheduled = false
+
+    /// Sends the waiting directory batches when the engine says: at the end
+    /// of this loop turn (after every registration read in it), or when its
+    /// batch interval has passed.
+    private func scheduleDirectoryFlush() {
+        guard !directoryFlushScheduled, let due = engine.nextDirectoryFlush(now: clock.now) else { return }
+        directoryFlushScheduled = true
+        let flush = { [self] in
+            directoryFlushScheduled = false
+            submit { $0.flushDirectoryBatches(now: self.clock.now) }
+        }
+        let wait = clock.now.duration(to: due)
+        if wait > .zero {
+            loop.scheduleTask(in: .nanoseconds(wait.wholeNanoseconds)) { flush() }
+        } else {
+            loop.execute(flush)
+        }
     }
 
     struct Snapshot {
@@ -241,7 +262,7 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
         let count = buffer.readableBytes
         host.relayedStreamBytes += count
         let pause = host.table.charge(count, member: member, now: .now)
-        if pause > .zero { pausedUntil = .now() + .nanoseconds(pause.nanosecondsForPause) }
+        if pause > .zero { pausedUntil = .now() + .nanoseconds(pause.wholeNanoseconds) }
         partnerContext.write(NIOAny(buffer), promise: nil)
         pendingFlushToPartner = true
     }
@@ -373,7 +394,8 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
 }
 
 extension Duration {
-    fileprivate var nanosecondsForPause: Int64 {
+    /// Whole nanoseconds, for NIO's `TimeAmount`.
+    fileprivate var wholeNanoseconds: Int64 {
         components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
 }

@@ -53,6 +53,9 @@ final class ForwarderClient: Sendable {
         var clockOffset: Int64 = 0
         /// When the current connection's hello was written, by this clock.
         var helloSentAt: UInt64 = 0
+        var registrationFeatures = RegistrationFeatures()
+        /// The current connection's welcome arrived (the forwarder admitted it).
+        var admitted = false
     }
 
     init(
@@ -81,11 +84,12 @@ final class ForwarderClient: Sendable {
     /// One connection's life; true when it got as far as a registration.
     private func connectOnce() async -> Bool {
         let sentAt = wallClock()
-        let (registration, offset) = state.withLock { state in
+        let (registration, offset, features) = state.withLock { state in
             state.helloSentAt = sentAt
-            return (state.registration, state.clockOffset)
+            return (state.registration, state.clockOffset, state.registrationFeatures.features)
         }
-        let session = ForwarderSession(key: key, registration: registration, nowMilliseconds: PeerClocks.moved(sentAt, by: offset))
+        let session = ForwarderSession(
+            key: key, registration: registration, features: features, nowMilliseconds: PeerClocks.moved(sentAt, by: offset))
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -119,7 +123,11 @@ final class ForwarderClient: Sendable {
             channel.writeAndFlush(ForwarderMessage.goodbye).whenComplete { _ in channel.close(promise: nil) }
         }
         return state.withLock { state in
-            defer { state.registered = false }
+            defer {
+                state.registrationFeatures.connectionEnded(admitted: state.admitted, registered: state.registered)
+                state.registered = false
+                state.admitted = false
+            }
             return state.registered
         }
     }
@@ -162,11 +170,11 @@ final class ForwarderClient: Sendable {
             }
             logger.info("registered with forwarder \(endpoint)", metadata: ["seen as": "\(observed)"])
         case .peer(let entry):
-            state.withLock { $0.directory[entry.keyedFingerprint] = entry }
-            delegate?.forwarder(self, listed: entry)
+            apply(.peer(entry))
         case .peerGone(let keyed):
-            guard state.withLock({ $0.directory.removeValue(forKey: keyed) }) != nil else { return }
-            delegate?.forwarder(self, withdrew: keyed)
+            apply(.peerGone(keyedFingerprint: keyed))
+        case .directory(let changes):
+            for change in changes { apply(change) }
         case .relayInvitation(let invitation) where invitation.requestID == 0:
             delegate?.forwarder(self, invited: invitation)
         case .relayInvitation(let invitation):
@@ -174,8 +182,24 @@ final class ForwarderClient: Sendable {
         case .relayRefused(let id, let reason):
             logger.notice("forwarder \(endpoint) refused a relay: \(reason)")
             state.withLock { $0.pending.removeValue(forKey: id) }?.resume(returning: nil)
-        case .directoryComplete, .keepalive, .goodbye, .register, .relayRequest:
+        case .directoryComplete, .keepalive, .goodbye, .register, .registerWithFeatures, .relayRequest:
             break
+        }
+    }
+
+    /// The forwarder admitted the connection (its welcome checked out).
+    func admitted() {
+        state.withLock { $0.admitted = true }
+    }
+
+    private func apply(_ change: DirectoryChange) {
+        switch change {
+        case .peer(let entry):
+            state.withLock { $0.directory[entry.keyedFingerprint] = entry }
+            delegate?.forwarder(self, listed: entry)
+        case .peerGone(let keyed):
+            guard state.withLock({ $0.directory.removeValue(forKey: keyed) }) != nil else { return }
+            delegate?.forwarder(self, withdrew: keyed)
         }
     }
 

@@ -31,6 +31,8 @@ final class ForwarderControlHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
+        let wasEstablished = session.isEstablished
+        defer { if !wasEstablished, session.isEstablished { client.admitted() } }
         do {
             for output in try session.receive(buffer.readBytes(length: buffer.readableBytes) ?? []) {
                 switch output {

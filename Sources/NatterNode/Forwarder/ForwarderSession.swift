@@ -19,6 +19,8 @@ struct ForwarderSession: Sendable {
     private var channel: ForwarderChannel?
     /// What to register as, sent as soon as the channel is up.
     private var registration: DirectoryEntry
+    /// Asked for in the first registration (none: the plain `register`).
+    private let features: ForwarderFeatures
     /// The forwarder is older than kernel keepalives (Docs/protocol.md §9.3,
     /// Liveness): it withdraws a member that sent nothing for 12 s, so this
     /// member answers each of its keepalives and sends one whenever it sent
@@ -30,9 +32,10 @@ struct ForwarderSession: Sendable {
     /// An older forwarder's keepalive period, and the longest silence it allows is 12 s.
     static let legacyKeepaliveInterval: Duration = .seconds(4)
 
-    init(key: ForwarderKey, registration: DirectoryEntry, nowMilliseconds: UInt64) {
+    init(key: ForwarderKey, registration: DirectoryEntry, features: ForwarderFeatures = [.directoryBatches], nowMilliseconds: UInt64) {
         handshake = ForwarderClientHandshake(key: key, nowMilliseconds: nowMilliseconds)
         self.registration = registration
+        self.features = features
     }
 
     /// The first message: the hello that proves this member holds the `fwd` key.
@@ -47,7 +50,7 @@ struct ForwarderSession: Sendable {
         guard var channel else {
             if let time = handshake.clockHint(message) { return [.clockHint(time)] }
             var established = try handshake.complete(welcome: message)
-            let register = established.seal(.register(registration))
+            let register = established.seal(features.isEmpty ? .register(registration) : .registerWithFeatures(registration, features))
             channel = established
             return [.send(register)]
         }
@@ -71,5 +74,24 @@ struct ForwarderSession: Sendable {
     mutating func reregister(_ entry: DirectoryEntry) -> [UInt8]? {
         registration = entry
         return seal(.register(entry))
+    }
+}
+
+/// Which registration a member sends on its next connection to one
+/// forwarder (Docs/protocol.md §9.3, Registration): `registerWithFeatures`
+/// asking for directory batches, unless that was just tried and the
+/// forwarder, having admitted the connection, closed it before answering
+/// `registered` — an older forwarder, which closes on a message type it
+/// does not know. Then one plain `register`, and batches are asked for again
+/// on the connection after, so a forwarder that was upgraded meanwhile (or a
+/// close that had another cause) costs one plain registration at most.
+struct RegistrationFeatures: Sendable, Equatable {
+    private(set) var plainNext = false
+
+    var features: ForwarderFeatures { plainNext ? [] : [.directoryBatches] }
+
+    /// A connection ended; `admitted`: the forwarder's welcome had arrived.
+    mutating func connectionEnded(admitted: Bool, registered: Bool) {
+        plainNext = !plainNext && admitted && !registered
     }
 }

@@ -183,8 +183,14 @@ public struct ForwarderChannel: Sendable {
     static let header = [WireConstants.protocolVersion, ForwarderEnvelope.MessageType.sealed.rawValue]
 
     public mutating func seal(_ message: ForwarderMessage) -> [UInt8] {
+        seal(plaintext: ForwarderMessageCodec.encode(message))
+    }
+
+    /// Seals a message already encoded (a directory batch assembled from
+    /// encoded changes, ``ForwarderMessageCodec/directoryBatch(count:changes:)``).
+    public mutating func seal(plaintext: [UInt8]) -> [UInt8] {
         // 2^64 messages on one connection cannot happen; a reconnect starts afresh.
-        let sealed = try! sendCipher.encrypt(ForwarderMessageCodec.encode(message), associatedData: Self.header)
+        let sealed = try! sendCipher.encrypt(plaintext, associatedData: Self.header)
         return Self.header + sealed
     }
 

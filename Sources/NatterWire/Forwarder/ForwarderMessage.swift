@@ -59,16 +59,42 @@ public struct RelayInvitation: Sendable, Equatable {
     }
 }
 
+/// What a member asks of a forwarder when it registers (Docs/protocol.md
+/// §9.3, type 11). A forwarder ignores the bits it does not know, so a
+/// member can ask for more without first learning what the forwarder has.
+public struct ForwarderFeatures: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// Send the directory and its changes as ``ForwarderMessage/directory(_:)``
+    /// batches: registering n members then costs about n²/500 sealed
+    /// messages instead of n², which is what lets 10,000 members register.
+    public static let directoryBatches = ForwarderFeatures(rawValue: 1)
+}
+
+/// One change to the directory a member mirrors: what `peer` and `peerGone`
+/// say one at a time, carried many to a ``ForwarderMessage/directory(_:)``.
+public enum DirectoryChange: Sendable, Equatable {
+    case peer(DirectoryEntry)
+    case peerGone(keyedFingerprint: [UInt8])
+}
+
 /// What travels sealed on a member's control connection to a forwarder
-/// (Docs/protocol.md §9). C→F: register, relayRequest, keepalive, goodbye.
-/// F→C: registered, peer, peerGone, directoryComplete, relayInvitation,
-/// relayRefused, keepalive.
+/// (Docs/protocol.md §9). C→F: register, registerWithFeatures, relayRequest,
+/// keepalive, goodbye. F→C: registered, peer, peerGone, directory,
+/// directoryComplete, relayInvitation, relayRefused, keepalive.
 public enum ForwarderMessage: Sendable, Equatable {
     case register(DirectoryEntry)
+    /// A registration that asks for ``ForwarderFeatures``; an older
+    /// forwarder closes the connection on it (unknown type).
+    case registerWithFeatures(DirectoryEntry, ForwarderFeatures)
     case registered(observedAddress: String, relayUDPPort: UInt16)
     case peer(DirectoryEntry)
     case peerGone(keyedFingerprint: [UInt8])
     case directoryComplete
+    /// Changes to the directory, in order, for a member that asked for
+    /// ``ForwarderFeatures/directoryBatches``.
+    case directory([DirectoryChange])
     case relayRequest(id: UInt32, target: [UInt8])
     case relayInvitation(RelayInvitation)
     case relayRefused(id: UInt32, reason: RelayRefusal)
@@ -87,14 +113,24 @@ public enum ForwarderMessageError: Error, Equatable, Sendable {
 public enum ForwarderMessageCodec {
     enum Tag: UInt8 {
         case register = 1, registered, peer, peerGone, directoryComplete, relayRequest, relayInvitation, relayRefused,
-            keepalive, goodbye
+            keepalive, goodbye, registerWithFeatures, directory
     }
+
+    /// The most plaintext a `directory` batch carries: a sealed message with
+    /// its 2-byte header and 16-byte tag must fit the 2-byte frame length.
+    public static let maximumBatchBytes = 60_000
+    /// The bytes in front of a batch's changes: type and count.
+    public static let batchHeaderBytes = 3
 
     public static func encode(_ message: ForwarderMessage) -> [UInt8] {
         var out: [UInt8] = []
         switch message {
         case .register(let entry):
             out.append(Tag.register.rawValue)
+            append(entry, to: &out)
+        case .registerWithFeatures(let entry, let features):
+            out.append(Tag.registerWithFeatures.rawValue)
+            out.append(features.rawValue)
             append(entry, to: &out)
         case .registered(let address, let port):
             out.append(Tag.registered.rawValue)
@@ -108,6 +144,11 @@ public enum ForwarderMessageCodec {
             out += keyed
         case .directoryComplete:
             out.append(Tag.directoryComplete.rawValue)
+        case .directory(let changes):
+            precondition(changes.count <= Int(UInt16.max))
+            out.append(Tag.directory.rawValue)
+            FrameCodec.append(UInt16(changes.count), to: &out)
+            for change in changes { out += encodeChange(change) }
         case .relayRequest(let id, let target):
             out.append(Tag.relayRequest.rawValue)
             FrameCodec.append(id, to: &out)
@@ -147,10 +188,26 @@ public enum ForwarderMessageCodec {
         let message: ForwarderMessage
         switch tag {
         case .register: message = .register(try entry(&reader))
+        case .registerWithFeatures:
+            let features = ForwarderFeatures(rawValue: try reader.byte())
+            message = .registerWithFeatures(try entry(&reader), features)
         case .registered: message = .registered(observedAddress: try string(&reader), relayUDPPort: try reader.uint16())
         case .peer: message = .peer(try entry(&reader))
         case .peerGone: message = .peerGone(keyedFingerprint: try reader.bytes(DirectoryEntry.keyedFingerprintLength))
         case .directoryComplete: message = .directoryComplete
+        case .directory:
+            guard bytes.count <= maximumBatchBytes else { throw ForwarderMessageError.invalidField("batch length") }
+            let count = Int(try reader.uint16())
+            var changes: [DirectoryChange] = []
+            changes.reserveCapacity(min(count, maximumBatchBytes / 17))
+            for _ in 0..<count {
+                switch Tag(rawValue: try reader.byte()) {
+                case .peer: changes.append(.peer(try entry(&reader)))
+                case .peerGone: changes.append(.peerGone(keyedFingerprint: try reader.bytes(DirectoryEntry.keyedFingerprintLength)))
+                default: throw ForwarderMessageError.invalidField("change kind")
+                }
+            }
+            message = .directory(changes)
         case .relayRequest:
             message = .relayRequest(id: try reader.uint32(), target: try reader.bytes(DirectoryEntry.keyedFingerprintLength))
         case .relayInvitation:
@@ -172,6 +229,28 @@ public enum ForwarderMessageCodec {
         }
         guard reader.isAtEnd else { throw ForwarderMessageError.invalidField("trailing bytes") }
         return message
+    }
+
+    /// One change as a batch carries it: `kind u8` (3 peer, 4 peerGone, the
+    /// types of the single messages) ‖ the single message's fields. A
+    /// forwarder encodes each member's change once and copies the bytes into
+    /// every batch it goes to.
+    public static func encodeChange(_ change: DirectoryChange) -> [UInt8] {
+        switch change {
+        case .peer(let entry): encode(.peer(entry))
+        case .peerGone(let keyed): encode(.peerGone(keyedFingerprint: keyed))
+        }
+    }
+
+    /// A `directory` message's plaintext from changes already encoded
+    /// (``encodeChange(_:)``), `count` of them in `changes`.
+    public static func directoryBatch(count: Int, changes: [UInt8]) -> [UInt8] {
+        precondition(count <= Int(UInt16.max) && batchHeaderBytes + changes.count <= maximumBatchBytes)
+        var out: [UInt8] = [Tag.directory.rawValue]
+        out.reserveCapacity(batchHeaderBytes + changes.count)
+        FrameCodec.append(UInt16(count), to: &out)
+        out += changes
+        return out
     }
 
     private static func append(_ entry: DirectoryEntry, to out: inout [UInt8]) {

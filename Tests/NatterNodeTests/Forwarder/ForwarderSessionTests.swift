@@ -19,13 +19,43 @@ struct ForwarderSessionTests {
             Issue.record("expected exactly the registration, got \(outputs)")
             return
         }
-        #expect(try forwarder.open(register) == .register(entry))
+        #expect(try forwarder.open(register) == .registerWithFeatures(entry, [.directoryBatches]), "asking for batches by default")
         #expect(try session.receive(forwarder.seal(.directoryComplete)) == [.message(.directoryComplete)])
 
         var moved = entry
         moved.addresses = ["10.231.1.12"]
         let update = session.reregister(moved)
         #expect(try update.map { try forwarder.open($0) } == .register(moved))
+    }
+
+    @Test func withoutFeaturesTheRegistrationIsThePlainOne() throws {
+        var session = ForwarderSession(key: key, registration: entry, features: [], nowMilliseconds: now)
+        let admitted = try ForwarderHandshake.admit(session.hello, key: key, nowMilliseconds: now)
+        var (welcome, forwarder) = ForwarderHandshake.welcome(hello: session.hello, clientNonce: admitted.clientNonce, key: key)
+        guard case .send(let register)? = try session.receive(welcome).first else {
+            Issue.record("no registration")
+            return
+        }
+        #expect(try forwarder.open(register) == .register(entry))
+    }
+
+    /// Docs/protocol.md §9.3, Registration: an older forwarder closes on the
+    /// unknown `registerWithFeatures`; the next connection registers plainly,
+    /// the one after asks again.
+    @Test func anOlderForwarderThatClosesOnTheFeaturesGetsOnePlainRegistration() {
+        var features = RegistrationFeatures()
+        #expect(features.features == [.directoryBatches])
+        features.connectionEnded(admitted: false, registered: false)
+        #expect(features.features == [.directoryBatches], "not admitted (unreachable, refused hello): nothing learned")
+        features.connectionEnded(admitted: true, registered: true)
+        #expect(features.features == [.directoryBatches], "registered with features: keep asking")
+        features.connectionEnded(admitted: true, registered: false)
+        #expect(features.features == [], "closed after the welcome, before registered: plain next")
+        features.connectionEnded(admitted: true, registered: true)
+        #expect(features.features == [.directoryBatches], "after one plain registration, ask again")
+        features.connectionEnded(admitted: true, registered: false)
+        features.connectionEnded(admitted: true, registered: false)
+        #expect(features.features == [.directoryBatches], "a plain registration that failed too was not about the features")
     }
 
     @Test func aWelcomeFromAnotherTeamsForwarderIsRefused() throws {
@@ -66,7 +96,7 @@ struct ForwarderSessionTests {
             Issue.record("expected the registration")
             return
         }
-        #expect(try forwarder.open(register) == .register(entry))
+        #expect(try forwarder.open(register) == .registerWithFeatures(entry, [.directoryBatches]), "asking for batches by default")
         #expect(try session.receive(forwarder.seal(.directoryComplete)) == [.message(.directoryComplete)])
         #expect(!session.forwarderWantsKeepalives, "a current forwarder sends nothing unasked: the kernel keeps watch")
 

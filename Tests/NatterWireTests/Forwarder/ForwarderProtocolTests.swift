@@ -63,10 +63,47 @@ struct ForwarderProtocolTests {
             .peerGone(keyedFingerprint: keyed), .directoryComplete, .relayRequest(id: 42, target: keyed),
             .relayInvitation(RelayInvitation(requestID: 0, peer: keyed, token: Array(repeating: 3, count: 32), initiator: false, datagramIndex: 99)),
             .relayRefused(id: 42, reason: .notRegistered), .keepalive, .goodbye,
+            .registerWithFeatures(DirectoryEntry(keyedFingerprint: keyed, addresses: ["10.0.0.1"], tcpPort: 1, udpPort: 2, sealedRecord: [7]), [.directoryBatches]),
+            .registerWithFeatures(DirectoryEntry(keyedFingerprint: keyed, addresses: [], tcpPort: 1, udpPort: 2, sealedRecord: []), ForwarderFeatures(rawValue: 0xFF)),
+            .directory([]),
+            .directory([
+                .peer(DirectoryEntry(keyedFingerprint: keyed, addresses: ["10.0.0.9"], tcpPort: 5, udpPort: 6, sealedRecord: [1, 2])),
+                .peerGone(keyedFingerprint: keyed),
+            ]),
         ]
         for message in messages {
             #expect(try ForwarderMessageCodec.decode(ForwarderMessageCodec.encode(message)) == message)
         }
+    }
+
+    /// Docs/protocol.md §9.3: a batch's bytes are `12 ‖ count u16 ‖ changes`,
+    /// each change the single message's plaintext (3 peer, 4 peerGone), so a
+    /// forwarder can copy encoded changes and a member can split them.
+    @Test func aDirectoryBatchIsTheSingleMessagesBackToBack() throws {
+        let keyed = Array(repeating: UInt8(5), count: 16)
+        let entry = DirectoryEntry(keyedFingerprint: keyed, addresses: ["10.0.0.9"], tcpPort: 5, udpPort: 6, sealedRecord: [1, 2])
+        let single = ForwarderMessageCodec.encode(.peer(entry)), gone = ForwarderMessageCodec.encode(.peerGone(keyedFingerprint: keyed))
+        #expect(ForwarderMessageCodec.encodeChange(.peer(entry)) == single)
+        #expect(ForwarderMessageCodec.encodeChange(.peerGone(keyedFingerprint: keyed)) == gone)
+        let batch = ForwarderMessageCodec.directoryBatch(count: 2, changes: single + gone)
+        #expect(batch == [12, 0, 2] + single + gone)
+        #expect(try ForwarderMessageCodec.decode(batch) == .directory([.peer(entry), .peerGone(keyedFingerprint: keyed)]))
+        #expect(ForwarderMessageCodec.encode(.registerWithFeatures(entry, [.directoryBatches])) == [11, 1] + single.dropFirst())
+    }
+
+    @Test func malformedBatchesAreRefused() {
+        let gone: [UInt8] = [4] + Array(repeating: 1, count: 16)
+        #expect(throws: ForwarderMessageError.truncated, "fewer changes than counted") {
+            try ForwarderMessageCodec.decode([12, 0, 2] + gone)
+        }
+        #expect(throws: ForwarderMessageError.invalidField("trailing bytes"), "more than counted") {
+            try ForwarderMessageCodec.decode([12, 0, 1] + gone + gone)
+        }
+        #expect(throws: ForwarderMessageError.invalidField("change kind"), "only peer and peerGone") {
+            try ForwarderMessageCodec.decode([12, 0, 1, 5])
+        }
+        let oversized = [12, 0xFF, 0xFF] + Array(repeating: UInt8(0), count: ForwarderMessageCodec.maximumBatchBytes)
+        #expect(throws: ForwarderMessageError.invalidField("batch length")) { try ForwarderMessageCodec.decode(oversized) }
     }
 
     @Test func malformedMessagesAreRefused() {

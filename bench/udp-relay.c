@@ -72,6 +72,10 @@ int main(int argc, char **argv) {
     struct sockaddr_in local;
     address(&local, "0.0.0.0", argv[1]);
     if (bind(fd, (struct sockaddr *)&local, sizeof local) != 0) { perror("udp-relay: bind"); return 1; }
+    /* The receive buffer natter-forwarder asks for (ForwarderServer.datagramReceiveBufferBytes),
+       so both relays ride out the same scheduling hiccups. */
+    int receive_buffer = 4 * 1024 * 1024;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
     struct timeval timeout = {0, 500000};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     time_t deadline = time(NULL) + atoi(argv[2]);

@@ -463,6 +463,12 @@ final class ForwarderServer: Sendable {
 
     /// Datagrams read per system call (recvmmsg).
     static let vectorReadCount = 64
+    /// The relay socket's receive buffer: about 5,000 state datagrams (the
+    /// kernel counts some 800 bytes of overhead each), 50 ms of a relay
+    /// running at 100,000 a second, so a moment off the CPU loses nothing.
+    /// The kernel caps it at `net.core.rmem_max` (Debian's default is
+    /// 208 KiB: Docs/forwarder.md says when to raise it).
+    static let datagramReceiveBufferBytes = 4 * 1024 * 1024
     // Each gets a 2 KiB slice of the receive buffer (NIO splits it evenly; a relay datagram
     // is at most WireConstants.maximumDatagramBytes + 6, and anything longer is dropped as malformed).
 
@@ -517,6 +523,7 @@ final class ForwarderServer: Sendable {
                     .channelOption(.socketOption(.so_reuseaddr), value: 1)
                     .channelOption(isIPv6 ? v6only : .socketOption(.so_reuseaddr), value: 1)
                     .channelOption(.datagramVectorReadMessageCount, value: vectorReadCount)
+                    .channelOption(.socketOption(.so_rcvbuf), value: datagramReceiveBufferBytes)
                     .channelOption(
                         .recvAllocator,
                         value: FixedSizeRecvByteBufferAllocator(capacity: vectorReadCount * 2048))

@@ -32,8 +32,9 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
     private var members: [[UInt8]: Member] = [:]
     /// The members in a deterministic order (registration order, with a
     /// withdrawn member's place taken by the last one): broadcasts walk it
-    /// instead of sorting the whole table on every registration.
-    private var memberOrder: [[UInt8]] = []
+    /// instead of sorting the whole table on every registration. It holds
+    /// what a broadcast needs, so the walk copies no dictionary value.
+    private var memberOrder: [Listing] = []
     /// The relays each member is part of, so a withdrawal or re-registration
     /// touches its own relays only.
     private var memberRelays: [[UInt8]: Set<UInt64>] = [:]
@@ -46,6 +47,8 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
     /// Members with directory changes waiting for the next batch, in the
     /// order they first had one.
     private var batchesWaiting: [ConnectionID] = []
+    /// The changes waiting for each member that takes batches (Docs/protocol.md §9.3).
+    private var batches: [ConnectionID: PendingBatch] = [:]
     private var lastBatchFlush: ContinuousClock.Instant?
 
     /// Connections closed before admission, by reason.
@@ -69,13 +72,38 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         var channel: ForwarderChannel
         var keyed: [UInt8]?
         var requests: SourceRateLimiter
+    }
+
+    /// A member in `memberOrder`: where its changes go, and its entry as
+    /// a `peer` change (and message) encodes, made once and copied into
+    /// every batch and snapshot it goes to.
+    struct Listing {
+        var keyed: [UInt8]
+        var connection: ConnectionID
+        var encodedPeer: [UInt8]
         /// Registered with ``ForwarderFeatures/directoryBatches``: changes
-        /// wait in `batch` for the next flush instead of going one by one.
-        var takesBatches = false
-        var batch: [UInt8] = []
-        var batchCount = 0
+        /// wait in a ``PendingBatch`` for the next flush instead of going one by one.
+        var takesBatches: Bool
+    }
+
+    struct PendingBatch {
+        var changes: [UInt8] = []
+        var count = 0
         /// In `batchesWaiting` (until the next flush).
         var awaitsFlush = false
+
+        func isFull(adding change: [UInt8]) -> Bool {
+            ForwarderMessageCodec.batchHeaderBytes + changes.count + change.count > ForwarderMessageCodec.maximumBatchBytes
+                || count == Int(UInt16.max)
+        }
+
+        /// Adds a change; true when the batch now waits for a flush and did not before.
+        mutating func append(_ change: [UInt8]) -> Bool {
+            changes += change
+            count += 1
+            defer { awaitsFlush = true }
+            return !awaitsFlush
+        }
     }
 
     struct Member {
@@ -83,9 +111,6 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         /// Where this member's fingerprint sits in `memberOrder`.
         var slot: Int
         var entry: DirectoryEntry
-        /// `entry` as a `peer` change (and message) encodes: made once,
-        /// copied into every batch and snapshot it goes to.
-        var encodedPeer: [UInt8]
         var observed: String
         var endpoint: RelayEndpoint { RelayEndpoint(host: observed, port: entry.udpPort) }
     }
@@ -199,7 +224,7 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         let waiting = batchesWaiting
         batchesWaiting = []
         for id in waiting {
-            controls[id]?.awaitsFlush = false
+            batches[id]?.awaitsFlush = false
             sealBatch(id, &actions)
         }
         return actions
@@ -323,6 +348,7 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
     /// Closes a control connection and withdraws its member, if it has one.
     private mutating func closeControl(_ id: ConnectionID, _ actions: inout [ForwarderAction]) {
         guard let control = controls.removeValue(forKey: id) else { return }
+        batches[id] = nil
         actions.append(.close(id))
         if let keyed = control.keyed, members[keyed]?.connection == id { withdraw(keyed, &actions) }
     }
@@ -342,6 +368,7 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         if let existing = members[keyed], existing.connection != id {
             // The same member on a new connection (it restarted or its old connection is stale): replace.
             controls[existing.connection] = nil
+            batches[existing.connection] = nil
             actions.append(.close(existing.connection))
             actions.append(.log(.info, "member \(Self.short(keyed)) re-registered from \(control.remote); its old connection \(existing.connection) closed"))
         } else if members[keyed] == nil, members.count >= settings.maximumPeers {
@@ -354,37 +381,38 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         var addresses = [control.remote]
         for address in proposed.addresses where !addresses.contains(address) { addresses.append(address) }
         entry.addresses = Array(addresses.prefix(DirectoryEntry.maximumAddresses))
+        // Batches are decided by the first registration on a connection.
+        let takesBatches = isUpdate ? memberOrder[existingSlot!].takesBatches : features.contains(.directoryBatches)
+        let encodedPeer = ForwarderMessageCodec.encode(.peer(entry))
+        let listing = Listing(keyed: keyed, connection: id, encodedPeer: encodedPeer, takesBatches: takesBatches)
         let slot: Int
         if let existingSlot {
             slot = existingSlot
+            memberOrder[slot] = listing
         } else {
             slot = memberOrder.count
-            memberOrder.append(keyed)
+            memberOrder.append(listing)
         }
-        let encodedPeer = ForwarderMessageCodec.encode(.peer(entry))
-        members[keyed] = Member(connection: id, slot: slot, entry: entry, encodedPeer: encodedPeer, observed: control.remote)
+        members[keyed] = Member(connection: id, slot: slot, entry: entry, observed: control.remote)
         controls[id]!.keyed = keyed
         sendSealed(id, .registered(observedAddress: control.remote, relayUDPPort: settings.relayUDPPort), &actions)
         if !isUpdate {
-            // Batches are decided by the first registration on a connection.
-            controls[id]!.takesBatches = features.contains(.directoryBatches)
-            sendDirectory(to: id, except: keyed, &actions)
+            sendDirectory(to: id, batched: takesBatches, except: slot, &actions)
             actions.append(.log(.info, "member \(Self.short(keyed)) registered from \(control.remote) (\(members.count) registered)"))
         }
-        broadcast(encodedPeer, except: keyed, &actions)
+        broadcast(encodedPeer, except: slot, &actions)
         refreshRoutes(of: keyed, &actions)
     }
 
     /// A newcomer's copy of the directory: every other member, then
     /// `directoryComplete`. In full batches for a member that takes them,
     /// else one `peer` each.
-    private mutating func sendDirectory(to id: ConnectionID, except keyed: [UInt8], _ actions: inout [ForwarderAction]) {
-        for other in memberOrder where other != keyed {
-            let change = members[other]!.encodedPeer
-            if controls[id]!.takesBatches {
-                addToBatch(change, for: id, &actions)
+    private mutating func sendDirectory(to id: ConnectionID, batched: Bool, except slot: Int, _ actions: inout [ForwarderAction]) {
+        for other in memberOrder.indices where other != slot {
+            if batched {
+                addToBatch(memberOrder[other].encodedPeer, for: id, &actions)
             } else {
-                sendSealed(plaintext: change, to: id, &actions)
+                sendSealed(plaintext: memberOrder[other].encodedPeer, to: id, &actions)
             }
         }
         sendSealed(id, .directoryComplete, &actions)  // seals the last batch first
@@ -441,9 +469,9 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
         let last = memberOrder.removeLast()
         if member.slot < memberOrder.count {
             memberOrder[member.slot] = last
-            members[last]!.slot = member.slot
+            members[last.keyed]!.slot = member.slot
         }
-        broadcast(ForwarderMessageCodec.encode(.peerGone(keyedFingerprint: keyed)), except: keyed, &actions)
+        broadcast(ForwarderMessageCodec.encode(.peerGone(keyedFingerprint: keyed)), except: nil, &actions)
         for relayID in (memberRelays[keyed] ?? []).sorted() {
             tearDown(relay: relayID, reason: "a member was withdrawn", &actions)
         }
@@ -483,10 +511,11 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
     /// Tells every registered member but one about a change (an encoded
     /// `peer` or `peerGone`): into its next batch if it takes batches, else
     /// sealed now as a message of its own.
-    private mutating func broadcast(_ change: [UInt8], except keyed: [UInt8], _ actions: inout [ForwarderAction]) {
-        for other in memberOrder where other != keyed {
-            let id = members[other]!.connection
-            if controls[id]?.takesBatches == true {
+    /// `except`: the slot in `memberOrder` of the member the change is about.
+    private mutating func broadcast(_ change: [UInt8], except slot: Int?, _ actions: inout [ForwarderAction]) {
+        for other in memberOrder.indices where other != slot {
+            let id = memberOrder[other].connection
+            if memberOrder[other].takesBatches {
                 addToBatch(change, for: id, &actions)
             } else {
                 sendSealed(plaintext: change, to: id, &actions)
@@ -495,26 +524,21 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
     }
 
     private mutating func addToBatch(_ change: [UInt8], for id: ConnectionID, _ actions: inout [ForwarderAction]) {
-        guard let control = controls[id] else { return }
-        if ForwarderMessageCodec.batchHeaderBytes + control.batch.count + change.count > ForwarderMessageCodec.maximumBatchBytes
-            || control.batchCount == Int(UInt16.max)
-        {
-            sealBatch(id, &actions)  // full: it goes now, the change starts the next one
+        if batches[id]?.isFull(adding: change) == true {
+            sealBatch(id, &actions)  // it goes now, and the change starts the next one
         }
-        if !controls[id]!.awaitsFlush {
-            controls[id]!.awaitsFlush = true
-            batchesWaiting.append(id)
-        }
-        controls[id]!.batch += change
-        controls[id]!.batchCount += 1
+        // In place (the default subscript's modify): the waiting bytes are not copied.
+        if batches[id, default: PendingBatch()].append(change) { batchesWaiting.append(id) }
     }
 
-    /// Seals what waits in a member's batch (nothing if it is empty or gone).
+    /// Seals what waits in a member's batch (nothing if it is empty or the member gone).
     private mutating func sealBatch(_ id: ConnectionID, _ actions: inout [ForwarderAction]) {
-        guard let control = controls[id], control.batchCount > 0 else { return }
-        let plaintext = ForwarderMessageCodec.directoryBatch(count: control.batchCount, changes: control.batch)
-        controls[id]!.batch = []
-        controls[id]!.batchCount = 0
+        guard var batch = batches.removeValue(forKey: id) else { return }
+        defer { if batch.awaitsFlush { batches[id] = batch } }
+        guard batch.count > 0, controls[id] != nil else { return }
+        let plaintext = ForwarderMessageCodec.directoryBatch(count: batch.count, changes: batch.changes)
+        batch.changes = []
+        batch.count = 0
         actions.append(.send(id, controls[id]!.channel.seal(plaintext: plaintext)))
     }
 

@@ -62,68 +62,6 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
     /// depends on what is due, not on how many members are registered.
     public private(set) var lastTickVisits = 0
 
-    struct Pending {
-        var remote: String
-        var opened: ContinuousClock.Instant
-    }
-
-    struct Control {
-        var remote: String
-        var channel: ForwarderChannel
-        var keyed: [UInt8]?
-        var requests: SourceRateLimiter
-    }
-
-    /// A member in `memberOrder`: where its changes go, and its entry as
-    /// a `peer` change (and message) encodes, made once and copied into
-    /// every batch and snapshot it goes to.
-    struct Listing {
-        var keyed: [UInt8]
-        var connection: ConnectionID
-        var encodedPeer: [UInt8]
-        /// Registered with ``ForwarderFeatures/directoryBatches``: changes
-        /// wait in a ``PendingBatch`` for the next flush instead of going one by one.
-        var takesBatches: Bool
-    }
-
-    struct PendingBatch {
-        var changes: [UInt8] = []
-        var count = 0
-        /// In `batchesWaiting` (until the next flush).
-        var awaitsFlush = false
-
-        func isFull(adding change: [UInt8]) -> Bool {
-            ForwarderMessageCodec.batchHeaderBytes + changes.count + change.count > ForwarderMessageCodec.maximumBatchBytes
-                || count == Int(UInt16.max)
-        }
-
-        /// Adds a change; true when the batch now waits for a flush and did not before.
-        mutating func append(_ change: [UInt8]) -> Bool {
-            changes += change
-            count += 1
-            defer { awaitsFlush = true }
-            return !awaitsFlush
-        }
-    }
-
-    struct Member {
-        var connection: ConnectionID
-        /// Where this member's fingerprint sits in `memberOrder`.
-        var slot: Int
-        var entry: DirectoryEntry
-        var observed: String
-        var endpoint: RelayEndpoint { RelayEndpoint(host: observed, port: entry.udpPort) }
-    }
-
-    struct Relay {
-        var members: [[UInt8]]  // [requester, target]
-        var tokens: [[UInt8]]
-        var indexes: [UInt32]
-        var legs: [ConnectionID?]
-        var created: ContinuousClock.Instant
-        var spliced = false
-    }
-
     public init(key: ForwarderKey, settings: ForwarderSettings = ForwarderSettings(), random: Random, now: ContinuousClock.Instant) {
         self.key = key
         self.settings = settings
@@ -577,4 +515,71 @@ public struct ForwarderEngine<Random: RandomNumberGenerator> {
 
     /// The first 4 bytes of a keyed fingerprint in hex: enough to follow a member through the log.
     static func short(_ keyed: [UInt8]) -> String { Hex.encode(Array(keyed.prefix(4))) }
+}
+
+// The engine's records, outside the generic engine: nested in it they are
+// generic too, and every copy goes through value witnesses (perf, 10,000
+// members registering: 8 % of the forwarder's time in retains from copying a
+// `Listing`, beside the generic metadata lookups).
+
+fileprivate struct Pending {
+    var remote: String
+    var opened: ContinuousClock.Instant
+}
+
+fileprivate struct Control {
+    var remote: String
+    var channel: ForwarderChannel
+    var keyed: [UInt8]?
+    var requests: SourceRateLimiter
+}
+
+/// A member in `memberOrder`: where its changes go, and its entry as
+/// a `peer` change (and message) encodes, made once and copied into
+/// every batch and snapshot it goes to.
+fileprivate struct Listing {
+    var keyed: [UInt8]
+    var connection: ConnectionID
+    var encodedPeer: [UInt8]
+    /// Registered with ``ForwarderFeatures/directoryBatches``: changes
+    /// wait in a ``PendingBatch`` for the next flush instead of going one by one.
+    var takesBatches: Bool
+}
+
+fileprivate struct PendingBatch {
+    var changes: [UInt8] = []
+    var count = 0
+    /// In `batchesWaiting` (until the next flush).
+    var awaitsFlush = false
+
+    func isFull(adding change: [UInt8]) -> Bool {
+        ForwarderMessageCodec.batchHeaderBytes + changes.count + change.count > ForwarderMessageCodec.maximumBatchBytes
+            || count == Int(UInt16.max)
+    }
+
+    /// Adds a change; true when the batch now waits for a flush and did not before.
+    mutating func append(_ change: [UInt8]) -> Bool {
+        changes += change
+        count += 1
+        defer { awaitsFlush = true }
+        return !awaitsFlush
+    }
+}
+
+fileprivate struct Member {
+    var connection: ConnectionID
+    /// Where this member's fingerprint sits in `memberOrder`.
+    var slot: Int
+    var entry: DirectoryEntry
+    var observed: String
+    var endpoint: RelayEndpoint { RelayEndpoint(host: observed, port: entry.udpPort) }
+}
+
+fileprivate struct Relay {
+    var members: [[UInt8]]  // [requester, target]
+    var tokens: [[UInt8]]
+    var indexes: [UInt32]
+    var legs: [ConnectionID?]
+    var created: ContinuousClock.Instant
+    var spliced = false
 }

@@ -25,6 +25,9 @@ final class ForwarderHost: @unchecked Sendable {
     private var unflushed: [ForwarderConnectionHandler] = []
     /// Bytes copied through spliced relay connections.
     var relayedStreamBytes = 0
+    /// Bytes of control messages queued to members this second (``trimHeapIfStormEnded()``).
+    var controlBytesThisSecond = 0
+    private var heapTrim = HeapTrimPolicy()
     /// Origin of the wall clock: the monotonic clock moves the engine's timeouts.
     private let clock = ContinuousClock()
 
@@ -90,6 +93,20 @@ final class ForwarderHost: @unchecked Sendable {
     }
 
     private var directoryFlushScheduled = false
+
+    /// Called once a second: gives the heap a storm left behind back to the kernel.
+    func trimHeapIfStormEnded() {
+        loop.preconditionInEventLoop()
+        let written = controlBytesThisSecond
+        controlBytesThisSecond = 0
+        if heapTrim.secondPassed(written: written) { _ = Self.mallocTrim?(0) }
+    }
+
+    /// glibc's `malloc_trim` (its header is not in Swift's Glibc module), found at run time.
+    nonisolated(unsafe) private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+        guard let symbol = dlsym(nil, "malloc_trim") else { return nil }  // nil: RTLD_DEFAULT
+        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+    }()
 
     /// Sends the waiting directory batches when the engine says: at the end
     /// of this loop turn (after every registration read in it), or when its
@@ -354,6 +371,7 @@ final class ForwarderConnectionHandler: ChannelDuplexHandler, @unchecked Sendabl
         buffer.writeBytes(message)
         context.write(NIOAny(buffer), promise: nil)
         unflushedBytes += buffer.readableBytes
+        host.controlBytesThisSecond += buffer.readableBytes
         // A new member's directory is thousands of messages: hand them to the
         // kernel every 8 KiB rather than queueing all of them in NIO (its
         // peak memory stays with the allocator afterwards).
@@ -538,6 +556,7 @@ final class ForwarderServer: Sendable {
             let timer = loop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
                 host.submit { $0.tick(now: host.now) }
                 host.table.pruneBudgets(now: .now)
+                host.trimHeapIfStormEnded()
             }
             logger.notice("natter-forwarder listening on port \(port) (TCP and UDP) on \(config.listen.joined(separator: ", "))")
             return ForwarderServer(host: host, port: port, channels: channels, timer: timer, tcpGroup: tcpGroup, udpGroup: udpGroup)

@@ -192,7 +192,7 @@ def forwarder_section(by, command_line, merged=False):
     w("Each registration sends the newcomer the whole directory and the newcomer to everyone, so registering")
     w(f"n members puts n(n − 1) entries on the wire: {peers * (peers - 1):,} here. The simulated members ask for")
     w("directory batches (Docs/protocol.md §9.3): each member gets its directory in messages of up to 60,000 bytes and")
-    w("the later registrations in one message per 25 ms, instead of one sealed message per entry.")
+    w("the later registrations in one message per 100 ms, instead of one sealed message per entry.")
     if peers < 10_000:
         w("The issue's goals are for 10,000 members; this run measured fewer (`BENCH_FWD_PEERS=10000` runs the full count).")
         w("Memory per member does not depend on the count; nor, by design, does idle CPU (no process work per idle")

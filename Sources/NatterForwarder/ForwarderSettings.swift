@@ -24,7 +24,7 @@ public struct ForwarderSettings: Sendable, Equatable {
     /// most this often: during a registration storm each batch carries every
     /// registration of the interval, so each member gets one sealed message
     /// per interval instead of one per newcomer (Docs/protocol.md §9.3).
-    public var directoryBatchInterval: Duration = .milliseconds(25)
+    public var directoryBatchInterval: Duration = .milliseconds(100)
     /// A relay whose two joins did not both arrive by then expires.
     public var relayJoinTimeout: Duration = .seconds(10)
     /// The UDP port datagrams are relayed on (the TCP port's number), told in `.registered`.

@@ -41,7 +41,7 @@ def forwarder_section(by, command_line, merged=False):
     w("- Both relays ask for a 4 MiB UDP receive buffer (`SO_RCVBUF`; natter-forwarder's")
     w("  `datagramReceiveBufferBytes`), which this machine's `net.core.rmem_max` (4 MiB) allows: about 5,000 state")
     w("  datagrams, so a relay off its CPU for a few milliseconds loses none. A stock Debian caps it at 208 KiB")
-    w("  (Docs/forwarder.md says how to raise it); with that buffer the last bench found 50,625–67,500/s.")
+    w("  (Docs/forwarder.md says how to raise it); with the default buffer the previous bench found 50,625–67,500/s.")
     w("- Packets: the inner datagram is 45 bytes, a state datagram's size (Docs/protocol.md §6); 51 bytes on the")
     w("  way to the relay with the 6-byte relay prefix.")
     w("- The bench's forwarder configuration raises two limits and says so: `handshakes_per_source = 1000000`")
@@ -134,38 +134,31 @@ def forwarder_section(by, command_line, merged=False):
     w("(`taskset -a -p`), where the relayed path crosses no CPU, as the direct path does not: the same pinning")
     w("for the path and its baseline, so the difference is the relay's own work.")
     w("")
+    def latency_table(table_runs, suffix):
+        """One table of the ping-pong; returns the forwarder's added p50s against direct and against the C relay."""
+        w("| run | direct p50 | p90 | p99 | forwarder p50 | p90 | p99 | C relay p50 | p90 | p99 | added by the forwarder p50 (vs direct) | p99 | forwarder − C relay p50 |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        added, added_c = [], []
+        for run in table_runs:
+            d = first("relay-latency", run, path="direct")
+            f = first("relay-latency", run, path="natter-forwarder" + suffix)
+            c = first("relay-latency", run, path="c-relay" + suffix)
+            added.append(f["p50"] - d["p50"])
+            added_c.append(f["p50"] - c["p50"])
+            w(f"| {run} | {d['p50']:.1f} µs | {d['p90']:.1f} µs | {d['p99']:.1f} µs | {f['p50']:.1f} µs | {f['p90']:.1f} µs | "
+              f"{f['p99']:.1f} µs | {c['p50']:.1f} µs | {c['p90']:.1f} µs | {c['p99']:.1f} µs | {added[-1]:+.1f} µs | "
+              f"{f['p99'] - d['p99']:+.1f} µs | {added_c[-1]:+.1f} µs |")
+        w("")
+        return added, added_c
+
     same_cpu = [run for run in runs if first("relay-latency", run, path="natter-forwarder-same-cpu")]
-    added_same, added_same_c = [], []
     if same_cpu:
         w("Relays on CPU 1, beside the members:")
         w("")
-        w("| run | direct p50 | p90 | p99 | forwarder p50 | p90 | p99 | C relay p50 | p90 | p99 | added by the forwarder p50 (vs direct) | p99 | forwarder − C relay p50 |")
-        w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-        for run in same_cpu:
-            d = first("relay-latency", run, path="direct")
-            f = first("relay-latency", run, path="natter-forwarder-same-cpu")
-            c = first("relay-latency", run, path="c-relay-same-cpu")
-            added_same.append(f["p50"] - d["p50"])
-            added_same_c.append(f["p50"] - c["p50"])
-            w(f"| {run} | {d['p50']:.1f} µs | {d['p90']:.1f} µs | {d['p99']:.1f} µs | {f['p50']:.1f} µs | {f['p90']:.1f} µs | "
-              f"{f['p99']:.1f} µs | {c['p50']:.1f} µs | {c['p90']:.1f} µs | {c['p99']:.1f} µs | {added_same[-1]:+.1f} µs | "
-              f"{f['p99'] - d['p99']:+.1f} µs | {added_same_c[-1]:+.1f} µs |")
-        w("")
+        added_same, added_same_c = latency_table(same_cpu, "-same-cpu")
         w("Relays on CPU 0, the members on CPU 1:")
         w("")
-    w("| run | direct p50 | p90 | p99 | forwarder p50 | p90 | p99 | C relay p50 | p90 | p99 | added by the forwarder p50 (vs direct) | p99 | forwarder − C relay p50 |")
-    w("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    added, added_c = [], []
-    for run in runs:
-        d = first("relay-latency", run, path="direct")
-        f = first("relay-latency", run, path="natter-forwarder")
-        c = first("relay-latency", run, path="c-relay")
-        added.append(f["p50"] - d["p50"])
-        added_c.append(f["p50"] - c["p50"])
-        w(f"| {run} | {d['p50']:.1f} µs | {d['p90']:.1f} µs | {d['p99']:.1f} µs | {f['p50']:.1f} µs | {f['p90']:.1f} µs | "
-          f"{f['p99']:.1f} µs | {c['p50']:.1f} µs | {c['p90']:.1f} µs | {c['p99']:.1f} µs | {added[-1]:+.1f} µs | "
-          f"{f['p99'] - d['p99']:+.1f} µs | {added_c[-1]:+.1f} µs |")
-    w("")
+    added, added_c = latency_table(runs, "")
     n = first("relay-latency", runs[0], path="direct")["n"]
     w(f"n = {n} round trips per path and run (after a tenth more as warm-up).")
     w("")

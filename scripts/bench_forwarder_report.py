@@ -21,6 +21,9 @@ def forwarder_section(by, command_line, merged=False):
     def spread(values, unit="", digits=1):
         return f"{min(values):,.{digits}f}–{max(values):,.{digits}f}{unit}"
 
+    def signed_spread(values, unit):
+        return f"{min(values):+.1f} to {max(values):+.1f}{unit}"
+
     def verdict(ok):
         return "**met**" if ok else "**not met**"
 
@@ -164,12 +167,12 @@ def forwarder_section(by, command_line, merged=False):
     w("")
     if same_cpu:
         w(f"- Goal: added p50 ≤ 50 µs, with the path and its baseline pinned alike (relays beside the members): measured")
-        w(f"  {spread(added_same, ' µs')} — {verdict(max(added_same) <= 50)}; the C relay accounts for all but {spread(added_same_c, ' µs')} of it.")
+        w(f"  {spread(added_same, ' µs')} — {verdict(max(added_same) <= 50)}; over the C relay on the same path, natter-forwarder adds {signed_spread(added_same_c, ' µs')}.")
         w(f"- With the relays on the other CPU: {spread(added, ' µs')}, of which the C relay (one more hop through the kernel and")
-        w(f"  two CPU crossings, each a wake-up on another CPU of this virtual machine) accounts for all but {spread(added_c, ' µs')}.")
+        w(f"  two CPU crossings, each a wake-up on another CPU of this virtual machine) accounts for all but {signed_spread(added_c, ' µs')}.")
     else:
         w(f"- Goal: added p50 ≤ 50 µs: measured {spread(added, ' µs')} — {verdict(max(added) <= 50)}. Of that, the C relay")
-        w(f"  (the path's floor: one more hop through the kernel and two CPU crossings) accounts for all but {spread(added_c, ' µs')}.")
+        w(f"  (the path's floor: one more hop through the kernel and two CPU crossings) accounts for all but {signed_spread(added_c, ' µs')}.")
     w("")
 
     # Idle members

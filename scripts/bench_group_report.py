@@ -99,6 +99,15 @@ def _cpu_floor(by, runs, members):
         f"- The members' CPU alone puts the floor at {_spread(floors)} on this machine, before any waiting for a CPU",
         f"  (the goal is {_ms(GOAL_P99_US)} at p99)." if max(floors) < GOAL_P99_US else
         f"  — above the goal of {_ms(GOAL_P99_US)} at p99: on this machine no change to the sender can meet it: each member's own cost per message must fall.",
+        "- Finding (`perf record -F 2000 -g` on one member, h2, during `BENCH_SECTIONS=scale BENCH_SCALE_HOSTS=20",
+        "  BENCH_GROUP_COUNT=300 scripts/bench`, 2026-11-27; 19 members, 393 µs of CPU each per message): no hot spot.",
+        "  The member's work is split across three kinds of thread — NIO's event loop (41 % of its samples: reading,",
+        "  decrypting, writing the acknowledgement), Swift concurrency's pool (44 %: the daemon's actor) and GRDB's",
+        "  writer queue (15 %: the commit) — and each message is handed between them four times (loop → actor →",
+        "  writer → actor → loop). Context switches alone (`finish_task_switch`) are 12 % of the samples, and with 50",
+        "  daemons on 2 CPUs every hand-off may also wait behind other daemons' threads. Next step: one thread per",
+        "  daemon for its links, its actor and its store (the actor running on the event loop as its executor, the",
+        "  commit done there), which removes the hand-offs and their share.",
         "",
     ]
     return out

@@ -54,7 +54,8 @@ struct ForwarderPeers: ParsableCommand {
         var peerBodyLength = -1
         /// One `peer` change in a `directory` batch (every simulated entry has the same length).
         var changeLength = 0
-        let batchOverhead = 2 + ForwarderMessageCodec.batchHeaderBytes + 16
+        let sealing = 2 + 16  // a sealed message's header and tag around its plaintext
+        let batchOverhead = sealing + ForwarderMessageCodec.batchHeaderBytes
         var registeredAfter: Duration?
         var completeAfter: Duration?
         var holdUntil: ContinuousClock.Instant?
@@ -175,7 +176,7 @@ struct ForwarderPeers: ParsableCommand {
                                         keyedFingerprint: [UInt8](repeating: 0, count: 16), addresses: [observed], tcpPort: 1, udpPort: 1,
                                         sealedRecord: sealed)
                                     changeLength = ForwarderMessageCodec.encode(.peer(entry)).count
-                                    peerBodyLength = 2 + changeLength + 16
+                                    peerBodyLength = sealing + changeLength
                                 }
                                 members[i].stage = 3
                                 handshaking -= 1

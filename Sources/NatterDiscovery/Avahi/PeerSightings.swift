@@ -102,12 +102,12 @@ struct PeerSightings: Sendable {
         }
     }
 
-    /// The instance that speaks for a device: newest record, then its base name, then seen first.
     /// The instances whose accepted record names `device`.
     func instanceNames(of device: DeviceFingerprint) -> [String] {
         instances.filter { $0.value.record.fingerprint == device }.map(\.key).sorted()
     }
 
+    /// The instance that speaks for a device: newest record, then its base name, then seen first.
     private func speaker(for device: DeviceFingerprint) -> Held? {
         instances.values.filter { $0.record.fingerprint == device }.min { a, b in
             if a.record.published != b.record.published { return a.record.published > b.record.published }

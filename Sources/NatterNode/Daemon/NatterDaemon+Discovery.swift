@@ -55,8 +55,8 @@ extension NatterDaemon {
         // What discovery said may be stale (a restart that changed the port
         // within the goodbye's second gives no mDNS event): look again; a
         // changed record comes back as an update and is dialled at once.
-        if let peer = target.peer, !target.relayed { resolveAgain(peer) }
         if let peer = target.peer, !target.relayed {
+            resolveAgain(peer)
             dial(dialling.due(only: .device(peer), directory: directory, at: clock.now))
         }
     }

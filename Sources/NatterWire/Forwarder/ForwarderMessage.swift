@@ -199,7 +199,8 @@ public enum ForwarderMessageCodec {
             guard bytes.count <= maximumBatchBytes else { throw ForwarderMessageError.invalidField("batch length") }
             let count = Int(try reader.uint16())
             var changes: [DirectoryChange] = []
-            changes.reserveCapacity(min(count, maximumBatchBytes / 17))
+            // No more than the bytes allow: a count is not trusted for memory (a peerGone is the smallest change).
+            changes.reserveCapacity(min(count, maximumBatchBytes / (1 + DirectoryEntry.keyedFingerprintLength)))
             for _ in 0..<count {
                 switch Tag(rawValue: try reader.byte()) {
                 case .peer: changes.append(.peer(try entry(&reader)))

@@ -119,6 +119,7 @@ let package = Package(
                 "NatterCore", "NatterWire", "NatterDiscovery", "NatterNode", "NatterHTTP", "NatterAPI", "NatterTerminal", "Spawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],

@@ -1,6 +1,8 @@
 public import Logging
 public import NatterAPI
 public import NatterCore
+public import NIOCore
+public import NIOPosix
 import NatterDiscovery
 import NatterWire
 
@@ -13,6 +15,11 @@ import NatterWire
 /// values), and trust in ``PinStore``; it asks them and acts on the answers
 /// (sockets, the store, the event stream). Frames go straight to
 /// the link in the order decided here (see ``PeerLinks/send(_:to:preferDatagram:)``).
+///
+/// It runs on an event loop, the links' own in `natter up` (which gives NIO
+/// one thread), and takes link events there as they are read: a message is
+/// read, stored and acknowledged on one thread, without a hand-off between
+/// threads (Docs/architecture.md, "One thread per daemon").
 public actor NatterDaemon {
     let identity: DaemonIdentity
     let config: NatterConfig
@@ -24,6 +31,9 @@ public actor NatterDaemon {
     let clock: any DaemonClock
     let events = EventHub()
     let logger: Logger
+    /// Where the actor runs (see the type's comment).
+    private nonisolated let loop: any EventLoop
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
 
     var sequences: SequenceAllocator
     var presence: PresenceStatus
@@ -52,6 +62,8 @@ public actor NatterDaemon {
     var idleSourcesInUse: [any IdleSource]?
     /// The look at the sources in progress; the engines' timers wait for it.
     var idleLook: Task<Void, Never>?
+    /// Set once the daemon stops taking link events (``consumeLinkEvents()``).
+    private var linkEventsStopped = false
     /// This machine's addresses, for ``NetworkWatch``; nil: no watch (the daemon's tests).
     let network: (any NetworkSensor)?
     /// Whether this machine slept or its addresses changed, from round to round.
@@ -93,13 +105,18 @@ public actor NatterDaemon {
     ///     none means only the windows' own input counts.
     ///   - network: this machine's addresses, read every maintenance round to
     ///     notice a sleep or an address change (``NetworkWatch``); nil turns that off.
+    ///   - loop: where the actor runs: the loop the links' channels use, so
+    ///     their events and the daemon's answers need no thread switch. Any
+    ///     loop is correct; another costs a hand-off per event.
     public init(
         identity: DaemonIdentity, config: NatterConfig, store: MessageStore, links: any PeerLinks,
         relays: (any RelayDialer)? = nil, pins: PinStore, idleSources: [any IdleSource] = [],
         linkPorts: (tcp: Int, udp: Int), presenceChanged: @escaping @Sendable (PresenceStatus) -> Void = { _ in },
         resolveAgain: @escaping @Sendable (DeviceFingerprint) -> Void = { _ in },
-        network: (any NetworkSensor)? = nil, clock: any DaemonClock = SystemClock(), logger: Logger
+        network: (any NetworkSensor)? = nil, clock: any DaemonClock = SystemClock(), logger: Logger,
+        loop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
     ) throws(StoreError) {
+        self.loop = loop
         self.identity = identity
         self.config = config
         self.store = store
@@ -222,10 +239,27 @@ public actor NatterDaemon {
         links.send(frame, to: peer, preferDatagram: preferDatagram)
     }
 
-    /// Link events, handled on the actor as they come: iterating here rather
-    /// than in a detached task saves a hop per event (the profile's largest
-    /// cost was thread switches).
+    /// Link events, handled on the actor as they come. Taken from the link
+    /// layer's thread as a job on the actor's loop when it can (no thread
+    /// switch when that is the links' loop, and never in the middle of
+    /// another job), else from the stream.
     private func consumeLinkEvents() async {
-        for await event in links.events { handle(event) }
+        let loop = self.loop
+        let direct = links.deliverEvents { [self] event in
+            loop.execute { self.assumeIsolated { $0.linkEventArrived(event) } }
+        }
+        guard direct else {
+            for await event in links.events { handle(event) }
+            return
+        }
+        // The stream carries nothing now; it ends when the links stop or the
+        // daemon is cancelled, and the events after that are not its business.
+        for await _ in links.events {}
+        linkEventsStopped = true
+    }
+
+    private func linkEventArrived(_ event: LinkEvent) {
+        guard !linkEventsStopped else { return }
+        handle(event)
     }
 }

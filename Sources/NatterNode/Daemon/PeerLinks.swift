@@ -21,6 +21,11 @@ public enum LinkEvent: Sendable, Equatable {
 /// layer can change underneath it.
 public protocol PeerLinks: Sendable {
     var events: AsyncStream<LinkEvent> { get }
+    /// Hands every event to `sink` instead of through ``events``, in order,
+    /// on the thread that made it, including any not yet consumed; false when
+    /// this link layer cannot, or ``events`` was already taken. The daemon
+    /// uses it to take events on its own event loop without a thread switch.
+    func deliverEvents(to sink: @escaping @Sendable (LinkEvent) -> Void) -> Bool
     /// Dials `host:port`; success shows up as an `.up` event. Returns false when
     /// no connection could be made (the daemon may then try a relay).
     /// - Parameter peer: the device discovery announced there. The first
@@ -55,6 +60,9 @@ public protocol PeerLinks: Sendable {
 }
 
 extension PeerLinks {
+    /// Only the stream, for link layers with nothing better.
+    public func deliverEvents(to sink: @escaping @Sendable (LinkEvent) -> Void) -> Bool { false }
+
     /// One frame at a time, for link layers with nothing better.
     @discardableResult
     public func send(_ frames: [Frame], to peer: DeviceFingerprint) -> Bool {

@@ -31,8 +31,14 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
     private let state: Mutex<State>
     /// The one binding of the listeners, started by ``boundPorts()`` or ``run()``, whichever comes first.
     private let binding = Mutex<Task<Listeners, any Error>?>(nil)
-    private let continuation: AsyncStream<LinkEvent>.Continuation
-    public let events: AsyncStream<LinkEvent>
+    private let linkEvents = LinkEventRelay()
+    public var events: AsyncStream<LinkEvent> { linkEvents.events }
+
+    /// Hands the events to `sink` instead of ``events`` (``LinkEventRelay``):
+    /// the daemon takes them on its own loop.
+    public func deliverEvents(to sink: @escaping @Sendable (LinkEvent) -> Void) -> Bool {
+        linkEvents.deliver(to: sink)
+    }
 
     private struct State {
         var table: LinkTable
@@ -105,7 +111,6 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
             clockHints: SourceRateLimiter(
                 limit: WireConstants.clockHintsPerSource, window: WireConstants.clockHintWindow,
                 maximumSources: NodeConstants.rateLimitedSources, now: .now)))
-        (events, continuation) = AsyncStream<LinkEvent>.makeStream()
     }
 
     /// Binds the listeners (unless ``boundPorts()`` already did), serves until
@@ -117,7 +122,7 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
         do {
             listeners = try await listening()
         } catch {
-            continuation.finish()
+            linkEvents.finish()
             throw error
         }
         // Cancellation ends the service as gracefully as a shutdown signal:
@@ -243,7 +248,7 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
             try? await channel.close().get()
         }
         try? await listeners.udp.close().get()
-        continuation.finish()
+        linkEvents.finish()
     }
 
     /// - Parameter relay: for a relayed link, the join to make first (the
@@ -507,7 +512,7 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
 
     func frameReceived(_ frame: Frame, from peer: DeviceFingerprint, link: LinkID) {
         if let event = state.withLock({ $0.table.received(frame, from: peer, on: link) }) {
-            continuation.yield(event)
+            linkEvents.yield(event)
         }
     }
 
@@ -517,7 +522,7 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
             state.liveness.closed(link)
             return state.table.closed(link)
         }
-        if let event { continuation.yield(event) }
+        if let event { linkEvents.yield(event) }
     }
 
     /// A frame went out on `link`'s stream (its keepalive can wait).
@@ -581,7 +586,7 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
             return outcome
         }
         switch outcome {
-        case .deliver(let event): continuation.yield(event)
+        case .deliver(let event): linkEvents.yield(event)
         case .answer(let reply): sendDatagram(reply)
         case .ignored, .echoReply: break
         case .dropped(let error): logger.debug("dropped a datagram: \(error)")

@@ -2,6 +2,7 @@ public import ArgumentParser
 import Foundation
 public import Logging
 import NatterCore
+import NIOCore
 import NatterDiscovery
 import NatterNode
 import NatterHTTP
@@ -23,6 +24,11 @@ struct Up: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level = .info
 
     func run() async throws {
+        // One NIO thread for the links, the local API and the daemon's actor
+        // (NatterDaemon runs on that loop): a message is read, stored and
+        // acknowledged without a thread switch, and an idle daemon has one
+        // thread to wake instead of one per CPU (Docs/architecture.md).
+        NIOSingletons.groupLoopCountSuggestion = 1
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -8,23 +8,42 @@ struct ServerSentEventParser {
     }
 
     private var pending: [UInt8] = []
+    /// Where the search for the next blank line goes on: no event ends
+    /// before it, so bytes are looked at once however they are split.
+    private var searchFrom = 1
 
     mutating func feed(_ bytes: some Collection<UInt8>) -> [Event] {
-        pending += bytes
+        pending.append(contentsOf: bytes)
         var events: [Event] = []
-        while let end = pending.firstRange(of: Self.eventEnd) {
-            let block = String(decoding: pending[..<end.lowerBound], as: UTF8.self)
-            pending.removeSubrange(..<end.upperBound)
-            var name = "message"
-            var data: [Substring] = []
-            for line in block.split(separator: "\n", omittingEmptySubsequences: false) where !line.hasPrefix(":") {
-                if line.hasPrefix("event:") { name = String(line.dropFirst(6).trimmingPrefix(" ")) }
-                if line.hasPrefix("data:") { data.append(line.dropFirst(5).trimmingPrefix(" ")) }
+        var start = 0
+        var index = searchFrom
+        while index < pending.count {
+            guard pending[index] == Self.newline, pending[index - 1] == Self.newline else {
+                index += 1
+                continue
             }
-            if !data.isEmpty { events.append(Event(name: name, data: data.joined(separator: "\n"))) }
+            if let event = Self.event(in: pending[start..<(index - 1)]) { events.append(event) }
+            start = index + 1
+            index = start + 1
         }
+        // One shift per read, not one per event: a read of many events
+        // stays linear in its length.
+        pending.removeFirst(start)
+        searchFrom = max(pending.count, 1)
         return events
     }
 
-    private static let eventEnd = Array("\n\n".utf8)
+    /// One event's lines (without the blank line that ended it); nil for a
+    /// comment or an event without data.
+    private static func event(in block: ArraySlice<UInt8>) -> Event? {
+        var name = "message"
+        var data: [Substring] = []
+        for line in String(decoding: block, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) where !line.hasPrefix(":") {
+            if line.hasPrefix("event:") { name = String(line.dropFirst(6).trimmingPrefix(" ")) }
+            if line.hasPrefix("data:") { data.append(line.dropFirst(5).trimmingPrefix(" ")) }
+        }
+        return data.isEmpty ? nil : Event(name: name, data: data.joined(separator: "\n"))
+    }
+
+    private static let newline = UInt8(ascii: "\n")
 }

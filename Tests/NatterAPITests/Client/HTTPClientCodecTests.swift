@@ -79,4 +79,14 @@ struct ServerSentEventParserTests {
             #expect(events == [.init(name: "state", data: "{\"a\":1}"), .init(name: "peer", data: "line one\nline two")])
         }
     }
+
+    @Test func aReadOfAThousandEventsGivesThemAllInOrderAndKeepsTheUnfinishedOne() {
+        var parser = ServerSentEventParser()
+        let stream = (0..<1000).map { "event: delivery\ndata: {\"n\":\($0)}\n\n" }.joined() + "event: state\ndata: {\"n\":"
+        let events = parser.feed(Array(stream.utf8))
+        #expect(events.count == 1000)
+        #expect(events.enumerated().allSatisfy { $1 == .init(name: "delivery", data: "{\"n\":\($0)}") })
+        #expect(parser.feed(Array("1000}\n".utf8)).isEmpty)
+        #expect(parser.feed(Array("\n".utf8)) == [.init(name: "state", data: "{\"n\":1000}")])
+    }
 }

@@ -19,7 +19,7 @@ import NatterWire
 /// It runs on an event loop, the links' own in `natter up` (which gives NIO
 /// one thread), and takes link events there as they are read: a message is
 /// read, stored and acknowledged on one thread, without a hand-off between
-/// threads (Docs/architecture.md, "One thread per daemon").
+/// threads (Docs/architecture.md, "Threads and tasks").
 public actor NatterDaemon {
     let identity: DaemonIdentity
     let config: NatterConfig

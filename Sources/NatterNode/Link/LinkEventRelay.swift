@@ -7,7 +7,7 @@ import Synchronization
 /// - **a sink** (``deliver(to:)``), for the daemon, which takes each event on
 ///   its own event loop, the links' loop, so a message read there is handled
 ///   and acknowledged without waking another thread (Docs/architecture.md,
-///   "One thread per daemon"). An `AsyncStream` cannot do that: its
+///   "Threads and tasks"). An `AsyncStream` cannot do that: its
 ///   consumer resumes through the global executor, a thread switch each way.
 ///
 /// Events that happen before the choice (a link made between binding the

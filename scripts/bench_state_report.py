@@ -43,10 +43,11 @@ PROFILE = [
     "  539–647 µs after, per request 791–1,024 µs and 711–887 µs — ranges that overlap.",
     "- The sending half alone (\"A's answer\", persistent) is 300–350 µs at the p50: about 60 % of the state",
     "  event's p50 is spent before A's answer, i.e. in A's API and daemon, before the datagram's way to B.",
-    "- Next steps, not done: one thread per side — the daemon actor and the API's handlers on the link's event",
-    "  loop (NIO's event loop as the actor's executor and as Hummingbird's task executor), so a signal is read,",
-    "  decided and sent without a switch, and B's event written from the loop that decrypted it; the TCP copy of a",
-    "  state only when its datagram is not known to arrive; the generic hot paths specialised (`@inlinable`).",
+    "- Next steps: one thread per side — half done since (2026-11-27, see \"Group delivery\"): the daemon actor",
+    "  runs on the links' event loop and link events reach it without a switch; the figures above are from before",
+    "  that. Not done: the API's handlers on that loop too (Hummingbird's task executor), so a signal is read,",
+    "  decided and sent without a switch; the TCP copy of a state only when its datagram is not known to arrive;",
+    "  the generic hot paths specialised (`@inlinable`).",
     "",
 ]
 

@@ -114,7 +114,7 @@ def _cpu_floor(by, runs, members):
         "  0.43–0.45 % CPU against 0.47–0.50 %, 7 threads against 8. An idle A/B at 20 hosts (`BENCH_NATTER`, 25 s,",
         "  one run each) confirms it: 4.64 → 6.64 wake-ups/s. Per thread of one daemon (`voluntary_ctxt_switches` in",
         "  `/proc/PID/task/*/status` over 15 s): Swift's pool 1.2 → 2.5/s, NIO 1.9 → 2.3/s, Dispatch's 1.9 → 2.1/s.",
-        "  So the actor's sleeps (`Task.sleep`: the maintenance round, the state timers) still wake a pool thread,",
+        "  Most likely the actor's sleeps (`Task.sleep`: the maintenance round, the state timers) still wake a pool thread,",
         "  which now hands the actor's job to the loop instead of running it. Next step: the daemon's timers on the",
         "  loop (`scheduleTask`), and the maintenance round asleep until something is due.",
         "- Finding: a member's cost is mostly its own, not the crowd's. Per member and group message it was 286–404 µs",

@@ -91,12 +91,10 @@ struct IPv6LabTests {
             // second), so a first look at Alice's cache may not have it yet (ci14).
             let ipv6 = { (other: LabHost) in "fd00:231::\(other.address.split(separator: ".").last!)" }
             var browse = ""
-            let browseDeadline = ContinuousClock.now + .seconds(10)
-            repeat {
+            _ = try await poll(every: .milliseconds(500), for: .seconds(10)) {
                 browse = try await lab.lab.run(on: hosts[0], ["avahi-browse", "-rpt", "_natter._tcp"], timeout: .seconds(15)).stdout
-                if hosts.dropFirst().allSatisfy({ browse.contains(";\($0.address);") && browse.contains(";\(ipv6($0));") }) { break }
-                try await Task.sleep(for: .milliseconds(500))
-            } while ContinuousClock.now < browseDeadline
+                return hosts.dropFirst().allSatisfy { browse.contains(";\($0.address);") && browse.contains(";\(ipv6($0));") }
+            }
             for other in hosts.dropFirst() {
                 #expect(browse.contains(";IPv4;") && browse.contains(";\(other.address);"), "\(other.name) over IPv4: \(browse)")
                 #expect(browse.contains(";IPv6;") && browse.contains(";\(ipv6(other));"), "\(other.name) over IPv6: \(browse)")

@@ -208,6 +208,7 @@ let package = Package(
             name: "NatterNodeTests",
             dependencies: [
                 "NatterNode", "NatterWire", "NatterCore", "NatterAPI", "NatterDiscovery", "NatterTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),  // the store's tests read its connection's settings
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -110,11 +110,21 @@ enum StoreFiles {
 
     private static func pool(at path: String) throws(StoreError) -> DatabasePool {
         do {
-            return try DatabasePool(path: path, configuration: configuration)
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(durability)") }
+            return pool
         } catch {
             throw .cannotOpen(path: path, reason: StoreError.sentence(for: error))
         }
     }
+
+    /// How the writer commits: `FULL` syncs the WAL at every commit, so a
+    /// committed message survives a power cut, not only a crash of natter.
+    /// That is what a receipt promises ("stored on the receiver's disk",
+    /// Docs/protocol.md). GRDB's pool sets `NORMAL` in WAL mode, which syncs
+    /// only at checkpoints, after the connection's own set-up, so this is set
+    /// on the writer once the pool is open. (Readers do not write.)
+    static let durability = "FULL"
 
     private static var configuration: Configuration {
         var configuration = Configuration()

@@ -1,0 +1,30 @@
+import Foundation
+import GRDB
+@testable import NatterNode
+import Testing
+
+/// A receipt says "stored on the receiver's disk" (Docs/protocol.md §5.5),
+/// so the writer must sync the WAL at every commit: `synchronous = FULL`.
+/// GRDB's pool sets `NORMAL` in WAL mode, which would make a receipt a
+/// promise only about natter crashing, not the machine.
+@Suite("The store's commits survive a power cut")
+struct StoreDurabilityTests {
+    let path = NSTemporaryDirectory() + "natter-durability-\(UUID().uuidString).sqlite"
+
+    /// `PRAGMA synchronous` of the connection that commits: 2 is FULL.
+    func writerSynchronous(_ store: MessageStore) throws -> Int? {
+        try store.write("read the writer's synchronous mode") { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+    }
+
+    @Test func aNewStoreCommitsWithFullSync() throws {
+        let store = try MessageStore(path: path)
+        #expect(try writerSynchronous(store) == 2)
+        #expect(try store.write("read the journal mode") { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") } == "wal")
+    }
+
+    @Test func aReopenedStoreCommitsWithFullSync() throws {
+        do { _ = try MessageStore(path: path) }
+        let reopened = try MessageStore(path: path)
+        #expect(try writerSynchronous(reopened) == 2)
+    }
+}

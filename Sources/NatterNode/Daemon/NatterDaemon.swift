@@ -68,6 +68,8 @@ public actor NatterDaemon {
     let network: (any NetworkSensor)?
     /// Whether this machine slept or its addresses changed, from round to round.
     var networkWatch = NetworkWatch()
+    /// Whether a round copies the store's log into its file (only after a round without a commit).
+    var quietCheckpoints = QuietCheckpoints()
     /// How long the maintenance loop sleeps next (shorter while the network settles, ``NetworkWatch``).
     var maintenanceDelay = NodeConstants.maintenanceInterval
     /// Failures that repeat (a full disk) are logged once per interval with a count.
@@ -198,15 +200,30 @@ public actor NatterDaemon {
     }
 
     /// The periodic round: dial who should be dialled, resend what was not
-    /// acknowledged on a live link, tell the counts of repeated failures.
+    /// acknowledged on a live link, tell the counts of repeated failures,
+    /// and copy the store's log into its file once the store is quiet.
     func maintenance() async {
         watchNetwork()
         dial(dialling.due(directory: directory, at: clock.now))
-        for peer in directory.linked {
+        let owed: Set<DeviceFingerprint>
+        do {
+            owed = try store.peersAwaitingReceipts()
+        } catch {
+            logRepeating(.error, "could not read which outboxes hold something", error: error)
+            owed = directory.linked
+        }
+        for peer in directory.linked.intersection(owed) {
             flushOutbox(to: peer, olderThan: NodeConstants.resendAfter)
             flushGroupOutbox(to: peer, olderThan: NodeConstants.resendAfter)
         }
         logHeldBackLines()
+        if quietCheckpoints.round(store.writeAheadLog.current) {
+            do {
+                try await store.checkpointLog()
+            } catch {
+                logRepeating(.error, "could not copy the message store's log into its file", error: error)
+            }
+        }
     }
 
     // MARK: Helpers shared by the extensions

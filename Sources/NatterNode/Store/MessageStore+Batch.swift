@@ -51,9 +51,33 @@ extension MessageStore {
     ///
     /// All or nothing: when it throws, none of the writes happened (a full
     /// disk), and every message in it must be treated as not stored.
+    ///
+    /// A commit of receipts alone is the exception: it returns without
+    /// waiting for the disk (`synchronous = NORMAL` for that transaction).
+    /// Nothing is lost if a power cut takes it back: the message stays in
+    /// the outbox, is sent again, and the colleague, who stored it once
+    /// already, acknowledges it again. The next commit that must be durable
+    /// syncs the log, and the receipts before it with it.
     public func commit(_ writes: [StoreWrite]) async throws(StoreError) -> [StoreWriteResult] {
+        let mustReachTheDisk = writes.contains { if case .delivered = $0 { false } else { true } }
         do {
-            return try await database.write { db in try writes.map { try Self.perform($0, in: db) } }
+            if mustReachTheDisk {
+                return try await database.write { db in try writes.map { try Self.perform($0, in: db) } }
+            }
+            return try await database.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                var results: [StoreWriteResult] = []
+                let outcome = Result {
+                    try db.inTransaction {
+                        results = try writes.map { try Self.perform($0, in: db) }
+                        return .commit
+                    }
+                }
+                // Back before anything else can commit on this connection.
+                try db.execute(sql: "PRAGMA synchronous = \(StoreFiles.durability)")
+                try outcome.get()
+                return results
+            }
         } catch {
             throw .failed(operation: "commit \(writes.count) messages and receipts", reason: StoreError.sentence(for: error))
         }

@@ -107,6 +107,23 @@ extension MessageStore {
         }
     }
 
+    /// The colleagues whose outbox is not empty: one-to-one messages or
+    /// group frames still waiting for their receipt. The maintenance round
+    /// resends to these only, so a daemon linked to 49 colleagues asks the
+    /// store once a round, not twice per colleague (both partial indexes
+    /// hold only what waits, so this reads nothing when nothing does).
+    func peersAwaitingReceipts() throws(StoreError) -> Set<DeviceFingerprint> {
+        try read("read which outboxes hold something") { db in
+            let peers = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT peer FROM message WHERE delivery = 'queued'
+                    UNION SELECT member FROM groupDelivery WHERE deliveredAt IS NULL
+                    """)
+            return Set(peers.compactMap(DeviceFingerprint.init(fullText:)))
+        }
+    }
+
     /// Drops pending entries of `group`: for one member (removed, or left),
     /// or all of them (this device left or was removed).
     func dropGroupOutbox(_ group: GroupID, member: DeviceFingerprint? = nil) throws(StoreError) {

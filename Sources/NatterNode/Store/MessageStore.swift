@@ -10,6 +10,8 @@ public import NatterCore
 /// outbox survive a crash. Safe to share between tasks: GRDB serialises writes.
 public final class MessageStore: Sendable {
     let database: DatabasePool
+    /// What the log holds, for the daemon's quiet checkpoints.
+    let writeAheadLog = WriteAheadLog()
 
     /// Opens the store at `path`, migrating it if needed; creates it only
     /// when there is no file at all (a new device).
@@ -22,9 +24,14 @@ public final class MessageStore: Sendable {
         database = try StoreFiles.open(path)
         do {
             try StoreSchema.migrator.migrate(database)
+            try database.writeWithoutTransaction { db in writeAheadLog.watch(db) }
         } catch {
             throw .cannotOpen(path: path, reason: StoreError.sentence(for: error))
         }
+    }
+
+    deinit {
+        try? database.writeWithoutTransaction { db in writeAheadLog.stopWatching(db) }
     }
 
     // MARK: Messages
@@ -193,7 +200,20 @@ public final class MessageStore: Sendable {
     /// clean shutdown leaves no WAL to replay.
     public func checkpoint() throws(StoreError) {
         do {
-            try database.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+            let done = try database.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            writeAheadLog.checkpointed(walFrameCount: done.walFrameCount, checkpointedFrameCount: done.checkpointedFrameCount)
+        } catch {
+            throw .failed(operation: "checkpoint", reason: StoreError.sentence(for: error))
+        }
+    }
+
+    /// Copies the log into the database file without waiting for readers
+    /// (passive), on the writer's queue, off the caller's thread: the
+    /// daemon's quiet checkpoint (``QuietCheckpoints``).
+    func checkpointLog() async throws(StoreError) {
+        do {
+            let done = try await database.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            writeAheadLog.checkpointed(walFrameCount: done.walFrameCount, checkpointedFrameCount: done.checkpointedFrameCount)
         } catch {
             throw .failed(operation: "checkpoint", reason: StoreError.sentence(for: error))
         }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import NatterCore
 @testable import NatterNode
 import Testing
 
@@ -26,5 +27,20 @@ struct StoreDurabilityTests {
         do { _ = try MessageStore(path: path) }
         let reopened = try MessageStore(path: path)
         #expect(try writerSynchronous(reopened) == 2)
+    }
+
+    /// Receipts alone commit without waiting for the disk (a lost receipt
+    /// only brings a resend); the connection must be back to FULL after.
+    @Test func aCommitOfReceiptsAloneLeavesTheWriterDurable() async throws {
+        let store = try MessageStore(path: path)
+        let bob = DeviceFingerprint(bytes: [UInt8](repeating: 0xB0, count: 32))
+        var generator = SystemRandomNumberGenerator()
+        let message = ChatMessage(
+            id: MessageID(unixMilliseconds: 1_764_000_000_000, using: &generator), peer: bob, direction: .outgoing,
+            text: "hi", sequence: 1, sentAt: 1_764_000_000_000, receivedAt: nil, delivery: .queued)
+        _ = try await store.commit([.outgoing(message)])
+        let results = try await store.commit([.delivered(message.id, to: bob, at: 5)])
+        #expect(try results.count == 1 && store.outbox(for: bob).isEmpty, "the receipt is recorded")
+        #expect(try writerSynchronous(store) == 2)
     }
 }

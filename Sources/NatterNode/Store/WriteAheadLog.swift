@@ -1,0 +1,88 @@
+import GRDB
+import GRDBSQLite
+import Synchronization
+
+/// What the store's write-ahead log holds, as SQLite tells it after every
+/// commit (its WAL hook), so that the log is copied into the database file
+/// when the daemon is quiet (``QuietCheckpoints``) instead of inside
+/// whichever commit crosses SQLite's threshold.
+///
+/// SQLite's own auto-checkpoint runs in the commit that leaves 1,000 frames
+/// in the log: that commit then also copies them and syncs the database
+/// file, and the receipt or the loop waiting for it waits that long too.
+/// Registering this hook turns the auto-checkpoint off (SQLite has one WAL
+/// hook per connection); in its place, a commit that leaves
+/// ``forcedCheckpointFrames`` or more copies the log itself, a bound on the
+/// log for a store that is never quiet or has no daemon to ask.
+final class WriteAheadLog: Sendable {
+    /// What the log holds now.
+    struct Counts: Sendable, Equatable {
+        /// Frames (pages) in the log after the last commit; 0 once a
+        /// checkpoint has copied them all into the database file.
+        var frames = 0
+        /// Commits since the store opened: a round that sees the same count saw none.
+        var commits = 0
+    }
+
+    /// 16 MB of 4 KiB pages, four times SQLite's default: a burst of
+    /// messages (about 3 frames each) commits without a copy in between.
+    static let forcedCheckpointFrames: Int32 = 4_000
+
+    private let counts = Mutex(Counts())
+
+    var current: Counts { counts.withLock { $0 } }
+
+    /// Starts watching the log of `db`, the store's only writing connection.
+    /// The connection keeps a pointer to this object until ``stopWatching(_:)``.
+    func watch(_ db: Database) {
+        sqlite3_wal_hook(db.sqliteConnection, walCommitted, Unmanaged.passRetained(self).toOpaque())
+    }
+
+    /// Stops the hook and releases what ``watch(_:)`` retained.
+    func stopWatching(_ db: Database) {
+        sqlite3_wal_hook(db.sqliteConnection, nil, nil)
+        Unmanaged.passUnretained(self).release()
+    }
+
+    fileprivate func committed(frames: Int) {
+        counts.withLock { $0.commits += 1; $0.frames = frames }
+    }
+
+    /// A checkpoint ran: with every frame copied, the log holds nothing to copy.
+    func checkpointed(walFrameCount: Int, checkpointedFrameCount: Int) {
+        guard walFrameCount >= 0, checkpointedFrameCount == walFrameCount else { return }
+        counts.withLock { $0.frames = 0 }
+    }
+}
+
+/// SQLite's WAL hook: called on the writer's queue after each commit, with
+/// the frames now in the log.
+private func walCommitted(
+    context: UnsafeMutableRawPointer?, connection: OpaquePointer?, database: UnsafePointer<CChar>?, frames: Int32
+) -> Int32 {
+    guard let context else { return SQLITE_OK }
+    let log = Unmanaged<WriteAheadLog>.fromOpaque(context).takeUnretainedValue()
+    log.committed(frames: Int(frames))
+    if frames >= WriteAheadLog.forcedCheckpointFrames {
+        // What the auto-checkpoint would do (passive: never waits for readers).
+        var inLog: Int32 = -1, copied: Int32 = -1
+        if sqlite3_wal_checkpoint_v2(connection, database, SQLITE_CHECKPOINT_PASSIVE, &inLog, &copied) == SQLITE_OK {
+            log.checkpointed(walFrameCount: Int(inLog), checkpointedFrameCount: Int(copied))
+        }
+    }
+    return SQLITE_OK
+}
+
+/// When the daemon's maintenance round copies the store's log into the
+/// database file: only after a whole round without a commit, so the copy
+/// and its `fsync` never delay a message, a receipt or the loop that waits
+/// for them. A value, asked once a round.
+struct QuietCheckpoints: Sendable {
+    private var commitsAtLastRound: Int?
+
+    /// The round's look at the log: true when it is time to checkpoint.
+    mutating func round(_ log: WriteAheadLog.Counts) -> Bool {
+        defer { commitsAtLastRound = log.commits }
+        return log.frames > 0 && log.commits == commitsAtLastRound
+    }
+}

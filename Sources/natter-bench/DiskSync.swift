@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+
+/// The raw disk under the lab's stores, used the way a commit uses it: a few
+/// pages written into a file that has already grown (a reused WAL), then
+/// `fdatasync`. Once alone, then by `writers` threads at once, each on its
+/// own file, timed until the last of them is done: what a group message's
+/// members spend waiting for the lab's one shared disk before their receipts
+/// can leave. In an office each member syncs its own machine's disk.
+struct DiskSync: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "disk-sync", abstract: "Write-and-fdatasync latency of the lab's disk: one writer, then many at once.")
+    @Option(help: "Where to write: a directory on the disk the lab's data directories are on.") var directory: String
+    @Option(help: "Writers syncing at once in the second part (a group's members).") var writers = 49
+    @Option(help: "Syncs per writer and part (the first tenth warms up and is not counted).") var count = 200
+    @Option(help: "Bytes written before each sync: about one commit of a group message.") var bytes = 12_288
+
+    /// Slots each file cycles through, so the file never grows once made.
+    static let slots = 64
+
+    func run() throws {
+        guard writers > 0, count > 0, bytes > 0 else { throw BenchError("writers, count and bytes must be positive") }
+        let files = try (0..<writers).map { try SyncFile(path: "\(directory)/disk-sync-\($0)", bytes: bytes) }
+        defer { for file in files { file.remove() } }
+        var alone = Samples()
+        for index in 0..<(count + count / 10) {
+            let start = ContinuousClock.now
+            try files[0].writeAndSync(slot: index % Self.slots)
+            if index >= count / 10 { alone.add(ContinuousClock.now - start) }
+        }
+        print(alone.summary("disk-sync-1"))
+        print(try together(files).summary("disk-sync-\(writers)"))
+    }
+
+    /// Rounds in which every writer writes and syncs once, all released at
+    /// the same moment; a sample is the time until the last one is done.
+    private func together(_ files: [SyncFile]) throws -> Samples {
+        let rounds = count + count / 10
+        let barrier = UnsafeMutablePointer<pthread_barrier_t>.allocate(capacity: 1)
+        pthread_barrier_init(barrier, nil, UInt32(files.count + 1))
+        defer { pthread_barrier_destroy(barrier); barrier.deallocate() }
+        let failures = FailureCount()
+        let threads = files.map { file in
+            Thread {
+                for round in 0..<rounds {
+                    pthread_barrier_wait(barrier)  // released together
+                    do { try file.writeAndSync(slot: round % Self.slots) } catch { failures.add() }
+                    pthread_barrier_wait(barrier)  // all done
+                }
+            }
+        }
+        for thread in threads { thread.start() }
+        var samples = Samples()
+        for round in 0..<rounds {
+            pthread_barrier_wait(barrier)
+            let start = ContinuousClock.now
+            pthread_barrier_wait(barrier)
+            if round >= count / 10 { samples.add(ContinuousClock.now - start) }
+        }
+        guard failures.value == 0 else { throw BenchError("\(failures.value) writes or syncs failed") }
+        return samples
+    }
+}
+
+/// One file of the disk test, made at its full size (and synced) first.
+private struct SyncFile: @unchecked Sendable {
+    let path: String
+    let descriptor: Int32
+    let page: [UInt8]
+
+    init(path: String, bytes: Int) throws {
+        self.path = path
+        descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw BenchError("cannot create \(path): errno \(errno)") }
+        page = [UInt8](repeating: 0x5A, count: bytes)
+        let size = bytes * DiskSync.slots
+        guard ftruncate(descriptor, off_t(size)) == 0 else { throw BenchError("cannot size \(path): errno \(errno)") }
+        for slot in 0..<DiskSync.slots { try writeAndSync(slot: slot) }
+        guard fsync(descriptor) == 0 else { throw BenchError("cannot sync \(path): errno \(errno)") }
+    }
+
+    func writeAndSync(slot: Int) throws {
+        let written = page.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(slot * page.count)) }
+        guard written == page.count, fdatasync(descriptor) == 0 else { throw BenchError("write or sync failed: errno \(errno)") }
+    }
+
+    func remove() {
+        close(descriptor)
+        unlink(path)
+    }
+}
+
+private final class FailureCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+}

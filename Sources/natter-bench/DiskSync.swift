@@ -36,25 +36,23 @@ struct DiskSync: ParsableCommand {
     /// the same moment; a sample is the time until the last one is done.
     private func together(_ files: [SyncFile]) throws -> Samples {
         let rounds = count + count / 10
-        let barrier = UnsafeMutablePointer<pthread_barrier_t>.allocate(capacity: 1)
-        pthread_barrier_init(barrier, nil, UInt32(files.count + 1))
-        defer { pthread_barrier_destroy(barrier); barrier.deallocate() }
+        let barrier = Barrier(parties: files.count + 1)
         let failures = FailureCount()
         let threads = files.map { file in
             Thread {
                 for round in 0..<rounds {
-                    pthread_barrier_wait(barrier)  // released together
+                    barrier.wait()  // released together
                     do { try file.writeAndSync(slot: round % Self.slots) } catch { failures.add() }
-                    pthread_barrier_wait(barrier)  // all done
+                    barrier.wait()  // all done
                 }
             }
         }
         for thread in threads { thread.start() }
         var samples = Samples()
         for round in 0..<rounds {
-            pthread_barrier_wait(barrier)
+            barrier.wait()
             let start = ContinuousClock.now
-            pthread_barrier_wait(barrier)
+            barrier.wait()
             if round >= count / 10 { samples.add(ContinuousClock.now - start) }
         }
         guard failures.value == 0 else { throw BenchError("\(failures.value) writes or syncs failed") }
@@ -95,4 +93,18 @@ private final class FailureCount: @unchecked Sendable {
     private var count = 0
     func add() { lock.lock(); count += 1; lock.unlock() }
     var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+}
+
+/// A pthread barrier: every thread waits until all have arrived.
+private final class Barrier: @unchecked Sendable {
+    private let barrier = UnsafeMutablePointer<pthread_barrier_t>.allocate(capacity: 1)
+
+    init(parties: Int) { pthread_barrier_init(barrier, nil, UInt32(parties)) }
+
+    deinit {
+        pthread_barrier_destroy(barrier)
+        barrier.deallocate()
+    }
+
+    func wait() { pthread_barrier_wait(barrier) }
 }

@@ -43,7 +43,7 @@ public final class TestClock: DaemonClock {
         while sleeperCount < count && ContinuousClock.now < deadline { await Task.yield() }
     }
 
-    public func sleep(until deadline: MonotonicInstant) async throws {
+    nonisolated(nonsending) public func sleep(until deadline: MonotonicInstant) async throws {
         let id = state.withLock { state in
             defer { state.nextID += 1 }
             return state.nextID

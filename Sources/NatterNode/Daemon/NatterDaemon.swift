@@ -107,6 +107,7 @@ public actor NatterDaemon {
     ///     none means only the windows' own input counts.
     ///   - network: this machine's addresses, read every maintenance round to
     ///     notice a sleep or an address change (``NetworkWatch``); nil turns that off.
+    ///   - clock: the daemon's time; by default the system's, sleeping with `loop`'s timers.
     ///   - loop: where the actor runs: the loop the links' channels use, so
     ///     their events and the daemon's answers need no thread switch. Any
     ///     loop is correct; another costs a hand-off per event.
@@ -115,7 +116,7 @@ public actor NatterDaemon {
         relays: (any RelayDialer)? = nil, pins: PinStore, idleSources: [any IdleSource] = [],
         linkPorts: (tcp: Int, udp: Int), presenceChanged: @escaping @Sendable (PresenceStatus) -> Void = { _ in },
         resolveAgain: @escaping @Sendable (DeviceFingerprint) -> Void = { _ in },
-        network: (any NetworkSensor)? = nil, clock: any DaemonClock = SystemClock(), logger: Logger,
+        network: (any NetworkSensor)? = nil, clock: (any DaemonClock)? = nil, logger: Logger,
         loop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
     ) throws(StoreError) {
         self.loop = loop
@@ -130,14 +131,14 @@ public actor NatterDaemon {
         self.presenceChanged = presenceChanged
         self.resolveAgain = resolveAgain
         self.network = network
-        self.clock = clock
+        self.clock = clock ?? SystemClock(sleepingOn: loop)
         self.logger = logger
         sequences = SequenceAllocator(persistedEnd: UInt64(try store.setting(SettingKey.sequence) ?? "0") ?? 0)
         presence = try Self.storedPresence(in: store)
         shareState = (try store.setting(SettingKey.shareState) ?? "on") == "on"
         directory = ColleagueDirectory(
             ownFingerprint: identity.fingerprint, ownName: config.displayName, remembered: try store.knownPeers(), pins: pins.table)
-        dialling = DialScheduler(ownFingerprint: identity.fingerprint, startedAt: clock.now)
+        dialling = DialScheduler(ownFingerprint: identity.fingerprint, startedAt: self.clock.now)
         sessionStates = SessionStateHub(timings: config.timings)
         groups = try DaemonGroups.load(from: store, me: identity.fingerprint, timings: config.timings)
     }
@@ -150,22 +151,27 @@ public actor NatterDaemon {
         applyPolicy()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.consumeLinkEvents() }
-            group.addTask {
-                while !Task.isCancelled {
-                    await self.maintenance()
-                    do {
-                        try await self.clock.sleep(until: self.clock.now + self.maintenanceDelay)
-                    } catch {
-                        return
-                    }
-                }
-            }
+            group.addTask { await self.maintainUntilCancelled() }
             await withTaskCancellationHandler {
                 await group.next()
             } onCancel: {}
             group.cancelAll()
         }
         await shutDown()
+    }
+
+    /// The maintenance rounds, on the actor: each sleep starts and ends on
+    /// its executor (the loop), so a round costs the loop's timer and no
+    /// other thread.
+    private func maintainUntilCancelled() async {
+        while !Task.isCancelled {
+            await maintenance()
+            do {
+                try await clock.sleep(until: clock.now + maintenanceDelay)
+            } catch {
+                return
+            }
+        }
     }
 
     /// The presence status this user last chose (`available` at first), to

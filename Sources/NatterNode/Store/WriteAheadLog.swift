@@ -29,17 +29,22 @@ final class WriteAheadLog: Sendable {
     static let forcedCheckpointFrames: Int32 = 4_000
 
     private let counts = Mutex(Counts())
+    /// Whether a connection holds a retained pointer to this object.
+    private let isWatched = Mutex(false)
 
     var current: Counts { counts.withLock { $0 } }
 
     /// Starts watching the log of `db`, the store's only writing connection.
     /// The connection keeps a pointer to this object until ``stopWatching(_:)``.
     func watch(_ db: Database) {
+        guard !isWatched.withLock({ watched in defer { watched = true }; return watched }) else { return }
         sqlite3_wal_hook(db.sqliteConnection, walCommitted, Unmanaged.passRetained(self).toOpaque())
     }
 
-    /// Stops the hook and releases what ``watch(_:)`` retained.
+    /// Stops the hook and releases what ``watch(_:)`` retained; nothing when
+    /// it never started (a store whose opening failed).
     func stopWatching(_ db: Database) {
+        guard isWatched.withLock({ watched in defer { watched = false }; return watched }) else { return }
         sqlite3_wal_hook(db.sqliteConnection, nil, nil)
         Unmanaged.passUnretained(self).release()
     }

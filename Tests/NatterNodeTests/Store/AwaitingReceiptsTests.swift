@@ -1,4 +1,3 @@
-import Foundation
 import NatterCore
 @testable import NatterNode
 import Testing
@@ -13,10 +12,8 @@ struct AwaitingReceiptsTests {
     let dave = DeviceFingerprint(bytes: [UInt8](repeating: 0xD0, count: 32))
 
     @Test func oneToOneAndGroupOutboxesCountUntilTheirReceipts() async throws {
-        let directory = NSTemporaryDirectory() + "natter-awaiting-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try MessageStore(path: directory + "/messages.sqlite")
+        let scratch = try ScratchDirectory("awaiting")
+        let store = try MessageStore(path: scratch.storePath)
         #expect(try store.peersAwaitingReceipts().isEmpty)
 
         var generator = SystemRandomNumberGenerator()

@@ -1,4 +1,3 @@
-import Foundation
 import NatterCore
 @testable import NatterNode
 import Testing
@@ -12,10 +11,8 @@ struct GroupReceiptCommitTests {
     let carol = DeviceFingerprint(bytes: [UInt8](repeating: 0xC0, count: 32))
 
     @Test func aReceiptForAGroupMessageIsCountedInTheCommitThatCarriesIt() async throws {
-        let directory = NSTemporaryDirectory() + "natter-group-receipts-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try MessageStore(path: directory + "/messages.sqlite")
+        let scratch = try ScratchDirectory("group-receipts")
+        let store = try MessageStore(path: scratch.storePath)
         var generator = SystemRandomNumberGenerator()
         let id = MessageID(unixMilliseconds: 1_764_000_000_000, using: &generator)
         let record = GroupRecord(

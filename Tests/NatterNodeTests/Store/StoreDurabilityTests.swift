@@ -1,4 +1,3 @@
-import Foundation
 import GRDB
 import NatterCore
 @testable import NatterNode
@@ -10,7 +9,12 @@ import Testing
 /// promise only about natter crashing, not the machine.
 @Suite("The store's commits survive a power cut")
 struct StoreDurabilityTests {
-    let path = NSTemporaryDirectory() + "natter-durability-\(UUID().uuidString).sqlite"
+    let scratch: ScratchDirectory
+    var path: String { scratch.storePath }
+
+    init() throws {
+        scratch = try ScratchDirectory("durability")
+    }
 
     /// `PRAGMA synchronous` of the connection that commits: 2 is FULL.
     func writerSynchronous(_ store: MessageStore) throws -> Int? {

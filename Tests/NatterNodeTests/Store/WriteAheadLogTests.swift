@@ -1,4 +1,3 @@
-import Foundation
 import GRDB
 @testable import NatterNode
 import Testing
@@ -7,7 +6,12 @@ import Testing
 /// the commit that crosses SQLite's threshold (1,000 frames).
 @Suite("The store's write-ahead log, on a real SQLite file")
 struct WriteAheadLogTests {
-    let path = NSTemporaryDirectory() + "natter-wal-\(UUID().uuidString).sqlite"
+    let scratch: ScratchDirectory
+    var path: String { scratch.storePath }
+
+    init() throws {
+        scratch = try ScratchDirectory("wal")
+    }
 
     /// One commit of about `megabytes` MB: about 256 frames (4 KiB pages) per MB.
     func commitBlob(megabytes: Int, to store: MessageStore) throws {

@@ -10,9 +10,14 @@ struct AwaitingReceiptsTests {
     let bob = DeviceFingerprint(bytes: [UInt8](repeating: 0xB0, count: 32))
     let carol = DeviceFingerprint(bytes: [UInt8](repeating: 0xC0, count: 32))
     let dave = DeviceFingerprint(bytes: [UInt8](repeating: 0xD0, count: 32))
+    /// A property, so the directory outlives every use of the store in a test.
+    let scratch: ScratchDirectory
+
+    init() throws {
+        scratch = try ScratchDirectory("awaiting")
+    }
 
     @Test func oneToOneAndGroupOutboxesCountUntilTheirReceipts() async throws {
-        let scratch = try ScratchDirectory("awaiting")
         let store = try MessageStore(path: scratch.storePath)
         #expect(try store.peersAwaitingReceipts().isEmpty)
 

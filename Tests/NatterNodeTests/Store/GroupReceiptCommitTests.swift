@@ -9,9 +9,14 @@ struct GroupReceiptCommitTests {
     let me = DeviceFingerprint(bytes: [UInt8](repeating: 0xA1, count: 32))
     let bob = DeviceFingerprint(bytes: [UInt8](repeating: 0xB0, count: 32))
     let carol = DeviceFingerprint(bytes: [UInt8](repeating: 0xC0, count: 32))
+    /// A property, so the directory outlives every use of the store in a test.
+    let scratch: ScratchDirectory
+
+    init() throws {
+        scratch = try ScratchDirectory("group-receipts")
+    }
 
     @Test func aReceiptForAGroupMessageIsCountedInTheCommitThatCarriesIt() async throws {
-        let scratch = try ScratchDirectory("group-receipts")
         let store = try MessageStore(path: scratch.storePath)
         var generator = SystemRandomNumberGenerator()
         let id = MessageID(unixMilliseconds: 1_764_000_000_000, using: &generator)

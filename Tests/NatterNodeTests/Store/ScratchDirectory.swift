@@ -2,6 +2,8 @@ import Foundation
 
 /// A directory of its own under the temporary directory for one test's
 /// store files, removed with everything in it when the test lets it go.
+/// Held by the suite (a stored property), not a local: a local may be
+/// released after its last use, while the store still writes there.
 final class ScratchDirectory {
     let path: String
 

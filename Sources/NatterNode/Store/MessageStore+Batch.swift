@@ -65,7 +65,7 @@ extension MessageStore {
                 return try await database.write { db in try writes.map { try Self.perform($0, in: db) } }
             }
             return try await database.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
                 var results: [StoreWriteResult] = []
                 let outcome = Result {
                     try db.inTransaction {
@@ -74,7 +74,7 @@ extension MessageStore {
                     }
                 }
                 // Back before anything else can commit on this connection.
-                try db.execute(sql: "PRAGMA synchronous = \(StoreFiles.durability)")
+                try db.cachedStatement(sql: "PRAGMA synchronous = \(StoreFiles.durability)").execute()
                 try outcome.get()
                 return results
             }

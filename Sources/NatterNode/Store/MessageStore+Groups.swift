@@ -58,10 +58,9 @@ extension MessageStore {
     func insertOutgoingGroup(_ record: GroupRecord, recipients: [DeviceFingerprint]) throws(StoreError) {
         try write("store an outgoing group message") { db in
             try Self.insert(record, into: db, ignoringDuplicates: false)
+            let entry = try db.cachedStatement(sql: "INSERT INTO groupDelivery (message, member, sequence) VALUES (?, ?, ?)")
             for member in recipients {
-                try db.execute(
-                    sql: "INSERT INTO groupDelivery (message, member, sequence) VALUES (?, ?, ?)",
-                    arguments: [Data(record.id.bytes), member.fullText, Int64(bitPattern: record.sequence)])
+                try entry.execute(arguments: [Data(record.id.bytes), member.fullText, Int64(bitPattern: record.sequence)])
             }
         }
     }
@@ -81,9 +80,8 @@ extension MessageStore {
     /// - Returns: the count after it, or nil when the ack was unknown,
     ///   from someone it was not sent to, or already counted.
     static func markGroupDelivered(_ id: MessageID, to member: DeviceFingerprint, at time: UInt64, in db: Database) throws -> GroupDeliveryCount? {
-        try db.execute(
-            sql: "UPDATE groupDelivery SET deliveredAt = ? WHERE message = ? AND member = ? AND deliveredAt IS NULL",
-            arguments: [Int64(time), Data(id.bytes), member.fullText])
+        try db.cachedStatement(sql: "UPDATE groupDelivery SET deliveredAt = ? WHERE message = ? AND member = ? AND deliveredAt IS NULL")
+            .execute(arguments: [Int64(time), Data(id.bytes), member.fullText])
         guard db.changesCount > 0 else { return nil }
         return try count(id, in: db)
     }
@@ -182,12 +180,13 @@ extension MessageStore {
     // MARK: Plumbing
 
     private static func insert(_ record: GroupRecord, into db: Database, ignoringDuplicates: Bool) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT \(ignoringDuplicates ? "OR IGNORE " : "")INTO groupMessage
                 (id, groupID, author, direction, kind, text, timestamp, sequence, sentAt, receivedAt, frame)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 Data(record.id.bytes), record.group.map { Data($0.bytes) }, Data(record.author.bytes), record.direction.rawValue,
                 record.kind.rawValue, record.text, Int64(bitPattern: record.timestamp.rawValue), Int64(bitPattern: record.sequence),
@@ -197,7 +196,7 @@ extension MessageStore {
 
     private static func count(_ id: MessageID, in db: Database) throws -> GroupDeliveryCount {
         let row = try Row.fetchOne(
-            db, sql: "SELECT count(deliveredAt) AS delivered, count(*) AS total FROM groupDelivery WHERE message = ?",
+            db.cachedStatement(sql: "SELECT count(deliveredAt) AS delivered, count(*) AS total FROM groupDelivery WHERE message = ?"),
             arguments: [Data(id.bytes)])
         return GroupDeliveryCount(delivered: row?["delivered"] ?? 0, recipients: row?["total"] ?? 0)
     }
@@ -231,7 +230,8 @@ extension MessageStore {
 extension MessageStore {
     func groupRecord(_ id: MessageID) throws(StoreError) -> GroupRecord? {
         try read("read a group message") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM groupMessage WHERE id = ?", arguments: [Data(id.bytes)]).flatMap(Self.record(from:))
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM groupMessage WHERE id = ?"), arguments: [Data(id.bytes)])
+                .flatMap(Self.record(from:))
         }
     }
 }

@@ -16,6 +16,8 @@ struct GroupDelivery: ParsableCommand {
     @Option var count = 200
     @Option(help: "A file listing every daemon's PID, the sender's first: their CPU during the group sends is reported.")
     var pids: String?
+    @Flag(help: "Send the group messages only, without the one-to-one rounds between them: a profile of the group path alone.")
+    var groupOnly = false
 
     func run() throws {
         let client = LocalAPIClient(socketPath: from)
@@ -49,6 +51,7 @@ struct GroupDelivery: ParsableCommand {
                 }
             }
 
+            if groupOnly { continue }
             mark = events.mark
             start = ContinuousClock.now
             var ids: Set<String> = []
@@ -73,7 +76,7 @@ struct GroupDelivery: ParsableCommand {
                     + "\"sender_us\":\(String(format: "%.1f", senderCPU / Double(measuredGroups) / 1000)),"
                     + "\"members_us\":\(String(format: "%.1f", membersCPU / Double(measuredGroups) / 1000))}")
         }
-        print(oneToOne.summary("one-to-one-\(names.count)-receipts"))
+        if !groupOnly { print(oneToOne.summary("one-to-one-\(names.count)-receipts")) }
     }
 }
 

@@ -88,18 +88,20 @@ def _cpu_floor(by, runs, members):
         "CPU per group message (time on a CPU from `/proc/PID/task/*/schedstat` of every daemon, read before the post",
         f"and after the last receipt): the sender's, and all {members} members' together. The lab's daemons share this",
         "machine's CPUs, so the members' total over the CPU count is a floor under the time until the last receipt,",
-        "however well the work is spread.",
+        "however well the work is spread. The sender's \"delivered to N of N\" events per message count its commits of",
+        "receipts: one per commit that took some of them (a group commit gathers the receipts that arrive meanwhile).",
         "",
-        f"| run | n | sender | {members} members together | per member | CPUs | floor (members ÷ CPUs) |",
-        "|---|---|---|---|---|---|---|",
+        f"| run | n | sender | {members} members together | per member | CPUs | floor (members ÷ CPUs) | sender's receipt commits per message |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     floors = []
     for run, row in zip(runs, rows):
         floor = row["members_us"] / row["cpus"]
         floors.append(floor)
+        commits = f"{row['receipt_events']:.1f}" if "receipt_events" in row else "not measured"
         out.append(
             f"| {run} | {row['n']} | {_ms(row['sender_us'])} | {_ms(row['members_us'])} | {row['members_us'] / members:,.0f} µs "
-            f"| {row['cpus']} | {_ms(floor)} |")
+            f"| {row['cpus']} | {_ms(floor)} | {commits} |")
     out += [
         "",
         f"- The members' CPU alone puts the floor at {_spread(floors)} on this machine, before any waiting for a CPU",

@@ -32,6 +32,9 @@ struct GroupDelivery: ParsableCommand {
         // CPUs, so their sum over the CPU count is a floor under the latency.
         let cpu = try pids.map(ProcessCPU.listed(in:))
         var senderCPU = 0.0, membersCPU = 0.0, measuredGroups = 0
+        // The sender's "delivered to N of 49" events per message: one per
+        // commit that took some of its receipts, so this counts those commits.
+        var receiptEvents = 0
         for index in 0..<(count + count / 10) {
             let cpuBefore = cpu?.nanoseconds()
             var mark = events.mark
@@ -42,6 +45,7 @@ struct GroupDelivery: ParsableCommand {
             }
             if index >= count / 10 {
                 group.add(done.at - start)
+                receiptEvents += events.count(after: mark) { $0.isGroupDelivery(of: sent.id, complete: false) }
                 if let cpu, let cpuBefore {
                     // Read after the receipts: the members' work for this message is done by then.
                     let spent = zip(cpu.nanoseconds(), cpuBefore).map { $0 - $1 }
@@ -74,7 +78,8 @@ struct GroupDelivery: ParsableCommand {
             print(
                 "{\"scenario\":\"group-\(names.count)-cpu\",\"n\":\(measuredGroups),\"cpus\":\(cpus),"
                     + "\"sender_us\":\(String(format: "%.1f", senderCPU / Double(measuredGroups) / 1000)),"
-                    + "\"members_us\":\(String(format: "%.1f", membersCPU / Double(measuredGroups) / 1000))}")
+                    + "\"members_us\":\(String(format: "%.1f", membersCPU / Double(measuredGroups) / 1000)),"
+                    + "\"receipt_events\":\(String(format: "%.1f", Double(receiptEvents) / Double(max(1, group.microseconds.count))))}")
         }
         if !groupOnly { print(oneToOne.summary("one-to-one-\(names.count)-receipts")) }
     }

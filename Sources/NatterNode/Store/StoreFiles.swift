@@ -111,8 +111,15 @@ enum StoreFiles {
     private static func pool(at path: String) throws(StoreError) -> DatabasePool {
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(durability)") }
-            reserveLogSpace(of: path)
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(durability)")
+                // Under SQLite's write lock: no other process with this store
+                // open can append a frame past the end while it is lengthened.
+                try db.inTransaction(.immediate) {
+                    reserveLogSpace(of: path)
+                    return .commit
+                }
+            }
             return pool
         } catch {
             throw .cannotOpen(path: path, reason: StoreError.sentence(for: error))
@@ -133,9 +140,9 @@ enum StoreFiles {
     /// Lengthens the WAL with zeros to ``reservedLogBytes`` when the store
     /// opens, so that a commit writes inside the file instead of past its
     /// end. Past the end, `fdatasync` must also write the file's new size:
-    /// a second write to the disk, which on the lab's disk took a sync from
-    /// 60–80 µs of system CPU to 110–150 µs, and from 200–240 µs to
-    /// 340–470 µs of waiting (Docs/benchmarks.md).
+    /// a second write to the disk, which on the lab's disk takes a 12 KiB
+    /// sync from 152–201 µs to 300–319 µs at the median, and from 52–68 µs
+    /// of system CPU to 80–102 µs (`natter-bench disk-sync`, Docs/benchmarks.md).
     ///
     /// SQLite writes the log from its start again after a checkpoint and
     /// never shortens it (natter sets no `journal_size_limit`), so a store
@@ -143,8 +150,9 @@ enum StoreFiles {
     /// the log when the daemon stops, so every start began with a log that
     /// grew at each commit. Zeros are no frames: SQLite reads a log only up
     /// to the first frame whose salt and checksum do not match, so the space
-    /// is never taken for data, and it is only ever appended past the end.
-    /// Best effort: where it fails (a full disk), commits grow the log as before.
+    /// is never taken for data. Called inside a write transaction, so the
+    /// zeros go only past the last frame any writer has written. Best
+    /// effort: where it fails (a full disk), commits grow the log as before.
     static func reserveLogSpace(of path: String) {
         let log = path + "-wal"
         let descriptor = Foundation.open(log, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)

@@ -47,7 +47,7 @@ def group_section(by, command_line, merged=False):
         "posted back to back, timed until the last of their receipts. One group message after the other,",
         "the first tenth of each run not counted. The lab's 50 avahi-daemons share the CPUs with the daemons under",
         "test: their CPU during the section is in the table (their browse queries come in waves, 1, 3, 7 … 127,",
-        "255 s after each daemon started, and each wave costs every other lab host's avahi-daemon a share of it).",
+        "255 s after each daemon started, and every lab host's avahi-daemon processes every query).",
         "",
         f"| run | load (1/5/15 min) | lab's avahi CPU during it | n | group: min | p50 | p99 | max | {members} one-to-one: min | p50 | p99 | max |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -132,6 +132,22 @@ def _disk(by, runs, members):
     for run, alone, together in rows:
         together50.append(together["p50"]); together99.append(together["p99"])
         out.append(f"| {run} | {alone['p50']:,.0f} µs | {alone['p99']:,.0f} µs | {_ms(together['p50'])} | {_ms(together['p99'])} |")
+    growing = [(run, by["disk-sync-1-growing"][run][0], by["disk-sync-cpu"][run][0]) for run, _, _ in rows
+               if by.get("disk-sync-1-growing", {}).get(run) and by.get("disk-sync-cpu", {}).get(run)]
+    if growing:
+        out += [
+            "",
+            "The same writes appended past the file's end, as a log that grows (the store makes its log 4 MiB long when it",
+            "opens so that its commits do not), with the system CPU per sync of both:",
+            "",
+            "| run | inside the file: p50 | system CPU | past its end: p50 | p99 | system CPU |",
+            "|---|---|---|---|---|---|",
+        ]
+        alone_by_run = {run: alone for run, alone, _ in rows}
+        for run, grown, cpu in growing:
+            out.append(
+                f"| {run} | {alone_by_run[run]['p50']:,.0f} µs | {cpu['inside_system_us']:,.0f} µs | {grown['p50']:,.0f} µs "
+                f"| {grown['p99']:,.0f} µs | {cpu['growing_system_us']:,.0f} µs |")
     out += [
         "",
         f"- All {members} members' syncs together take the disk {_spread(together50)} at p50 and {_spread(together99)} at p99",
@@ -146,7 +162,40 @@ def _findings():
     """What was measured around this section and cannot come from its own results: A/B runs against other
     binaries (`BENCH_NATTER`; the scale section once per binary, 300 group messages), typed here."""
     return [
-        "Findings (2026-11-27):",
+        "Findings (2026-11-27, afternoon: the tables above come from 2769e06's code, with the two changes below):",
+        "",
+        "- **Statements prepared once** (2230073). The group paths compiled their SQL at every call: the sender's",
+        "  49 outbox entries per message, each receipt's update and count, each member's insert (`perf record -a -g`",
+        "  over a group-only run: GRDB's statement authoriser alone was 5 % of the sender's CPU). Now GRDB's",
+        "  `cachedStatement`. A/B at 50 hosts, group messages only, after 150 s of idle (two runs each, alternating):",
+        "  sender 9.96/11.12 → 7.48/7.99 ms CPU per group message, members 30.4/33.9 → 28.2/29.8 ms, p50 25.2/28.4 →",
+        "  21.4/22.7 ms.",
+        "- **The log made long at the start** (b84ac34). SQLite removes the WAL when the daemon stops, and every",
+        "  commit after a start appended to it; a sync past a file's end also writes the file's new size. On this disk",
+        "  one 12 KiB write and `fdatasync` waits 152–201 µs at the median inside a file and 300–319 µs past its end,",
+        "  with 52–68 µs of system CPU against 80–102 µs (`natter-bench disk-sync --writers 49 --count 200`, three",
+        "  runs after this one; the disk table measures both from the next run on). That is part of what a durable",
+        "  commit cost a member beyond a raw sync (the morning's finding below). The store now",
+        "  makes the log 4 MiB long with zeros when it opens. Same A/B, two pairs: members 26.7 → 24.0 ms and",
+        "  18.6 → 17.9 ms. The bench's group section also sends 49 one-to-one messages per round, so a member",
+        "  commits about twice per round and its log passes 4 MiB in the second half of a run (no round is quiet",
+        "  enough for a checkpoint); the members' CPU in the tables (29.2–29.5 ms) is above the group-only runs'",
+        "  17.9–24.0 ms, probably for that reason (not measured).",
+        "- **The lab's avahi-daemons can land in the measurement.** A `perf record -a` over a group run that started",
+        "  about 60 s after the daemons: the 50 avahi-daemons took 15–19 % of all CPU samples (`avahi_unescape_label`,",
+        "  `strcasecmp`: each of the 50 browsers' queries carries about 50 known answers, and every avahi-daemon",
+        "  compares them with its cache). A capture on one host showed the queries in waves, 17 packets/s falling to 2",
+        "  (`netlab capture`; RFC 6762 §5.2's doubling intervals, 1, 3, 7 … 127, 255 s after each daemon started). On",
+        "  real machines each host pays only its own share. The scale section now waits 150 s (was 60) before the",
+        "  idle measurement ends and the group messages start, between the 127-s and 255-s waves, and shows the",
+        "  avahi-daemons' CPU during the group section beside it (0.00–0.02 s in these runs).",
+        "- **Where the goal stands: not met, closer.** p50 22.2–22.6 ms and p99 31.2–34.3 ms, from 27.1–28.9 and",
+        "  37.4–40.8 ms in the morning's tables. Group-only A/B runs reached p50 14.0–21.0 ms and p99 21.4–33.4 ms; the",
+        "  same binary varied by a third between runs an hour apart (members 17.9 against 27.5 ms), which I cannot",
+        "  explain yet. The members' CPU floor is 14.61–14.75 ms; what is left above it is waiting for a CPU and the",
+        "  sender's serial work (7.7–7.9 ms per message: 49 seals and writes, about 3–4 commits of receipts).",
+        "",
+        "Findings (2026-11-27, morning):",
         "",
         "- **Durability was not what the docs said; the fix costs about a third of the median.** GRDB's pool sets",
         "  `synchronous = NORMAL` in WAL mode after the connection's own set-up, and natter never set FULL, so no",

@@ -7,6 +7,11 @@ import Foundation
 /// own file, timed until the last of them is done: what a group message's
 /// members spend waiting for the lab's one shared disk before their receipts
 /// can leave. In an office each member syncs its own machine's disk.
+///
+/// Beside the lone writer, the same writes appended past the file's end, as
+/// a WAL that grows does, with the system CPU of both: a sync past the end
+/// must also write the file's new size, which is why the store makes its log
+/// long when it opens (`StoreFiles.reserveLogSpace`).
 struct DiskSync: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "disk-sync", abstract: "Write-and-fdatasync latency of the lab's disk: one writer, then many at once.")
@@ -23,13 +28,42 @@ struct DiskSync: ParsableCommand {
         let files = try (0..<writers).map { try SyncFile(path: "\(directory)/disk-sync-\($0)", bytes: bytes) }
         defer { for file in files { file.remove() } }
         var alone = Samples()
-        for index in 0..<(count + count / 10) {
+        let aloneCPU = try systemCPU(count: count) { index in
             let start = ContinuousClock.now
             try files[0].writeAndSync(slot: index % Self.slots)
             if index >= count / 10 { alone.add(ContinuousClock.now - start) }
         }
         print(alone.summary("disk-sync-1"))
+        let growingFile = try SyncFile(growingAt: "\(directory)/disk-sync-growing", bytes: bytes)
+        defer { growingFile.remove() }
+        var growing = Samples()
+        let growingCPU = try systemCPU(count: count) { index in
+            let start = ContinuousClock.now
+            try growingFile.appendAndSync()
+            if index >= count / 10 { growing.add(ContinuousClock.now - start) }
+        }
+        print(growing.summary("disk-sync-1-growing"))
+        print(
+            "{\"scenario\":\"disk-sync-cpu\",\"n\":\(count),\"inside_system_us\":\(String(format: "%.1f", aloneCPU)),"
+                + "\"growing_system_us\":\(String(format: "%.1f", growingCPU))}")
         print(try together(files).summary("disk-sync-\(writers)"))
+    }
+
+    /// Runs `body` for a tenth more than `count` rounds and returns the
+    /// system CPU per round of the counted ones (this thread is the only
+    /// busy one then).
+    private func systemCPU(count: Int, _ body: (Int) throws -> Void) throws -> Double {
+        let warmUp = count / 10
+        for index in 0..<warmUp { try body(index) }
+        let before = Self.systemMicroseconds()
+        for index in warmUp..<(count + warmUp) { try body(index) }
+        return (Self.systemMicroseconds() - before) / Double(count)
+    }
+
+    private static func systemMicroseconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_stime.tv_sec) * 1_000_000 + Double(usage.ru_stime.tv_usec)
     }
 
     /// Rounds in which every writer writes and syncs once, all released at
@@ -75,6 +109,19 @@ private struct SyncFile: @unchecked Sendable {
         guard ftruncate(descriptor, off_t(size)) == 0 else { throw BenchError("cannot size \(path): errno \(errno)") }
         for slot in 0..<DiskSync.slots { try writeAndSync(slot: slot) }
         guard fsync(descriptor) == 0 else { throw BenchError("cannot sync \(path): errno \(errno)") }
+    }
+
+    /// An empty file that each ``appendAndSync()`` makes longer.
+    init(growingAt path: String, bytes: Int) throws {
+        self.path = path
+        descriptor = open(path, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw BenchError("cannot create \(path): errno \(errno)") }
+        page = [UInt8](repeating: 0x5A, count: bytes)
+    }
+
+    func appendAndSync() throws {
+        let written = page.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == page.count, fdatasync(descriptor) == 0 else { throw BenchError("append or sync failed: errno \(errno)") }
     }
 
     func writeAndSync(slot: Int) throws {

@@ -141,8 +141,8 @@ enum StoreFiles {
     /// opens, so that a commit writes inside the file instead of past its
     /// end. Past the end, `fdatasync` must also write the file's new size:
     /// a second write to the disk, which on the lab's disk takes a 12 KiB
-    /// sync from 152–201 µs to 300–319 µs at the median, and from 52–68 µs
-    /// of system CPU to 80–102 µs (`natter-bench disk-sync`, Docs/benchmarks.md).
+    /// sync from 152–201 µs to 292–319 µs at the median, and its system CPU
+    /// from 52–68 µs to 66–102 µs (`natter-bench disk-sync`, Docs/benchmarks.md).
     ///
     /// SQLite writes the log from its start again after a checkpoint and
     /// never shortens it (natter sets no `journal_size_limit`), so a store

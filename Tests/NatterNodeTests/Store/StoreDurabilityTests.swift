@@ -17,6 +17,16 @@ struct StoreDurabilityTests {
         scratch = try ScratchDirectory("durability")
     }
 
+    let bob = DeviceFingerprint(bytes: [UInt8](repeating: 0xB0, count: 32))
+
+    /// A message to Bob, waiting in the outbox.
+    func queued(_ sequence: UInt64) -> ChatMessage {
+        var generator = SystemRandomNumberGenerator()
+        return ChatMessage(
+            id: MessageID(unixMilliseconds: 1_764_000_000_000 + sequence, using: &generator), peer: bob, direction: .outgoing,
+            text: "message \(sequence)", sequence: sequence, sentAt: 1_764_000_000_000, receivedAt: nil, delivery: .queued)
+    }
+
     /// `PRAGMA synchronous` of the connection that commits: 2 is FULL.
     func writerSynchronous(_ store: MessageStore) throws -> Int? {
         try store.write("read the writer's synchronous mode") { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
@@ -54,13 +64,9 @@ struct StoreDurabilityTests {
     @Test func aLogWithReservedSpaceRecoversEveryCommit() async throws {
         do { _ = try MessageStore(path: path) }
         let store = try MessageStore(path: path)
-        let bob = DeviceFingerprint(bytes: [UInt8](repeating: 0xB0, count: 32))
-        var generator = SystemRandomNumberGenerator()
         var sent: [MessageID] = []
-        for sequence in 1...20 {
-            let message = ChatMessage(
-                id: MessageID(unixMilliseconds: 1_764_000_000_000 + UInt64(sequence), using: &generator), peer: bob, direction: .outgoing,
-                text: "message \(sequence)", sequence: UInt64(sequence), sentAt: 1_764_000_000_000, receivedAt: nil, delivery: .queued)
+        for sequence: UInt64 in 1...20 {
+            let message = queued(sequence)
             _ = try await store.commit([.outgoing(message)])
             sent.append(message.id)
         }
@@ -78,11 +84,7 @@ struct StoreDurabilityTests {
     /// only brings a resend); the connection must be back to FULL after.
     @Test func aCommitOfReceiptsAloneLeavesTheWriterDurable() async throws {
         let store = try MessageStore(path: path)
-        let bob = DeviceFingerprint(bytes: [UInt8](repeating: 0xB0, count: 32))
-        var generator = SystemRandomNumberGenerator()
-        let message = ChatMessage(
-            id: MessageID(unixMilliseconds: 1_764_000_000_000, using: &generator), peer: bob, direction: .outgoing,
-            text: "hi", sequence: 1, sentAt: 1_764_000_000_000, receivedAt: nil, delivery: .queued)
+        let message = queued(1)
         _ = try await store.commit([.outgoing(message)])
         let results = try await store.commit([.delivered(message.id, to: bob, at: 5)])
         #expect(try results.count == 1 && store.outbox(for: bob).isEmpty, "the receipt is recorded")

@@ -14,7 +14,7 @@ import Foundation
 /// long when it opens (`StoreFiles.reserveLogSpace`).
 struct DiskSync: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "disk-sync", abstract: "Write-and-fdatasync latency of the lab's disk: one writer, then many at once.")
+        commandName: "disk-sync", abstract: "Write-and-fdatasync latency of the lab's disk: one writer inside its file and past its end, then many at once.")
     @Option(help: "Where to write: a directory on the disk the lab's data directories are on.") var directory: String
     @Option(help: "Writers syncing at once in the second part (a group's members).") var writers = 49
     @Option(help: "Syncs per writer and part (the first tenth warms up and is not counted).") var count = 200

@@ -25,9 +25,12 @@ final class EventHub: Sendable {
         return (stream, cancel)
     }
 
-    /// Sends `event` to every subscriber.
-    func publish(_ event: APIEvent) {
+    /// Sends `event` to every subscriber. Built only when there is one: a
+    /// daemon nobody watches (no window open) builds no views.
+    func publish(_ event: @autoclosure () -> APIEvent) {
         subscribers.withLock { subscribers in
+            guard !subscribers.isEmpty else { return }
+            let event = event()
             for continuation in subscribers.values { continuation.yield(event) }
         }
     }

@@ -140,7 +140,7 @@ extension NatterDaemon {
         let now = clock.now
         // A group's receipts that one commit took are one event: the count
         // after the last of them ("delivered to 49 of 49"), not 49 events.
-        var groupCounts: [(MessageID, GroupDeliveryCount)] = []
+        var groupCounts: [(GroupRecord, GroupDeliveryCount)] = []
         for (write, outcome) in zip(batch, outcomes) {
             switch write {
             case .outgoing(let message, let answer):
@@ -154,15 +154,15 @@ extension NatterDaemon {
             case .delivered(let id, _, _):
                 switch outcome {
                 case .delivered(let delivered?): events.publish(.delivery(messageView(delivered, kind: .delivery)))
-                case .groupDelivered(let count):
-                    if let index = groupCounts.firstIndex(where: { $0.0 == id }) { groupCounts[index].1 = count } else { groupCounts.append((id, count)) }
+                case .groupDelivered(let record, let count):
+                    if !groupCounts.contains(where: { $0.0.id == id }) { groupCounts.append((record, count)) }
                 default: break
                 }
             case .stateAfterMessages(let state, let source, let sequence, let peer):
                 applyRemoteState(state, source: source, sequence: sequence, from: peer)
             }
         }
-        for (id, count) in groupCounts { publishGroupDelivery(id, count: count) }
+        for (record, count) in groupCounts { events.publish(.groupDelivery(groupMessageView(record, type: .groupDelivery, count: count))) }
     }
 }
 

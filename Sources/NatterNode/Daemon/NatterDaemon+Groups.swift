@@ -250,7 +250,7 @@ extension NatterDaemon {
             return false
         }
         send(.ack(sequence: 0, id: record.id), to: peer)
-        if isNew { publishGroupRecord(record, recipients: nil) }
+        if isNew { events.publish(.groupMessage(groupMessageView(record, type: .groupMessage, count: nil))) }
         return isNew
     }
 
@@ -267,17 +267,6 @@ extension NatterDaemon {
             return
         }
         logRepeating(.notice, "dropped a group frame from a non-member of group \(group.hex.prefix(8))", error: GroupRuleError.notMember(peer))
-    }
-
-    /// An ack that no one-to-one message claimed: a group message's or a broadcast's.
-    /// A member's receipt was committed (with the commit's other writes, `NatterDaemon+GroupCommit.swift`).
-    func publishGroupDelivery(_ id: MessageID, count: GroupDeliveryCount) {
-        do {
-            guard let record = try store.groupRecord(id) else { return }
-            events.publish(.groupDelivery(groupMessageView(record, type: .groupDelivery, count: count)))
-        } catch {
-            logRepeating(.error, "could not read a group message for its delivery receipt", error: error)
-        }
     }
 
     /// A link announced what its peer speaks; group frames wait for it.
@@ -342,8 +331,8 @@ extension NatterDaemon {
     }
 
     @discardableResult
-    private func publishGroupRecord(_ record: GroupRecord, recipients: Int?) -> GroupMessageView {
-        let view = groupMessageView(record, type: .groupMessage, count: recipients.map { GroupDeliveryCount(delivered: 0, recipients: $0) })
+    private func publishGroupRecord(_ record: GroupRecord, recipients: Int) -> GroupMessageView {
+        let view = groupMessageView(record, type: .groupMessage, count: GroupDeliveryCount(delivered: 0, recipients: recipients))
         events.publish(.groupMessage(view))
         return view
     }

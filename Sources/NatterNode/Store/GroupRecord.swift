@@ -31,9 +31,8 @@ struct StoredGroup: Sendable, Equatable {
     let shareState: Bool?
 }
 
-/// How far one outgoing group message got: "delivered to 3 of 4". Public
-/// because a group commit's results carry it (``StoreWriteResult``).
-public struct GroupDeliveryCount: Sendable, Equatable {
-    public let delivered: Int
-    public let recipients: Int
+/// How far one outgoing group message got: "delivered to 3 of 4".
+struct GroupDeliveryCount: Sendable, Equatable {
+    let delivered: Int
+    let recipients: Int
 }

@@ -1,9 +1,9 @@
 import GRDB
-public import NatterCore
+import NatterCore
 
 /// One write of a group commit (``GroupCommit``): the three writes a message
 /// costs, which ``MessageStore/commit(_:)`` puts in one transaction.
-public enum StoreWrite: Sendable {
+enum StoreWrite: Sendable {
     /// A message this device sends, stored as `queued` (``MessageStore/insertOutgoing(_:)``).
     case outgoing(ChatMessage)
     /// A message received, stored unless its id is already stored (``MessageStore/insertIncoming(_:)``).
@@ -14,7 +14,7 @@ public enum StoreWrite: Sendable {
 
 extension StoreWrite {
     /// What a failure of this write is called (`StoreError.failed`'s operation).
-    public var operation: String {
+    var operation: String {
         switch self {
         case .outgoing: "store an outgoing message"
         case .incoming: "store an incoming message"
@@ -26,22 +26,23 @@ extension StoreWrite {
 extension StoreError {
     /// The same failure told as one write's: a commit fails all its writes
     /// for one reason, and each write's sender or log line names its own.
-    public func failing(_ write: StoreWrite) -> StoreError {
+    func failing(_ write: StoreWrite) -> StoreError {
         guard case .failed(_, let reason) = self else { return self }
         return .failed(operation: write.operation, reason: reason)
     }
 }
 
 /// What one write of a commit did, in the batch's order.
-public enum StoreWriteResult: Sendable, Equatable {
+enum StoreWriteResult: Sendable, Equatable {
     case stored
     /// An incoming message: `isNew` is false for a redelivery.
     case incoming(isNew: Bool)
     /// A receipt: the updated message, nil if unknown or already delivered.
     case delivered(ChatMessage?)
     /// A receipt for a group message or broadcast (no one-to-one message had
-    /// that id): its delivery count after this receipt.
-    case groupDelivered(GroupDeliveryCount)
+    /// that id): the message, and its delivery count once the whole commit
+    /// is in, the same for every receipt of that message in it.
+    case groupDelivered(GroupRecord, GroupDeliveryCount)
 }
 
 extension MessageStore {
@@ -58,18 +59,18 @@ extension MessageStore {
     /// the outbox, is sent again, and the colleague, who stored it once
     /// already, acknowledges it again. The next commit that must be durable
     /// syncs the log, and the receipts before it with it.
-    public func commit(_ writes: [StoreWrite]) async throws(StoreError) -> [StoreWriteResult] {
+    func commit(_ writes: [StoreWrite]) async throws(StoreError) -> [StoreWriteResult] {
         let mustReachTheDisk = writes.contains { if case .delivered = $0 { false } else { true } }
         do {
             if mustReachTheDisk {
-                return try await database.write { db in try writes.map { try Self.perform($0, in: db) } }
+                return try await database.write { db in try Self.perform(writes, in: db) }
             }
             return try await database.writeWithoutTransaction { db in
                 try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
                 var results: [StoreWriteResult] = []
                 let outcome = Result {
                     try db.inTransaction {
-                        results = try writes.map { try Self.perform($0, in: db) }
+                        results = try Self.perform(writes, in: db)
                         return .commit
                     }
                 }
@@ -83,21 +84,48 @@ extension MessageStore {
         }
     }
 
-    static func perform(_ write: StoreWrite, in db: Database) throws -> StoreWriteResult {
+    /// `writes` in order, inside the caller's transaction. A group message's
+    /// receipts are counted once, after the last of them, and the message
+    /// is read with them for the delivery event: counting reads every
+    /// recipient's row, so counting after each of a group's 49 receipts
+    /// would read 49 × 49 rows per message.
+    static func perform(_ writes: [StoreWrite], in db: Database) throws -> [StoreWriteResult] {
+        let performed = try writes.map { try perform($0, in: db) }
+        var groupResults: [MessageID: StoreWriteResult] = [:]
+        return try performed.map { performed in
+            switch performed {
+            case .done(let result):
+                return result
+            case .groupReceipt(let id):
+                if let known = groupResults[id] { return known }
+                let result = try record(id, in: db).map { StoreWriteResult.groupDelivered($0, try count(id, in: db)) } ?? .delivered(nil)
+                groupResults[id] = result
+                return result
+            }
+        }
+    }
+
+    /// One write's outcome; a group receipt's waits for the batch's other receipts.
+    private enum Performed {
+        case done(StoreWriteResult)
+        case groupReceipt(MessageID)
+    }
+
+    private static func perform(_ write: StoreWrite, in db: Database) throws -> Performed {
         switch write {
         case .outgoing(let message):
             try insert(message, into: db, ignoringDuplicates: false)
-            return .stored
+            return .done(.stored)
         case .incoming(let message):
             try insert(message, into: db, ignoringDuplicates: true)
-            return .incoming(isNew: db.changesCount > 0)
+            return .done(.incoming(isNew: db.changesCount > 0))
         case .delivered(let id, let peer, let time):
             // An ack names a message id only: a one-to-one message's, or a
             // group message's. Both in the same commit, so a group's 49
             // receipts cost one commit, not 49.
-            if let message = try markDelivered(id, to: peer, at: time, in: db) { return .delivered(message) }
-            if let count = try markGroupDelivered(id, to: peer, at: time, in: db) { return .groupDelivered(count) }
-            return .delivered(nil)
+            if let message = try markDelivered(id, to: peer, at: time, in: db) { return .done(.delivered(message)) }
+            if try markGroupDelivered(id, to: peer, at: time, in: db) { return .groupReceipt(id) }
+            return .done(.delivered(nil))
         }
     }
 }

@@ -76,14 +76,14 @@ extension MessageStore {
     }
 
     /// `member`'s ack of an outgoing group message or broadcast, inside the
-    /// caller's transaction (a group commit, ``MessageStore/commit(_:)``).
-    /// - Returns: the count after it, or nil when the ack was unknown,
-    ///   from someone it was not sent to, or already counted.
-    static func markGroupDelivered(_ id: MessageID, to member: DeviceFingerprint, at time: UInt64, in db: Database) throws -> GroupDeliveryCount? {
+    /// caller's transaction (a group commit, ``MessageStore/commit(_:)``,
+    /// which counts each message's receipts once, after all of them).
+    /// - Returns: false when the ack was unknown, from someone it was not
+    ///   sent to, or already counted.
+    static func markGroupDelivered(_ id: MessageID, to member: DeviceFingerprint, at time: UInt64, in db: Database) throws -> Bool {
         try db.cachedStatement(sql: "UPDATE groupDelivery SET deliveredAt = ? WHERE message = ? AND member = ? AND deliveredAt IS NULL")
             .execute(arguments: [Int64(time), Data(id.bytes), member.fullText])
-        guard db.changesCount > 0 else { return nil }
-        return try count(id, in: db)
+        return db.changesCount > 0
     }
 
     func groupDeliveryCount(_ id: MessageID) throws(StoreError) -> GroupDeliveryCount {
@@ -194,7 +194,7 @@ extension MessageStore {
             ])
     }
 
-    private static func count(_ id: MessageID, in db: Database) throws -> GroupDeliveryCount {
+    static func count(_ id: MessageID, in db: Database) throws -> GroupDeliveryCount {
         let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT count(deliveredAt) AS delivered, count(*) AS total FROM groupDelivery WHERE message = ?"),
             arguments: [Data(id.bytes)])
@@ -229,9 +229,11 @@ extension MessageStore {
 
 extension MessageStore {
     func groupRecord(_ id: MessageID) throws(StoreError) -> GroupRecord? {
-        try read("read a group message") { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM groupMessage WHERE id = ?"), arguments: [Data(id.bytes)])
-                .flatMap(Self.record(from:))
-        }
+        try read("read a group message") { db in try Self.record(id, in: db) }
+    }
+
+    static func record(_ id: MessageID, in db: Database) throws -> GroupRecord? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM groupMessage WHERE id = ?"), arguments: [Data(id.bytes)])
+            .flatMap(record(from:))
     }
 }

@@ -31,11 +31,12 @@ struct GroupReceiptCommitTests {
             .delivered(id, to: bob, at: 10), .delivered(id, to: bob, at: 11), .delivered(unknown, to: carol, at: 12),
             .delivered(id, to: carol, at: 13),
         ])
+        // Each receipt reports the message and its count once the commit is in: counted once per message, not after each receipt.
         #expect(results == [
-            .groupDelivered(GroupDeliveryCount(delivered: 1, recipients: 2)),
+            .groupDelivered(record, GroupDeliveryCount(delivered: 2, recipients: 2)),
             .delivered(nil),  // the same receipt again counts once
             .delivered(nil),  // an id nobody waits for
-            .groupDelivered(GroupDeliveryCount(delivered: 2, recipients: 2)),
+            .groupDelivered(record, GroupDeliveryCount(delivered: 2, recipients: 2)),
         ])
         #expect(try store.groupOutbox(for: bob).isEmpty && store.groupOutbox(for: carol).isEmpty, "both receipts are on the disk")
     }

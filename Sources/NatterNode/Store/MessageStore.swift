@@ -10,8 +10,10 @@ public import NatterCore
 /// outbox survive a crash. Safe to share between tasks: GRDB serialises writes.
 public final class MessageStore: Sendable {
     let database: DatabasePool
+    /// Copies the log beside the writer when a busy daemon filled it.
+    let logCopier: LogCopier
     /// What the log holds, for the daemon's quiet checkpoints.
-    let writeAheadLog = WriteAheadLog()
+    let writeAheadLog: WriteAheadLog
 
     /// Opens the store at `path`, migrating it if needed; creates it only
     /// when there is no file at all (a new device).
@@ -21,6 +23,8 @@ public final class MessageStore: Sendable {
     /// ``StoreError/refused(_:)``, whose sentence says how to set it aside;
     /// nothing on disk is changed. The store's files are made 0600.
     public init(path: String) throws(StoreError) {
+        logCopier = LogCopier(path: path)
+        writeAheadLog = WriteAheadLog(copier: logCopier)
         database = try StoreFiles.open(path)
         do {
             try StoreSchema.migrator.migrate(database)
@@ -32,6 +36,7 @@ public final class MessageStore: Sendable {
 
     deinit {
         try? database.writeWithoutTransaction { db in writeAheadLog.stopWatching(db) }
+        logCopier.close()
     }
 
     // MARK: Messages
@@ -214,6 +219,8 @@ public final class MessageStore: Sendable {
         do {
             let done = try await database.writeWithoutTransaction { db in try db.checkpoint(.passive) }
             writeAheadLog.checkpointed(walFrameCount: done.walFrameCount, checkpointedFrameCount: done.checkpointedFrameCount)
+        } catch let error as DatabaseError where error.resultCode.primaryResultCode == .SQLITE_BUSY {
+            return  // the ``LogCopier`` is copying it: nothing is wrong, and a later round finds the rest
         } catch {
             throw .failed(operation: "checkpoint", reason: StoreError.sentence(for: error))
         }

@@ -11,9 +11,11 @@ import Synchronization
 /// in the log: that commit then also copies them and syncs the database
 /// file, and the receipt or the loop waiting for it waits that long too.
 /// Registering this hook turns the auto-checkpoint off (SQLite has one WAL
-/// hook per connection); in its place, a commit that leaves
-/// ``forcedCheckpointFrames`` or more copies the log itself, a bound on the
-/// log for a store that is never quiet or has no daemon to ask.
+/// hook per connection). In its place, a commit that leaves
+/// ``backgroundCopyFrames`` (the reserved length) asks the ``LogCopier`` to
+/// copy the log beside the writer, for a daemon that is never quiet; and a
+/// commit that leaves ``forcedCheckpointFrames`` copies it itself, a bound
+/// on the log should the copier fall behind or fail.
 final class WriteAheadLog: Sendable {
     /// What the log holds now.
     struct Counts: Sendable, Equatable {
@@ -24,13 +26,25 @@ final class WriteAheadLog: Sendable {
         var commits = 0
     }
 
-    /// 16 MB of 4 KiB pages, four times SQLite's default: a burst of
-    /// messages (about 3 frames each) commits without a copy in between.
+    /// 16 MB of 4 KiB pages, four times SQLite's default: the copier's
+    /// copies keep a busy log well below it.
     static let forcedCheckpointFrames: Int32 = 4_000
+    /// The frames (a 4 KiB page and its 24-byte header) that fit in the log's
+    /// reserved length, about 1,000: copied then, the log starts again
+    /// inside the file, where a commit's sync does not also write the
+    /// file's new size.
+    static let backgroundCopyFrames = Int32(StoreFiles.reservedLogBytes / (4_096 + 24))
 
     private let counts = Mutex(Counts())
+    private let copier: LogCopier?
     /// Whether a connection holds a retained pointer to this object.
     private let isWatched = Mutex(false)
+
+    /// `copier`: where the log is copied once it holds ``backgroundCopyFrames``;
+    /// nil copies only at the forced bound (and when asked).
+    init(copier: LogCopier? = nil) {
+        self.copier = copier
+    }
 
     var current: Counts { counts.withLock { $0 } }
 
@@ -58,6 +72,20 @@ final class WriteAheadLog: Sendable {
         guard walFrameCount >= 0, checkpointedFrameCount == walFrameCount else { return }
         counts.withLock { $0.frames = 0 }
     }
+
+    /// Has the copier copy the log beside the writer. A commit while it
+    /// copies leaves frames it did not see, so the count is reset only
+    /// when none came in.
+    fileprivate func copyInBackground() {
+        copier?.copySoon { [self] connection in
+            let commitsBefore = current.commits
+            var inLog: Int32 = -1, copied: Int32 = -1
+            guard sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, &inLog, &copied) == SQLITE_OK,
+                inLog >= 0, copied == inLog
+            else { return }
+            counts.withLock { if $0.commits == commitsBefore { $0.frames = 0 } }
+        }
+    }
 }
 
 /// SQLite's WAL hook: called on the writer's queue after each commit, with
@@ -74,6 +102,8 @@ private func walCommitted(
         if sqlite3_wal_checkpoint_v2(connection, database, SQLITE_CHECKPOINT_PASSIVE, &inLog, &copied) == SQLITE_OK {
             log.checkpointed(walFrameCount: Int(inLog), checkpointedFrameCount: Int(copied))
         }
+    } else if frames >= WriteAheadLog.backgroundCopyFrames {
+        log.copyInBackground()
     }
     return SQLITE_OK
 }

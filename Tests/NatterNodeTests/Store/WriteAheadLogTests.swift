@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 @testable import NatterNode
 import Testing
@@ -24,14 +25,37 @@ struct WriteAheadLogTests {
     @Test func commitsPastSQLitesThresholdWaitForTheQuietCheckpoint() async throws {
         let store = try MessageStore(path: path)
         let before = store.writeAheadLog.current
-        try commitBlob(megabytes: 6, to: store)  // about 1,500 frames
+        try commitBlob(megabytes: 3, to: store)  // about 770 frames: inside the reserved log
         let after = store.writeAheadLog.current
         #expect(after.commits == before.commits + 1)
-        #expect(after.frames > 1_000, "SQLite's auto-checkpoint would have copied these in the commit")
+        #expect(after.frames > 700, "SQLite's auto-checkpoint would not have copied these, natter's copier neither")
+        store.logCopier.waitUntilIdle()
+        #expect(store.logCopier.finishedCopies == 0)
 
         try await store.checkpointLog()
         #expect(store.writeAheadLog.current.frames == 0)
         #expect(store.writeAheadLog.current.commits == after.commits, "a checkpoint is not a commit")
+    }
+
+    @Test func aLogPastItsReservedLengthIsCopiedBesideTheWriterAndStartsAgain() throws {
+        let store = try MessageStore(path: path)
+        store.logCopier.suspend()
+        try commitBlob(megabytes: 6, to: store)  // about 1,500 frames
+        #expect(store.writeAheadLog.current.frames > Int(WriteAheadLog.backgroundCopyFrames), "the commit returned before the copy")
+        store.logCopier.resume()
+        store.logCopier.waitUntilIdle()
+        #expect(store.logCopier.finishedCopies == 1)
+        #expect(store.writeAheadLog.current.frames == 0)
+
+        // The next commit starts the log again at its beginning: inside the file, which does not grow.
+        let length = try fileLength(path + "-wal")
+        try commitBlob(megabytes: 0, to: store)
+        #expect(store.writeAheadLog.current.frames < 10)
+        #expect(try fileLength(path + "-wal") == length)
+    }
+
+    func fileLength(_ path: String) throws -> Int {
+        try #require(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
     }
 
     @Test func aCommitPastTheBoundCopiesTheLogItself() throws {

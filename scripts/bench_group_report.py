@@ -72,9 +72,37 @@ def group_section(by, command_line, merged=False):
            else f" with {members} members, so no verdict (BENCH_SCALE_HOSTS=50 gives 49)."),
         "",
     ]
+    out += _raw_floor(by, runs, group, members)
     out += _cpu_floor(by, runs, members)
     out += _disk(by, runs, members)
     out += _findings()
+    return out
+
+
+def _raw_floor(by, runs, group, members):
+    """The same fan-out without natter (natter-bench fanout-send), measured in the same lab and run."""
+    name = f"group-{members}-raw"
+    rows = [(run, by[name][run][0], by[group][run][0]) for run in runs if by.get(name, {}).get(run)]
+    if not rows:
+        return []
+    out = [
+        "The raw floor, measured in the same lab just before (`natter-bench fanout-send`): the sender writes a",
+        f"160-byte request to each of the {members} members over its own TCP connection, one after the other; each",
+        "member writes 12 KiB into its own file, `fdatasync`s it and answers 64 bytes; timed until the last answer.",
+        "That is what a group message asks of this machine at the least (no encryption, no database, no event",
+        "stream), so natter's figure over it is what natter adds.",
+        "",
+        "| run | raw: min | p50 | p99 | max | natter ÷ raw at p50 | at p99 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    ratios50, ratios99 = [], []
+    for run, raw, natter in rows:
+        ratios50.append(natter["p50"] / raw["p50"]); ratios99.append(natter["p99"] / raw["p99"])
+        out.append(
+            f"| {run} | {_ms(raw['min'])} | {_ms(raw['p50'])} | {_ms(raw['p99'])} | {_ms(raw['max'])} "
+            f"| {ratios50[-1]:.1f}× | {ratios99[-1]:.1f}× |")
+    low, high = min(ratios99), max(ratios99)
+    out += ["", f"- natter takes {low:.1f}×" + ("" if low == high else f"–{high:.1f}×") + " the raw fan-out's time at p99.", ""]
     return out
 
 

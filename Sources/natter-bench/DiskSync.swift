@@ -94,8 +94,9 @@ struct DiskSync: ParsableCommand {
     }
 }
 
-/// One file of the disk test, made at its full size (and synced) first.
-private struct SyncFile: @unchecked Sendable {
+/// One file of the disk test (and of a raw group member, `fanout-member`),
+/// made at its full size (and synced) first.
+struct SyncFile: @unchecked Sendable {
     let path: String
     let descriptor: Int32
     let page: [UInt8]

@@ -36,7 +36,7 @@ struct GroupDelivery: ParsableCommand {
         // commit that took some of its receipts, so this counts those commits.
         var receiptEvents = 0
         for index in 0..<(count + count / 10) {
-            let cpuBefore = cpu?.nanoseconds()
+            let cpuBefore = cpu?.snapshot()
             var mark = events.mark
             var start = ContinuousClock.now
             let sent = try client.sendToGroup(name, text: "bench \(index)")
@@ -48,7 +48,7 @@ struct GroupDelivery: ParsableCommand {
                 receiptEvents += events.count(after: mark) { $0.isGroupDelivery(of: sent.id, complete: false) }
                 if let cpu, let cpuBefore {
                     // Read after the receipts: the members' work for this message is done by then.
-                    let spent = zip(cpu.nanoseconds(), cpuBefore).map { $0 - $1 }
+                    let spent = ProcessCPU.spent(from: cpuBefore, to: cpu.snapshot())
                     senderCPU += spent.first ?? 0
                     membersCPU += spent.dropFirst().reduce(0, +)
                     measuredGroups += 1

@@ -12,6 +12,6 @@ struct NatterBench: ParsableCommand {
             UDPEcho.self, UDPPing.self, TCPEcho.self, TCPPing.self, StateLatency.self, SignalRoundTrip.self, DeliveryLatency.self, Throughput.self,
             TimeUntilOnline.self, TimeUntilOutput.self, WaitMesh.self, IdleCost.self, ForwarderRate.self, ForwarderEcho.self,
             ForwarderPing.self, ForwarderPeers.self, Burst.self, CatchUp.self, CommandTime.self, ProcessMemory.self, ForwarderCodeCommand.self, HandshakeLink.self, HandshakeFlood.self,
-            GroupDelivery.self, DiskSync.self,
+            GroupDelivery.self, DiskSync.self, FanOutMember.self, FanOutSend.self,
         ])
 }

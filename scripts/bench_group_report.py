@@ -47,10 +47,17 @@ def group_section(by, command_line, merged=False):
         "posted back to back, timed until the last of their receipts. One group message after the other,",
         "the first tenth of each run not counted. The lab's 50 avahi-daemons share the CPUs with the daemons under",
         "test: their CPU during the section is in the table (their browse queries come in waves, 1, 3, 7 … 127,",
-        "255 s after each daemon started, and every lab host's avahi-daemon processes every query).",
+        "255 s after each daemon started, and every lab host's avahi-daemon processes every query). This machine is a",
+        "virtual one: the time its CPUs waited for the host (`/proc/stat`'s steal) during the section is there too,",
+        "for runs that measured it.",
         "",
-        f"| run | load (1/5/15 min) | lab's avahi CPU during it | n | group: min | p50 | p99 | max | {members} one-to-one: min | p50 | p99 | max |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    # The steal column only once the runs measured it (from 2026-11-27's evening on).
+    steal_measured = any("steal_seconds" in row for run in runs for row in by.get("group-avahi", {}).get(run, []))
+    out += [
+        f"| run | load (1/5/15 min) | lab's avahi CPU during it |{' CPU stolen by the host during it |' if steal_measured else ''}"
+        f" n | group: min | p50 | p99 | max | {members} one-to-one: min | p50 | p99 | max |",
+        "|---|---|---|" + ("---|" if steal_measured else "") + "---|---|---|---|---|---|---|---|---|",
     ]
     p50s, p99s, single_p99s = [], [], []
     for run in runs:
@@ -59,9 +66,10 @@ def group_section(by, command_line, merged=False):
         load = conditions[0].get("loadavg", "?")
         avahi = (by.get("group-avahi", {}).get(run) or [None])[0]
         avahi_text = f"{avahi['avahi_cpu_seconds']:.2f} s in {avahi['seconds']:.0f} s" if avahi else "not measured"
+        steal_text = f"{avahi['steal_seconds']:.2f} s" if avahi and "steal_seconds" in avahi else "not measured"
         p50s.append(g["p50"]); p99s.append(g["p99"]); single_p99s.append(s["p99"])
         out.append(
-            f"| {run} | {load} | {avahi_text} | {g['n']} | {_ms(g['min'])} | {_ms(g['p50'])} | {_ms(g['p99'])} | {_ms(g['max'])} "
+            f"| {run} | {load} | {avahi_text} |{f' {steal_text} |' if steal_measured else ''} {g['n']} | {_ms(g['min'])} | {_ms(g['p50'])} | {_ms(g['p99'])} | {_ms(g['max'])} "
             f"| {_ms(s['min'])} | {_ms(s['p50'])} | {_ms(s['p99'])} | {_ms(s['max'])} |")
     out += [
         "",
@@ -190,7 +198,55 @@ def _findings():
     """What was measured around this section and cannot come from its own results: A/B runs against other
     binaries (`BENCH_NATTER`; the scale section once per binary, 300 group messages), typed here."""
     return [
-        "Findings (2026-11-27, afternoon: the tables above come from 2769e06's code, with the two changes below):",
+        "Findings (2026-11-27, evening: the tables above come from 381e2e3's code, with the changes below):",
+        "",
+        "- **Where the goal stands: not met.** p50 18.6–19.0 ms and p99 27.2–35.3 ms, against 22.2–22.6 and",
+        "  31.2–34.3 ms in the afternoon's tables. The sender's CPU per message went from 7.7–7.9 to 6.0–6.3 ms, the",
+        "  members' from 29.2–29.5 to 25.4–26.1 ms. Runs hours apart compare only roughly (the host's slow periods,",
+        "  below). The raw fan-out in the same runs took p50 2.2–2.6 ms and p99 4.3–6.2 ms. The members' floor on",
+        "  2 CPUs is 12.7–13.1 ms. The rest of the p50 is the sender's serial work and waiting for a CPU. The p99",
+        "  sits 8–16 ms above the p50, and the maxima reach 32–70 ms; I have not found the source of those.",
+        "- **How the changes were compared: in one lab.** A/B runs in separate labs minutes apart disagreed by more",
+        "  than the changes (the next finding). So the evening's comparisons ran both binaries in one 50-host lab:",
+        "  the odd hosts one, the even hosts the other, group messages only, 300 of them, from h1 and then from h2",
+        "  (scratch scripts around `BENCH_GROUP_WRAP`, not part of the repository). Each member's CPU per message",
+        "  comes from its threads' schedstat before and after, leaving out h1 and h2. With the same binary on both",
+        "  sides, even ÷ odd came out at 0.997 and 1.011.",
+        "- **The machine has slow periods, and they are the host's.** One pair (19:16–19:20 UTC) ran at half speed",
+        "  throughout. natter's CPU per message doubled: the sender took 12.2 ms, against 5.8–7.5 ms in the runs",
+        "  before and after it, and the members 37–40 ms, against 21–28 ms. So did the raw measurements in the same",
+        "  lab: 49 syncs at once had a p99 of 15.5 ms, against 1.9–4.9 ms in five other runs; the raw fan-out's p99",
+        "  was 12.8 ms, against 4.0 ms in the next lab. The same binaries were back to normal five minutes later.",
+        "  Time on a CPU grows, not only waiting for one: the host slows this machine's CPUs down. This is probably",
+        "  last session's unexplained variance. `/proc/stat` counts 260 s of steal since boot, so the hypervisor",
+        "  reports some. The group table now shows the steal during the section, and the raw fan-out beside natter",
+        "  shows a slow period directly.",
+        "- **A group's receipts counted once per commit** (6ecf5c8). Each receipt counted its message's delivery rows",
+        "  again: 49 × 49 rows per message on the sender. Each delivery event read the message again through the reader",
+        "  pool. Now one count and one read per message and commit, in the commit's transaction. The sender's CPU per",
+        "  message in the one normal-speed pair: 5.78 ms new, 6.46 ms old. The new binary sent first; in the A/A pair",
+        "  the second sender used 2 % less than the first.",
+        "- **Events built only for a watcher; a fingerprint hashed in one call** (6ecf5c8). A member nobody watches no",
+        "  longer builds the group message's view. `DeviceFingerprint` fed its 32 bytes to the hasher one at a time.",
+        "  Members, new ÷ old in one lab: 0.991 and 0.975; 0.967 and 0.938 with the sides swapped; 1.032 and 1.010 in the",
+        "  slow period. So about 2 % less, near the method's resolution.",
+        "- **A busy daemon's log copied beside the writer** (9c84bba). The sender is never quiet during the",
+        "  section, so its log grew to the 4,000-frame bound, and one commit copied 16 MB. Now `LogCopier` runs a",
+        "  passive checkpoint on a connection of its own once the log passes its reserved 4 MiB, and the log starts",
+        "  again inside the file. The sender's maximum in the normal-speed pair was 55.8 ms new against 59.0 ms old.",
+        "  So the forced copy was not the only source of the 55–93 ms maxima. What else is, I have not identified.",
+        "  The members now also copy their logs during the section, after about 340 messages: work that used to",
+        "  wait for their first quiet round, after the measurement.",
+        "- **The raw floor** (381e2e3, the new table). The same fan-out with plain sockets and files: p50 2.27 ms,",
+        "  p99 3.99 ms in the normal-speed pair, where natter took 16.6 and 25.2 ms (7.3× and 6.3×). natter's",
+        "  cost over the floor is CPU: a member spends about 440–560 µs per group message, against the raw",
+        "  member's write and sync. By `perf record -a -g` (group-only, old binary), that splits as:",
+        "  - the store's commit, 230 µs: `fdatasync`'s virtio kick alone about 35 µs, SQLite about 64 µs;",
+        "  - the receipt's seal and write, 79 µs;",
+        "  - reading and decrypting the frame, about 90 µs;",
+        "  - the rest in the Swift runtime and malloc, spread thin.",
+        "",
+        "Findings (2026-11-27, afternoon: the tables of that run came from 2769e06's code, with the two changes below):",
         "",
         "- **Statements prepared once** (2230073). The group paths compiled their SQL at every call: the sender's",
         "  49 outbox entries per message, each receipt's update and count, each member's insert (`perf record -a -g`",

@@ -34,24 +34,38 @@ public struct NoiseCipher: Sendable {
     static func seal(_ plaintext: some DataProtocol, key: SymmetricKey, nonce: UInt64, associatedData: some DataProtocol) -> [UInt8] {
         // Sealing cannot fail for a valid 32-byte key and 12-byte nonce.
         let box = try! ChaChaPoly.seal(plaintext, using: key, nonce: chachaNonce(nonce), authenticating: associatedData)
-        return Array(box.ciphertext) + Array(box.tag)
+        // `combined` is nonce ‖ ciphertext ‖ tag: one copy of what follows
+        // the nonce, not one of the ciphertext, one of the tag and a third
+        // of both.
+        return Array(box.combined.dropFirst(nonceLength))
     }
 
     static func open(_ ciphertext: some DataProtocol, key: SymmetricKey, nonce: UInt64, associatedData: some DataProtocol) throws(NoiseError) -> [UInt8] {
-        let bytes = Array(ciphertext)
-        guard bytes.count >= tagLength else { throw .messageTooShort }
+        guard ciphertext.count >= tagLength else { throw .messageTooShort }
+        // One buffer laid out as `SealedBox(combined:)` reads it: building the
+        // box from a nonce, a ciphertext slice and a tag slice joined them
+        // through Data's generic paths, which cost more than the decryption.
+        var combined = nonceBytes(nonce)
+        combined.reserveCapacity(nonceLength + ciphertext.count)
+        combined.append(contentsOf: ciphertext)
         do {
-            let box = try ChaChaPoly.SealedBox(
-                nonce: chachaNonce(nonce), ciphertext: bytes.dropLast(tagLength), tag: bytes.suffix(tagLength))
+            let box = try ChaChaPoly.SealedBox(combined: combined)
             return Array(try ChaChaPoly.open(box, using: key, authenticating: associatedData))
         } catch {
             throw .decryptionFailed
         }
     }
 
-    private static func chachaNonce(_ counter: UInt64) -> ChaChaPoly.Nonce {
-        var bytes = [UInt8](repeating: 0, count: 12)
+    private static let nonceLength = 12
+
+    /// 4 zero bytes, then the counter little-endian.
+    private static func nonceBytes(_ counter: UInt64) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: nonceLength)
         for index in 0..<8 { bytes[4 + index] = UInt8(truncatingIfNeeded: counter >> (8 * index)) }
-        return try! ChaChaPoly.Nonce(data: bytes)
+        return bytes
+    }
+
+    private static func chachaNonce(_ counter: UInt64) -> ChaChaPoly.Nonce {
+        try! ChaChaPoly.Nonce(data: nonceBytes(counter))
     }
 }

@@ -32,6 +32,10 @@ struct GroupDelivery: ParsableCommand {
         // CPUs, so their sum over the CPU count is a floor under the latency.
         let cpu = try pids.map(ProcessCPU.listed(in:))
         var senderCPU = 0.0, membersCPU = 0.0, measuredGroups = 0
+        // The members' CPU by the parity of their host's number (the PIDs'
+        // line, the sender's being 1): with BENCH_NATTER_EVEN the even hosts
+        // run another binary, a paired A/B of the members' work in one lab.
+        var oddCPU = 0.0, evenCPU = 0.0
         // The sender's "delivered to N of 49" events per message: one per
         // commit that took some of its receipts, so this counts those commits.
         var receiptEvents = 0
@@ -51,6 +55,9 @@ struct GroupDelivery: ParsableCommand {
                     let spent = ProcessCPU.spent(from: cpuBefore, to: cpu.snapshot())
                     senderCPU += spent.first ?? 0
                     membersCPU += spent.dropFirst().reduce(0, +)
+                    for (index, time) in spent.enumerated().dropFirst() {
+                        if (index + 1).isMultiple(of: 2) { evenCPU += time } else { oddCPU += time }
+                    }
                     measuredGroups += 1
                 }
             }
@@ -73,13 +80,21 @@ struct GroupDelivery: ParsableCommand {
             if index >= count / 10, let last { oneToOne.add(last - start) }
         }
         print(group.summary("group-\(names.count)-receipts"))
-        if measuredGroups > 0 {
+        if measuredGroups > 0, let cpu {
             let cpus = ProcessInfo.processInfo.activeProcessorCount
-            print(
-                "{\"scenario\":\"group-\(names.count)-cpu\",\"n\":\(measuredGroups),\"cpus\":\(cpus),"
-                    + "\"sender_us\":\(String(format: "%.1f", senderCPU / Double(measuredGroups) / 1000)),"
-                    + "\"members_us\":\(String(format: "%.1f", membersCPU / Double(measuredGroups) / 1000)),"
-                    + "\"receipt_events\":\(String(format: "%.1f", Double(receiptEvents) / Double(max(1, group.microseconds.count))))}")
+            let evenHosts = cpu.pids.count / 2, oddHosts = (cpu.pids.count - 1) / 2  // host 1 sends
+            let perMember = { (total: Double, hosts: Int) -> String in
+                String(format: "%.1f", total / Double(max(1, hosts * measuredGroups)) / 1000)
+            }
+            let fields: [String] = [
+                "\"scenario\":\"group-\(names.count)-cpu\"", "\"n\":\(measuredGroups)", "\"cpus\":\(cpus)",
+                "\"sender_us\":" + String(format: "%.1f", senderCPU / Double(measuredGroups) / 1000),
+                "\"members_us\":" + String(format: "%.1f", membersCPU / Double(measuredGroups) / 1000),
+                "\"receipt_events\":" + String(format: "%.1f", Double(receiptEvents) / Double(max(1, group.microseconds.count))),
+                "\"member_on_odd_host_us\":" + perMember(oddCPU, oddHosts),
+                "\"member_on_even_host_us\":" + perMember(evenCPU, evenHosts),
+            ]
+            print("{" + fields.joined(separator: ",") + "}")
         }
         if !groupOnly { print(oneToOne.summary("one-to-one-\(names.count)-receipts")) }
     }

@@ -228,10 +228,8 @@ extension MessageStore {
 }
 
 extension MessageStore {
-    func groupRecord(_ id: MessageID) throws(StoreError) -> GroupRecord? {
-        try read("read a group message") { db in try Self.record(id, in: db) }
-    }
-
+    /// A stored group message by id, inside the caller's transaction (a
+    /// commit's group receipts read their message with their count).
     static func record(_ id: MessageID, in db: Database) throws -> GroupRecord? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM groupMessage WHERE id = ?"), arguments: [Data(id.bytes)])
             .flatMap(record(from:))

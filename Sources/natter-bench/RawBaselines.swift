@@ -66,8 +66,7 @@ struct TCPEcho: ParsableCommand {
         while ContinuousClock.now < deadline {
             let connection = accept(listener.descriptor, nil, nil)
             guard connection >= 0 else { continue }
-            var noDelay: Int32 = 1
-            setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
+            setNoDelay(connection)
             var buffer = [UInt8](repeating: 0, count: 2048)
             while ContinuousClock.now < deadline {
                 let count = read(connection, &buffer, buffer.count)
@@ -88,8 +87,7 @@ struct TCPPing: ParsableCommand {
     func run() throws {
         let socket = try Socket(type: SOCK_STREAM)
         try socket.connect(host: host, port: port)
-        var noDelay: Int32 = 1
-        setsockopt(socket.descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
+        setNoDelay(socket.descriptor)
         var samples = Samples()
         var buffer = [UInt8](repeating: 0, count: 256)
         let payload = [UInt8](repeating: 0x42, count: 100)  // about a short chat frame
@@ -106,6 +104,12 @@ struct TCPPing: ParsableCommand {
         }
         print(samples.summary("tcp-round-trip"))
     }
+}
+
+/// Small writes leave at once (no Nagle delay), as natter's links send them.
+func setNoDelay(_ descriptor: Int32) {
+    var noDelay: Int32 = 1
+    setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
 }
 
 /// A BSD socket, just enough for the baselines.

@@ -28,8 +28,7 @@ struct FanOutMember: ParsableCommand {
         while connection < 0 && ContinuousClock.now < deadline { connection = accept(listener.descriptor, nil, nil) }
         guard connection >= 0 else { return }
         defer { close(connection) }
-        var noDelay: Int32 = 1
-        setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
+        setNoDelay(connection)
         let answer = [UInt8](repeating: 0x41, count: FanOutSend.answerBytes)
         var request = [UInt8](repeating: 0, count: FanOutSend.requestBytes)
         var round = 0
@@ -55,12 +54,7 @@ struct FanOutSend: ParsableCommand {
     func run() throws {
         let addresses = hosts.split(separator: ",").map(String.init)
         guard !addresses.isEmpty else { throw BenchError("no members") }
-        let members = try addresses.map { address in
-            let socket = try connectWithRetry(host: address)
-            var noDelay: Int32 = 1
-            setsockopt(socket.descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
-            return socket
-        }
+        let members = try addresses.map(connectWithRetry(host:))
         let request = [UInt8](repeating: 0x42, count: Self.requestBytes)
         var answer = [UInt8](repeating: 0, count: Self.answerBytes)
         var samples = Samples()
@@ -90,6 +84,7 @@ struct FanOutSend: ParsableCommand {
             do {
                 let socket = try Socket(type: SOCK_STREAM)
                 try socket.connect(host: host, port: port)
+                setNoDelay(socket.descriptor)
                 return socket
             } catch {
                 guard ContinuousClock.now < deadline else { throw error }

@@ -36,13 +36,12 @@ final class WriteAheadLog: Sendable {
     static let backgroundCopyFrames = Int32(StoreFiles.reservedLogBytes / (4_096 + 24))
 
     private let counts = Mutex(Counts())
-    private let copier: LogCopier?
+    private let copier: LogCopier
     /// Whether a connection holds a retained pointer to this object.
     private let isWatched = Mutex(false)
 
-    /// `copier`: where the log is copied once it holds ``backgroundCopyFrames``;
-    /// nil copies only at the forced bound (and when asked).
-    init(copier: LogCopier? = nil) {
+    /// `copier`: where the log is copied once it holds ``backgroundCopyFrames``.
+    init(copier: LogCopier) {
         self.copier = copier
     }
 
@@ -77,7 +76,7 @@ final class WriteAheadLog: Sendable {
     /// copies leaves frames it did not see, so the count is reset only
     /// when none came in.
     fileprivate func copyInBackground() {
-        copier?.copySoon { [self] connection in
+        copier.copySoon { [self] connection in
             let commitsBefore = current.commits
             var inLog: Int32 = -1, copied: Int32 = -1
             guard sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, &inLog, &copied) == SQLITE_OK,

@@ -30,6 +30,10 @@ export class Conversation {
     this.loading = false;
     this.closed = false;
     this.reopening = false;
+    // Scrolling loads older pages only once the newest page is shown at the
+    // end: before that, the emptied list sits at the top, and a scroll event
+    // from the conversation shown before would load every older page.
+    this.settled = false;
   }
 
   get fingerprint() {
@@ -60,10 +64,17 @@ export class Conversation {
   async open() {
     this.view.list.replaceChildren();
     this.view.historyStart.hidden = true;
-    if (!(await this.openWindow())) return;
-    this.detectors = new WindowDetectors((signal) => this.signal(signal), this.context);
-    await this.loadOlder();
-    this.scrollToEnd();
+    // Busy until the newest page is shown: screen readers wait for it.
+    this.view.messages.setAttribute("aria-busy", "true");
+    try {
+      if (!(await this.openWindow())) return;
+      this.detectors = new WindowDetectors((signal) => this.signal(signal), this.context);
+      await this.loadOlder();
+      this.scrollToEnd();
+      this.settled = true;
+    } finally {
+      if (!this.closed) this.view.messages.setAttribute("aria-busy", "false");
+    }
   }
 
   /** A window of the daemon's, and its stream; false when closed meanwhile. */
@@ -138,6 +149,7 @@ export class Conversation {
 
   /** The view was scrolled. */
   scrolled() {
+    if (!this.settled) return;
     if (this.view.messages.scrollTop < loadOlderMargin) this.loadOlder().catch(() => {});
   }
 

@@ -148,8 +148,16 @@ struct WebUILabTests {
             #expect(sent.status == 0, "\(sent.stderr)")
             try alice.wait(for: "page 55", in: "#message-list .message-text")
             try alice.click("#close-conversation")
+            // The daemon slow to open the window, and a scroll event meanwhile
+            // (the emptied list jumping to the top fires one): the page must
+            // still open on the newest page, not load the older ones beside it.
+            _ = try alice.script(Self.slowWindowOpening)
             try alice.click(Self.colleague(bobPrint))
+            _ = try alice.script("document.getElementById('messages').dispatchEvent(new Event('scroll'))")
             try alice.wait(for: "page 55", in: "#message-list .message-text")
+            try await waitUntil("Alice's page to finish opening the conversation", timeout: .seconds(10), every: .milliseconds(50)) {
+                try alice.script("return document.getElementById('messages').getAttribute('aria-busy')") as? String == "false"
+            }
             let count = "return document.querySelectorAll('#message-list .message').length"
             let firstPage = try alice.script(count) as? Int
             #expect(firstPage == 50, "\(firstPage ?? -1) messages shown at first")
@@ -182,6 +190,16 @@ struct WebUILabTests {
     }
 
     // MARK: helpers
+
+    /// Delays the page's next `POST /v1/windows` by 300 ms, as a busy daemon would.
+    static let slowWindowOpening = """
+        const realFetch = window.fetch;
+        window.fetch = (url, init) => {
+          if (init?.method !== "POST" || !String(url).endsWith("/v1/windows")) return realFetch(url, init);
+          window.fetch = realFetch;
+          return new Promise((resolve) => setTimeout(resolve, 300)).then(() => realFetch(url, init));
+        };
+        """
 
     static func colleague(_ fingerprint: String) -> String { "#colleague-list li[data-fingerprint=\"\(fingerprint)\"] button" }
     static func colleagueState(_ fingerprint: String) -> String { "#colleague-list li[data-fingerprint=\"\(fingerprint)\"] .colleague-state" }

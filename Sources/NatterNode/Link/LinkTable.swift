@@ -79,6 +79,13 @@ struct LinkTable: Sendable {
     private var replayCache: HandshakeReplayCache
     private var rateLimiter: SourceRateLimiter
     private var pendingHandshakes = PendingHandshakes<LinkID>()
+    /// Connections dialled to this side whose handshake has not completed,
+    /// with the host they came from.
+    private var handshaking: [LinkID: String] = [:]
+    /// Colleagues whose announced link closed while a connection from their
+    /// host was in its handshake (``closed(_:now:)``), by that connection:
+    /// whether they went down is known once it settles.
+    private var heldDowns: [LinkID: DeviceFingerprint] = [:]
     private var datagramLimiter: SourceRateLimiter
     /// Echo requests answered per peer (Docs/protocol.md §6.5): no link can
     /// make this side send more than a trickle.
@@ -123,6 +130,7 @@ struct LinkTable: Sendable {
         case .accept(evicting: .some): counters.evictedConnections += 1
         case .accept(evicting: .none): break
         }
+        if case .accept = decision { handshaking[link] = source }
         return decision
     }
 
@@ -153,6 +161,9 @@ struct LinkTable: Sendable {
         let hello: Frame?
         /// A link to close: the new one or the one it replaced, if either lost.
         let close: LinkID?
+        /// A colleague whose down waited for this link (``closed(_:now:)``),
+        /// which turned out to be someone else's: down now.
+        var down: DeviceFingerprint? = nil
     }
 
     /// Registers `link` to `peer` after its handshake.
@@ -175,12 +186,18 @@ struct LinkTable: Sendable {
     ) -> Established {
         let dialler = initiator ? local : peer
         var replaced: LinkID?
-        var announced = false
+        handshaking[link] = nil
+        let heldFor = heldDowns.removeValue(forKey: link)
+        // The daemon still has a held colleague up: any new link of theirs
+        // takes over as a replacement, whichever connection settles first.
+        var announced = heldDowns.values.contains(peer) || heldFor == peer
+        heldDowns = heldDowns.filter { $0.value != peer }
+        let down = heldFor == peer ? nil : heldFor
         if let existing = links[peer] {
             let preferred = min(local, peer)
             let crossed = now - existing.establishedAt < NodeConstants.crossingWindow
             if crossed && existing.dialler == preferred && dialler != preferred {
-                return Established(hello: nil, close: link)
+                return Established(hello: nil, close: link, down: down)
             }
             replaced = existing.id
             announced = existing.announced
@@ -194,7 +211,7 @@ struct LinkTable: Sendable {
         links[peer] = new
         datagramSessions[localIndex] = DatagramSession(peer: peer, link: link, key: keys.receive)
         let hello = Frame.hello(sequence: 0, name: displayName, udpPort: udpPort, datagramIndex: localIndex)
-        return Established(hello: hello, close: replaced)
+        return Established(hello: hello, close: replaced, down: down)
     }
 
     /// A random receiver index that no session (current or previous) and no
@@ -305,14 +322,35 @@ struct LinkTable: Sendable {
 
     /// `link` closed. The peer is down only when it was its current, announced
     /// link; a link that lost a tie-break goes quietly. Its datagram session goes with it.
-    mutating func closed(_ link: LinkID) -> LinkEvent? {
+    ///
+    /// One exception keeps a colleague from flickering offline and online
+    /// when both sides dial at once: the side that loses the tie-break
+    /// closes the losing link as soon as the winning one completes there,
+    /// and that close can reach this side before the winning link's last
+    /// handshake message, on its own connection. So when a link closes
+    /// within ``NodeConstants/crossingWindow`` of its handshake while a
+    /// connection from the same host is still in its handshake, the down
+    /// waits for that connection: its link replaces the closed one, or the
+    /// down comes when it fails (at most the 5 s handshake timeout later).
+    mutating func closed(_ link: LinkID, now: ContinuousClock.Instant = .now) -> LinkEvent? {
         pendingHandshakes.settled(link)
         refused.remove(link)
+        handshaking[link] = nil
         reservedIndices = reservedIndices.filter { $0.value != link }
+        if let held = heldDowns.removeValue(forKey: link) {
+            return links[held] == nil && !heldDowns.values.contains(held) ? .down(held) : nil
+        }
         guard let (peer, current) = links.first(where: { $0.value.id == link }) else { return nil }
         links[peer] = nil
         forgetDatagramSessions(of: current)
-        return current.announced ? .down(peer) : nil
+        guard current.announced else { return nil }
+        if current.relay == nil, now - current.establishedAt < NodeConstants.crossingWindow,
+            let successor = handshaking.first(where: { $0.value == current.remoteHost })?.key
+        {
+            heldDowns[successor] = peer
+            return nil
+        }
+        return .down(peer)
     }
 
     /// The machine slept or lost addresses (``NetworkWatch``): every link
@@ -320,8 +358,8 @@ struct LinkTable: Sendable {
     /// forgotten at once, so the dials that follow are not taken for
     /// duplicates of links that are dead. A link whose local address is
     /// unknown is kept unless all go. Returns the links to close and the
-    /// peers that were announced (now down); the dropped links' closing
-    /// reports nothing more.
+    /// peers that were announced (now down), with any whose down was held;
+    /// the dropped links' closing reports nothing more.
     mutating func drop(unlessFrom localHosts: Set<String>?) -> (close: [LinkID], down: [DeviceFingerprint]) {
         let dropped = links.filter { link in
             localHosts.map { !link.value.localHost.isEmpty && !$0.contains(link.value.localHost) } ?? true
@@ -330,7 +368,9 @@ struct LinkTable: Sendable {
             links[peer] = nil
             forgetDatagramSessions(of: link)
         }
-        return (dropped.values.map(\.id), dropped.filter(\.value.announced).map(\.key))
+        let held = Set(heldDowns.values).filter { links[$0] == nil }
+        heldDowns.removeAll()
+        return (dropped.values.map(\.id), dropped.filter(\.value.announced).map(\.key) + held)
     }
 
     /// The current link to `peer`, announced or not (to close it).

@@ -507,6 +507,7 @@ public final class PeerLinkService: PeerLinks, Service, Sendable {
             logger.debug("closing a duplicate link", metadata: ["peer": "\(peer.compact.prefix(8))"])
             loser.close(promise: nil)
         }
+        if let down = established.down { linkEvents.yield(.down(down)) }
         return established.hello
     }
 

@@ -165,7 +165,7 @@ extension NatterDaemon {
             let record = GroupRecord(
                 id: header.id, group: header.group, author: peer, direction: .incoming, kind: .message, text: text,
                 timestamp: header.timestamp, sequence: sequence, sentAt: header.sentAt, receivedAt: clock.unixMilliseconds,
-                frame: FrameCodec.encode(Frame.group(sequence: sequence, frame)))
+                frame: [])
             guard storeIncoming(record, from: peer) else { return }
             let now = clock.now
             publishGroupShown(groups.states.remoteMessage(sequence: sequence, from: peer, in: header.group, at: now))
@@ -179,7 +179,7 @@ extension NatterDaemon {
             let record = GroupRecord(
                 id: id, group: nil, author: peer, direction: .incoming, kind: .broadcast, text: text,
                 timestamp: HybridTimestamp(milliseconds: sentAt, counter: 0), sequence: sequence, sentAt: sentAt,
-                receivedAt: clock.unixMilliseconds, frame: FrameCodec.encode(Frame.group(sequence: sequence, frame)))
+                receivedAt: clock.unixMilliseconds, frame: [])
             storeIncoming(record, from: peer)
         }
     }

@@ -18,7 +18,10 @@ struct GroupRecord: Sendable, Equatable {
     let sequence: UInt64
     let sentAt: UInt64
     var receivedAt: UInt64?
-    /// The encoded frame (Docs/protocol.md §5.9), resent as is.
+    /// The encoded frame (Docs/protocol.md §5.9): what this device sent, to
+    /// resend as is, and a change from anyone, to rebuild the membership
+    /// from. Empty for a received message or broadcast, which is never
+    /// resent: its text is stored once, and its receipt waits for less.
     let frame: [UInt8]
 
     var orderKey: GroupOrderKey { GroupOrderKey(timestamp: timestamp, sender: author, id: id) }

@@ -18,6 +18,8 @@ struct GroupDelivery: ParsableCommand {
     var pids: String?
     @Flag(help: "Send the group messages only, without the one-to-one rounds between them: a profile of the group path alone.")
     var groupOnly = false
+    @Option(help: "A file to write each measured group message's index, start (Unix ms) and latency (µs) to: where the slow ones fall.")
+    var series: String?
 
     func run() throws {
         let client = LocalAPIClient(socketPath: from)
@@ -39,16 +41,21 @@ struct GroupDelivery: ParsableCommand {
         // The sender's "delivered to N of 49" events per message: one per
         // commit that took some of its receipts, so this counts those commits.
         var receiptEvents = 0
+        var seriesLines: [String] = []
         for index in 0..<(count + count / 10) {
             let cpuBefore = cpu?.snapshot()
             var mark = events.mark
             var start = ContinuousClock.now
+            let startedAt = Date().timeIntervalSince1970
             let sent = try client.sendToGroup(name, text: "bench \(index)")
             guard let done = events.first(after: mark, timeout: .seconds(10), where: { $0.isGroupDelivery(of: sent.id, complete: true) }) else {
                 throw BenchError("group message \(index): not every receipt within 10 s")
             }
             if index >= count / 10 {
                 group.add(done.at - start)
+                if series != nil {
+                    seriesLines.append(String(format: "%d %.1f %.1f", index, startedAt * 1000, (done.at - start).microseconds))
+                }
                 receiptEvents += events.count(after: mark) { $0.isGroupDelivery(of: sent.id, complete: false) }
                 if let cpu, let cpuBefore {
                     // Read after the receipts: the members' work for this message is done by then.
@@ -79,6 +86,7 @@ struct GroupDelivery: ParsableCommand {
             }
             if index >= count / 10, let last { oneToOne.add(last - start) }
         }
+        if let series { try (seriesLines.joined(separator: "\n") + "\n").write(toFile: series, atomically: true, encoding: .utf8) }
         print(group.summary("group-\(names.count)-receipts"))
         if measuredGroups > 0, let cpu {
             let cpus = ProcessInfo.processInfo.activeProcessorCount

@@ -5,8 +5,7 @@ struct Samples {
     private(set) var microseconds: [Double] = []
 
     mutating func add(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        microseconds.append(Double(seconds) * 1_000_000 + Double(attoseconds) / 1_000_000_000_000)
+        microseconds.append(duration.microseconds)
     }
 
     /// The nearest-rank percentile (no interpolation: every figure is a measured sample).
@@ -32,4 +31,12 @@ struct Samples {
 struct BenchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+extension Duration {
+    /// Fractional microseconds, the unit of every figure the bench prints.
+    var microseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1_000_000 + Double(attoseconds) / 1_000_000_000_000
+    }
 }

@@ -17,6 +17,12 @@ public enum APIJSON {
         Array(try encoder.encode(value))
     }
 
+    /// An event: the frequent kinds written directly (``EventJSON``), the same bytes.
+    public static func encode(_ event: APIEvent) throws -> [UInt8] {
+        if let bytes = EventJSON.encode(event) { return bytes }
+        return Array(try encoder.encode(event))
+    }
+
     public static func decode<Value: Decodable>(_ type: Value.Type, from bytes: some Collection<UInt8>) throws -> Value {
         try decoder.decode(type, from: Data(bytes))
     }

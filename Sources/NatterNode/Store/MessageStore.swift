@@ -22,20 +22,25 @@ public final class MessageStore: Sendable {
     /// not SQLite, or fails SQLite's quick check is refused with
     /// ``StoreError/refused(_:)``, whose sentence says how to set it aside;
     /// nothing on disk is changed. The store's files are made 0600.
-    public init(path: String) throws(StoreError) {
+    public convenience init(path: String) throws(StoreError) {
+        try self.init(path: path, logCopyThreshold: WriteAheadLog.CopyThreshold())
+    }
+
+    /// `logCopyThreshold`: when a busy daemon's log is copied (tests fix it).
+    init(path: String, logCopyThreshold: WriteAheadLog.CopyThreshold) throws(StoreError) {
         logCopier = LogCopier(path: path)
-        writeAheadLog = WriteAheadLog(copier: logCopier)
+        writeAheadLog = WriteAheadLog(copier: logCopier, threshold: logCopyThreshold)
         database = try StoreFiles.open(path)
         do {
             try StoreSchema.migrator.migrate(database)
-            try database.writeWithoutTransaction { db in writeAheadLog.watch(db) }
+            database.writeWithoutTransaction { db in writeAheadLog.watch(db) }
         } catch {
             throw .cannotOpen(path: path, reason: StoreError.sentence(for: error))
         }
     }
 
     deinit {
-        try? database.writeWithoutTransaction { db in writeAheadLog.stopWatching(db) }
+        database.writeWithoutTransaction { db in writeAheadLog.stopWatching(db) }
         logCopier.close()
     }
 

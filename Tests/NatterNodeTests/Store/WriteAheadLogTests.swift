@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 @testable import NatterNode
 import Testing
 
@@ -22,8 +23,14 @@ struct WriteAheadLogTests {
         }
     }
 
+    /// A store whose log is copied past its whole reserved length, as the
+    /// drawn threshold allows at most: the tests below know where that is.
+    func storeCopyingAtTheReservedLength() throws -> MessageStore {
+        try MessageStore(path: path, logCopyThreshold: .init(draw: { WriteAheadLog.backgroundCopyFrames }))
+    }
+
     @Test func commitsPastSQLitesThresholdWaitForTheQuietCheckpoint() async throws {
-        let store = try MessageStore(path: path)
+        let store = try storeCopyingAtTheReservedLength()
         let before = store.writeAheadLog.current
         try commitBlob(megabytes: 3, to: store)  // about 770 frames: inside the reserved log
         let after = store.writeAheadLog.current
@@ -38,7 +45,7 @@ struct WriteAheadLogTests {
     }
 
     @Test func aLogPastItsReservedLengthIsCopiedBesideTheWriterAndStartsAgain() throws {
-        let store = try MessageStore(path: path)
+        let store = try storeCopyingAtTheReservedLength()
         store.logCopier.suspend()
         try commitBlob(megabytes: 6, to: store)  // about 1,500 frames
         #expect(store.writeAheadLog.current.frames > Int(WriteAheadLog.backgroundCopyFrames), "the commit returned before the copy")
@@ -56,6 +63,25 @@ struct WriteAheadLogTests {
 
     func fileLength(_ path: String) throws -> Int {
         try #require(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+    }
+
+    @Test func eachCopyDrawsTheNextThresholdWithinTheReservedLength() throws {
+        let draws = Mutex<[Int32]>([300, 600])
+        let threshold = WriteAheadLog.CopyThreshold(draw: { draws.withLock { $0.removeFirst() } })
+        let store = try MessageStore(path: path, logCopyThreshold: threshold)
+        #expect(store.writeAheadLog.copyThreshold == 300)
+        try commitBlob(megabytes: 1, to: store)  // about 260 frames: below the first threshold
+        store.logCopier.waitUntilIdle()
+        #expect(store.logCopier.finishedCopies == 0)
+        try commitBlob(megabytes: 1, to: store)  // past it
+        store.logCopier.waitUntilIdle()
+        #expect(store.logCopier.finishedCopies == 1, "copied past the drawn threshold, short of the reserved length")
+        #expect(store.writeAheadLog.copyThreshold == 600, "and the next one drawn")
+
+        let drawn = (0..<1_000).map { _ in WriteAheadLog.CopyThreshold().frames }
+        #expect(drawn.allSatisfy { WriteAheadLog.CopyThreshold.range.contains($0) })
+        #expect(WriteAheadLog.CopyThreshold.range.upperBound == WriteAheadLog.backgroundCopyFrames, "a copied log starts again inside its reserved length")
+        #expect(Set(drawn).count > 100, "spread, so daemons filling their logs alike copy at different messages")
     }
 
     @Test func aCommitPastTheBoundCopiesTheLogItself() throws {

@@ -32,7 +32,8 @@ export class Conversation {
     this.reopening = false;
     // Scrolling loads older pages only once the newest page is shown at the
     // end: before that, the emptied list sits at the top, and a scroll event
-    // from the conversation shown before would load every older page.
+    // (the list emptied, a conversation closed) would start a load beside
+    // open()'s own, and the conversation would open on two pages.
     this.settled = false;
   }
 

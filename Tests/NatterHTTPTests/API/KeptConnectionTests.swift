@@ -2,6 +2,7 @@ import Foundation
 import Logging
 @testable import NatterAPI
 import NatterHTTP
+import NatterTesting
 import Testing
 
 /// The CLI's client keeps one connection for repeated requests (a chat
@@ -18,20 +19,20 @@ struct KeptConnectionTests {
         defer { serving.cancel() }
 
         let client = LocalAPIClient(socketPath: socket)
-        #expect(try client.request("POST", "/echo", body: Array("1".utf8)).status == 200)
+        #expect(try await onOwnThread { try client.request("POST", "/echo", body: Array("1".utf8)) }.status == 200)
         let first = try #require(socketCookie(client.connection.descriptor))
         for index in 2...5 {
-            let reply = try client.request("POST", "/echo?peer=\(index)", body: Array("\(index)".utf8))
+            let reply = try await onOwnThread { try client.request("POST", "/echo?peer=\(index)", body: Array("\(index)".utf8)) }
             #expect(reply.status == 200 && String(decoding: reply.body, as: UTF8.self).contains(#""body":"\#(index)""#))
             #expect(socketCookie(client.connection.descriptor) == first, "request \(index) went on the same connection")
         }
         let copy = client
-        #expect(try copy.request("GET", "/echo").status == 200)
+        #expect(try await onOwnThread { try copy.request("GET", "/echo") }.status == 200)
         #expect(socketCookie(copy.connection.descriptor) == first, "copies of a client share its connection")
 
         // The daemon answers the idle connection 408 and closes it; the next request does not see that.
         try await Task.sleep(for: timeout * 3)
-        let after = try client.request("POST", "/echo", body: Array("again".utf8))
+        let after = try await onOwnThread { try client.request("POST", "/echo", body: Array("again".utf8)) }
         #expect(after.status == 200 && String(decoding: after.body, as: UTF8.self).contains(#""body":"again""#))
         #expect(socketCookie(client.connection.descriptor) != first, "a new connection replaced the closed one")
     }

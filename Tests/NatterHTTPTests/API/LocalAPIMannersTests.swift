@@ -22,12 +22,9 @@ struct RawAPIConnection {
     func send(_ text: String) throws { try socket.writeAll(Array(text.utf8)) }
 
     /// Reads until the server closes the connection (or the 15 s read timeout),
-    /// on a thread of its own: a blocking read on the cooperative pool (two
-    /// threads on a 2-CPU machine) would starve the server it waits for.
-    func readUntilClosed() async -> (status: Int?, error: String?, closed: Bool) {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: readBlocking()) }
-        }
+    /// on a thread of its own (``onOwnThread(_:)``).
+    func readUntilClosed() async throws -> (status: Int?, error: String?, closed: Bool) {
+        try await onOwnThread { readBlocking() }
     }
 
     private func readBlocking() -> (status: Int?, error: String?, closed: Bool) {
@@ -86,7 +83,7 @@ struct LocalAPIMannersTests {
         try await serving { socket in
             let connection = try RawAPIConnection(socket)
             try connection.send(request)
-            let answer = await connection.readUntilClosed()
+            let answer = try await connection.readUntilClosed()
             #expect(answer.status == status)
             #expect(answer.error == sentence)
             #expect(answer.closed, "the server closes the connection")
@@ -99,7 +96,7 @@ struct LocalAPIMannersTests {
                 let started = ContinuousClock.now
                 let connection = try RawAPIConnection(socket)
                 try connection.send(partial)
-                let answer = await connection.readUntilClosed()
+                let answer = try await connection.readUntilClosed()
                 let waited = ContinuousClock.now - started
                 #expect(answer.status == 408 && answer.closed, "\(partial.debugDescription)")
                 #expect(answer.error == "no complete request arrived within 0.5 seconds; the connection is closed")
@@ -113,7 +110,7 @@ struct LocalAPIMannersTests {
             // A request answered, then silence: the timer starts again after the answer.
             let idle = try RawAPIConnection(socket)
             try idle.send("GET /v1/status HTTP/1.1\r\n\r\n")
-            let answer = await idle.readUntilClosed()
+            let answer = try await idle.readUntilClosed()
             #expect(answer.status == 200 && answer.closed)
 
             // An event stream sends nothing for three timeouts and is still open.
@@ -121,7 +118,7 @@ struct LocalAPIMannersTests {
             var short = timeval(tv_sec: 1, tv_usec: 500_000)
             setsockopt(stream.socket.descriptor, SOL_SOCKET, SO_RCVTIMEO, &short, socklen_t(MemoryLayout<timeval>.size))
             try stream.send("GET /v1/events HTTP/1.1\r\n\r\n")
-            let events = await stream.readUntilClosed()
+            let events = try await stream.readUntilClosed()
             #expect(events.status == 200 && !events.closed, "the stream is still open after 1.5 s")
         }
     }

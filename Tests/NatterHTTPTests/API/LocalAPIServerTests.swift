@@ -3,6 +3,7 @@ import Logging
 import NatterAPI
 import NatterNode
 import NatterHTTP
+import NatterTesting
 import Testing
 
 /// Answers `/echo` with the request it saw and `/events` with three events.
@@ -50,19 +51,22 @@ struct LocalAPIServerTests {
         defer { serving.cancel() }
 
         let client = LocalAPIClient(socketPath: socket)
-        let reply = try client.request("POST", "/echo?peer=B%C3%B6b+x", body: Array("你好".utf8))
+        let reply = try await onOwnThread { try client.request("POST", "/echo?peer=B%C3%B6b+x", body: Array("你好".utf8)) }
         #expect(reply.status == 200)
         let echoed = try JSONDecoder().decode([String: String].self, from: Data(reply.body))
         #expect(echoed == ["method": "POST", "peer": "Böb x", "body": "你好"])
 
-        let missing = try client.request("GET", "/nope")
+        let missing = try await onOwnThread { try client.request("GET", "/nope") }
         #expect(missing.status == 404)
         #expect(missing.errorMessage == "no such endpoint")
 
-        var events: [APIEvent] = []
-        try client.streamEvents("/events") { event in
-            events.append(event)
-            return true
+        let events = try await onOwnThread {
+            var events: [APIEvent] = []
+            try client.streamEvents("/events") { event in
+                events.append(event)
+                return true
+            }
+            return events
         }
         #expect(events == threeStates, "each event arrives typed, in order")
         var streamed: [APIEvent] = []

@@ -13,14 +13,6 @@ import Testing
 /// their APIs on real Unix sockets, the link between them in memory.
 @Suite("Signals on one kept connection reach the colleague's stream", .serialized)
 struct PersistentSignalPathTests {
-    /// Blocking client calls run on a thread of their own, never on the
-    /// cooperative pool the daemons' actors need.
-    func blocking<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
-    }
-
     func serve(_ peer: TestPeer) async -> (socket: String, server: Task<Void, any Error>) {
         let socket = temporaryDirectory(prefix: "natter-persistent") + "/natter/api.sock"
         let server = LocalAPIServer(socketPath: socket, handler: peer.api, logger: Logger(label: "test"), requestTimeout: .seconds(10))
@@ -46,24 +38,24 @@ struct PersistentSignalPathTests {
             for try await event in LocalAPIClient(socketPath: bobSocket).events() { await seen.record(event) }
         }
         let client = LocalAPIClient(socketPath: aliceSocket)
-        let window = try await blocking { try client.openWindow(with: "Bob") }
+        let window = try await onOwnThread { try client.openWindow(with: "Bob") }
         let connection = try #require(socketCookie(client.connection.descriptor))
 
         // The stream is subscribed once a state sent now reaches it.
         var subscribed = false
         for attempt in 0..<50 where !subscribed {
             let signal: DetectorSignal = attempt % 2 == 0 ? .keystroke : .inputCleared
-            try await blocking { try client.signal(signal, window: window.window) }
+            try await onOwnThread { try client.signal(signal, window: window.window) }
             subscribed = await seen.wait(timeout: .milliseconds(200)) { $0.isState(of: "Alice") } != nil
         }
         #expect(subscribed, "Bob's stream over the socket saw no state of Alice's")
-        try await blocking { try client.signal(.inputCleared, window: window.window) }
+        try await onOwnThread { try client.signal(.inputCleared, window: window.window) }
         _ = await seen.wait(timeout: .seconds(5)) { $0.isState(.active, of: "Alice") }
 
         for round in 0..<20 {
             let (signal, shown): (DetectorSignal, SessionState) = round % 2 == 0 ? (.keystroke, .typing) : (.inputCleared, .active)
             let mark = await seen.mark
-            try await blocking { try client.signal(signal, window: window.window) }
+            try await onOwnThread { try client.signal(signal, window: window.window) }
             let event = await seen.wait(after: mark, timeout: .seconds(5)) { $0.isState(of: "Alice") }
             #expect(event?.isState(shown, of: "Alice") == true, "round \(round): \(signal) → \(shown) on Bob's stream, got \(String(describing: event))")
             #expect(socketCookie(client.connection.descriptor) == connection, "round \(round): the signal went on the kept connection")

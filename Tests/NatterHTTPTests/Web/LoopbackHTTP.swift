@@ -1,5 +1,6 @@
 import CNIOLinux  // owns sockaddr_in here (MemberImportVisibility), once NIO is in the module
 import Foundation
+import NatterTesting
 
 /// A raw HTTP/1.1 exchange over TCP on 127.0.0.1, so tests say exactly which
 /// headers a request carries (a forged Host, a foreign Origin) — what no
@@ -16,9 +17,16 @@ struct LoopbackHTTP {
 
     /// Sends `method target` with `headers` (a Host for this port unless
     /// given) and `Connection: close`, and reads the answer to the end, or
-    /// until `until` appears in it (an event stream never ends).
+    /// until `until` appears in it (an event stream never ends). The socket
+    /// calls block, so they run on a thread of their own (``onOwnThread(_:)``).
     func send(
         _ method: String, _ target: String, headers: [String: String] = [:], body: String = "", until: String? = nil
+    ) async throws -> Answer {
+        try await onOwnThread { try sendBlocking(method, target, headers: headers, body: body, until: until) }
+    }
+
+    private func sendBlocking(
+        _ method: String, _ target: String, headers: [String: String], body: String, until: String?
     ) throws -> Answer {
         let descriptor = try connect()
         defer { close(descriptor) }

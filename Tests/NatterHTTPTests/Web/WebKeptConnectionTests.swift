@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import NatterTesting
 import Testing
 
 /// The web page's detector signals (`fetch`) ride the browser's kept
@@ -18,8 +19,10 @@ extension WebListenerTests {
                 let request = "POST /v1/echo?peer=\(index) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nOrigin: http://127.0.0.1:\(port)\r\n"
                     + "Sec-Fetch-Site: same-origin\r\nCookie: \(cookie)\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
                 let bytes = Array(request.utf8)
-                #expect(write(descriptor, bytes, bytes.count) == bytes.count, "request \(index) sent on the same connection")
-                let answer = try readOneAnswer(descriptor)
+                let (written, answer) = try await onOwnThread {
+                    (write(descriptor, bytes, bytes.count), try Self.readOneAnswer(descriptor))
+                }
+                #expect(written == bytes.count, "request \(index) sent on the same connection")
                 #expect(answer.status == 200, "request \(index)")
                 #expect(answer.headers["connection"]?.lowercased() != "close", "request \(index): the listener keeps the connection")
                 #expect(answer.body.contains(#""peer":"\#(index)""#) && answer.body.contains("keystroke"), "request \(index) answered itself: \(answer.body)")
@@ -28,7 +31,7 @@ extension WebListenerTests {
     }
 
     /// Reads exactly one answer (its head, then `Content-Length` bytes) from a kept connection.
-    func readOneAnswer(_ descriptor: Int32) throws -> LoopbackHTTP.Answer {
+    static func readOneAnswer(_ descriptor: Int32) throws -> LoopbackHTTP.Answer {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         while true {

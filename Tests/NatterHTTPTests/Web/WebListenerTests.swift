@@ -53,7 +53,7 @@ struct WebListenerTests {
     func signIn(_ http: LoopbackHTTP, _ access: WebAccess) async throws -> String {
         let link = try await linkURL(access)
         let path = String(link.dropFirst("http://127.0.0.1:\(http.port)".count))
-        let opened = try http.send("GET", path, headers: ["Sec-Fetch-Site": "none"])
+        let opened = try await http.send("GET", path, headers: ["Sec-Fetch-Site": "none"])
         #expect(opened.status == 303)
         #expect(opened.headers["location"] == "/")
         let cookie = try #require(opened.headers["set-cookie"])
@@ -73,7 +73,7 @@ struct WebListenerTests {
         try await serving { port, _ in
             let http = LoopbackHTTP(port: port)
             for path in ["/", "/js/app.js", "/v1/echo", "/v1/events"] {
-                let answer = try http.send("GET", path)
+                let answer = try await http.send("GET", path)
                 #expect(answer.status == 401, "\(path)")
                 #expect(answer.headers["content-type"] == "application/json; charset=utf-8")
                 #expect(answer.body.contains("natter open"), "the sentence says what to do")
@@ -93,30 +93,30 @@ struct WebListenerTests {
             let link = try await linkURL(access)
             #expect(link.hasPrefix("http://127.0.0.1:\(port)/open/"))
             let path = String(link.dropFirst("http://127.0.0.1:\(port)".count))
-            let first = try http.send("GET", path)
+            let first = try await http.send("GET", path)
             #expect(first.status == 303)
             let cookie = try #require(first.headers["set-cookie"]).prefix { $0 != ";" }
             #expect(cookie.hasPrefix("natter_session_\(port)="))
-            let second = try http.send("GET", path)
+            let second = try await http.send("GET", path)
             #expect(second.status == 401, "a link works once")
             #expect(second.headers["set-cookie"] == nil)
 
-            let page = try http.send("GET", "/", headers: ["Cookie": String(cookie)])
+            let page = try await http.send("GET", "/", headers: ["Cookie": String(cookie)])
             #expect(page.status == 200)
             #expect(page.headers["content-type"] == "text/html; charset=utf-8")
             #expect(page.headers["cache-control"] == "no-cache")
             #expect(page.body == "<!doctype html><title>natter</title>")
-            let script = try http.send("GET", "/js/app.js", headers: ["Cookie": String(cookie)])
+            let script = try await http.send("GET", "/js/app.js", headers: ["Cookie": String(cookie)])
             #expect(script.headers["content-type"] == "text/javascript; charset=utf-8")
             #expect(script.headers["content-security-policy"] != nil)
-            #expect(try http.send("GET", "/js/../index.html", headers: ["Cookie": String(cookie)]).status == 404)
-            #expect(try http.send("GET", "/%2e%2e/etc/passwd", headers: ["Cookie": String(cookie)]).status == 404)
+            #expect(try await http.send("GET", "/js/../index.html", headers: ["Cookie": String(cookie)]).status == 404)
+            #expect(try await http.send("GET", "/%2e%2e/etc/passwd", headers: ["Cookie": String(cookie)]).status == 404)
 
-            let echoed = try http.send(
+            let echoed = try await http.send(
                 "POST", "/v1/echo?peer=Bob", headers: ["Cookie": String(cookie), "Origin": "http://127.0.0.1:\(port)"], body: "hi")
             #expect(echoed.status == 200)
             #expect(echoed.body.contains(#""body":"hi""#) && echoed.body.contains(#""peer":"Bob""#))
-            let missing = try http.send("GET", "/v1/nope", headers: ["Cookie": String(cookie)])
+            let missing = try await http.send("GET", "/v1/nope", headers: ["Cookie": String(cookie)])
             #expect(missing.status == 404)
             #expect(missing.body == #"{"error":"no such endpoint"}"#, "the API's own answer, forwarded")
         }
@@ -127,11 +127,11 @@ struct WebListenerTests {
             let http = LoopbackHTTP(port: port)
             let cookie = try await signIn(http, access)
             for host in ["evil.example:\(port)", "evil.example", "127.0.0.1:1", ""] {
-                let answer = try http.send("GET", "/v1/echo", headers: ["Cookie": cookie, "Host": host])
+                let answer = try await http.send("GET", "/v1/echo", headers: ["Cookie": cookie, "Host": host])
                 #expect(answer.status == 403, "Host \(host)")
                 #expect(answer.headers["content-security-policy"] != nil)
             }
-            #expect(try http.send("GET", "/", headers: ["Cookie": cookie, "Host": "localhost:\(port)"]).status == 200)
+            #expect(try await http.send("GET", "/", headers: ["Cookie": cookie, "Host": "localhost:\(port)"]).status == 200)
         }
     }
 
@@ -139,20 +139,20 @@ struct WebListenerTests {
         try await serving { port, access in
             let http = LoopbackHTTP(port: port)
             let cookie = try await signIn(http, access)
-            let sameOrigin = try http.send("GET", "/v1/events", headers: ["Cookie": cookie], until: "P3")
+            let sameOrigin = try await http.send("GET", "/v1/events", headers: ["Cookie": cookie], until: "P3")
             #expect(sameOrigin.status == 200)
             #expect(sameOrigin.headers["content-type"] == "text/event-stream; charset=utf-8")
             #expect(sameOrigin.body.contains("event: state"))
             for origin in ["https://evil.example", "http://127.0.0.1:1"] {
-                let foreign = try http.send("GET", "/v1/events", headers: ["Cookie": cookie, "Origin": origin])
+                let foreign = try await http.send("GET", "/v1/events", headers: ["Cookie": cookie, "Origin": origin])
                 #expect(foreign.status == 403, "SSE from \(origin)")
                 #expect(!foreign.body.contains("event:"))
             }
-            let socket = try http.send(
+            let socket = try await http.send(
                 "GET", "/v1/events",
                 headers: ["Cookie": cookie, "Origin": "https://evil.example", "Upgrade": "websocket", "Connection": "Upgrade"])
             #expect(socket.status == 403, "a WebSocket from another origin")
-            let bare = try http.send("GET", "/v1/events", headers: ["Cookie": cookie, "Upgrade": "websocket"])
+            let bare = try await http.send("GET", "/v1/events", headers: ["Cookie": cookie, "Upgrade": "websocket"])
             #expect(bare.status == 403, "a WebSocket without Origin")
         }
     }
@@ -162,7 +162,7 @@ struct WebListenerTests {
         try await serving(closed: closed) { port, access in
             let http = LoopbackHTTP(port: port)
             let cookie = try await signIn(http, access)
-            let answer = try http.send("GET", "/v1/forever", headers: ["Cookie": cookie], until: ": subscribed")
+            let answer = try await http.send("GET", "/v1/forever", headers: ["Cookie": cookie], until: ": subscribed")
             #expect(answer.status == 200)
             // `send` closed the connection once it had read that far; no event was ever written.
             let deadline = ContinuousClock.now + .seconds(5)
@@ -175,10 +175,10 @@ struct WebListenerTests {
         try await serving { port, access in
             let http = LoopbackHTTP(port: port)
             let cookie = try await signIn(http, access)
-            #expect(try http.send("POST", "/v1/echo", headers: ["Cookie": cookie], body: "x").status == 403)
-            #expect(try http.send("POST", "/v1/echo", headers: ["Cookie": cookie, "Origin": "https://evil.example"], body: "x").status == 403)
+            #expect(try await http.send("POST", "/v1/echo", headers: ["Cookie": cookie], body: "x").status == 403)
+            #expect(try await http.send("POST", "/v1/echo", headers: ["Cookie": cookie, "Origin": "https://evil.example"], body: "x").status == 403)
             #expect(
-                try http.send("POST", "/v1/echo", headers: ["Cookie": cookie, "Sec-Fetch-Site": "cross-site", "Origin": "http://127.0.0.1:\(port)"], body: "x")
+                try await http.send("POST", "/v1/echo", headers: ["Cookie": cookie, "Sec-Fetch-Site": "cross-site", "Origin": "http://127.0.0.1:\(port)"], body: "x")
                     .status == 403)
         }
     }
@@ -187,7 +187,7 @@ struct WebListenerTests {
         try await serving { port, access in
             let http = LoopbackHTTP(port: port)
             let cookie = try await signIn(http, access)
-            let answer = try http.send("POST", "/v1/web/link", headers: ["Cookie": cookie, "Origin": "http://127.0.0.1:\(port)"])
+            let answer = try await http.send("POST", "/v1/web/link", headers: ["Cookie": cookie, "Origin": "http://127.0.0.1:\(port)"])
             #expect(answer.status == 404, "a signed-in page cannot mint links")
         }
     }
@@ -207,7 +207,7 @@ struct WebListenerTests {
         let taken = Int(UInt16(bigEndian: address.sin_port))
         try await serving(preferredPort: taken) { (port: Int, _: WebAccess) async throws in
             #expect(port != taken)
-            #expect(try LoopbackHTTP(port: port).send("GET", "/").status == 401, "served on the free port")
+            #expect(try await LoopbackHTTP(port: port).send("GET", "/").status == 401, "served on the free port")
         }
     }
 }

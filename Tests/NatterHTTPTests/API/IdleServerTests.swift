@@ -11,9 +11,14 @@ import Testing
 /// (a thread going to sleep after it woke; preemption by other processes on a
 /// loaded machine is not counted) over a quiet period. The count is the
 /// whole test process's, so it means something only when no other test runs
-/// beside it: the README's command runs the tests one at a time
-/// (`--no-parallel`, scripts/run-tests).
-@Suite("An idle API server does not wake")
+/// beside it: it runs where the tests run one at a time, as the README's
+/// command runs them (scripts/run-tests says so in the environment), and is
+/// skipped, saying why, in a parallel `swift test`.
+@Suite(
+    "An idle API server does not wake",
+    .enabled(
+        if: ProcessInfo.processInfo.environment["NATTER_TESTS_ONE_AT_A_TIME"] == "1",
+        "counts the whole process's context switches: only meaningful with no other test running (make test)"))
 struct IdleServerTests {
     /// Voluntary context switches of every thread of this process so far.
     static func voluntarySwitches() -> Int {

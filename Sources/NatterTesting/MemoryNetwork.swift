@@ -7,6 +7,11 @@ import Synchronization
 /// and no time: a frame one daemon sends is an event on the other's link
 /// stream at once, in order. Tests decide when colleagues connect and part,
 /// and can make the network lose or duplicate chat frames.
+///
+/// A frame travels as the wire carries it: encoded and decoded again by
+/// `FrameCodec`, so a daemon that builds a frame its colleagues' codec
+/// refuses is caught here too. Such a frame is not delivered (a real link
+/// closes on it) and ``refusedFrames`` lists it.
 public final class MemoryNetwork: Sendable {
     /// What the network does to chat frames from one device to another.
     public enum Impairment: Sendable, Equatable {
@@ -39,6 +44,7 @@ public final class MemoryNetwork: Sendable {
         var connected: Set<Pair> = []
         var impairments: [Pair: Impairment] = [:]
         var sent: [Pair: [Frame]] = [:]
+        var refused: [Frame] = []
         var dials: [String] = []
         var dialledDevices: [DeviceFingerprint?] = []
         /// Pairs a direct dial cannot connect (a router in between drops them).
@@ -152,6 +158,11 @@ public final class MemoryNetwork: Sendable {
         state.withLock { $0.sent[Pair(from: from, to: to)] ?? [] }
     }
 
+    /// Every frame sent so far that the receiver's codec refuses (not
+    /// delivered): a test that ends with any has found a daemon writing
+    /// what no colleague can read.
+    public var refusedFrames: [Frame] { state.withLock { $0.refused } }
+
     /// The addresses dialled so far, in order.
     public var dials: [String] { state.withLock { $0.dials } }
     /// The device each dial expected (nil: an address-only dial), in the order of ``dials``.
@@ -167,6 +178,10 @@ public final class MemoryNetwork: Sendable {
             let pair = Pair(from: from, to: to)
             guard state.connected.contains(pair), let receiver = state.nodes[to] else { return false }
             state.sent[pair, default: []].append(frame)
+            guard let carried = try? FrameCodec.decode(FrameCodec.encode(frame)) else {
+                state.refused.append(frame)
+                return true
+            }
             var copies = 1
             switch (frame, state.impairments[pair]) {
             case (.chat, .dropChats(let count)):
@@ -179,7 +194,7 @@ public final class MemoryNetwork: Sendable {
             default:
                 break
             }
-            for _ in 0..<copies { receiver.continuation.yield(.received(frame, from: from)) }
+            for _ in 0..<copies { receiver.continuation.yield(.received(carried, from: from)) }
             return true
         }
     }

@@ -11,6 +11,11 @@ public enum GroupRuleError: Error, Equatable, Sendable, CustomStringConvertible 
     case tooLarge(Int)
     case noOtherMember
     case creatorMustLeave
+    /// An addition or removal naming nobody.
+    case nobodyNamed
+    /// An addition or removal naming a colleague twice: the wire refuses it
+    /// (Docs/protocol.md §5.9), so no rule may let it through.
+    case namedTwice(DeviceFingerprint)
 
     public var description: String {
         switch self {
@@ -24,6 +29,8 @@ public enum GroupRuleError: Error, Equatable, Sendable, CustomStringConvertible 
         case .tooLarge(let count): "a group has at most \(GroupLimits.maximumMembers) members; this change would make \(count)"
         case .noOtherMember: "a group needs at least one member besides you"
         case .creatorMustLeave: "to leave your own group use natter group leave, not remove"
+        case .nobodyNamed: "name at least one colleague"
+        case .namedTwice(let member): "\(member.compact.prefix(8)) is named twice"
         }
     }
 }

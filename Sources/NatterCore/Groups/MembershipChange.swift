@@ -22,7 +22,11 @@ public enum MembershipChange: Hashable, Sendable {
 ///   leave, like anyone);
 /// - any member may leave; once the creator has left nobody can remove
 ///   others any more, but members still add and leave;
-/// - a non-member may do nothing.
+/// - a non-member may do nothing;
+/// - an addition or removal names at least one colleague, each once, and is
+///   refused whole when any of them is already a member (an addition) or
+///   not one (a removal): two members holding the same changes then always
+///   hold the same roster.
 /// These keep the rules checkable by every member from what it holds, with
 /// no vote and no server: the creator is written in every roster.
 public struct GroupRoster: Hashable, Sendable {
@@ -60,11 +64,13 @@ public struct GroupRoster: Hashable, Sendable {
             // A group is created once; a second creation of the same id is not a change.
             throw .authorNotMember
         case .added(let colleagues):
+            try Self.checkNamedOnce(colleagues)
             for colleague in colleagues where isMember(colleague) { throw .alreadyMember(colleague) }
             next.members.formUnion(colleagues)
             guard next.members.count <= GroupLimits.maximumMembers else { throw .tooLarge(next.members.count) }
         case .removed(let colleagues):
             guard author == creator else { throw .onlyCreatorRemoves }
+            try Self.checkNamedOnce(colleagues)
             guard !colleagues.contains(author) else { throw .creatorMustLeave }
             for colleague in colleagues where !isMember(colleague) { throw .notMember(colleague) }
             next.members.subtract(colleagues)
@@ -72,5 +78,12 @@ public struct GroupRoster: Hashable, Sendable {
             next.members.remove(author)
         }
         return next
+    }
+
+    /// An addition or removal names at least one colleague, each once.
+    private static func checkNamedOnce(_ colleagues: [DeviceFingerprint]) throws(GroupRuleError) {
+        guard !colleagues.isEmpty else { throw .nobodyNamed }
+        var seen: Set<DeviceFingerprint> = []
+        for colleague in colleagues where !seen.insert(colleague).inserted { throw .namedTwice(colleague) }
     }
 }

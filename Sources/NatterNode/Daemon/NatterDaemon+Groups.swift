@@ -19,8 +19,7 @@ extension NatterDaemon {
     func createGroup(name written: String, members queries: [String]) throws(APIFailure) -> GroupView {
         let name = try groupRule { () throws(GroupRuleError) in try GroupName(written) }
         try groupRule { () throws(GroupRuleError) in try groups.book.checkNewName(name) }
-        var others: [DeviceFingerprint] = []
-        for query in queries { others.append(try resolve(query)) }
+        let others = try resolveOnce(queries)
         var generator = SystemRandomNumberGenerator()
         let id = GroupID(using: &generator)
         let roster = try groupRule { [me] () throws(GroupRuleError) in try GroupRoster.create(id: id, name: name, creator: me, others: others) }
@@ -30,16 +29,23 @@ extension NatterDaemon {
 
     func addMembers(_ queries: [String], to written: String) throws(APIFailure) -> GroupView {
         let membership = try joinedGroup(written)
-        var added: [DeviceFingerprint] = []
-        for query in queries { added.append(try resolve(query)) }
-        return try changeGroup(membership, .added(added))
+        return try changeGroup(membership, .added(try resolveOnce(queries)))
     }
 
     func removeMembers(_ queries: [String], from written: String) throws(APIFailure) -> GroupView {
         let membership = try joinedGroup(written)
-        var removed: [DeviceFingerprint] = []
-        for query in queries { removed.append(try resolve(query)) }
-        return try changeGroup(membership, .removed(removed))
+        return try changeGroup(membership, .removed(try resolveOnce(queries)))
+    }
+
+    /// The colleagues `queries` name, each once however often it is named
+    /// (`natter group add '#Lunch' Bob bob`), as creation treats them.
+    private func resolveOnce(_ queries: [String]) throws(APIFailure) -> [DeviceFingerprint] {
+        var colleagues: [DeviceFingerprint] = []
+        for query in queries {
+            let colleague = try resolve(query)
+            if !colleagues.contains(colleague) { colleagues.append(colleague) }
+        }
+        return colleagues
     }
 
     func leaveGroup(_ written: String) throws(APIFailure) -> GroupView {

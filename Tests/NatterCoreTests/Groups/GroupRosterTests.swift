@@ -22,6 +22,20 @@ struct GroupRosterTests {
         #expect(throws: GroupRuleError.alreadyMember(carol)) { try roster.applying(.added([carol]), by: bob) }
     }
 
+    @Test func anAdditionOrRemovalNamesSomeoneAndEachOnce() throws {
+        let roster = try lunch()
+        #expect(throws: GroupRuleError.nobodyNamed) { try roster.applying(.added([]), by: bob) }
+        #expect(throws: GroupRuleError.nobodyNamed) { try roster.applying(.removed([]), by: alice) }
+        #expect(throws: GroupRuleError.namedTwice(dave)) { try roster.applying(.added([dave, eve, dave]), by: bob) }
+        #expect(throws: GroupRuleError.namedTwice(carol)) { try roster.applying(.removed([carol, carol]), by: alice) }
+    }
+
+    @Test func aChangeIsRefusedWholeWhenAnyoneInItIsRefused() throws {
+        let roster = try lunch()
+        #expect(throws: GroupRuleError.alreadyMember(carol)) { try roster.applying(.added([dave, carol]), by: bob) }
+        #expect(throws: GroupRuleError.notMember(dave)) { try roster.applying(.removed([carol, dave]), by: alice) }
+    }
+
     @Test func addingPastTheLimitIsRefused() throws {
         let roster = try lunch(others: (10..<(10 + UInt8(GroupLimits.maximumMembers) - 2)).map(member))
         #expect(roster.members.count == GroupLimits.maximumMembers - 1)

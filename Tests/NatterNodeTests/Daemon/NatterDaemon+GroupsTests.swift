@@ -23,7 +23,12 @@ struct NatterDaemonGroupsTests {
         return (alice, bob, carol, dave, group)
     }
 
-    func stop(_ peers: TestPeer...) async { for peer in peers { await peer.stop() } }
+    /// Stops the daemons, and checks that none of them wrote a frame its
+    /// colleagues' codec refuses (``MemoryNetwork/refusedFrames``).
+    func stop(_ peers: TestPeer...) async {
+        for peer in peers { await peer.stop() }
+        #expect(office.network.refusedFrames.isEmpty, "frames no colleague can read: \(office.network.refusedFrames)")
+    }
 
     @Test func eachMessageArrivesOnceAtEachMemberInTheSameOrderAndNeverAtANonMember() async throws {
         let (alice, bob, carol, dave, group) = try await lunch()
@@ -130,6 +135,21 @@ struct NatterDaemonGroupsTests {
         #expect(await bob.events.count(after: bobMark) { $0.isGroupMessage("bye Bob") } == 0)
         let history = try await bob.call("GET", "/v1/groups/Lunch/messages", as: [GroupMessageView].self)
         #expect(history.last?.text == "Bob left", "history stays readable after leaving")
+        await stop(alice, bob, carol, dave)
+    }
+
+    @Test func aColleagueNamedTwiceIsAddedOnceAndAChangeNamingNobodyIsRefused() async throws {
+        let (alice, bob, carol, dave, _) = try await lunch()
+        let daveMark = await dave.events.mark
+        let added = try await bob.call("POST", "/v1/groups/Lunch/members", GroupMembersRequest(members: ["Dave", "Dave"]), as: GroupView.self)
+        #expect(added.members.map(\.name).sorted() == ["Alice", "Bob", "Carol", "Dave"])
+        #expect(await dave.events.first(after: daveMark) { $0.isGroupChange("Bob added Dave") } != nil, "the frame names Dave once, so Dave can read it")
+        for path in ["/v1/groups/Lunch/members", "/v1/groups/Lunch/removals"] {
+            let refused = await #expect(throws: APICallError.self) {
+                try await alice.call("POST", path, GroupMembersRequest(members: []), as: GroupView.self)
+            }
+            #expect(refused?.status == 400 && refused?.message == "name at least one colleague", "\(path)")
+        }
         await stop(alice, bob, carol, dave)
     }
 

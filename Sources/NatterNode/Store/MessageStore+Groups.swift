@@ -219,10 +219,23 @@ extension MessageStore {
 }
 
 extension MessageStore {
-    /// The newest hybrid timestamp stored, so the clock never goes back across a restart.
+    /// What the group clock held before a restart, so it never goes back
+    /// across one: the newest of this device's own timestamps and of the
+    /// received ones as the clock took them, each at most 60 s past its
+    /// arrival (``HybridLogicalClock/receive(_:wallMilliseconds:)``); a
+    /// colleague whose clock runs a day fast moves it no further after a
+    /// restart than before. Broadcasts never moved it.
     func latestGroupTimestamp() throws(StoreError) -> HybridTimestamp {
         try read("read the group clock") { db in
-            HybridTimestamp(rawValue: UInt64(bitPattern: try Int64.fetchOne(db, sql: "SELECT max(timestamp) FROM groupMessage") ?? 0))
+            let latest = try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT max(CASE WHEN direction = 'outgoing' THEN timestamp
+                                    ELSE min(timestamp, ((receivedAt + ?) << 16) | 65535) END)
+                    FROM groupMessage WHERE kind != 'broadcast'
+                    """,
+                arguments: [Int64(HybridLogicalClock.maximumDriftMilliseconds)])
+            return HybridTimestamp(rawValue: UInt64(max(0, latest ?? 0)))
         }
     }
 }

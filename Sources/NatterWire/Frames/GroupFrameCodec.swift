@@ -133,11 +133,16 @@ extension ByteReader {
         GroupID(bytes: try bytes(GroupID.byteCount))!
     }
 
+    /// The 48-byte header of kinds 9 and 10. A timestamp of 2^63 or more
+    /// (the year 6429 by its milliseconds) is malformed: no clock makes one,
+    /// and stores keep timestamps as signed 64-bit integers in the agreed order.
     mutating func groupHeader() throws(FrameError) -> GroupMessageHeader {
         let group = try groupID()
         let id = try messageID()
         let sentAt = try uint64()
-        return GroupMessageHeader(group: group, id: id, sentAt: sentAt, timestamp: HybridTimestamp(rawValue: try uint64()))
+        let timestamp = try uint64()
+        guard timestamp < 1 << 63 else { throw .invalidField("group timestamp at or past 2^63") }
+        return GroupMessageHeader(group: group, id: id, sentAt: sentAt, timestamp: HybridTimestamp(rawValue: timestamp))
     }
 
     /// count u8 (at most ``GroupLimits/maximumMembers``) ‖ that many distinct fingerprints.

@@ -109,6 +109,19 @@ struct GroupFrameCodecTests {
         #expect(throws: FrameError.invalidField("membership change without members")) { try FrameCodec.decode(noSubjects) }
     }
 
+    @Test func aTimestampAtOrPast2To63IsMalformedInMessagesAndChanges() throws {
+        let message = FrameCodec.encode(.group(sequence: 1, .message(Self.header, text: "x")))
+        let change = FrameCodec.encode(.group(sequence: 1, .change(Self.header, change: .added([Self.carol]), roster: Self.roster)))
+        for good in [message, change] {
+            var last = good
+            last.replaceSubrange(50..<58, with: [0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+            #expect(throws: Never.self) { try FrameCodec.decode(last) }
+            var past = good
+            past[50] = 0x80
+            #expect(throws: FrameError.invalidField("group timestamp at or past 2^63")) { try FrameCodec.decode(past) }
+        }
+    }
+
     @Test func onlyStatesTravelAsDatagrams() {
         #expect(Frame.group(sequence: 1, .state(group: Self.group, state: .typing, source: 1)).travelsAsDatagram)
         #expect(Frame.state(sequence: 1, state: .typing, source: 1).travelsAsDatagram)

@@ -288,12 +288,19 @@ extension NatterDaemon {
         publishGroupShown(groups.states.peerWentOffline(peer))
     }
 
-    /// Resends what `peer` has not acknowledged, oldest sequence first.
+    /// Resends what `peer` has not acknowledged, oldest sequence first: at
+    /// once (age zero: the link just came up), or from the maintenance round
+    /// what is older than `age`, at most once per `age`, as the chat outbox.
     func flushGroupOutbox(to peer: DeviceFingerprint, olderThan age: Duration = .zero) {
         guard directory.isLinked(peer), groups.announced.contains(peer) else { return }
+        let now = clock.now
+        if age > .zero, let sent = groups.outboxSentAt[peer], now - sent < age { return }
         let cutoff = age == .zero ? UInt64.max : clock.unixMilliseconds &- UInt64(age.wholeMilliseconds)
         do {
-            for bytes in try store.groupOutbox(for: peer, sentBefore: cutoff) {
+            let due = try store.groupOutbox(for: peer, sentBefore: cutoff)
+            guard !due.isEmpty else { return }
+            groups.outboxSentAt[peer] = now
+            for bytes in due {
                 guard let frame = try? FrameCodec.decode(bytes) else { continue }
                 send(frame, to: peer)
             }

@@ -13,6 +13,9 @@ struct DaemonGroups: Sendable {
     /// only ones sent group frames (Docs/protocol.md §5.9).
     var announced: Set<DeviceFingerprint> = []
     var overrides: [GroupID: Bool]
+    /// When each colleague's group outbox was last resent, so a round
+    /// resends it at most once per resend period, as the chat outbox.
+    var outboxSentAt: [DeviceFingerprint: MonotonicInstant] = [:]
 
     /// Rebuilds every group's membership from the store: its starting roster
     /// and each stored change, decoded from the frame it came in.

@@ -153,6 +153,24 @@ struct NatterDaemonGroupsTests {
         await stop(alice, bob, carol, dave)
     }
 
+    @Test func anUnacknowledgedGroupMessageIsResentAtMostOncePerResendPeriod() async throws {
+        let (alice, bob, carol, dave, _) = try await lunch()
+        office.network.impair(from: carol.fingerprint, to: alice.fingerprint, .dropAcks)
+        let sent = try await alice.call("POST", "/v1/groups/Lunch/messages", GroupSendRequest(text: "anyone?"), as: GroupMessageView.self)
+        // 16 s of maintenance rounds (every 2 s) while Carol's receipts are lost.
+        let rounds = 8
+        for _ in 0..<rounds {
+            await office.clock.waitForSleepers(4)
+            office.clock.advance(by: NodeConstants.maintenanceInterval)
+        }
+        await office.clock.waitForSleepers(4)
+        let copies = office.network.frames(from: alice.fingerprint, to: carol.fingerprint).filter { $0.groupMessageID?.hex == sent.id }.count
+        let period = NodeConstants.resendAfter / NodeConstants.maintenanceInterval
+        #expect(copies >= 2, "resent while unacknowledged")
+        #expect(copies <= 1 + Int(Double(rounds) / period), "sent once, then at most once per resend period, not at every round")
+        await stop(alice, bob, carol, dave)
+    }
+
     @Test func aGroupFrameFromANonMemberIsDroppedWithOneLogLineAndNoAck() async throws {
         let (alice, bob, carol, dave, group) = try await lunch()
         var generator = SystemRandomNumberGenerator()

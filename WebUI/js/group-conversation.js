@@ -82,8 +82,9 @@ export class GroupConversation extends Conversation {
     const time = element("time", "message-time", shortTime(message.sentAt, this.context.language));
     let item;
     if (message.kind === "change") {
-      item = element("li", "message change");
+      item = element("li", "message change" + (message.refused ? " refused" : ""));
       item.append(element("span", "message-text", message.text), time);
+      if (message.refused) item.append(element("span", "change-refused", t("changeRefused")));
     } else {
       const outgoing = message.direction === "outgoing";
       item = element("li", "message " + (outgoing ? "outgoing" : "incoming"));

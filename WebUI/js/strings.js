@@ -50,6 +50,7 @@ const english = {
   members: (names) => `Members: ${names}`,
   deliveredOf: (delivered, recipients) => `delivered to ${delivered} of ${recipients}`,
   groupStart: "This is the start of the group's conversation.",
+  changeRefused: "(refused: it changed nothing)",
   groupNotificationTitle: (author, group) => `${author} in #${group}`,
 };
 
@@ -101,6 +102,7 @@ const chinese = {
   members: (names) => `成员：${names}`,
   deliveredOf: (delivered, recipients) => `已送达 ${recipients} 人中的 ${delivered} 人`,
   groupStart: "这是群组会话的开始。",
+  changeRefused: "（被拒绝：未做任何更改）",
   groupNotificationTitle: (author, group) => `${author}（#${group}）`,
 };
 

@@ -45,6 +45,7 @@ enum EventJSON {
         object.field("kind", view.kind.rawValue)
         object.field("receivedAt", view.receivedAt)
         object.field("recipients", view.recipients)
+        object.field("refused", view.refused)
         object.field("sentAt", view.sentAt)
         object.field("sequence", view.sequence)
         object.field("text", view.text)
@@ -74,6 +75,12 @@ struct JSONObjectWriter {
         guard let value else { return }
         self.key(key)
         bytes.append(contentsOf: String(value).utf8)
+    }
+
+    mutating func field(_ key: StaticString, _ value: Bool?) {
+        guard let value else { return }
+        self.key(key)
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
     mutating func field(_ key: StaticString, _ value: Int?) {

@@ -79,11 +79,16 @@ public struct GroupMessageView: Codable, Sendable, Equatable {
     /// Outgoing only: how many recipients acknowledged it, of how many.
     public var delivered: Int?
     public var recipients: Int?
+    /// A membership change the rules refused at its place in the agreed
+    /// order (Docs/protocol.md §5.9): true, and it changed nothing; absent
+    /// otherwise. A change that arrives later can still make an earlier-held
+    /// one refused, so the history says what holds now.
+    public var refused: Bool?
 
     public init(
         type: APIEvent.Kind, id: String, group: String?, groupName: String?, author: String, authorName: String,
         direction: MessageDirection, kind: Kind, text: String, sequence: UInt64, sentAt: UInt64, timestamp: UInt64, receivedAt: UInt64?,
-        delivered: Int?, recipients: Int?
+        delivered: Int?, recipients: Int?, refused: Bool? = nil
     ) {
         self.type = type
         self.id = id
@@ -100,6 +105,7 @@ public struct GroupMessageView: Codable, Sendable, Equatable {
         self.receivedAt = receivedAt
         self.delivered = delivered
         self.recipients = recipients
+        self.refused = refused
     }
 }
 

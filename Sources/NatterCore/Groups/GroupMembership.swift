@@ -62,6 +62,14 @@ public struct GroupMembership: Sendable {
         return false
     }
 
+    /// Whether the change recorded under `key` was refused at its place in
+    /// the order; false for a key not recorded (the change that started
+    /// this membership, or one before it), which the rules never judged.
+    public func refused(_ key: GroupOrderKey) -> Bool {
+        guard let entry = entries.first(where: { $0.key == key }) else { return false }
+        return !tookEffect(entry)
+    }
+
     private static func fold(_ base: GroupRoster, _ entries: [Entry]) -> GroupRoster {
         entries.reduce(base) { roster, entry in (try? roster.applying(entry.change, by: entry.author)) ?? roster }
     }

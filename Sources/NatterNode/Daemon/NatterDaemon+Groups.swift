@@ -390,12 +390,13 @@ extension NatterDaemon {
     }
 
     func groupMessageView(_ record: GroupRecord, type: APIEvent.Kind, count: GroupDeliveryCount?) -> GroupMessageView {
-        let roster = record.group.flatMap { groups.book.membership($0)?.roster }
+        let membership = record.group.flatMap { groups.book.membership($0) }
         return GroupMessageView(
-            type: type, id: record.id.hex, group: record.group?.hex, groupName: roster?.name.text, author: record.author.compact,
+            type: type, id: record.id.hex, group: record.group?.hex, groupName: membership?.roster.name.text, author: record.author.compact,
             authorName: displayName(record.author), direction: record.direction, kind: GroupMessageView.Kind(rawValue: record.kind.rawValue) ?? .message,
             text: record.text, sequence: record.sequence, sentAt: record.sentAt, timestamp: record.timestamp.rawValue, receivedAt: record.receivedAt,
-            delivered: count?.delivered, recipients: count?.recipients)
+            delivered: count?.delivered, recipients: count?.recipients,
+            refused: record.kind == .change && membership?.refused(record.orderKey) == true ? true : nil)
     }
 
     private func displayName(_ peer: DeviceFingerprint) -> String { peer == me ? config.displayName : name(of: peer) }

@@ -60,7 +60,8 @@ struct EventJSONTests {
                 kind: GroupMessageView.Kind.allCases.randomElement(using: &random)!, text: Self.text(&random), sequence: Self.number(&random),
                 sentAt: Self.number(&random), timestamp: Self.number(&random), receivedAt: Self.maybe(Self.number(&random), &random),
                 delivered: Self.maybe(Int.random(in: Int.min...Int.max, using: &random), &random),
-                recipients: Self.maybe(Int.random(in: -2...64, using: &random), &random))
+                recipients: Self.maybe(Int.random(in: -2...64, using: &random), &random),
+                refused: Self.maybe(Bool.random(using: &random), &random))
             let event: APIEvent = view.type == .groupMessage ? .groupMessage(view) : .groupDelivery(view)
             let expected = try APIJSON.line(view)
             try #require(try APIJSON.encode(event) == Array(expected.utf8), "\(expected)")

@@ -36,6 +36,20 @@ struct GroupMembershipTests {
         #expect(!log.tookEffect(byDave))
         #expect(log.tookEffect(byAlice))
         #expect(log.roster.members == [alice, bob])
+        #expect(log.refused(byBob.key) && log.refused(byDave.key) && !log.refused(byAlice.key))
+        #expect(!log.refused(key(1000, alice, id: 1)), "the starting point was never judged")
+        #expect(!log.refused(key(3000, bob, id: 9)), "nor was a change not recorded")
+    }
+
+    @Test func aLaterArrivingEarlierChangeMakesAHeldOneRefused() throws {
+        var log = GroupMembership(base: try lunch(), baseKey: key(1000, alice, id: 1))
+        let bobAddsDave = Entry(key: key(2000, bob, id: 2), change: .added([dave]))
+        log.record(bobAddsDave)
+        #expect(!log.refused(bobAddsDave.key) && log.roster.members == [alice, bob, carol, dave])
+        // Alice removed Bob before he added Dave; her change arrives after his.
+        log.record(Entry(key: key(1500, alice, id: 3), change: .removed([bob])))
+        #expect(log.refused(bobAddsDave.key))
+        #expect(log.roster.members == [alice, carol])
     }
 
     @Test func aResentChangeIsRecordedOnce() throws {

@@ -153,6 +153,32 @@ struct NatterDaemonGroupsTests {
         await stop(alice, bob, carol, dave)
     }
 
+    @Test func aChangeRefusedAtItsPlaceInTheOrderIsShownAsRefused() async throws {
+        let (alice, bob, carol, dave, _) = try await lunch()
+        await office.unlink(alice, bob)
+        await office.unlink(alice, carol)
+        // Alice removes Bob; a second later Bob, who has not heard, adds Dave.
+        _ = try await alice.call("POST", "/v1/groups/Lunch/removals", GroupMembersRequest(members: ["Bob"]), as: GroupView.self)
+        office.clock.advance(by: .seconds(1))
+        let carolMark = await carol.events.mark
+        _ = try await bob.call("POST", "/v1/groups/Lunch/members", GroupMembersRequest(members: ["Dave"]), as: GroupView.self)
+        let heard = await carol.events.first(after: carolMark) { $0.isGroupChange("Bob added Dave") }
+        guard case .groupMessage(let live)? = heard else { Issue.record("Carol never heard Bob's change"); return }
+        #expect(live.refused == nil, "by what Carol holds then, it took effect")
+
+        // Alice's removal, ordered before Bob's change, reaches Carol after it.
+        let removalMark = await carol.events.mark
+        await office.link(alice, carol)
+        _ = await carol.events.first(after: removalMark) { $0.isGroupChange("Alice removed Bob") }
+        let history = try await carol.call("GET", "/v1/groups/Lunch/messages", as: [GroupMessageView].self)
+        let changes = history.filter { $0.kind == .change }
+        #expect(changes.map(\.text).dropFirst() == ["Alice removed Bob", "Bob added Dave"], "after the creation")
+        #expect(changes.map(\.refused) == [nil, nil, true], "Bob was no longer a member when he added Dave")
+        let carols = try await carol.call("GET", "/v1/groups", as: [GroupView].self)
+        #expect(carols.first?.members.map(\.name).sorted() == ["Alice", "Carol"])
+        await stop(alice, bob, carol, dave)
+    }
+
     @Test func anUnacknowledgedGroupMessageIsResentAtMostOncePerResendPeriod() async throws {
         let (alice, bob, carol, dave, _) = try await lunch()
         office.network.impair(from: carol.fingerprint, to: alice.fingerprint, .dropAcks)

@@ -15,7 +15,7 @@ public enum MembershipChange: Hashable, Sendable {
 
 /// A group's name, creator and members at one point of its history.
 ///
-/// The rules (Docs/session-states.md, "Groups"; decided here, enforced by
+/// The rules (Docs/protocol.md §5.9, "Membership rules"; decided here, enforced by
 /// every member on every change it receives):
 /// - any member may add colleagues, up to ``GroupLimits/maximumMembers``;
 /// - only the creator may remove someone else, and never themselves (they

@@ -4,9 +4,10 @@ import NatterTerminal
 
 /// "[12:03] #Lunch Alice: text", with "delivered to 2 of 3" on this user's
 /// own messages; a membership change reads "[12:03] #Lunch — Alice added
-/// Dave" (with "(refused: it changed nothing)" after it when the rules
-/// refused it at its place in the order), a broadcast "[12:03] (to everyone) Alice: text". Colleagues' names
-/// and text are neutralised, as in ``formatLine(_:ownName:)``.
+/// Dave" (followed by "(refused: it changed nothing)" when the rules refused
+/// it at its place in the order), a broadcast "[12:03] (to everyone) Alice:
+/// text". Colleagues' names and text are neutralised, as in
+/// ``formatLine(_:ownName:)``.
 func formatGroupLine(_ message: GroupMessageView, ownName: String = "me") -> String {
     let time = Date(timeIntervalSince1970: Double(message.sentAt) / 1000)
     let formatter = DateFormatter()

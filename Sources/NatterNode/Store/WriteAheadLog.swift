@@ -11,7 +11,7 @@ import Synchronization
 /// in the log: that commit then also copies them and syncs the database
 /// file, and the receipt or the loop waiting for it waits that long too.
 /// Registering this hook turns the auto-checkpoint off (SQLite has one WAL
-/// hook per connection). In its place, a commit that leaves more than the
+/// hook per connection). In its place, a commit that leaves at least the
 /// log's copy threshold (``CopyThreshold``, within the reserved length) asks
 /// the ``LogCopier`` to copy the log beside the writer, for a daemon that is
 /// never quiet; and a commit that leaves ``forcedCheckpointFrames`` copies
@@ -41,13 +41,13 @@ final class WriteAheadLog: Sendable {
     private let isWatched = Mutex(false)
     private let threshold: Mutex<CopyThreshold>
 
-    /// `copier`: where the log is copied once it holds more than its threshold.
+    /// `copier`: where the log is copied once it holds its threshold.
     init(copier: LogCopier, threshold: CopyThreshold) {
         self.copier = copier
         self.threshold = Mutex(threshold)
     }
 
-    /// Frames past which a commit asks for a copy, until the next copy.
+    /// Frames at which a commit asks for a copy, until the next copy.
     var copyThreshold: Int32 { threshold.withLock { $0.frames } }
 
     var current: Counts { counts.withLock { $0 } }

@@ -103,7 +103,7 @@ final class ForwarderHost: @unchecked Sendable {
     }
 
     /// glibc's `malloc_trim` (its header is not in Swift's Glibc module), found at run time.
-    nonisolated(unsafe) private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
         guard let symbol = dlsym(nil, "malloc_trim") else { return nil }  // nil: RTLD_DEFAULT
         return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
     }()
@@ -114,7 +114,9 @@ final class ForwarderHost: @unchecked Sendable {
     private func scheduleDirectoryFlush() {
         guard !directoryFlushScheduled, let due = engine.nextDirectoryFlush(now: clock.now) else { return }
         directoryFlushScheduled = true
-        let flush = { [self] in
+        // The host is confined to its loop (hence @unchecked Sendable), and
+        // so is this closure: the loop runs it.
+        let flush: @Sendable () -> Void = { [self] in
             directoryFlushScheduled = false
             submit { $0.flushDirectoryBatches(now: self.clock.now) }
         }

@@ -1,6 +1,6 @@
 import NatterAPI
 import NatterNode
-public import NatterCore
+import NatterCore
 import Synchronization
 
 /// The web listener's live state, shared by the Unix socket (which hands out

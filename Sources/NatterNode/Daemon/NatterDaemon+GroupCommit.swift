@@ -75,7 +75,7 @@ extension NatterDaemon {
             commitGathering?.cancel()
             commitGathering = Task { [clock] in
                 guard (try? await clock.sleep(until: time)) != nil else { return }
-                await self.gatheringEnded()
+                self.gatheringEnded()
             }
         case .commit(let batch) where batch.allSatisfy({ $0.storeWrite == nil }):
             committed(batch, .success([]))  // only states that waited: nothing to store
@@ -83,7 +83,8 @@ extension NatterDaemon {
             // The commit runs on the store's writer queue, off the actor, so
             // writes keep arriving (and joining the next batch) meanwhile.
             commitRunning = Task { [store] in
-                await self.committed(batch, await Self.commit(batch, to: store))
+                let result = await Self.commit(batch, to: store)
+                self.committed(batch, result)
             }
         }
     }

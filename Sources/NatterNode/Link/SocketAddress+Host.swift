@@ -1,6 +1,6 @@
 import Glibc
 import CNIOLinux  // owns sockaddr_in6's members in some builds (MemberImportVisibility)
-public import NIOCore
+import NIOCore
 import NatterDiscovery
 
 extension SocketAddress {

@@ -16,7 +16,7 @@ struct DamagedStoreTests {
     @Test func anEmptyStoreIsRefusedUntouched() throws {
         let solo = try SoloNatter(prefix: "natter-empty-store")
         defer { solo.remove() }
-        FileManager.default.createFile(atPath: solo.store, contents: Data())
+        try #require(FileManager.default.createFile(atPath: solo.store, contents: Data()))
 
         let result = try refusal(solo)
         #expect(result.status == 78)

@@ -244,7 +244,7 @@ struct WebUILabTests {
               .then(() => { window.attack.post = "sent"; }, () => { window.attack.post = "failed"; });
             """.write(toFile: attacker + "/attack.js", atomically: true, encoding: .utf8)
         _ = try await lab.lab.spawn(on: browser.host, ["/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", attacker, "20999"])
-        try await lab.lab.run(on: browser.host, ["/usr/bin/python3", "-c", "import socket, time\nfor _ in range(100):\n  try: socket.create_connection(('127.0.0.1', 20999)).close(); break\n  except OSError: time.sleep(0.05)"])
+        _ = try await lab.lab.run(on: browser.host, ["/usr/bin/python3", "-c", "import socket, time\nfor _ in range(100):\n  try: socket.create_connection(('127.0.0.1', 20999)).close(); break\n  except OSError: time.sleep(0.05)"])
         try browser.open(try await oneTimeLink(browser.host, lab: lab))
         try browser.wait(for: "Bob", in: "#colleague-list .colleague-name")  // the page's own stream is open
         let streamsOpened = { lab.daemon(browser.host)?.output().components(separatedBy: "event stream opened").count ?? 0 }
@@ -300,7 +300,7 @@ struct WebUILabTests {
 
     static func waitForNotifications(_ browser: BrowserAgent, count: Int) async throws {
         try await waitUntil("\(count) notification(s) on \(browser.host.name)'s page", timeout: .seconds(10), every: .milliseconds(50),
-            detail: { "shown: \((try? browser.script("return window.__notifications")).map { "\($0 ?? "nil")" } ?? "?")" }) {
+            detail: { "shown: \((try? browser.script("return window.__notifications")).map { "\($0)" } ?? "nothing")" }) {
             (try browser.script("return window.__notifications.length") as? Int ?? 0) >= count
         }
     }

@@ -18,7 +18,7 @@ struct PeerLinkDoctorTests {
         #expect(before.link == .direct && before.remote == "127.0.0.1")
         #expect(before.udp == UDPCheckView(outcome: .unsupported, target: "127.0.0.1:\(bob.ports.udp)"))
 
-        bob.service.send(.features(.supported), to: alice.fingerprint, preferDatagram: false)
+        _ = bob.service.send(.features(.supported), to: alice.fingerprint, preferDatagram: false)
         #expect(await alice.events.wait { $0.frames.contains(.features(.supported)) })
         let accepted = bob.service.counters.acceptedDatagrams
         let check = await alice.service.checkPath(to: bob.fingerprint)

@@ -101,8 +101,8 @@ struct StoreStartupFileTests {
     }
 
     @Test func anUnfinishedBuildFromACrashIsReplaced() throws {
-        FileManager.default.createFile(atPath: path + ".new", contents: Data())
-        FileManager.default.createFile(atPath: path + ".new-wal", contents: Data(repeating: 9, count: 100))
+        try #require(FileManager.default.createFile(atPath: path + ".new", contents: Data()))
+        try #require(FileManager.default.createFile(atPath: path + ".new-wal", contents: Data(repeating: 9, count: 100)))
         let store = try MessageStore(path: path)
         try store.setSetting("k", to: "v")
         #expect(try store.setting("k") == "v")
@@ -118,7 +118,7 @@ struct StoreStartupFileTests {
     }
 
     @Test func anEmptyFileIsRefusedAndLeftAlone() throws {
-        FileManager.default.createFile(atPath: path, contents: Data())
+        try #require(FileManager.default.createFile(atPath: path, contents: Data()))
         let message = refusal { _ = try MessageStore(path: path) }
         #expect(message.contains("is empty (0 bytes)") && message.contains("mv \(path) \(path).damaged-"), "\(message)")
         #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int == 0, "not turned into a fresh store")
@@ -127,7 +127,7 @@ struct StoreStartupFileTests {
 
     @Test func aFileThatIsNotSQLiteIsRefused() throws {
         let garbage = Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 &* 31) })
-        FileManager.default.createFile(atPath: path, contents: garbage)
+        try #require(FileManager.default.createFile(atPath: path, contents: garbage))
         let message = refusal { _ = try MessageStore(path: path) }
         #expect(message.contains("is not an SQLite database"), "\(message)")
         #expect(FileManager.default.contents(atPath: path) == garbage)
@@ -151,7 +151,7 @@ struct StoreStartupFileTests {
     }
 
     @Test func aWriteAheadLogWithoutItsDatabaseIsRefused() throws {
-        FileManager.default.createFile(atPath: path + "-wal", contents: Data(repeating: 1, count: 32))
+        try #require(FileManager.default.createFile(atPath: path + "-wal", contents: Data(repeating: 1, count: 32)))
         let message = refusal { _ = try MessageStore(path: path) }
         #expect(message.contains("write-ahead log"), "\(message)")
         #expect(!FileManager.default.fileExists(atPath: path))

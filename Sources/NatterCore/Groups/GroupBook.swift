@@ -33,10 +33,14 @@ public struct GroupBook: Sendable {
         if joined.contains(where: { $0.roster.name.sameName(as: name) }) { throw .nameClash(name.description) }
     }
 
-    /// Whether `peer` may speak in `group` now: both of us are members.
-    public func accepts(_ peer: DeviceFingerprint, in group: GroupID) -> Bool {
-        guard let roster = memberships[group]?.roster else { return false }
-        return roster.isMember(me) && roster.isMember(peer)
+    /// Whether `peer` may speak in `group`: this device is a member now, and
+    /// `peer` is one at `place`, the frame's place in the agreed order (a
+    /// message or change, judged as every member judges it), or now when
+    /// the frame has no place (a state).
+    public func accepts(_ peer: DeviceFingerprint, in group: GroupID, at place: GroupOrderKey? = nil) -> Bool {
+        guard let membership = memberships[group], membership.roster.isMember(me) else { return false }
+        guard let place else { return membership.roster.isMember(peer) }
+        return membership.roster(before: place).isMember(peer)
     }
 
     /// Starts (or, when this device is added again, restarts) a group's log.

@@ -50,6 +50,34 @@ public struct GroupMembership: Sendable {
         return true
     }
 
+    /// The roster just before `key`'s place in the order: the starting
+    /// roster with every held change ordered before it. A message or change
+    /// is judged by this roster, not by today's, so one its author sent
+    /// while still a member counts however late it arrives, at every member
+    /// alike. A place at or before ``baseKey`` gets the starting roster
+    /// (nothing earlier is held).
+    public func roster(before key: GroupOrderKey) -> GroupRoster {
+        // The usual case, a new message: every held change orders before it.
+        if let last = entries.last, last.key < key { return roster }
+        return entries.prefix { $0.key < key }.reduce(base) { roster, entry in
+            (try? roster.applying(entry.change, by: entry.author)) ?? roster
+        }
+    }
+
+    /// Where `member` stopped being a member: the place of the change that
+    /// last took them out (a removal or their leave), or nil when they are
+    /// a member now or were never one after ``baseKey``.
+    public func departure(of member: DeviceFingerprint) -> GroupOrderKey? {
+        var current = base
+        var departure: GroupOrderKey?
+        for entry in entries {
+            guard let next = try? current.applying(entry.change, by: entry.author) else { continue }
+            if current.isMember(member), !next.isMember(member) { departure = entry.key }
+            current = next
+        }
+        return current.isMember(member) ? nil : departure
+    }
+
     /// Whether `entry` took effect at its place in the order (false: the
     /// rules refused it there, so the history shows it as refused).
     public func tookEffect(_ entry: Entry) -> Bool {

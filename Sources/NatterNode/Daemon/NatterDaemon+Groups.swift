@@ -55,13 +55,13 @@ extension NatterDaemon {
     private func changeGroup(_ membership: GroupMembership, _ change: MembershipChange) throws(APIFailure) -> GroupView {
         let before = membership.roster
         let after = try groupRule { [me] () throws(GroupRuleError) in try before.applying(change, by: me) }
-        // Whoever leaves the group gets nothing more from us: their pending
-        // entries go before the change itself is queued (they do get that).
+        // Whoever is removed gets nothing more from us: their pending entries
+        // go before the change itself is queued (they do get that). When this
+        // device leaves, what it sent stays queued: all of it orders before
+        // the leave, so it belongs to the conversation the others agree on.
         do {
-            switch change {
-            case .removed(let gone): for member in gone { try store.dropGroupOutbox(before.id, member: member) }
-            case .left: try store.dropGroupOutbox(before.id)
-            default: break
+            if case .removed(let gone) = change {
+                for member in gone { try store.dropGroupOutbox(before.id, member: member) }
             }
         } catch {
             throw APIFailure(error)
@@ -93,7 +93,7 @@ extension NatterDaemon {
         if before == nil {
             groups.book.start(GroupMembership(base: after, baseKey: record.orderKey))
         } else {
-            groups.book.record(GroupMembership.Entry(key: record.orderKey, change: change), in: after.id)
+            _ = groups.book.record(GroupMembership.Entry(key: record.orderKey, change: change), in: after.id)
         }
         publishGroupRecord(record, recipients: recipients.count)
         if let membership = groups.book.membership(after.id) { events.publish(.group(groupView(membership))) }
@@ -166,7 +166,8 @@ extension NatterDaemon {
     func receiveGroupFrame(_ frame: GroupFrame, sequence: UInt64, from peer: DeviceFingerprint) {
         switch frame {
         case .message(let header, let text):
-            guard groups.book.accepts(peer, in: header.group) else { return refuseGroupFrame(header.group, header.id, from: peer) }
+            let place = GroupOrderKey(timestamp: header.timestamp, sender: peer, id: header.id)
+            guard groups.book.accepts(peer, in: header.group, at: place) else { return refuseGroupFrame(header.group, header.id, from: peer) }
             groups.clock.receive(header.timestamp, wallMilliseconds: clock.unixMilliseconds)
             let record = GroupRecord(
                 id: header.id, group: header.group, author: peer, direction: .incoming, kind: .message, text: text,
@@ -174,7 +175,9 @@ extension NatterDaemon {
                 frame: [])
             guard storeIncoming(record, from: peer) else { return }
             let now = clock.now
-            publishGroupShown(groups.states.remoteMessage(sequence: sequence, from: peer, in: header.group, at: now))
+            if groups.book.accepts(peer, in: header.group) {  // a member now, not only at the message's place
+                publishGroupShown(groups.states.remoteMessage(sequence: sequence, from: peer, in: header.group, at: now))
+            }
             emit(sessionStates.messageReceived(from: GroupWindowAddress.address(of: header.group), at: now))
         case .change(let header, let change, let roster):
             receiveChange(header, change, roster, sequence: sequence, frame: frame, from: peer)
@@ -199,11 +202,17 @@ extension NatterDaemon {
         let joins: Bool
         switch change {
         case .created, .added:
-            // Newer than anything held, so a late copy of an old add cannot undo a removal.
-            joins = roster.isMember(me) && roster.isMember(peer) && (known.map { key > ($0.entries.last?.key ?? $0.baseKey) } ?? true)
+            // Only a device that is not a member starts again from the carried
+            // roster (a member folds the change onto what it holds, so a removed
+            // author cannot undo their removal by adding someone), and only
+            // from a change newer than anything held, so a late copy of an old
+            // add cannot undo a removal either.
+            joins = known?.roster.isMember(me) != true && roster.isMember(me) && roster.isMember(peer)
+                && (known.map { key > ($0.entries.last?.key ?? $0.baseKey) } ?? true)
         default: joins = false
         }
-        let accepted = groups.book.accepts(peer, in: header.group)
+        // Judged at its place in the order, as every member judges it.
+        let accepted = groups.book.accepts(peer, in: header.group, at: key)
         guard accepted || joins else { return refuseGroupFrame(header.group, header.id, from: peer) }
         groups.clock.receive(header.timestamp, wallMilliseconds: clock.unixMilliseconds)
         let record = GroupRecord(
@@ -228,10 +237,15 @@ extension NatterDaemon {
 
     /// `member` is out of `group` (removed or left): nothing more goes to
     /// them, and what they showed there goes. When it is this device, the
-    /// whole group goes quiet.
+    /// whole group goes quiet, but what it sent before it was removed still
+    /// goes out: every member judges it at its place, where it counts.
     private func leftGroup(_ member: DeviceFingerprint, _ group: GroupID) {
         do {
-            try store.dropGroupOutbox(group, member: member == me ? nil : member)
+            if member == me {
+                try store.dropGroupOutbox(group, orderedAfter: groups.book.membership(group)?.departure(of: me))
+            } else {
+                try store.dropGroupOutbox(group, member: member)
+            }
         } catch {
             logRepeating(.error, "could not drop a group's outbox", error: error)
         }

@@ -122,17 +122,36 @@ extension MessageStore {
         }
     }
 
-    /// Drops pending entries of `group`: for one member (removed, or left),
-    /// or all of them (this device left or was removed).
-    func dropGroupOutbox(_ group: GroupID, member: DeviceFingerprint? = nil) throws(StoreError) {
+    /// Drops the pending entries of `group` for one member (removed, or left).
+    func dropGroupOutbox(_ group: GroupID, member: DeviceFingerprint) throws(StoreError) {
+        try write("drop a group's outbox") { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM groupDelivery WHERE deliveredAt IS NULL AND member = ?
+                    AND message IN (SELECT id FROM groupMessage WHERE groupID = ?)
+                    """,
+                arguments: [member.fullText, Data(group.bytes)])
+        }
+    }
+
+    /// Drops the pending entries of `group` whose message orders after
+    /// `place` in the agreed order (``GroupOrderKey``, as the history sorts),
+    /// for every recipient; nil drops them all. This device was removed at
+    /// `place`: what it sent before still belongs to the conversation.
+    func dropGroupOutbox(_ group: GroupID, orderedAfter place: GroupOrderKey?) throws(StoreError) {
         try write("drop a group's outbox") { db in
             try db.execute(
                 sql: """
                     DELETE FROM groupDelivery WHERE deliveredAt IS NULL
-                    AND (? IS NULL OR member = ?)
-                    AND message IN (SELECT id FROM groupMessage WHERE groupID = ?)
+                    AND message IN (
+                        SELECT id FROM groupMessage WHERE groupID = ?
+                        AND (? IS NULL OR (timestamp, author, id) > (?, ?, ?)))
                     """,
-                arguments: [member?.fullText, member?.fullText, Data(group.bytes)])
+                arguments: [
+                    Data(group.bytes), place.map { _ in 1 },
+                    place.map { Int64(bitPattern: $0.timestamp.rawValue) }, place.map { Data($0.sender.bytes) },
+                    place.map { Data($0.id.bytes) },
+                ])
         }
     }
 

@@ -33,4 +33,23 @@ struct GroupBookTests {
         #expect(book.joined.isEmpty)
         #expect(book.record(removal, in: groupID(1)) == nil, "a copy changes nothing")
     }
+
+    /// Alice removes Bob at 5 and adds Dave at 6: what Bob sent before his
+    /// removal counts wherever it arrives late, what he sent after it does
+    /// not, and Dave speaks from his addition on.
+    @Test func aMessageOrChangeIsJudgedAtItsPlaceInTheOrderAStateNow() throws {
+        var book = GroupBook(me: carol)
+        book.start(try membership(1, "Lunch", members: [alice, bob, carol]))
+        _ = book.record(GroupMembership.Entry(key: key(5, alice, id: 5), change: .removed([bob])), in: groupID(1))
+        _ = book.record(GroupMembership.Entry(key: key(6, alice, id: 6), change: .added([dave])), in: groupID(1))
+        #expect(book.accepts(bob, in: groupID(1), at: key(3, bob, id: 3)), "sent while a member")
+        #expect(!book.accepts(bob, in: groupID(1), at: key(7, bob, id: 7)), "sent after his removal")
+        #expect(!book.accepts(bob, in: groupID(1)), "a state: judged now")
+        #expect(!book.accepts(dave, in: groupID(1), at: key(4, dave, id: 4)), "before his addition")
+        #expect(book.accepts(dave, in: groupID(1), at: key(8, dave, id: 8)))
+        #expect(book.accepts(dave, in: groupID(1)))
+        // The same place, as ordered by sender then id: Bob's message at 5
+        // sorts after Alice's removal at 5 (alice < bob), so it does not count.
+        #expect(!book.accepts(bob, in: groupID(1), at: key(5, bob, id: 1)))
+    }
 }

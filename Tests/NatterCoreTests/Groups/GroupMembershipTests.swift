@@ -24,6 +24,24 @@ struct GroupMembershipTests {
         #expect(rosters[0].members == [alice, bob, dave])
     }
 
+    /// Bob is removed at 2000, added again at 3000, removed again at 4000:
+    /// he left at 4000, where his outbox is cut (what he sent before still
+    /// counts). A refused removal is no departure.
+    @Test func aDepartureIsTheLastChangeThatTookTheMemberOut() throws {
+        var log = GroupMembership(base: try lunch(), baseKey: key(1000, alice, id: 1))
+        log.record(Entry(key: key(2000, alice, id: 2), change: .removed([bob])))
+        #expect(log.departure(of: bob) == key(2000, alice, id: 2))
+        log.record(Entry(key: key(3000, carol, id: 3), change: .added([bob])))
+        #expect(log.departure(of: bob) == nil, "a member again")
+        log.record(Entry(key: key(4000, alice, id: 4), change: .removed([bob])))
+        log.record(Entry(key: key(4500, carol, id: 5), change: .removed([alice])))
+        #expect(log.departure(of: bob) == key(4000, alice, id: 4))
+        #expect(log.departure(of: alice) == nil, "Carol may not remove anyone: refused")
+        #expect(log.departure(of: dave) == nil, "never a member")
+        #expect(log.roster(before: key(3500, bob, id: 9)).isMember(bob))
+        #expect(!log.roster(before: key(4001, bob, id: 9)).isMember(bob))
+    }
+
     @Test func aRefusedChangeIsSkippedAndSaysSo() throws {
         var log = GroupMembership(base: try lunch(), baseKey: key(1000, alice, id: 1))
         let byBob = Entry(key: key(2000, bob, id: 2), change: .removed([carol]))

@@ -43,7 +43,7 @@ struct Group: ParsableCommand {
     }
 
     struct Leave: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Leave a group; its history stays readable.")
+        static let configuration = CommandConfiguration(abstract: "Leave a group; what you already sent is still delivered, and its history stays readable.")
         @OptionGroup var instance: InstanceOptions
         @Argument(help: "The group, e.g. '#Lunch'.") var name: String
 

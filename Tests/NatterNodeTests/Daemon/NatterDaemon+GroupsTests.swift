@@ -271,6 +271,23 @@ struct NatterDaemonGroupsTests {
         await stop(alice, bob, carol, dave)
     }
 
+    /// Bob says goodbye while Carol is away, and leaves: she gets both when
+    /// she is back, the goodbye first, and Bob is out of her roster.
+    @Test func whatALeavingMemberSentBeforeLeavingStillReachesAnAbsentMember() async throws {
+        let (alice, bob, carol, dave, _) = try await lunch()
+        await office.unlink(bob, carol)
+        _ = try await bob.call("POST", "/v1/groups/Lunch/messages", GroupSendRequest(text: "bye all"), as: GroupMessageView.self)
+        _ = try await bob.call("POST", "/v1/groups/Lunch/leave", EmptyReply(), as: GroupView.self)
+        let carolMark = await carol.events.mark
+        await office.link(bob, carol)
+        #expect(await carol.events.first(after: carolMark) { $0.isGroupChange("Bob left") } != nil)
+        let history = try await carol.call("GET", "/v1/groups/Lunch/messages", as: [GroupMessageView].self)
+        #expect(history.map(\.text).suffix(2) == ["bye all", "Bob left"])
+        let groups = try await carol.call("GET", "/v1/groups", as: [GroupView].self)
+        #expect(groups.first?.members.map(\.name).sorted() == ["Alice", "Carol"])
+        await stop(alice, bob, carol, dave)
+    }
+
     @Test func anUnacknowledgedGroupMessageIsResentAtMostOncePerResendPeriod() async throws {
         let (alice, bob, carol, dave, _) = try await lunch()
         office.network.impair(from: carol.fingerprint, to: alice.fingerprint, .dropAcks)

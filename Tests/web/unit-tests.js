@@ -5,7 +5,7 @@ import { WindowDetectors, keystrokeInterval, activityInterval } from "../../WebU
 import { needsNotification } from "../../WebUI/js/notifications.js";
 import { offersTrust } from "../../WebUI/js/conflicts.js";
 import { grouped } from "../../WebUI/js/dom.js";
-import { compareGroupMessages, groupDeliveryText, groupKey, groupStateLine, listedGroups } from "../../WebUI/js/groups.js";
+import { compareGroupMessages, everyoneKey, groupDeliveryText, groupKey, groupStateLine, listedGroups, renderGroups } from "../../WebUI/js/groups.js";
 
 class TestClock {
   constructor() { this.time = 1_000_000; this.timers = []; this.nextID = 1; }
@@ -195,6 +195,25 @@ test("groups listed: only those this user is in, by name; keys never look like a
 test("per-member delivery: delivered to N of M", () => {
   equal(groupDeliveryText({ delivered: 2, recipients: 3 }), "delivered to 2 of 3");
   equal(groupDeliveryText({ recipients: 3 }), "delivered to 0 of 3");
+});
+
+test("To everyone: first in the groups' section, its own unread count, the section shown for it alone", () => {
+  const list = document.createElement("ul"), title = document.createElement("h2");
+  let opened = 0;
+  const options = { unread: new Map([[everyoneKey, 2]]), selected: everyoneKey, me: "ME", onSelect() {}, onSelectEveryone: () => opened++ };
+  const groups = new Map([["1", { id: "1", name: "Lunch", joined: true, members: [] }]]);
+  renderGroups(list, title, groups, { ...options, everyone: true });
+  equal([...list.children].map((item) => item.className), ["everyone colleague online selected", "group colleague online"]);
+  equal(list.children[0].querySelector(".everyone-name").textContent, "To everyone");
+  equal(list.children[0].querySelector(".unread").textContent, "2");
+  equal(list.children[0].querySelector(".group-name"), null, "not a group by name");
+  list.children[0].querySelector("button").click();
+  equal(opened, 1);
+  renderGroups(list, title, new Map(), { ...options, everyone: true });
+  equal(title.hidden, false, "shown for To everyone alone");
+  renderGroups(list, title, new Map(), { ...options, everyone: false });
+  equal([title.hidden, list.children.length], [true, 0]);
+  equal(everyoneKey === groupKey("everyone"), false, "never a group's key");
 });
 
 window.testResults = results;

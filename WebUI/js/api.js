@@ -54,6 +54,8 @@ export const api = {
   groups: () => call("GET", "/v1/groups"),
   sendGroup: (name, text) => call("POST", groupPath(name), { text }),
   groupHistory: (name, limit, before) => call("GET", `${groupPath(name)}?limit=${limit}` + (before ? `&before=${before}` : "")),
+  broadcast: (text) => call("POST", "/v1/broadcasts", { text }),
+  broadcasts: (limit, before) => call("GET", `/v1/broadcasts?limit=${limit}` + (before ? `&before=${before}` : "")),
   trust: (name) => call("POST", "/v1/trust", { peer: name }),
   forget: (prefix) => call("POST", "/v1/forget", { peer: prefix }),
 };

@@ -61,6 +61,15 @@ export class Conversation {
     this.apply("message", await api.send(this.fingerprint, text));
   }
 
+  /**
+   * Whether this conversation is a window of the daemon's multi-window
+   * model, with detectors and a state line (a colleague's, a group's); the
+   * broadcasts' is not: nobody's state is shown or detected there.
+   */
+  get hasWindow() {
+    return true;
+  }
+
   /** Opens the daemon's window, then loads the newest history. */
   async open() {
     this.view.list.replaceChildren();
@@ -68,8 +77,10 @@ export class Conversation {
     // Busy until the newest page is shown: screen readers wait for it.
     this.view.messages.setAttribute("aria-busy", "true");
     try {
-      if (!(await this.openWindow())) return;
-      this.detectors = new WindowDetectors((signal) => this.signal(signal), this.context);
+      if (this.hasWindow) {
+        if (!(await this.openWindow())) return;
+        this.detectors = new WindowDetectors((signal) => this.signal(signal), this.context);
+      }
       await this.loadOlder();
       this.scrollToEnd();
       this.settled = true;
@@ -144,7 +155,7 @@ export class Conversation {
 
   /** After the event stream was down: the newest page again, for what it missed. */
   async catchUp() {
-    if (this.window === null) return;
+    if (this.hasWindow ? this.window === null : !this.settled) return;
     for (const message of await this.fetchHistory(historyPage)) this.apply(this.messageKind, message);
   }
 

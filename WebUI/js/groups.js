@@ -10,6 +10,9 @@ export function groupKey(id) {
   return `group:${id}`;
 }
 
+/** The key of the "To everyone" window (`natter send --everyone`'s broadcasts). */
+export const everyoneKey = "everyone";
+
 /** The groups to list: those this user is still in, by name. */
 export function listedGroups(groups) {
   return [...groups.values()].filter((group) => group.joined).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
@@ -45,11 +48,16 @@ export function groupDeliveryText(message) {
   return t("deliveredOf", message.delivered ?? 0, message.recipients ?? 0);
 }
 
-/** Redraws the sidebar's group list (joined groups only; hidden when there are none). */
-export function renderGroups(list, title, groups, { unread, selected, me, onSelect }) {
+/**
+ * Redraws the sidebar's group list: "To everyone" first when `everyone` (there
+ * is someone to reach, or a broadcast to read), then the joined groups; the
+ * section is hidden when it would be empty.
+ */
+export function renderGroups(list, title, groups, { unread, selected, me, onSelect, everyone, onSelectEveryone }) {
   list.replaceChildren();
   const shown = listedGroups(groups);
-  title.hidden = shown.length === 0;
+  title.hidden = shown.length === 0 && !everyone;
+  if (everyone) list.append(everyoneItem(unread.get(everyoneKey) ?? 0, selected === everyoneKey, onSelectEveryone));
   for (const group of shown) {
     const key = groupKey(group.id);
     const item = element("li", "group colleague online" + (key === selected ? " selected" : ""));
@@ -73,4 +81,21 @@ export function renderGroups(list, title, groups, { unread, selected, me, onSele
     item.append(button);
     list.append(item);
   }
+}
+
+function everyoneItem(count, selected, onSelect) {
+  const item = element("li", "everyone colleague online" + (selected ? " selected" : ""));
+  const button = element("button", "colleague-button");
+  button.type = "button";
+  button.addEventListener("click", () => onSelect());
+  const top = element("span", "colleague-top");
+  top.append(element("span", "colleague-name everyone-name", t("everyone")));
+  if (count > 0) {
+    const badge = element("span", "unread", String(count));
+    badge.title = t("unread", count);
+    top.append(badge);
+  }
+  button.append(top);
+  item.append(button);
+  return item;
 }

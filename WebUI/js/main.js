@@ -5,8 +5,9 @@ import { renderColleagues, presenceText } from "./colleagues.js";
 import { renderConflicts } from "./conflicts.js";
 import { Conversation } from "./conversation.js";
 import { grouped } from "./dom.js";
+import { EveryoneConversation } from "./everyone-conversation.js";
 import { GroupConversation } from "./group-conversation.js";
-import { groupKey, renderGroups } from "./groups.js";
+import { everyoneKey, groupKey, renderGroups } from "./groups.js";
 import { ask, mayAsk, needsNotification, notify } from "./notifications.js";
 import { t, translateStatic, useLanguage } from "./strings.js";
 
@@ -70,6 +71,9 @@ function showColleagues() {
     selected: page.conversation?.key,
     me: page.status?.fingerprint,
     onSelect: openGroup,
+    // Someone to reach, or a broadcast to read.
+    everyone: page.peers.size > 0 || page.unread.has(everyoneKey) || page.conversation?.key === everyoneKey,
+    onSelectEveryone: openEveryone,
   });
   const total = [...page.unread.values()].reduce((sum, count) => sum + count, 0);
   document.title = total > 0 ? `(${total}) natter` : "natter";
@@ -111,6 +115,11 @@ function openGroup(id) {
   if (group?.joined) enter(groupKey(id), (context) => new GroupConversation(group, view, context));
 }
 
+/** The broadcasts' window ("To everyone"). */
+function openEveryone() {
+  enter(everyoneKey, (context) => new EveryoneConversation(view, context));
+}
+
 async function enter(key, make) {
   if (page.expired) return;
   if (page.conversation?.key === key) {
@@ -126,7 +135,7 @@ async function enter(key, make) {
     visible: pageVisible(),
   });
   page.conversation = conversation;
-  view.historyStart.textContent = t(conversation.isGroup ? "groupStart" : "historyStart");
+  view.historyStart.textContent = t(conversation.isEveryone ? "everyoneStart" : conversation.isGroup ? "groupStart" : "historyStart");
   $("composer-input").value = "";
   $("send-error").hidden = true;
   $("conversation").hidden = false;
@@ -154,8 +163,13 @@ function closeConversation() {
 
 function showConversationHead() {
   const conversation = page.conversation;
-  $("peer-fingerprint-line").hidden = Boolean(conversation.isGroup);
-  if (conversation.isGroup) {
+  $("peer-fingerprint-line").hidden = Boolean(conversation.isGroup || conversation.isEveryone);
+  $("share-peer-control").hidden = Boolean(conversation.isEveryone);
+  if (conversation.isEveryone) {
+    $("peer-name").textContent = t("everyone");
+    $("peer-presence").textContent = t("everyoneAbout");
+    conversation.showState("");
+  } else if (conversation.isGroup) {
     const group = page.groups.get(conversation.group.id) ?? conversation.group;
     $("peer-name").textContent = `#${group.name}`;
     $("peer-presence").textContent = t("members", group.members.map((member) => member.name).join(", "));
@@ -248,7 +262,8 @@ window.addEventListener("pageshow", (event) => {
   const closed = page.conversation;
   if (!event.persisted || !closed) return;
   page.conversation = null;
-  if (closed.isGroup) openGroup(closed.group.id);
+  if (closed.isEveryone) openEveryone();
+  else if (closed.isGroup) openGroup(closed.group.id);
   else openConversation(closed.fingerprint);
 });
 
@@ -302,11 +317,14 @@ function onEvent(kind, data) {
       break;
     case "groupMessage":
     case "groupDelivery": {
-      if (!data.group) break; // a broadcast: not shown in the page yet
-      if (page.conversation?.key === groupKey(data.group)) page.conversation.apply(kind, data);
-      if (kind === "groupMessage" && data.kind === "message" && data.direction === "incoming") {
+      const key = data.group ? groupKey(data.group) : everyoneKey; // no group: a broadcast
+      if (page.conversation?.key === key) page.conversation.apply(kind, data);
+      if (kind !== "groupMessage" || data.kind === "change" || data.direction !== "incoming") break;
+      if (data.group) {
         const titled = { ...data, peerName: t("groupNotificationTitle", data.authorName, data.groupName) };
-        received(titled, groupKey(data.group), () => openGroup(data.group));
+        received(titled, key, () => openGroup(data.group));
+      } else {
+        received({ ...data, peerName: t("everyoneNotificationTitle", data.authorName) }, key, openEveryone);
       }
       break;
     }

@@ -52,6 +52,10 @@ const english = {
   groupStart: "This is the start of the group's conversation.",
   changeRefused: "(refused: it changed nothing)",
   groupNotificationTitle: (author, group) => `${author} in #${group}`,
+  everyone: "To everyone",
+  everyoneAbout: "Every colleague natter knows gets these; those offline get them when they are back.",
+  everyoneStart: "This is the start of the messages to everyone.",
+  everyoneNotificationTitle: (author) => `${author} to everyone`,
 };
 
 const chinese = {
@@ -104,6 +108,10 @@ const chinese = {
   groupStart: "这是群组会话的开始。",
   changeRefused: "（被拒绝：未做任何更改）",
   groupNotificationTitle: (author, group) => `${author}（#${group}）`,
+  everyone: "发给所有人",
+  everyoneAbout: "natter 认识的每位同事都会收到；不在线的同事上线后收到。",
+  everyoneStart: "这是发给所有人的消息的开头。",
+  everyoneNotificationTitle: (author) => `${author}（发给所有人）`,
 };
 
 const tables = { en: english, zh: chinese };

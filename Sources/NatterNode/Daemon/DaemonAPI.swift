@@ -92,7 +92,8 @@ public struct DaemonAPI: LocalAPIHandler {
             let body = try decode(GroupSendRequest.self, request)
             return try ok(try await daemon.sendBroadcast(text: body.text), status: 202)
         case ("GET", "broadcasts", 2):
-            return try ok(try await daemon.groupHistory(nil, limit: historyLimit(request)))
+            let before = try request.query["before"].map(messageID)
+            return try ok(try await daemon.groupHistory(nil, limit: historyLimit(request), before: before))
         case ("GET", "doctor", 2):
             var view = diagnostics?.view() ?? DoctorView(forwarders: [], clockRefusals: [])
             if let query = request.query["peer"] {

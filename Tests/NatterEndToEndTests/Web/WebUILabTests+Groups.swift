@@ -8,7 +8,9 @@ import Testing
 /// history through the real daemons with "delivered to 1 of 1", unread
 /// counts and a notification for a group not open, Bob reading and typing
 /// in his group window shown in Alice's, markup in a group's name and
-/// messages shown as text, and a removed member's page dropping the group.
+/// messages shown as text, a removed member's page dropping the group, and
+/// the broadcasts in "To everyone": one from Alice's CLI unread and notified
+/// in Bob's page, his answer from the page held by Alice's daemon.
 extension WebUILabTests {
     /// A group name made of markup (one word, so a valid name).
     static let hostileGroup = "<b>tea</b>"
@@ -85,14 +87,37 @@ extension WebUILabTests {
         try bob.wait(for: "#Lunch", in: "#group-list .group-name", absent: true, timeout: 5)
         #expect(try bob.script("return document.getElementById('conversation').hidden") as? Bool == true, "Bob's page kept the group's window")
         #expect(try bob.texts("#group-list .group-name") == ["#" + hostileGroup])
+
+        // To everyone: Alice's broadcast, unread and notified in Bob's page;
+        // his answer from the page reaches her daemon.
+        let beforeBroadcast = try #require(try bob.script("return window.__notifications.length") as? Int)
+        try await lab.cli(alice.host, ["send", "--everyone", "fire drill at 3"])
+        try bob.wait(for: "1", in: everyoneButton + " .unread", timeout: 5)
+        try await waitForNotifications(bob, count: beforeBroadcast + 1)
+        let announced = try bob.script("const all = window.__notifications; return all[all.length - 1]") as? [String: Any]
+        #expect(announced?["title"] as? String == "Alice（发给所有人）" && announced?["body"] as? String == "fire drill at 3")
+        try bob.click(everyoneButton)
+        try bob.wait(for: "发给所有人", in: "#peer-name")
+        try bob.wait(for: "fire drill at 3", in: "#message-list .message.incoming .message-text")
+        try bob.wait(for: "Alice", in: "#message-list .message.incoming .message-author")
+        try bob.wait(for: "1", in: everyoneButton + " .unread", absent: true, timeout: 2)
+        #expect(try bob.script("return document.getElementById('share-peer-control').hidden") as? Bool == true, "no sharing switch for everyone")
+        try bob.type("收到", into: "#composer-input")
+        try bob.press("ENTER", in: "#composer-input")
+        try bob.wait(for: "已送达 1 人中的 1 人", in: "#message-list .message.outgoing .group-delivery", timeout: 5)
+        let alicesBroadcasts = try await lab.cli(alice.host, ["history", "*", "--json"]).stdout
+        #expect(alicesBroadcasts.contains("\"text\":\"收到\""), "Alice's daemon does not hold Bob's broadcast: \(alicesBroadcasts)")
+        try alice.wait(for: "1", in: everyoneButton + " .unread", timeout: 5)
     }
+
+    static let everyoneButton = "#group-list li.everyone button"
 
     static func groupButton(_ id: String) -> String { "#group-list li[data-group=\"\(id)\"] button" }
 
     /// The id of the group the page lists as `#name` (a name without quotes or backslashes).
     static func groupID(named name: String, in browser: BrowserAgent) throws -> String? {
         try browser.script(
-            "return [...document.querySelectorAll('#group-list li')].find(li => li.querySelector('.group-name').textContent === '#\(name)')?.dataset.group"
+            "return [...document.querySelectorAll('#group-list li')].find(li => li.querySelector('.group-name')?.textContent === '#\(name)')?.dataset.group"
         ) as? String
     }
 }

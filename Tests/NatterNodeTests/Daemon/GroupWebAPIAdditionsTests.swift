@@ -22,6 +22,26 @@ struct GroupWebAPIAdditionsTests {
         return (alice, bob)
     }
 
+    /// The web UI's "To everyone" window pages back through the broadcasts
+    /// as a group window does.
+    @Test func theBroadcastsPageBackwardsToo() async throws {
+        let (alice, bob) = try await lunchForTwo()
+        let bobMark = await bob.events.mark
+        for text in ["one", "two", "three"] {
+            _ = try await alice.call("POST", "/v1/broadcasts", GroupSendRequest(text: text), as: GroupMessageView.self)
+            office.clock.advance(by: .milliseconds(5))
+        }
+        _ = await bob.events.first(after: bobMark) { $0.isGroupMessage("three") }
+        let newest = try await bob.call("GET", "/v1/broadcasts?limit=2", as: [GroupMessageView].self)
+        #expect(newest.map(\.text) == ["two", "three"])
+        let older = try await bob.call("GET", "/v1/broadcasts?limit=2&before=\(newest[0].id)", as: [GroupMessageView].self)
+        #expect(older.map(\.text) == ["one"])
+        let lunch = try await bob.call("GET", "/v1/groups/Lunch/messages", as: [GroupMessageView].self)
+        let none = try await bob.call("GET", "/v1/broadcasts?limit=2&before=\(lunch[0].id)", as: [GroupMessageView].self)
+        #expect(none.isEmpty, "a group's message is no broadcast to page from")
+        await alice.stop(); await bob.stop()
+    }
+
     @Test func aGroupsHistoryPagesBackwardsInTheAgreedOrder() async throws {
         let (alice, bob) = try await lunchForTwo()
         let aliceMark = await alice.events.mark, bobMark = await bob.events.mark

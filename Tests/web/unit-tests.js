@@ -5,6 +5,7 @@ import { WindowDetectors, keystrokeInterval, activityInterval } from "../../WebU
 import { needsNotification } from "../../WebUI/js/notifications.js";
 import { offersTrust } from "../../WebUI/js/conflicts.js";
 import { grouped } from "../../WebUI/js/dom.js";
+import { addableColleagues, fillChoice, groupRequest, removableMembers, renderMemberChoices } from "../../WebUI/js/group-admin.js";
 import { compareGroupMessages, everyoneKey, groupDeliveryText, groupKey, groupStateLine, listedGroups, renderGroups } from "../../WebUI/js/groups.js";
 
 class TestClock {
@@ -214,6 +215,34 @@ test("To everyone: first in the groups' section, its own unread count, the secti
   renderGroups(list, title, new Map(), { ...options, everyone: false });
   equal([title.hidden, list.children.length], [true, 0]);
   equal(everyoneKey === groupKey("everyone"), false, "never a group's key");
+});
+
+test("a group's window offers to add the colleagues not in it, and to remove only to its creator, never themselves", () => {
+  const peers = new Map([
+    ["C", { fingerprint: "C", name: "Carol" }],
+    ["B", { fingerprint: "B", name: "Bob" }],
+    ["D", { fingerprint: "D", name: "Dave" }],
+  ]);
+  const group = { creator: "ME", members: [{ fingerprint: "ME", name: "Me" }, { fingerprint: "C", name: "Carol" }, { fingerprint: "A", name: "Alice" }] };
+  equal(addableColleagues(peers, group).map((peer) => peer.name), ["Bob", "Dave"]);
+  equal(removableMembers(group, "ME").map((member) => member.name), ["Alice", "Carol"]);
+  equal(removableMembers(group, "C"), [], "not the creator");
+  equal(groupRequest("  #Lunch ", new Set(["B", "D"])), { name: "#Lunch", members: ["B", "D"] });
+});
+
+test("the choices are text, with a placeholder first, and hidden with their button when nobody is offered", () => {
+  const select = document.createElement("select"), button = document.createElement("button");
+  fillChoice(select, button, "addWho", [{ fingerprint: "B", name: "<b>Bob</b>" }]);
+  equal([...select.options].map((option) => [option.value, option.textContent]), [["", "Add a colleague…"], ["B", "<b>Bob</b>"]]);
+  equal([select.hidden, button.hidden, select.querySelector("b")], [false, false, null]);
+  fillChoice(select, button, "addWho", []);
+  equal([select.hidden, button.hidden], [true, true]);
+  const fieldset = document.createElement("fieldset");
+  fieldset.append(document.createElement("legend"));
+  renderMemberChoices(fieldset, new Map([["B", { fingerprint: "B", name: "Bob <i>x</i>" }]]));
+  renderMemberChoices(fieldset, new Map([["B", { fingerprint: "B", name: "Bob <i>x</i>" }], ["A", { fingerprint: "A", name: "Alice" }]]));
+  equal([...fieldset.querySelectorAll("label")].map((label) => [label.querySelector("input").value, label.textContent]), [["A", " Alice"], ["B", " Bob <i>x</i>"]]);
+  equal([fieldset.querySelector("legend") !== null, fieldset.querySelector("i")], [true, null]);
 });
 
 window.testResults = results;

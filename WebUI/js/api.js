@@ -52,6 +52,10 @@ export const api = {
   /** `keepalive` lets the request outlive the page (pagehide). */
   closeWindow: (window, keepalive = false) => call("DELETE", `/v1/windows/${window}`, undefined, { keepalive }),
   groups: () => call("GET", "/v1/groups"),
+  createGroup: (name, members) => call("POST", "/v1/groups", { name, members }),
+  addMembers: (name, members) => call("POST", `/v1/groups/${encodeURIComponent(name)}/members`, { members }),
+  removeMembers: (name, members) => call("POST", `/v1/groups/${encodeURIComponent(name)}/removals`, { members }),
+  leaveGroup: (name) => call("POST", `/v1/groups/${encodeURIComponent(name)}/leave`, {}),
   sendGroup: (name, text) => call("POST", groupPath(name), { text }),
   groupHistory: (name, limit, before) => call("GET", `${groupPath(name)}?limit=${limit}` + (before ? `&before=${before}` : "")),
   broadcast: (text) => call("POST", "/v1/broadcasts", { text }),

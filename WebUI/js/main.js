@@ -6,6 +6,7 @@ import { renderConflicts } from "./conflicts.js";
 import { Conversation } from "./conversation.js";
 import { grouped } from "./dom.js";
 import { EveryoneConversation } from "./everyone-conversation.js";
+import { addableColleagues, fillChoice, groupRequest, removableMembers, renderMemberChoices } from "./group-admin.js";
 import { GroupConversation } from "./group-conversation.js";
 import { everyoneKey, groupKey, renderGroups } from "./groups.js";
 import { ask, mayAsk, needsNotification, notify } from "./notifications.js";
@@ -75,6 +76,7 @@ function showColleagues() {
     everyone: page.peers.size > 0 || page.unread.has(everyoneKey) || page.conversation?.key === everyoneKey,
     onSelectEveryone: openEveryone,
   });
+  $("new-group").hidden = page.peers.size === 0 || !$("group-form").hidden;
   const total = [...page.unread.values()].reduce((sum, count) => sum + count, 0);
   document.title = total > 0 ? `(${total}) natter` : "natter";
   if (page.conversation) showConversationHead();
@@ -138,6 +140,8 @@ async function enter(key, make) {
   view.historyStart.textContent = t(conversation.isEveryone ? "everyoneStart" : conversation.isGroup ? "groupStart" : "historyStart");
   $("composer-input").value = "";
   $("send-error").hidden = true;
+  $("group-action-error").hidden = true;
+  hideLeaveConfirm();
   $("conversation").hidden = false;
   $("empty").hidden = true;
   markSeen();
@@ -165,6 +169,7 @@ function showConversationHead() {
   const conversation = page.conversation;
   $("peer-fingerprint-line").hidden = Boolean(conversation.isGroup || conversation.isEveryone);
   $("share-peer-control").hidden = Boolean(conversation.isEveryone);
+  $("group-actions").hidden = !conversation.isGroup;
   if (conversation.isEveryone) {
     $("peer-name").textContent = t("everyone");
     $("peer-presence").textContent = t("everyoneAbout");
@@ -174,6 +179,7 @@ function showConversationHead() {
     $("peer-name").textContent = `#${group.name}`;
     $("peer-presence").textContent = t("members", group.members.map((member) => member.name).join(", "));
     conversation.update(group);
+    showGroupActions(group);
   } else {
     const peer = page.peers.get(conversation.fingerprint) ?? conversation.peer;
     $("peer-name").textContent = peer.name;
@@ -201,6 +207,89 @@ $("share-peer").addEventListener("change", (event) => {
 });
 
 $("close-conversation").addEventListener("click", closeConversation);
+
+// MARK: creating and changing groups
+
+$("new-group").addEventListener("click", () => {
+  renderMemberChoices($("group-members"), page.peers);
+  $("group-name").value = "";
+  $("group-form-error").hidden = true;
+  $("group-form").hidden = false;
+  $("new-group").hidden = true;
+  $("group-name").focus();
+});
+
+function closeGroupForm() {
+  $("group-form").hidden = true;
+  showColleagues();
+}
+
+$("group-cancel").addEventListener("click", closeGroupForm);
+
+$("group-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const checked = [...$("group-members").querySelectorAll("input:checked")].map((box) => box.value);
+  const request = groupRequest($("group-name").value, checked);
+  try {
+    const group = await api.createGroup(request.name, request.members);
+    page.groups.set(group.id, group);
+    closeGroupForm();
+    openGroup(group.id);
+  } catch (error) {
+    if (error instanceof SessionExpired) return;
+    $("group-form-error").textContent = t("groupFailed", error.message);
+    $("group-form-error").hidden = false;
+  }
+});
+
+/** The open group's add, remove and leave controls, for this group as it is now. */
+function showGroupActions(group) {
+  const me = page.status?.fingerprint;
+  fillChoice($("group-add-member"), $("group-add"), "addWho", addableColleagues(page.peers, group));
+  fillChoice($("group-remove-member"), $("group-remove"), "removeWho", removableMembers(group, me));
+}
+
+/** Runs a change of the open group; its answer (a GroupView) updates the page, an error is shown. */
+async function changeOpenGroup(change) {
+  const conversation = page.conversation;
+  if (!conversation?.isGroup) return;
+  try {
+    const group = await change(conversation.group.name);
+    $("group-action-error").hidden = true;
+    page.groups.set(group.id, group);
+    setGroups([...page.groups.values()]);
+  } catch (error) {
+    if (error instanceof SessionExpired) return;
+    $("group-action-error").textContent = t("groupFailed", error.message);
+    $("group-action-error").hidden = false;
+  }
+}
+
+$("group-add").addEventListener("click", () => {
+  const colleague = $("group-add-member").value;
+  if (colleague) changeOpenGroup((name) => api.addMembers(name, [colleague]));
+});
+
+$("group-remove").addEventListener("click", () => {
+  const member = $("group-remove-member").value;
+  if (member) changeOpenGroup((name) => api.removeMembers(name, [member]));
+});
+
+$("group-leave").addEventListener("click", () => {
+  $("leave-confirm").hidden = false;
+  $("group-leave").hidden = true;
+});
+
+function hideLeaveConfirm() {
+  $("leave-confirm").hidden = true;
+  $("group-leave").hidden = false;
+}
+
+$("group-leave-no").addEventListener("click", hideLeaveConfirm);
+$("group-leave-yes").addEventListener("click", () => {
+  hideLeaveConfirm();
+  changeOpenGroup((name) => api.leaveGroup(name));
+});
 $("messages").addEventListener("scroll", () => page.conversation?.scrolled(), { passive: true });
 
 /** The open conversation is in front of the user: its messages are seen. */

@@ -56,6 +56,18 @@ const english = {
   everyoneAbout: "Every colleague natter knows gets these; those offline get them when they are back.",
   everyoneStart: "This is the start of the messages to everyone.",
   everyoneNotificationTitle: (author) => `${author} to everyone`,
+  newGroup: "New group…",
+  groupName: "Name",
+  groupMembers: "Members",
+  createGroup: "Create group",
+  cancel: "Cancel",
+  addMember: "Add",
+  addWho: "Add a colleague…",
+  removeMember: "Remove",
+  removeWho: "Remove a member…",
+  leaveGroup: "Leave group",
+  leaveConfirm: "Leave the group? What you sent is still delivered.",
+  groupFailed: (reason) => `Not done: ${reason}`,
 };
 
 const chinese = {
@@ -112,6 +124,18 @@ const chinese = {
   everyoneAbout: "natter 认识的每位同事都会收到；不在线的同事上线后收到。",
   everyoneStart: "这是发给所有人的消息的开头。",
   everyoneNotificationTitle: (author) => `${author}（发给所有人）`,
+  newGroup: "新建群组…",
+  groupName: "名称",
+  groupMembers: "成员",
+  createGroup: "创建群组",
+  cancel: "取消",
+  addMember: "添加",
+  addWho: "添加同事…",
+  removeMember: "移除",
+  removeWho: "移除成员…",
+  leaveGroup: "退出群组",
+  leaveConfirm: "要退出群组吗？你已发送的消息仍会送达。",
+  groupFailed: (reason) => `未完成：${reason}`,
 };
 
 const tables = { en: english, zh: chinese };

@@ -10,13 +10,14 @@ import Testing
 /// in his group window shown in Alice's, markup in a group's name and
 /// messages shown as text, a removed member's page dropping the group, and
 /// the broadcasts in "To everyone": one from Alice's CLI unread and notified
-/// in Bob's page, his answer from the page held by Alice's daemon.
+/// in Bob's page, his answer from the page held by Alice's daemon; and a
+/// group made, left, joined again and changed from the pages alone.
 extension WebUILabTests {
     /// A group name made of markup (one word, so a valid name).
     static let hostileGroup = "<b>tea</b>"
 
     static func groupWindows(_ alice: BrowserAgent, _ bob: BrowserAgent, lab: MessengerLab, bobPrint: String) async throws {
-        // Created with the CLI (the page has no form for it); both pages list them at once.
+        // Created with the CLI (the page's own form is tested at the end); both pages list them at once.
         try await lab.cli(alice.host, ["group", "create", "#Lunch", bobName])
         try await lab.cli(alice.host, ["group", "create", "#" + hostileGroup, bobName])
         for browser in [alice, bob] {
@@ -108,6 +109,51 @@ extension WebUILabTests {
         let alicesBroadcasts = try await lab.cli(alice.host, ["history", "*", "--json"]).stdout
         #expect(alicesBroadcasts.contains("\"text\":\"收到\""), "Alice's daemon does not hold Bob's broadcast: \(alicesBroadcasts)")
         try alice.wait(for: "1", in: everyoneButton + " .unread", timeout: 5)
+
+        try await groupsChangedInThePages(alice, bob)
+    }
+
+    /// Bob makes #Coffee with Alice in his page (a second one of that name is
+    /// refused with the daemon's reason); Alice leaves it from hers; Bob adds
+    /// her again, then, as its creator, removes her. Only he is offered removal.
+    static func groupsChangedInThePages(_ alice: BrowserAgent, _ bob: BrowserAgent) async throws {
+        func make(_ name: String) throws {
+            try bob.click("#new-group")
+            _ = try bob.type(name, into: "#group-name")
+            _ = try bob.script("[...document.querySelectorAll('#group-members label')].find(l => l.textContent.trim() === 'Alice').querySelector('input').click()")
+            try bob.click("#group-form button[type=submit]")
+        }
+        try make("Coffee")
+        try bob.wait(for: "#Coffee", in: "#peer-name", timeout: 5)
+        try bob.wait(for: "\(bobName) created #Coffee with Alice", in: "#message-list .message.change", timeout: 5)
+        try alice.wait(for: "#Coffee", in: "#group-list .group-name", timeout: 5)
+        try make("coffee")
+        try bob.wait(for: "choose another name", in: "#group-form-error", timeout: 5)
+        try bob.screenshot(artifacts + "/bob-new-group-zh.png")
+        try bob.click("#group-cancel")
+        #expect(try bob.script("return document.getElementById('group-form').hidden") as? Bool == true)
+
+        let coffee = try #require(try groupID(named: "Coffee", in: alice))
+        try alice.click(groupButton(coffee))
+        try alice.wait(for: "#Coffee", in: "#peer-name")
+        #expect(try alice.script("return document.getElementById('group-remove-member').hidden") as? Bool == true, "only the creator removes")
+        try alice.click("#group-leave")
+        try alice.click("#group-leave-yes")
+        try alice.wait(for: "#Coffee", in: "#group-list .group-name", absent: true, timeout: 5)
+        try bob.wait(for: "Alice left", in: "#message-list .message.change", timeout: 5)
+
+        func choose(_ name: String, in select: String) throws {
+            _ = try bob.script("const s = document.getElementById('\(select)'); s.value = [...s.options].find(o => o.textContent === '\(name)').value")
+        }
+        try choose("Alice", in: "group-add-member")
+        try bob.click("#group-add")
+        try alice.wait(for: "#Coffee", in: "#group-list .group-name", timeout: 5)
+        try bob.wait(for: "\(bobName) added Alice", in: "#message-list .message.change", timeout: 5)
+        try bob.screenshot(artifacts + "/bob-group-actions-zh.png")
+        try choose("Alice", in: "group-remove-member")
+        try bob.click("#group-remove")
+        try bob.wait(for: "\(bobName) removed Alice", in: "#message-list .message.change", timeout: 5)
+        try alice.wait(for: "#Coffee", in: "#group-list .group-name", absent: true, timeout: 5)
     }
 
     static let everyoneButton = "#group-list li.everyone button"

@@ -235,6 +235,14 @@ test("the choices are text, with a placeholder first, and hidden with their butt
   fillChoice(select, button, "addWho", [{ fingerprint: "B", name: "<b>Bob</b>" }]);
   equal([...select.options].map((option) => [option.value, option.textContent]), [["", "Add a colleague…"], ["B", "<b>Bob</b>"]]);
   equal([select.hidden, button.hidden, select.querySelector("b")], [false, false, null]);
+  select.value = "B";
+  const first = select.options[1];
+  fillChoice(select, button, "addWho", [{ fingerprint: "B", name: "<b>Bob</b>" }]);
+  equal([select.value, select.options[1] === first], ["B", true], "the same offer: nothing rebuilt, the choice kept");
+  fillChoice(select, button, "addWho", [{ fingerprint: "A", name: "Alice" }, { fingerprint: "B", name: "<b>Bob</b>" }]);
+  equal(select.value, "B", "a new offer keeps a choice still offered");
+  fillChoice(select, button, "addWho", [{ fingerprint: "A", name: "Alice" }]);
+  equal(select.value, "", "back to the placeholder when the choice is gone");
   fillChoice(select, button, "addWho", []);
   equal([select.hidden, button.hidden], [true, true]);
   const fieldset = document.createElement("fieldset");

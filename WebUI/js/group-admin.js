@@ -38,14 +38,24 @@ export function renderMemberChoices(fieldset, peers) {
   }
 }
 
-/** A select offering `people` after a placeholder; hidden (with its button) when there is nobody. */
+/**
+ * A select offering `people` after a placeholder; hidden (with its button)
+ * when there is nobody. The page redraws the window's head at every event (a
+ * colleague typing, say), so the options are rebuilt only when whom they
+ * offer changed: a choice the user made, or a list they opened, stays.
+ */
 export function fillChoice(select, button, placeholder, people) {
+  select.hidden = people.length === 0;
+  button.hidden = people.length === 0;
+  const offered = JSON.stringify([t(placeholder), ...people.map((person) => [person.fingerprint, person.name])]);
+  if (select.dataset.offered === offered) return;
   const option = (value, text) => {
     const made = element("option", null, text);
     made.value = value;
     return made;
   };
+  const chosen = select.value;
   select.replaceChildren(option("", t(placeholder)), ...people.map((person) => option(person.fingerprint, person.name)));
-  select.hidden = people.length === 0;
-  button.hidden = people.length === 0;
+  if (people.some((person) => person.fingerprint === chosen)) select.value = chosen;
+  select.dataset.offered = offered;
 }

@@ -195,7 +195,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "NatterWireTests",
-            dependencies: ["NatterWire", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["NatterWire", "NatterTesting", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

@@ -378,15 +378,17 @@ extension NatterDaemon {
     }
 
     /// "Alice created #Lunch with Bob and Carol", "Alice added Dave", "Carol left".
+    /// The change's line as stored (English); what the API shows is made
+    /// again from the stored frame in the user's language (``groupMessageView``).
     private func describe(_ change: MembershipChange, by author: DeviceFingerprint, in name: GroupName) -> String {
-        let who = displayName(author)
-        let names = { (members: [DeviceFingerprint]) in members.filter { $0 != author }.map(self.displayName).joined(separator: ", ") }
-        switch change {
-        case .created(_, let members): return "\(who) created \(name) with \(names(members))"
-        case .added(let members): return "\(who) added \(names(members))"
-        case .removed(let members): return "\(who) removed \(names(members))"
-        case .left: return "\(who) left"
-        }
+        displayText(for: change, by: author, in: name, language: .english, name: displayName)
+    }
+
+    /// A stored change's line in the user's language, with colleagues' names
+    /// as they are now; nil when its stored frame does not decode.
+    private func changeLine(_ record: GroupRecord) -> String? {
+        guard case .group(_, .change(_, let change, let roster))? = try? FrameCodec.decode(record.frame) else { return nil }
+        return displayText(for: change, by: record.author, in: roster.name, language: config.language, name: displayName)
     }
 
     func groupView(_ membership: GroupMembership) -> GroupView {
@@ -408,7 +410,7 @@ extension NatterDaemon {
         return GroupMessageView(
             type: type, id: record.id.hex, group: record.group?.hex, groupName: membership?.roster.name.text, author: record.author.compact,
             authorName: displayName(record.author), direction: record.direction, kind: GroupMessageView.Kind(rawValue: record.kind.rawValue) ?? .message,
-            text: record.text, sequence: record.sequence, sentAt: record.sentAt, timestamp: record.timestamp.rawValue, receivedAt: record.receivedAt,
+            text: record.kind == .change ? changeLine(record) ?? record.text : record.text, sequence: record.sequence, sentAt: record.sentAt, timestamp: record.timestamp.rawValue, receivedAt: record.receivedAt,
             delivered: count?.delivered, recipients: count?.recipients,
             refused: record.kind == .change && membership?.refused(record.orderKey) == true ? true : nil)
     }

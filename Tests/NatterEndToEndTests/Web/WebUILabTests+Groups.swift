@@ -125,7 +125,7 @@ extension WebUILabTests {
         }
         try make("Coffee")
         try bob.wait(for: "#Coffee", in: "#peer-name", timeout: 5)
-        try bob.wait(for: "\(bobName) created #Coffee with Alice", in: "#message-list .message.change", timeout: 5)
+        try bob.wait(for: "\(bobName)创建了#Coffee，成员有Alice", in: "#message-list .message.change", timeout: 5)  // in his language
         try alice.wait(for: "#Coffee", in: "#group-list .group-name", timeout: 5)
         try make("coffee")
         try bob.wait(for: "choose another name", in: "#group-form-error", timeout: 5)
@@ -140,7 +140,7 @@ extension WebUILabTests {
         try alice.click("#group-leave")
         try alice.click("#group-leave-yes")
         try alice.wait(for: "#Coffee", in: "#group-list .group-name", absent: true, timeout: 5)
-        try bob.wait(for: "Alice left", in: "#message-list .message.change", timeout: 5)
+        try bob.wait(for: "Alice退出了群组", in: "#message-list .message.change", timeout: 5)
 
         func choose(_ name: String, in select: String) throws {
             _ = try bob.script("const s = document.getElementById('\(select)'); s.value = [...s.options].find(o => o.textContent === '\(name)').value")
@@ -148,11 +148,11 @@ extension WebUILabTests {
         try choose("Alice", in: "group-add-member")
         try bob.click("#group-add")
         try alice.wait(for: "#Coffee", in: "#group-list .group-name", timeout: 5)
-        try bob.wait(for: "\(bobName) added Alice", in: "#message-list .message.change", timeout: 5)
+        try bob.wait(for: "\(bobName)添加了Alice", in: "#message-list .message.change", timeout: 5)
         try bob.screenshot(artifacts + "/bob-group-actions-zh.png")
         try choose("Alice", in: "group-remove-member")
         try bob.click("#group-remove")
-        try bob.wait(for: "\(bobName) removed Alice", in: "#message-list .message.change", timeout: 5)
+        try bob.wait(for: "\(bobName)移除了Alice", in: "#message-list .message.change", timeout: 5)
         try alice.wait(for: "#Coffee", in: "#group-list .group-name", absent: true, timeout: 5)
     }
 

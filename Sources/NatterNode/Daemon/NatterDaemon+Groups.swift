@@ -377,7 +377,7 @@ extension NatterDaemon {
         rescheduleTimer()
     }
 
-    /// "Alice created #Lunch with Bob and Carol", "Alice added Dave", "Carol left".
+    /// "Alice created #Lunch with Bob, Carol", "Alice added Dave", "Carol left".
     /// The change's line as stored (English); what the API shows is made
     /// again from the stored frame in the user's language (``groupMessageView``).
     private func describe(_ change: MembershipChange, by author: DeviceFingerprint, in name: GroupName) -> String {
@@ -410,7 +410,8 @@ extension NatterDaemon {
         return GroupMessageView(
             type: type, id: record.id.hex, group: record.group?.hex, groupName: membership?.roster.name.text, author: record.author.compact,
             authorName: displayName(record.author), direction: record.direction, kind: GroupMessageView.Kind(rawValue: record.kind.rawValue) ?? .message,
-            text: record.kind == .change ? changeLine(record) ?? record.text : record.text, sequence: record.sequence, sentAt: record.sentAt, timestamp: record.timestamp.rawValue, receivedAt: record.receivedAt,
+            text: record.kind == .change ? changeLine(record) ?? record.text : record.text, sequence: record.sequence,
+            sentAt: record.sentAt, timestamp: record.timestamp.rawValue, receivedAt: record.receivedAt,
             delivered: count?.delivered, recipients: count?.recipients,
             refused: record.kind == .change && membership?.refused(record.orderKey) == true ? true : nil)
     }

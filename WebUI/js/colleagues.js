@@ -1,6 +1,6 @@
 // The colleague list: online first (the daemon's order), presence, each
 // colleague's live state line as the daemon words it, unread counts.
-import { element } from "./dom.js";
+import { element, unreadBadge } from "./dom.js";
 import { t } from "./strings.js";
 
 /**
@@ -21,11 +21,8 @@ export function renderColleagues(list, peers, { unread, selected, onSelect }) {
     dot.title = presenceText(peer);
     top.append(dot, element("span", "colleague-name", peer.name));
     const count = unread.get(peer.fingerprint) ?? 0;
-    if (count > 0) {
-      const badge = element("span", "unread", String(count));
-      badge.title = t("unread", count);
-      top.append(badge);
-    }
+    const badge = unreadBadge(count, t("unread", count));
+    if (badge) top.append(badge);
     button.append(top, element("span", "colleague-presence", presenceText(peer)));
     const state = element("span", "colleague-state", peer.online && peer.text ? peer.text : "");
     button.append(state);

@@ -9,6 +9,14 @@ export function element(tag, className, text) {
   return made;
 }
 
+/** A sidebar entry's unread badge ("3", titled "3 unread"); null when nothing is unread. */
+export function unreadBadge(count, title) {
+  if (count <= 0) return null;
+  const badge = element("span", "unread", String(count));
+  badge.title = title;
+  return badge;
+}
+
 /** A fingerprint in groups of four, for reading aloud. */
 export function grouped(fingerprint) {
   return fingerprint.match(/.{1,4}/g)?.join(" ") ?? fingerprint;

@@ -2,7 +2,7 @@
 // pure rules a group window needs (its state line, the agreed order, the
 // per-member delivery line). A group's name and its members' text are
 // always text, never markup.
-import { element } from "./dom.js";
+import { element, unreadBadge } from "./dom.js";
 import { t } from "./strings.js";
 
 /** The key of a group in the page's unread counts and selection (never a fingerprint). */
@@ -68,11 +68,8 @@ export function renderGroups(list, title, groups, { unread, selected, me, onSele
     const top = element("span", "colleague-top");
     top.append(element("span", "colleague-name group-name", `#${group.name}`));
     const count = unread.get(key) ?? 0;
-    if (count > 0) {
-      const badge = element("span", "unread", String(count));
-      badge.title = t("unread", count);
-      top.append(badge);
-    }
+    const badge = unreadBadge(count, t("unread", count));
+    if (badge) top.append(badge);
     button.append(
       top,
       element("span", "colleague-presence", t("memberCount", group.members.length)),
@@ -90,11 +87,8 @@ function everyoneItem(count, selected, onSelect) {
   button.addEventListener("click", () => onSelect());
   const top = element("span", "colleague-top");
   top.append(element("span", "colleague-name everyone-name", t("everyone")));
-  if (count > 0) {
-    const badge = element("span", "unread", String(count));
-    badge.title = t("unread", count);
-    top.append(badge);
-  }
+  const badge = unreadBadge(count, t("unread", count));
+  if (badge) top.append(badge);
   button.append(top);
   item.append(button);
   return item;

@@ -59,9 +59,7 @@ public struct GroupMembership: Sendable {
     public func roster(before key: GroupOrderKey) -> GroupRoster {
         // The usual case, a new message: every held change orders before it.
         if let last = entries.last, last.key < key { return roster }
-        return entries.prefix { $0.key < key }.reduce(base) { roster, entry in
-            (try? roster.applying(entry.change, by: entry.author)) ?? roster
-        }
+        return Self.fold(base, entries.prefix { $0.key < key })
     }
 
     /// Where `member` stopped being a member: the place of the change that
@@ -98,7 +96,7 @@ public struct GroupMembership: Sendable {
         return !tookEffect(entry)
     }
 
-    private static func fold(_ base: GroupRoster, _ entries: [Entry]) -> GroupRoster {
+    private static func fold(_ base: GroupRoster, _ entries: some Sequence<Entry>) -> GroupRoster {
         entries.reduce(base) { roster, entry in (try? roster.applying(entry.change, by: entry.author)) ?? roster }
     }
 }

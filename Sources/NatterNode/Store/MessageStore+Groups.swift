@@ -145,11 +145,10 @@ extension MessageStore {
                     DELETE FROM groupDelivery WHERE deliveredAt IS NULL
                     AND message IN (
                         SELECT id FROM groupMessage WHERE groupID = ?
-                        AND (? IS NULL OR (timestamp, author, id) > (?, ?, ?)))
+                        AND (?2 IS NULL OR (timestamp, author, id) > (?2, ?3, ?4)))
                     """,
                 arguments: [
-                    Data(group.bytes), place.map { _ in 1 },
-                    place.map { Int64(bitPattern: $0.timestamp.rawValue) }, place.map { Data($0.sender.bytes) },
+                    Data(group.bytes), place.map { Int64(bitPattern: $0.timestamp.rawValue) }, place.map { Data($0.sender.bytes) },
                     place.map { Data($0.id.bytes) },
                 ])
         }

@@ -63,21 +63,16 @@ extension MessageStore {
         let mustReachTheDisk = writes.contains { if case .delivered = $0 { false } else { true } }
         do {
             if mustReachTheDisk {
-                return try await database.write { db in try Self.perform(writes, in: db) }
+                return try await database.writeWithoutTransaction { db in
+                    try db.inCachedTransaction { try Self.perform(writes, in: db) }
+                }
             }
             return try await database.writeWithoutTransaction { db in
                 try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
-                var results: [StoreWriteResult] = []
-                let outcome = Result {
-                    try db.inTransaction {
-                        results = try Self.perform(writes, in: db)
-                        return .commit
-                    }
-                }
+                let outcome = Result { try db.inCachedTransaction { try Self.perform(writes, in: db) } }
                 // Back before anything else can commit on this connection.
                 try db.cachedStatement(sql: "PRAGMA synchronous = \(StoreFiles.durability)").execute()
-                try outcome.get()
-                return results
+                return try outcome.get()
             }
         } catch {
             throw .failed(operation: "commit \(writes.count) messages and receipts", reason: StoreError.sentence(for: error))

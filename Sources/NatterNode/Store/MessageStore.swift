@@ -279,7 +279,7 @@ public final class MessageStore: Sendable {
 
     func write<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
-            return try database.write(body)
+            return try database.writeWithoutTransaction { db in try db.inCachedTransaction { try body(db) } }
         } catch {
             throw .failed(operation: operation, reason: StoreError.sentence(for: error))
         }

@@ -3,7 +3,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?=
 NETLAB := Tests/lab/netlab
 
-.PHONY: deps build test demo bench fuzz deb deb-check lab-clean clean
+.PHONY: deps build test unit demo bench fuzz deb deb-check lab-clean clean
 
 deps:
 	@scripts/install-deps
@@ -23,6 +23,13 @@ demo: build
 ## in the last lines (scripts/run-tests).
 test: deps
 	SWIFT='$(SWIFT)' BUILD_FLAGS='$(BUILD_FLAGS)' scripts/run-tests
+
+## The suites that need no lab, side by side: a quick check while working,
+## not the verdict (Docs/testing.md). Swift Testing would start all ~700 test
+## cases at once, and tests with real-time bounds starved; two per CPU run at
+## once instead, in the same time.
+unit: deps
+	SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=$$(( 2 * $$(nproc) )) $(SWIFT) test $(BUILD_FLAGS) --skip NatterEndToEndTests
 
 ## Benchmarks (not tests): rewrite Docs/benchmarks.md. Needs root. scripts/bench
 ## builds the release binaries it measures itself (as the Debian package builds them).

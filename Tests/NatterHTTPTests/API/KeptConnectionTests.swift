@@ -12,7 +12,9 @@ import Testing
 struct KeptConnectionTests {
     @Test func repeatedRequestsShareOneConnectionWhichIsReplacedAfterTheDaemonClosesIt() async throws {
         let socket = NSTemporaryDirectory() + "natter-kept-\(UUID().uuidString.prefix(8))/natter/api.sock"
-        let timeout: Duration = .milliseconds(300)
+        // Long enough that the requests below, one after the other, never
+        // leave the connection idle that long, even on a loaded machine.
+        let timeout: Duration = .seconds(2)
         let server = LocalAPIServer(
             socketPath: socket, handler: EchoHandler(closed: ClosedFlag()), logger: Logger(label: "test"), requestTimeout: timeout)
         let serving = await server.started()
@@ -31,7 +33,8 @@ struct KeptConnectionTests {
         #expect(socketCookie(copy.connection.descriptor) == first, "copies of a client share its connection")
 
         // The daemon answers the idle connection 408 and closes it; the next request does not see that.
-        try await Task.sleep(for: timeout * 3)
+        let descriptor = try #require(client.connection.descriptor)
+        #expect(try await onOwnThread { hangsUp(descriptor, within: timeout * 5) }, "the daemon closed the idle connection")
         let after = try await onOwnThread { try client.request("POST", "/echo", body: Array("again".utf8)) }
         #expect(after.status == 200 && String(decoding: after.body, as: UTF8.self).contains(#""body":"again""#))
         #expect(socketCookie(client.connection.descriptor) != first, "a new connection replaced the closed one")

@@ -10,3 +10,12 @@ func socketCookie(_ descriptor: Int32?) -> UInt64? {
     let soCookie: Int32 = 57
     return getsockopt(descriptor, SOL_SOCKET, soCookie, &value, &length) == 0 ? value : nil
 }
+
+/// Waits until the other end of `descriptor` hangs up (it may send an answer
+/// first, which is left unread), or `limit` passes: true when it hung up.
+func hangsUp(_ descriptor: Int32, within limit: Duration) -> Bool {
+    let peerHungUp: Int16 = 0x2000  // POLLRDHUP, which Glibc's module leaves out (a _GNU_SOURCE name)
+    var entry = pollfd(fd: descriptor, events: peerHungUp, revents: 0)
+    let milliseconds = Int32(limit.components.seconds * 1_000 + limit.components.attoseconds / 1_000_000_000_000_000)
+    return poll(&entry, 1, milliseconds) == 1 && entry.revents & (peerHungUp | Int16(POLLHUP)) != 0
+}

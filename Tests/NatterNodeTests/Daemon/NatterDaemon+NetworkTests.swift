@@ -18,15 +18,18 @@ struct NatterDaemonNetworkTests {
     let office = Office()
 
     /// Alice watches her network through `sensor`; Bob does not. Alice has
-    /// Bob's mDNS sighting, so she can dial him again.
+    /// Bob's mDNS sighting, so she can dial him again. Returns once each
+    /// shows the other online: Bob learns of Alice from her hello, which can
+    /// arrive after Alice already shows him.
     func pair(_ sensor: TestNetworkSensor) async throws -> (alice: TestPeer, bob: TestPeer) {
         let alice = try TestPeer(name: "Alice", on: office.network, clock: office.clock, network: sensor)
         let bob = try office.peer("Bob")
-        let mark = await alice.events.mark
+        let mark = await alice.events.mark, bobMark = await bob.events.mark
         await alice.daemon.discovery(
             .appeared(DiscoveredPeer(key: .device(bob.fingerprint), displayName: "Bob", status: .available, addresses: ["memory:Bob"], tcpPort: 1)),
             from: "mDNS")
-        _ = await alice.events.first(after: mark) { $0.isOnline("Bob") }
+        try #require(await alice.events.first(after: mark) { $0.isOnline("Bob") } != nil, "Alice links to Bob")
+        try #require(await bob.events.first(after: bobMark) { $0.isOnline("Alice") } != nil, "Bob sees Alice's hello")
         return (alice, bob)
     }
 

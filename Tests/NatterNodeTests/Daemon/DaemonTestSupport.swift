@@ -3,6 +3,7 @@ import NatterCore
 import NatterNode
 import NatterTesting
 import NatterWire
+import Testing
 
 /// Two or more daemons on one in-memory network and one test clock.
 struct Office {
@@ -16,17 +17,19 @@ struct Office {
         try TestPeer(name: name, on: network, clock: clock, identity: identity, directory: directory, idleSources: idleSources)
     }
 
+    /// Links `a` and `b`; returns once each shows the other online (a
+    /// failed expectation says which did not, rather than a later one).
     func link(_ a: TestPeer, _ b: TestPeer) async {
         let markA = await a.events.mark, markB = await b.events.mark
         network.connect(a.fingerprint, b.fingerprint)
-        _ = await a.events.first(after: markA) { $0.isOnline(b.name) }
-        _ = await b.events.first(after: markB) { $0.isOnline(a.name) }
+        #expect(await a.events.first(after: markA) { $0.isOnline(b.name) } != nil, "\(a.name) shows \(b.name) online")
+        #expect(await b.events.first(after: markB) { $0.isOnline(a.name) } != nil, "\(b.name) shows \(a.name) online")
     }
 
     func unlink(_ a: TestPeer, _ b: TestPeer) async {
         let markA = await a.events.mark
         network.disconnect(a.fingerprint, b.fingerprint)
-        _ = await a.events.first(after: markA) { $0.isOffline(b.name) }
+        #expect(await a.events.first(after: markA) { $0.isOffline(b.name) } != nil, "\(a.name) shows \(b.name) offline")
     }
 }
 

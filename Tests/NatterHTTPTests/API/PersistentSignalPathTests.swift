@@ -27,8 +27,8 @@ struct PersistentSignalPathTests {
         let bob = try TestPeer(name: "Bob", on: network, clock: clock)
         let markA = await alice.events.mark, markB = await bob.events.mark
         network.connect(alice.fingerprint, bob.fingerprint)
-        _ = await alice.events.first(after: markA) { if case .peer(let p) = $0 { p.name == "Bob" && p.online } else { false } }
-        _ = await bob.events.first(after: markB) { if case .peer(let p) = $0 { p.name == "Alice" && p.online } else { false } }
+        #expect(await alice.events.first(after: markA) { if case .peer(let p) = $0 { p.name == "Bob" && p.online } else { false } } != nil, "Alice shows Bob online")
+        #expect(await bob.events.first(after: markB) { if case .peer(let p) = $0 { p.name == "Alice" && p.online } else { false } } != nil, "Bob shows Alice online")
         let (aliceSocket, aliceServer) = await serve(alice)
         let (bobSocket, bobServer) = await serve(bob)
 

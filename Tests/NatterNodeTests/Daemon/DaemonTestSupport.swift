@@ -33,6 +33,23 @@ struct Office {
     }
 }
 
+extension EventRecorder {
+    /// Waits for an event the rest of the test relies on. A wait that gives
+    /// up fails the test at this line, the step that did not happen, rather
+    /// than leaving a later expectation to fail without saying why.
+    @discardableResult
+    func expectEvent(
+        after mark: Int = 0, sourceLocation: SourceLocation = #_sourceLocation,
+        where predicate: @escaping @Sendable (APIEvent) -> Bool
+    ) async -> APIEvent? {
+        let event = await first(after: mark, where: predicate)
+        if event == nil {
+            Issue.record("no matching event within \(EventRecorder.patience)", sourceLocation: sourceLocation)
+        }
+        return event
+    }
+}
+
 extension APIEvent {
     func isOnline(_ name: String) -> Bool {
         if case .peer(let peer) = self { peer.name == name && peer.online } else { false }

@@ -18,7 +18,7 @@ struct GroupWebAPIAdditionsTests {
         await office.link(alice, bob)
         let bobMark = await bob.events.mark
         _ = try await alice.call("POST", "/v1/groups", GroupCreateRequest(name: "#Lunch", members: ["Bob"]), as: GroupView.self)
-        _ = await bob.events.first(after: bobMark) { $0.isGroup("Lunch") }
+        await bob.events.expectEvent(after: bobMark) { $0.isGroup("Lunch") }
         return (alice, bob)
     }
 
@@ -31,7 +31,7 @@ struct GroupWebAPIAdditionsTests {
             _ = try await alice.call("POST", "/v1/broadcasts", GroupSendRequest(text: text), as: GroupMessageView.self)
             office.clock.advance(by: .milliseconds(5))
         }
-        _ = await bob.events.first(after: bobMark) { $0.isGroupMessage("three") }
+        await bob.events.expectEvent(after: bobMark) { $0.isGroupMessage("three") }
         let newest = try await bob.call("GET", "/v1/broadcasts?limit=2", as: [GroupMessageView].self)
         #expect(newest.map(\.text) == ["two", "three"])
         let older = try await bob.call("GET", "/v1/broadcasts?limit=2&before=\(newest[0].id)", as: [GroupMessageView].self)
@@ -49,7 +49,7 @@ struct GroupWebAPIAdditionsTests {
             // Each waits for the last to arrive, so the authors take turns in the agreed order too.
             let (author, reader, mark) = index.isMultiple(of: 2) ? (alice, bob, bobMark) : (bob, alice, aliceMark)
             _ = try await author.call("POST", "/v1/groups/Lunch/messages", GroupSendRequest(text: text), as: GroupMessageView.self)
-            _ = await reader.events.first(after: mark) { $0.isGroupMessage(text) }
+            await reader.events.expectEvent(after: mark) { $0.isGroupMessage(text) }
         }
         let whole = try await bob.call("GET", "/v1/groups/Lunch/messages", as: [GroupMessageView].self)
         #expect(whole.map(\.text).dropFirst() == ["one", "two", "three", "four", "five"], "the creation, then each message")
@@ -78,14 +78,14 @@ struct GroupWebAPIAdditionsTests {
         let window = try await bob.call("POST", "/v1/windows", OpenWindowRequest(peer: "#Lunch"), as: WindowView.self)
         let aliceMark = await alice.events.mark
         _ = try await bob.call("POST", "/v1/windows/\(window.window)/signals", SignalRequest(signal: .keystroke), as: EmptyReply.self)
-        _ = await alice.events.first(after: aliceMark) { $0.isGroupState(.typing, of: "Bob") }
+        await alice.events.expectEvent(after: aliceMark) { $0.isGroupState(.typing, of: "Bob") }
         let typing = try await alice.call("GET", "/v1/groups", as: [GroupView].self).first?.members
         #expect(typing?.first { $0.name == "Bob" }.map { [$0.state?.rawValue, $0.text] } == ["typing", "Bob is typing…"])
         #expect(typing?.first { $0.name == "Alice" }.map { $0.state == nil && $0.text == nil } == true, "this user shows nothing to themselves")
         // Only in the group: the one-to-one line stays empty.
         #expect(try await alice.call("GET", "/v1/peers", as: [PeerView].self).first { $0.name == "Bob" }?.text == nil)
         _ = try await bob.call("POST", "/v1/windows/\(window.window)/signals", SignalRequest(signal: .inputCleared), as: EmptyReply.self)
-        _ = await alice.events.first(after: aliceMark) { $0.isGroupState(.active, of: "Bob") }
+        await alice.events.expectEvent(after: aliceMark) { $0.isGroupState(.active, of: "Bob") }
         let idle = try await alice.call("GET", "/v1/groups", as: [GroupView].self).first?.members.first { $0.name == "Bob" }
         #expect(idle.map { $0.state == nil && $0.text == nil } == true)
         await alice.stop(); await bob.stop()

@@ -17,7 +17,7 @@ struct NatterDaemonGroupCommitTests {
         let mallory = office.network.links(for: DeviceIdentity().fingerprint, name: "Carol", address: "memory:carol")
         let mark = await bob.events.mark
         office.network.connect(mallory.device, bob.fingerprint)
-        _ = await bob.events.first(after: mark) { $0.isOnline("Carol") }
+        await bob.events.expectEvent(after: mark) { $0.isOnline("Carol") }
         return (mallory, mallory.device)
     }
 
@@ -35,7 +35,7 @@ struct NatterDaemonGroupCommitTests {
         let frames = burst(2_000)
         let mark = await bob.events.mark
         for frame in frames { carol.send(frame, to: bob.fingerprint, preferDatagram: false) }
-        _ = await bob.events.first(after: mark) { $0.isMessage("burst 2000") }
+        await bob.events.expectEvent(after: mark) { $0.isMessage("burst 2000") }
         await bob.daemon.finishCommits()
 
         let shown = await bob.events.all[mark...].compactMap { event -> String? in
@@ -59,7 +59,7 @@ struct NatterDaemonGroupCommitTests {
             carol.send(.chat(sequence: UInt64(2 * round + 1), id: id, sentAt: 1, text: "m\(round)"), to: bob.fingerprint, preferDatagram: false)
             carol.send(.state(sequence: UInt64(2 * round + 2), state: round.isMultiple(of: 2) ? .typing : .active, source: 1), to: bob.fingerprint, preferDatagram: false)
         }
-        _ = await bob.events.first(after: mark) { $0.isMessage("m19") }
+        await bob.events.expectEvent(after: mark) { $0.isMessage("m19") }
         await bob.daemon.finishCommits()
         let order = await bob.events.all[mark...].compactMap { event -> String? in
             switch event {
@@ -105,7 +105,7 @@ struct NatterDaemonGroupCommitTests {
         }
         #expect(sent.count == 300 && sent.allSatisfy { $0.delivery == .queued })
         let last = sent.max { $0.sequence < $1.sequence }!
-        _ = await alice.events.first(after: aliceMark) { $0.isDelivery(of: last.id) }
+        await alice.events.expectEvent(after: aliceMark) { $0.isDelivery(of: last.id) }
         await alice.daemon.finishCommits()
         let chats = office.network.frames(from: alice.fingerprint, to: bob.fingerprint).compactMap { frame -> UInt64? in
             if case .chat(let sequence, _, _, _) = frame { sequence } else { nil }

@@ -18,8 +18,8 @@ struct NatterDaemonGroupsTests {
         for (a, b) in [(alice, bob), (alice, carol), (bob, carol), (alice, dave), (bob, dave), (carol, dave)] { await office.link(a, b) }
         let bobMark = await bob.events.mark, carolMark = await carol.events.mark
         let group = try await alice.call("POST", "/v1/groups", GroupCreateRequest(name: "#Lunch", members: ["Bob", "Carol"]), as: GroupView.self)
-        _ = await bob.events.first(after: bobMark) { $0.isGroup("Lunch") }
-        _ = await carol.events.first(after: carolMark) { $0.isGroup("Lunch") }
+        await bob.events.expectEvent(after: bobMark) { $0.isGroup("Lunch") }
+        await carol.events.expectEvent(after: carolMark) { $0.isGroup("Lunch") }
         return (alice, bob, carol, dave, group)
     }
 
@@ -40,9 +40,9 @@ struct NatterDaemonGroupsTests {
             sent.append(try await bob.call("POST", "/v1/groups/%23Lunch/messages", GroupSendRequest(text: "b\(index)"), as: GroupMessageView.self))
         }
         #expect(sent[0].recipients == 2 && sent[0].delivered == 0)
-        for text in ["a2", "b2"] { _ = await carol.events.first(after: carolMark) { $0.isGroupMessage(text) } }
-        _ = await alice.events.first(after: aliceMark) { $0.isGroupMessage("b2") }
-        _ = await bob.events.first(after: bobMark) { $0.isGroupMessage("a2") }
+        for text in ["a2", "b2"] { await carol.events.expectEvent(after: carolMark) { $0.isGroupMessage(text) } }
+        await alice.events.expectEvent(after: aliceMark) { $0.isGroupMessage("b2") }
+        await bob.events.expectEvent(after: bobMark) { $0.isGroupMessage("a2") }
         for text in ["a0", "a1", "a2", "b0", "b1", "b2"] {
             #expect(await carol.events.count(after: carolMark) { $0.isGroupMessage(text) } == 1, "\(text) shown once at Carol")
         }
@@ -77,8 +77,8 @@ struct NatterDaemonGroupsTests {
         let carolMark = await carol.events.mark
         await office.link(carol, alice)
         await office.link(carol, bob)
-        _ = await carol.events.first(after: carolMark) { $0.isGroupMessage("a9") }
-        _ = await carol.events.first(after: carolMark) { $0.isGroupMessage("b9") }
+        await carol.events.expectEvent(after: carolMark) { $0.isGroupMessage("a9") }
+        await carol.events.expectEvent(after: carolMark) { $0.isGroupMessage("b9") }
         let arrived = await carol.events.all.dropFirst(carolMark).compactMap { event -> String? in
             if case .groupMessage(let view) = event, view.kind == .message { view.text } else { nil }
         }
@@ -97,10 +97,10 @@ struct NatterDaemonGroupsTests {
         let after = try await alice.call("POST", "/v1/groups/Lunch/removals", GroupMembersRequest(members: ["Carol"]), as: GroupView.self)
         #expect(after.members.map(\.name).sorted() == ["Alice", "Bob"])
         #expect(await carol.events.first(after: carolMark) { $0.isGroupChange("Alice removed Carol") } != nil)
-        _ = await bob.events.first(after: bobMark) { $0.isGroupChange("Alice removed Carol") }
+        await bob.events.expectEvent(after: bobMark) { $0.isGroupChange("Alice removed Carol") }
         _ = try await alice.call("POST", "/v1/groups/Lunch/messages", GroupSendRequest(text: "after"), as: GroupMessageView.self)
         _ = try await bob.call("POST", "/v1/groups/Lunch/messages", GroupSendRequest(text: "after too"), as: GroupMessageView.self)
-        _ = await bob.events.first(after: bobMark) { $0.isGroupMessage("after") }
+        await bob.events.expectEvent(after: bobMark) { $0.isGroupMessage("after") }
         #expect(await carol.events.count(after: carolMark) { $0.isGroupMessage("after") || $0.isGroupMessage("after too") } == 0)
         let removal = office.network.frames(from: alice.fingerprint, to: carol.fingerprint).filter(\.isGroup).count
         #expect(removal == 2, "the creation and the removal")
@@ -131,7 +131,7 @@ struct NatterDaemonGroupsTests {
         #expect(await carol.events.first(after: carolMark) { $0.isGroupChange("Bob left") } != nil)
         let bobMark = await bob.events.mark
         _ = try await carol.call("POST", "/v1/groups/Lunch/messages", GroupSendRequest(text: "bye Bob"), as: GroupMessageView.self)
-        _ = await dave.events.first(after: daveMark) { $0.isGroupMessage("bye Bob") }
+        await dave.events.expectEvent(after: daveMark) { $0.isGroupMessage("bye Bob") }
         #expect(await bob.events.count(after: bobMark) { $0.isGroupMessage("bye Bob") } == 0)
         let history = try await bob.call("GET", "/v1/groups/Lunch/messages", as: [GroupMessageView].self)
         #expect(history.last?.text == "Bob left", "history stays readable after leaving")
@@ -179,7 +179,7 @@ struct NatterDaemonGroupsTests {
         // Alice's removal, ordered before Bob's change, reaches Carol after it.
         let removalMark = await carol.events.mark
         await office.link(alice, carol)
-        _ = await carol.events.first(after: removalMark) { $0.isGroupChange("Alice removed Bob") }
+        await carol.events.expectEvent(after: removalMark) { $0.isGroupChange("Alice removed Bob") }
         let history = try await carol.call("GET", "/v1/groups/Lunch/messages", as: [GroupMessageView].self)
         let changes = history.filter { $0.kind == .change }
         #expect(changes.map(\.text).dropFirst() == ["Alice removed Bob", "Bob added Dave"], "after the creation")
@@ -200,11 +200,11 @@ struct NatterDaemonGroupsTests {
         #expect(try await bobAddsDaveAfterHisRemoval(alice, bob, carol) != nil, "Carol heard Bob's change")
         let removed = await bob.events.mark
         for other in [bob, carol] { await office.link(alice, other) }
-        _ = await bob.events.first(after: removed) { $0.isGroupChange("Alice removed Bob") }
+        await bob.events.expectEvent(after: removed) { $0.isGroupChange("Alice removed Bob") }
         // A one-to-one marker from Bob, handled by Alice after his group outbox.
         let marked = await alice.events.mark
         _ = try await bob.call("POST", "/v1/messages", SendRequest(peer: "Alice", text: "marker"), as: MessageView.self)
-        _ = await alice.events.first(after: marked) { $0.isMessage("marker") }
+        await alice.events.expectEvent(after: marked) { $0.isMessage("marker") }
         for member in [alice, carol] {
             let groups = try await member.call("GET", "/v1/groups", as: [GroupView].self)
             #expect(groups.first?.members.map(\.name).sorted() == ["Alice", "Carol"], "\(member.name)'s roster")
@@ -223,7 +223,7 @@ struct NatterDaemonGroupsTests {
         for member in [alice, carol] {
             let mark = await member.events.mark
             _ = try await dave.call("POST", "/v1/messages", SendRequest(peer: member.name, text: "marker"), as: MessageView.self)
-            _ = await member.events.first(after: mark) { $0.isMessage("marker") }
+            await member.events.expectEvent(after: mark) { $0.isMessage("marker") }
             #expect(await member.events.count { $0.isGroupMessage("hello all") } == 0, "\(member.name) does not count Dave")
             let acks = office.network.frames(from: member.fingerprint, to: dave.fingerprint).compactMap(\.ackedID)
             #expect(!acks.contains { $0.hex == sent.id }, "\(member.name) does not acknowledge it")
@@ -315,7 +315,7 @@ struct NatterDaemonGroupsTests {
         // Then a frame that is handled after it on the same link.
         let mark = await alice.events.mark
         _ = try await dave.call("POST", "/v1/messages", SendRequest(peer: "Alice", text: "marker"), as: MessageView.self)
-        _ = await alice.events.first(after: mark) { $0.isMessage("marker") }
+        await alice.events.expectEvent(after: mark) { $0.isMessage("marker") }
         #expect(await alice.events.count { $0.isGroupMessage("let me in") } == 0)
         #expect(alice.log.messages().filter { $0.contains("dropped a group frame from a non-member") }.count == 1)
         #expect(office.network.frames(from: alice.fingerprint, to: dave.fingerprint).compactMap(\.ackedID).contains(id) == false)
@@ -333,7 +333,7 @@ struct NatterDaemonGroupsTests {
         #expect(await bob.events.count(after: bobMark) { $0.isState(.typing, of: "Alice") } == 0, "not in the one-to-one window")
         // Alice's message, then Bob opens the group with it unread: reading.
         _ = try await alice.call("POST", "/v1/groups/Lunch/messages", GroupSendRequest(text: "pizza?"), as: GroupMessageView.self)
-        _ = await bob.events.first(after: bobMark) { $0.isGroupMessage("pizza?") }
+        await bob.events.expectEvent(after: bobMark) { $0.isGroupMessage("pizza?") }
         let aliceMark = await alice.events.mark
         let bobsWindow = try await bob.call("POST", "/v1/windows", OpenWindowRequest(peer: "#lunch"), as: WindowView.self)
         _ = try await bob.call("POST", "/v1/windows/\(bobsWindow.window)/signals", SignalRequest(signal: .focused), as: EmptyReply.self)
@@ -359,7 +359,7 @@ struct NatterDaemonGroupsTests {
         _ = try await alice.call("POST", "/v1/privacy", PrivacyRequest(shareState: false, peer: "#Lunch"), as: StatusView.self)
         _ = try await alice.call("POST", "/v1/windows/\(window.window)/signals", SignalRequest(signal: .keystroke), as: EmptyReply.self)
         _ = try await alice.call("POST", "/v1/groups/Lunch/messages", GroupSendRequest(text: "marker"), as: GroupMessageView.self)
-        _ = await bob.events.first(after: bobMark) { $0.isGroupMessage("marker") }
+        await bob.events.expectEvent(after: bobMark) { $0.isGroupMessage("marker") }
         let later = office.network.frames(from: alice.fingerprint, to: bob.fingerprint).filter(\.isGroupState)
         #expect(later.count == statesToBob + 1, "one final active when the group was switched off, then nothing")
         await stop(alice, bob, carol, dave)

@@ -30,7 +30,7 @@ struct NatterDaemonMessageBatchTests {
         let stored = try await alice.daemon.store.history(with: bob.fingerprint, limit: 1000)
         #expect(stored.map(\.text) == texts, "on Alice's disk, in the batch's order, when the request is answered")
 
-        _ = await alice.events.first(after: aliceMark) { $0.isDelivery(of: sent.last!.id) }
+        await alice.events.expectEvent(after: aliceMark) { $0.isDelivery(of: sent.last!.id) }
         await alice.daemon.finishCommits(); await bob.daemon.finishCommits()
         #expect(chatSequences(from: alice, to: bob) == sent.map(\.sequence), "each sent once, in order")
         let shown = await bob.events.all[bobMark...].compactMap { event -> String? in

@@ -66,8 +66,8 @@ struct NatterDaemonMessagesTests {
         // has been stored (or not) and acknowledged.
         office.network.impair(from: alice.fingerprint, to: bob.fingerprint, nil)
         let marker = try await alice.call("POST", "/v1/messages", SendRequest(peer: "Bob", text: "three"), as: MessageView.self)
-        _ = await alice.events.first(after: aliceMark) { $0.isDelivery(of: marker.id) }
-        _ = await bob.events.first(after: bobMark) { $0.isMessage("three") }
+        await alice.events.expectEvent(after: aliceMark) { $0.isDelivery(of: marker.id) }
+        await bob.events.expectEvent(after: bobMark) { $0.isMessage("three") }
         #expect(await bob.events.count(after: bobMark) { $0.isMessage("one") } == 1)
         #expect(await bob.events.count(after: bobMark) { $0.isMessage("two") } == 1)
         #expect(await alice.events.count(after: aliceMark) { $0.isDelivery(of: first.id) } == 1, "the second receipt changes nothing")
@@ -91,12 +91,12 @@ struct NatterDaemonMessagesTests {
         let malloryID = mallory.device
         let bobMark = await bob.events.mark
         office.network.connect(malloryID, bob.fingerprint)
-        _ = await bob.events.first(after: bobMark) { $0.isOnline("Mallory") }
+        await bob.events.expectEvent(after: bobMark) { $0.isOnline("Mallory") }
         var generator = SystemRandomNumberGenerator()
         let blank = MessageID(unixMilliseconds: 1, using: &generator), real = MessageID(unixMilliseconds: 2, using: &generator)
         mallory.send(.chat(sequence: 1, id: blank, sentAt: 1, text: "  "), to: bob.fingerprint, preferDatagram: false)
         mallory.send(.chat(sequence: 2, id: real, sentAt: 2, text: "real"), to: bob.fingerprint, preferDatagram: false)
-        _ = await bob.events.first(after: bobMark) { $0.isMessage("real") }
+        await bob.events.expectEvent(after: bobMark) { $0.isMessage("real") }
         #expect(await bob.events.count(after: bobMark) { $0.isMessage("  ") } == 0, "never shown")
         let acked = office.network.frames(from: bob.fingerprint, to: malloryID).compactMap(\.ackedID)
         #expect(acked == [blank, real], "acknowledged, so the sender's outbox drains")

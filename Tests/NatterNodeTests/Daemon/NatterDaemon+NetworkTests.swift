@@ -38,7 +38,7 @@ struct NatterDaemonNetworkTests {
         let window = try await from.call("POST", "/v1/windows", OpenWindowRequest(peer: to.name), as: WindowView.self).window
         let mark = await to.events.mark
         _ = try await from.call("POST", "/v1/windows/\(window)/signals", SignalRequest(signal: .keystroke), as: EmptyReply.self)
-        _ = await to.events.first(after: mark) { $0.isState(.typing, of: from.name) }
+        await to.events.expectEvent(after: mark) { $0.isState(.typing, of: from.name) }
         office.network.impair(from: from.fingerprint, to: to.fingerprint, .dropChats(count: 1))
         _ = try await from.call("POST", "/v1/messages", SendRequest(peer: to.name, text: text), as: MessageView.self)
     }

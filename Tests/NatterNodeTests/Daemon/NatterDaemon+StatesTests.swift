@@ -42,7 +42,7 @@ struct NatterDaemonStatesTests {
         let beforeSend = await bob.events.mark
         _ = try await alice.call("POST", "/v1/messages", SendRequest(peer: "Bob", text: "done"), as: MessageView.self)
         try await signal(alice, .messageSent, window: window)
-        _ = await bob.events.first(after: beforeSend) { $0.isMessage("done") }
+        await bob.events.expectEvent(after: beforeSend) { $0.isMessage("done") }
         #expect(await bob.events.first(after: beforeSend) { $0.isState(.active, of: "Alice") } != nil)
         await alice.stop(); await bob.stop()
     }
@@ -82,7 +82,7 @@ struct NatterDaemonStatesTests {
         let window = try await openWindow(alice, with: "Bob")
         let mark = await bob.events.mark
         try await signal(alice, .keystroke, window: window)
-        _ = await bob.events.first(after: mark) { $0.isState(.typing, of: "Alice") }
+        await bob.events.expectEvent(after: mark) { $0.isState(.typing, of: "Alice") }
         office.network.disconnect(alice.fingerprint, bob.fingerprint)
         #expect(await bob.events.first(after: mark) { $0.isState(.active, of: "Alice") } != nil, "a lost link clears the state at once")
         #expect(await bob.events.first(after: mark) { $0.isOffline("Alice") } != nil)

@@ -15,7 +15,7 @@ struct NatterDaemonTrustTests {
         await office.link(alice, bob)
         let aliceMark = await alice.events.mark
         let old = try await alice.call("POST", "/v1/messages", SendRequest(peer: "Bob", text: "before"), as: MessageView.self)
-        _ = await alice.events.first(after: aliceMark) { $0.isDelivery(of: old.id) }
+        await alice.events.expectEvent(after: aliceMark) { $0.isDelivery(of: old.id) }
         await office.unlink(alice, bob)
         await bob.stop()
 
@@ -39,7 +39,7 @@ struct NatterDaemonTrustTests {
 
         let mark = await newBob.events.mark
         office.network.connect(alice.fingerprint, newBob.fingerprint)
-        _ = await newBob.events.first(after: mark) { $0.isOnline("Alice") }
+        await newBob.events.expectEvent(after: mark) { $0.isOnline("Alice") }
         _ = try await alice.call("POST", "/v1/messages", SendRequest(peer: "Bob", text: "welcome back"), as: MessageView.self)
         #expect(await newBob.events.first(after: mark) { $0.isMessage("welcome back") } != nil)
         await alice.stop(); await newBob.stop()

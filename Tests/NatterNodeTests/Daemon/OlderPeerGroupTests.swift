@@ -27,14 +27,14 @@ struct OlderPeerGroupTests {
         let aliceMark = await alice.events.mark, carolMark = await carol.events.mark
         let group = try await alice.call("POST", "/v1/groups", GroupCreateRequest(name: "#Lunch", members: ["Carol", "Olaf"]), as: GroupView.self)
         #expect(group.members.map(\.name).sorted() == ["Alice", "Carol", "Olaf"], "Olaf can be added: he is a colleague")
-        _ = await carol.events.first(after: carolMark) { $0.isGroup("Lunch") }
+        await carol.events.expectEvent(after: carolMark) { $0.isGroup("Lunch") }
         let pizza = try await alice.call("POST", "/v1/groups/Lunch/messages", GroupSendRequest(text: "pizza?"), as: GroupMessageView.self)
-        _ = await carol.events.first(after: carolMark) { $0.isGroupMessage("pizza?") }
+        await carol.events.expectEvent(after: carolMark) { $0.isGroupMessage("pizza?") }
         let yes = try await carol.call("POST", "/v1/groups/Lunch/messages", GroupSendRequest(text: "yes"), as: GroupMessageView.self)
-        _ = await alice.events.first(after: aliceMark) { $0.isGroupMessage("yes") }
+        await alice.events.expectEvent(after: aliceMark) { $0.isGroupMessage("yes") }
         let drill = try await alice.call("POST", "/v1/broadcasts", GroupSendRequest(text: "fire drill"), as: GroupMessageView.self)
         #expect(drill.recipients == 2)
-        _ = await carol.events.first(after: carolMark) { $0.isGroupMessage("fire drill") }
+        await carol.events.expectEvent(after: carolMark) { $0.isGroupMessage("fire drill") }
 
         // The resend round: Carol gets her receipts through, Olaf still nothing.
         office.network.impair(from: carol.fingerprint, to: alice.fingerprint, nil)

@@ -37,11 +37,11 @@ struct WebUIAPIAdditionsTests {
         let window = try await bob.call("POST", "/v1/windows", OpenWindowRequest(peer: "Alice"), as: WindowView.self)
         let mark = await alice.events.mark
         _ = try await bob.call("POST", "/v1/windows/\(window.window)/signals", SignalRequest(signal: .keystroke), as: EmptyReply.self)
-        _ = await alice.events.first(after: mark) { $0.isState(.typing, of: "Bob") }
+        await alice.events.expectEvent(after: mark) { $0.isState(.typing, of: "Bob") }
         let typing = try await alice.call("GET", "/v1/peers", as: [PeerView].self).first { $0.name == "Bob" }
         #expect(typing?.state == .typing && typing?.text == "Bob is typing…")
         _ = try await bob.call("POST", "/v1/windows/\(window.window)/signals", SignalRequest(signal: .inputCleared), as: EmptyReply.self)
-        _ = await alice.events.first(after: mark) { $0.isState(.active, of: "Bob") }
+        await alice.events.expectEvent(after: mark) { $0.isState(.active, of: "Bob") }
         let idle = try await alice.call("GET", "/v1/peers", as: [PeerView].self).first { $0.name == "Bob" }
         #expect(idle?.state == .active && idle?.text == nil)
         await alice.stop(); await bob.stop()

@@ -3,7 +3,8 @@
 /// (``RemoteSessionState``: sequence order per window, a message clears
 /// typing, the same lifetimes, nothing while offline), kept apart per group
 /// so "Alice is typing…" in #Lunch never shows in Alice's one-to-one window
-/// or in another group. *Away* and presence stay per person and are not here.
+/// or in another group. Presence stays per person; *away* is here as the
+/// state of a member's group window, as one to one.
 ///
 /// Pure: the time comes in, changes of what is shown go out.
 public struct GroupSessionStates: Sendable {

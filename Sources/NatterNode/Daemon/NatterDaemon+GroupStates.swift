@@ -26,15 +26,39 @@ extension NatterDaemon {
             guard let group = GroupWindowAddress.group(of: output.peer), let roster = groups.book.membership(group)?.roster,
                 roster.isMember(me)
             else { continue }
-            // `active` reveals nothing and clears what was shown, so it goes to
-            // every member: the last word after sharing was switched off.
-            let allowed = output.state == .active ? GroupFanOut.recipients(of: roster, me: me) : policy.stateRecipients(in: roster, me: me)
-            let recipients = allowed.filter { directory.isLinked($0) && groups.announced.contains($0) }
-            guard !recipients.isEmpty else { continue }
-            logger.debug("group state event out", metadata: ["group": "\(group.hex.prefix(8))", "state": "\(output.state)", "window": "\(output.source)"])
-            let frame = Frame.group(sequence: nextSequence(), .state(group: group, state: output.state, source: output.source))
-            for peer in recipients { send(frame, to: peer, preferDatagram: true) }
+            // A state goes to the members the switches allow; the `active` that
+            // clears it to those who show one (`GroupStateAudience`).
+            let reachable = policy.stateRecipients(in: roster, me: me).filter(canReceiveGroupStates)
+            let window = GroupStateAudience.Window(group: group, source: output.source)
+            let recipients = groups.audience.recipients(of: output.state, in: window, allowed: reachable).filter(canReceiveGroupStates)
+            sendGroupState(output.state, in: window, to: recipients)
         }
+    }
+
+    /// After a change of switches or rosters: a member who shows a state of
+    /// this user's but may no longer see it gets one `active` at once, not
+    /// the rest of its lifetime (up to a minute) of a state they were
+    /// switched off from.
+    func withdrawGroupStates() {
+        let policy = groups.sharing(colleaguePolicy)
+        let joined = Dictionary(uniqueKeysWithValues: groups.book.joined.map { ($0.id, $0.roster) })
+        let withdrawn = groups.audience.withdraw(
+            isMember: { member, group in joined[group]?.isMember(member) == true },
+            allows: { member, group in policy.allows(member, in: group) })
+        for (window, members) in withdrawn {
+            sendGroupState(.active, in: window, to: members.filter(canReceiveGroupStates))
+        }
+    }
+
+    private func canReceiveGroupStates(_ peer: DeviceFingerprint) -> Bool {
+        directory.isLinked(peer) && groups.announced.contains(peer)
+    }
+
+    private func sendGroupState(_ state: SessionState, in window: GroupStateAudience.Window, to recipients: [DeviceFingerprint]) {
+        guard !recipients.isEmpty else { return }
+        logger.debug("group state event out", metadata: ["group": "\(window.group.hex.prefix(8))", "state": "\(state)", "window": "\(window.source)"])
+        let frame = Frame.group(sequence: nextSequence(), .state(group: window.group, state: state, source: window.source))
+        for peer in recipients { send(frame, to: peer, preferDatagram: true) }
     }
 
     /// A member's link announced groups: what this user's windows on their
@@ -42,8 +66,10 @@ extension NatterDaemon {
     func sendGroupWindowStates(to peer: DeviceFingerprint) {
         let policy = groups.sharing(colleaguePolicy)
         for membership in groups.book.joined where membership.roster.isMember(peer) && policy.allows(peer, in: membership.id) {
-            for output in sessionStates.peerCameOnline(GroupWindowAddress.address(of: membership.id)) {
-                send(.group(sequence: nextSequence(), .state(group: membership.id, state: output.state, source: output.source)), to: peer, preferDatagram: true)
+            // A new link shows nothing yet, so there is no `active` to send.
+            for output in sessionStates.peerCameOnline(GroupWindowAddress.address(of: membership.id)) where output.state != .active {
+                let window = GroupStateAudience.Window(group: membership.id, source: output.source)
+                sendGroupState(output.state, in: window, to: groups.audience.recipients(of: output.state, in: window, allowed: [peer]))
             }
         }
     }
@@ -56,6 +82,11 @@ extension NatterDaemon {
     func policyWithGroupWindows() -> SharingPolicy {
         var policy = colleaguePolicy
         let groupPolicy = groups.sharing(policy)
+        // A window left open on a group this user left or was removed from
+        // tells no one, so it detects nothing either.
+        for address in sessionStates.windowIDs.compactMap(sessionStates.peer(ofWindow:)) where GroupWindowAddress.group(of: address) != nil {
+            policy.overrides[address] = false
+        }
         for membership in groups.book.joined {
             policy.overrides[GroupWindowAddress.address(of: membership.id)] = groupPolicy.sharesAnything(in: membership.roster, me: me)
         }

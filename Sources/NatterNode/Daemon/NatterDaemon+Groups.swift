@@ -299,6 +299,7 @@ extension NatterDaemon {
 
     func groupLinkDown(_ peer: DeviceFingerprint) {
         groups.announced.remove(peer)
+        groups.audience.forget(peer)
         publishGroupShown(groups.states.peerWentOffline(peer))
     }
 

@@ -100,6 +100,7 @@ extension NatterDaemon {
 
     func applyPolicy() {
         emit(sessionStates.setPolicy(policyWithGroupWindows(), at: clock.now))
+        withdrawGroupStates()
     }
 
     func setPrivacy(share: Bool?, peer query: String?) throws(APIFailure) -> StatusView {

@@ -13,6 +13,8 @@ struct DaemonGroups: Sendable {
     /// only ones sent group frames (Docs/protocol.md §5.9).
     var announced: Set<DeviceFingerprint> = []
     var overrides: [GroupID: Bool]
+    /// Which members show a state of this user's group windows.
+    var audience = GroupStateAudience()
     /// When each colleague's group outbox was last resent, so a round
     /// resends it at most once per resend period, as the chat outbox.
     var outboxSentAt: [DeviceFingerprint: MonotonicInstant] = [:]

@@ -362,6 +362,43 @@ struct NatterDaemonGroupsTests {
         await bob.events.expectEvent(after: bobMark) { $0.isGroupMessage("marker") }
         let later = office.network.frames(from: alice.fingerprint, to: bob.fingerprint).filter(\.isGroupState)
         #expect(later.count == statesToBob + 1, "one final active when the group was switched off, then nothing")
+        #expect(office.network.frames(from: alice.fingerprint, to: carol.fingerprint).filter(\.isGroupState).isEmpty, "not even that active")
+        await stop(alice, bob, carol, dave)
+    }
+
+    @Test func switchingOneMemberOffClearsWhatTheyShowAtOnceAndTellsThemNothingMore() async throws {
+        let (alice, bob, carol, dave, _) = try await lunch()
+        let window = try await alice.call("POST", "/v1/windows", OpenWindowRequest(peer: "#Lunch"), as: WindowView.self)
+        var bobMark = await bob.events.mark, carolMark = await carol.events.mark
+        _ = try await alice.call("POST", "/v1/windows/\(window.window)/signals", SignalRequest(signal: .keystroke), as: EmptyReply.self)
+        await bob.events.expectEvent(after: bobMark) { $0.isGroupState(.typing, of: "Alice") }
+        await carol.events.expectEvent(after: carolMark) { $0.isGroupState(.typing, of: "Alice") }
+        // Bob is still told, so the window's engine goes on; Carol's view is
+        // cleared now, not when her "typing" expires (the test clock stands still).
+        let statesToBob = office.network.frames(from: alice.fingerprint, to: bob.fingerprint).filter(\.isGroupState).count
+        carolMark = await carol.events.mark
+        _ = try await alice.call("POST", "/v1/privacy", PrivacyRequest(shareState: false, peer: "Carol"), as: StatusView.self)
+        #expect(await carol.events.first(after: carolMark) { $0.isGroupState(.active, of: "Alice") } != nil, "Carol no longer sees Alice typing")
+        #expect(office.network.frames(from: alice.fingerprint, to: bob.fingerprint).filter(\.isGroupState).count == statesToBob, "Bob still does")
+        // Alice stops typing: Bob is told; Carol is not told that either.
+        let statesToCarol = office.network.frames(from: alice.fingerprint, to: carol.fingerprint).filter(\.isGroupState).count
+        bobMark = await bob.events.mark
+        _ = try await alice.call("POST", "/v1/windows/\(window.window)/signals", SignalRequest(signal: .inputCleared), as: EmptyReply.self)
+        await bob.events.expectEvent(after: bobMark) { $0.isGroupState(.active, of: "Alice") }
+        _ = try await alice.call("POST", "/v1/windows/\(window.window)/signals", SignalRequest(signal: .keystroke), as: EmptyReply.self)
+        await bob.events.expectEvent(after: bobMark) { $0.isGroupState(.typing, of: "Alice") }
+        #expect(office.network.frames(from: alice.fingerprint, to: carol.fingerprint).filter(\.isGroupState).count == statesToCarol)
+        await stop(alice, bob, carol, dave)
+    }
+
+    @Test func aWindowLeftOpenOnAGroupThisUserLeftDetectsNothing() async throws {
+        let (alice, bob, carol, dave, _) = try await lunch()
+        let window = try await bob.call("POST", "/v1/windows", OpenWindowRequest(peer: "#Lunch"), as: WindowView.self)
+        _ = try await bob.call("POST", "/v1/windows/\(window.window)/signals", SignalRequest(signal: .keystroke), as: EmptyReply.self)
+        #expect(await bob.daemon.sessionStates.nextDeadline != nil, "the window runs its timers while the group is joined")
+        _ = try await bob.call("POST", "/v1/groups/Lunch/leave", EmptyReply(), as: GroupView.self)
+        _ = try await bob.call("POST", "/v1/windows/\(window.window)/signals", SignalRequest(signal: .keystroke), as: EmptyReply.self)
+        #expect(await bob.daemon.sessionStates.nextDeadline == nil, "no timers for a window that tells no one")
         await stop(alice, bob, carol, dave)
     }
 

@@ -112,8 +112,9 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // Pure pieces of the terminal chat window: key decoding, the input line, screen layout.
-        .target(name: "NatterTerminal", dependencies: ["NatterCore"], swiftSettings: strictSettings),
+        // Pure pieces of the terminal chat window: key decoding, the input line, screen layout,
+        // and what a conversation shows from the API's views and events.
+        .target(name: "NatterTerminal", dependencies: ["NatterCore", "NatterAPI"], swiftSettings: strictSettings),
         .executableTarget(
             name: "natter",
             dependencies: [
@@ -199,7 +200,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "NatterTerminalTests", dependencies: ["NatterTerminal"], swiftSettings: strictSettings),
+        .testTarget(name: "NatterTerminalTests", dependencies: ["NatterTerminal", "NatterAPI"], swiftSettings: strictSettings),
         .testTarget(
             name: "NatterDiscoveryTests",
             dependencies: ["NatterDiscovery", "NatterWire", "NatterCore", "LabSupport"],

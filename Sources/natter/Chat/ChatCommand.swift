@@ -35,11 +35,14 @@ struct Chat: AsyncParsableCommand {
         let status = try client.status()
         var conversation: any ChatConversation
         if peer.hasPrefix("#") {
-            conversation = GroupConversationView(
+            var group = GroupConversationView(
                 window: window, ownName: status.name, history: try client.groupHistory(window.peerName, limit: Self.historyShown))
+            if let view = try client.groups().first(where: { $0.id == window.peer }) { group.start(from: view) }
+            conversation = group
         } else {
             var oneToOne = ConversationView(peer: window.peer, peerName: window.peerName, ownName: status.name)
             oneToOne.load(try client.history(with: window.peer, limit: Self.historyShown))
+            if let colleague = try client.peers().first(where: { $0.fingerprint == window.peer }) { oneToOne.start(from: colleague) }
             conversation = oneToOne
         }
 

@@ -29,27 +29,3 @@ struct History: ParsableCommand {
         }
     }
 }
-
-/// "[12:03] Alice: text" with a delivery mark on outgoing messages.
-///
-/// The name and text come from a colleague, so they pass through
-/// `TerminalText`: no control character reaches the terminal. A message's own
-/// line breaks are kept, its continuation lines indented by
-/// ``continuationIndent``, so every line that starts at the left margin is the
-/// start of a real message and a message cannot forge one.
-func formatLine(_ message: MessageView, ownName: String = "me") -> String {
-    let time = Date(timeIntervalSince1970: Double(message.sentAt) / 1000)
-    let formatter = DateFormatter()
-    formatter.dateFormat = "HH:mm"
-    let who = TerminalText.neutralised(message.direction == .outgoing ? ownName : message.peerName)
-    let mark = message.direction == .outgoing ? (message.delivery == .delivered ? " ✓" : " …") : ""
-    return "[\(formatter.string(from: time))] \(who): \(indentedText(message.text))\(mark)"
-}
-
-/// What precedes each continuation line of a multi-line message.
-let continuationIndent = "    "
-
-/// `text` neutralised for the terminal, its continuation lines indented.
-func indentedText(_ text: String) -> String {
-    TerminalText.neutralisedLines(text).joined(separator: "\n" + continuationIndent)
-}

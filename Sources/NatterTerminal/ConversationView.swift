@@ -1,28 +1,36 @@
-import NatterAPI
-import NatterTerminal
+public import NatterAPI
 
 /// What the chat window shows for one conversation, updated from history and
 /// from the daemon's events.
-struct ConversationView {
-    let peer: String
-    let peerName: String
-    let ownName: String
+public struct ConversationView {
+    public let peer: String
+    public let peerName: String
+    public let ownName: String
     private var messages: [MessageView] = []
     private var stateText: String?
     private var online = true
-    var notice: String?
+    public var notice: String?
 
-    init(peer: String, peerName: String, ownName: String) {
+    public init(peer: String, peerName: String, ownName: String) {
         self.peer = peer
         self.peerName = peerName
         self.ownName = ownName
     }
 
-    mutating func load(_ history: [MessageView]) {
+    public mutating func load(_ history: [MessageView]) {
         messages = history
     }
 
-    mutating func apply(_ message: MessageView) {
+    /// Starts from what the colleague shows now (`GET /v1/peers`): a window
+    /// opened while they are reading or typing says so at once, not only at
+    /// their next change.
+    public mutating func start(from colleague: PeerView) {
+        guard colleague.fingerprint == peer else { return }
+        online = colleague.online
+        stateText = colleague.online ? colleague.text : nil
+    }
+
+    public mutating func apply(_ message: MessageView) {
         guard message.peer == peer else { return }
         if let index = messages.firstIndex(where: { $0.id == message.id }) {
             messages[index] = message
@@ -31,7 +39,7 @@ struct ConversationView {
         }
     }
 
-    mutating func apply(_ event: APIEvent) {
+    public mutating func apply(_ event: APIEvent) {
         switch event {
         case .message(let message), .delivery(let message):
             apply(message)
@@ -45,7 +53,10 @@ struct ConversationView {
         }
     }
 
-    func render(input: String, size: (columns: Int, rows: Int)) -> String {
+    /// The line under the conversation: what the colleague shows, if anything.
+    public var stateLine: String? { stateText }
+
+    public func render(input: String, size: (columns: Int, rows: Int)) -> String {
         var screen = ChatScreen(title: "natter — \(peerName)\(online ? "" : " (offline: messages wait in the outbox)")")
         screen.lines = messages.suffix(size.rows).map { formatLine($0, ownName: ownName) }  // each fills a row at least
         screen.stateLine = stateText

@@ -242,7 +242,8 @@ extension MessageStore {
     /// received ones as the clock took them, each at most 60 s past its
     /// arrival (``HybridLogicalClock/receive(_:wallMilliseconds:)``); a
     /// colleague whose clock runs a day fast moves it no further after a
-    /// restart than before. Broadcasts never moved it.
+    /// restart than before. A received broadcast never moved it (it carries
+    /// no timestamp); this device's own broadcasts took theirs from it.
     func latestGroupTimestamp() throws(StoreError) -> HybridTimestamp {
         try read("read the group clock") { db in
             let latest = try Int64.fetchOne(
@@ -250,7 +251,7 @@ extension MessageStore {
                 sql: """
                     SELECT max(CASE WHEN direction = 'outgoing' THEN timestamp
                                     ELSE min(timestamp, ((receivedAt + ?) << 16) | 65535) END)
-                    FROM groupMessage WHERE kind != 'broadcast'
+                    FROM groupMessage WHERE kind != 'broadcast' OR direction = 'outgoing'
                     """,
                 arguments: [Int64(HybridLogicalClock.maximumDriftMilliseconds)])
             return HybridTimestamp(rawValue: UInt64(max(0, latest ?? 0)))

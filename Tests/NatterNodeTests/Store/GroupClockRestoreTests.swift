@@ -53,7 +53,15 @@ struct GroupClockRestoreTests {
         #expect(try store.latestGroupTimestamp() == near)
     }
 
-    @Test func aBroadcastNeverMovesTheClock() throws {
+    @Test func thisDevicesOwnBroadcastCountsAsItsOtherMessagesDo() throws {
+        let store = try MessageStore(path: scratch.storePath)
+        try store.insertOutgoingGroup(record(.outgoing, from: me, at: HybridTimestamp(milliseconds: wall, counter: 0), receivedAt: nil), recipients: [bob])
+        let broadcast = HybridTimestamp(milliseconds: wall, counter: 1)
+        try store.insertOutgoingGroup(record(.outgoing, .broadcast, from: me, at: broadcast, receivedAt: nil), recipients: [bob])
+        #expect(try store.latestGroupTimestamp() == broadcast, "the clock took it when sending; it must not restart below it")
+    }
+
+    @Test func aReceivedBroadcastNeverMovesTheClock() throws {
         let store = try MessageStore(path: scratch.storePath)
         let mine = HybridTimestamp(milliseconds: wall, counter: 0)
         try store.insertOutgoingGroup(record(.outgoing, from: me, at: mine, receivedAt: nil), recipients: [bob])

@@ -36,7 +36,8 @@ async function call(method, path, body, options = {}) {
 }
 
 const peerQuery = (fingerprint) => encodeURIComponent(fingerprint);
-const groupPath = (name) => `/v1/groups/${encodeURIComponent(name)}/messages`;
+/** `group`: `#` and its id (or `#Name`, when unambiguous). */
+const groupPath = (group) => `/v1/groups/${encodeURIComponent(group)}/messages`;
 
 export const api = {
   status: () => call("GET", "/v1/status"),
@@ -53,11 +54,11 @@ export const api = {
   closeWindow: (window, keepalive = false) => call("DELETE", `/v1/windows/${window}`, undefined, { keepalive }),
   groups: () => call("GET", "/v1/groups"),
   createGroup: (name, members) => call("POST", "/v1/groups", { name, members }),
-  addMembers: (name, members) => call("POST", `/v1/groups/${encodeURIComponent(name)}/members`, { members }),
-  removeMembers: (name, members) => call("POST", `/v1/groups/${encodeURIComponent(name)}/removals`, { members }),
-  leaveGroup: (name) => call("POST", `/v1/groups/${encodeURIComponent(name)}/leave`, {}),
-  sendGroup: (name, text) => call("POST", groupPath(name), { text }),
-  groupHistory: (name, limit, before) => call("GET", `${groupPath(name)}?limit=${limit}` + (before ? `&before=${before}` : "")),
+  addMembers: (group, members) => call("POST", `/v1/groups/${encodeURIComponent(group)}/members`, { members }),
+  removeMembers: (group, members) => call("POST", `/v1/groups/${encodeURIComponent(group)}/removals`, { members }),
+  leaveGroup: (group) => call("POST", `/v1/groups/${encodeURIComponent(group)}/leave`, {}),
+  sendGroup: (group, text) => call("POST", groupPath(group), { text }),
+  groupHistory: (group, limit, before) => call("GET", `${groupPath(group)}?limit=${limit}` + (before ? `&before=${before}` : "")),
   broadcast: (text) => call("POST", "/v1/broadcasts", { text }),
   broadcasts: (limit, before) => call("GET", `/v1/broadcasts?limit=${limit}` + (before ? `&before=${before}` : "")),
   trust: (name) => call("POST", "/v1/trust", { peer: name }),

@@ -32,9 +32,13 @@ export class GroupConversation extends Conversation {
     return groupKey(this.group.id);
   }
 
-  /** `#Name`: the API's way to name a group as PEER (windows, the sharing switch). */
+  /**
+   * `#` and the group's id: the API's way to name a group as PEER (windows,
+   * the sharing switch) and in paths. Not `#Name`: two groups may share a
+   * name, and neither can be renamed (Docs/api.md, "Groups").
+   */
   get address() {
-    return `#${this.group.name}`;
+    return `#${this.group.id}`;
   }
 
   get messageKind() {
@@ -42,11 +46,11 @@ export class GroupConversation extends Conversation {
   }
 
   fetchHistory(limit, before) {
-    return api.groupHistory(this.group.name, limit, before);
+    return api.groupHistory(this.address, limit, before);
   }
 
   async send(text) {
-    this.apply("groupMessage", await api.sendGroup(this.group.name, text));
+    this.apply("groupMessage", await api.sendGroup(this.address, text));
   }
 
   /** The group changed (members, what they show): the state line follows. */

@@ -254,7 +254,7 @@ async function changeOpenGroup(change) {
   const conversation = page.conversation;
   if (!conversation?.isGroup) return;
   try {
-    const group = await change(conversation.group.name);
+    const group = await change(conversation.address);
     $("group-action-error").hidden = true;
     page.groups.set(group.id, group);
     setGroups([...page.groups.values()]);
@@ -267,12 +267,12 @@ async function changeOpenGroup(change) {
 
 $("group-add").addEventListener("click", () => {
   const colleague = $("group-add-member").value;
-  if (colleague) changeOpenGroup((name) => api.addMembers(name, [colleague]));
+  if (colleague) changeOpenGroup((group) => api.addMembers(group, [colleague]));
 });
 
 $("group-remove").addEventListener("click", () => {
   const member = $("group-remove-member").value;
-  if (member) changeOpenGroup((name) => api.removeMembers(name, [member]));
+  if (member) changeOpenGroup((group) => api.removeMembers(group, [member]));
 });
 
 $("group-leave").addEventListener("click", () => {
@@ -288,7 +288,7 @@ function hideLeaveConfirm() {
 $("group-leave-no").addEventListener("click", hideLeaveConfirm);
 $("group-leave-yes").addEventListener("click", () => {
   hideLeaveConfirm();
-  changeOpenGroup((name) => api.leaveGroup(name));
+  changeOpenGroup((group) => api.leaveGroup(group));
 });
 $("messages").addEventListener("scroll", () => page.conversation?.scrolled(), { passive: true });
 

@@ -19,13 +19,39 @@ public struct GroupBook: Sendable {
         memberships.values.filter { $0.roster.isMember(me) }.sorted { ($0.roster.name.key, $0.id) < ($1.roster.name.key, $1.id) }
     }
 
-    /// The joined group called `written` (`#Lunch` or `Lunch`, any case).
+    /// The joined group `written` means: `#Lunch` or `Lunch`, any case; or
+    /// its id after `#` (``GroupAddress``), for two groups of one name.
     public func group(named written: String) throws(GroupRuleError) -> GroupMembership {
+        try find(written, among: joined)
+    }
+
+    /// The group `written` means among every group this device holds, the
+    /// joined ones first: history stays readable after leaving.
+    public func anyGroup(named written: String) throws(GroupRuleError) -> GroupMembership {
+        do {
+            return try group(named: written)
+        } catch .unknownGroup {
+            let left = memberships.values.filter { !$0.roster.isMember(me) }.sorted { $0.id < $1.id }
+            return try find(written, among: left)
+        }
+    }
+
+    /// Two colleagues can each create a `#Lunch` and add this user to
+    /// theirs, and neither name can be changed: the id is then the only
+    /// way to tell them apart, so an ambiguous name is refused with the ids.
+    private func find(_ written: String, among candidates: [GroupMembership]) throws(GroupRuleError) -> GroupMembership {
         let name = try GroupName(written)
-        let matches = joined.filter { $0.roster.name.sameName(as: name) }
-        guard let first = matches.first else { throw .unknownGroup(name.description) }
-        guard matches.count == 1 else { throw .nameClash(name.description) }
-        return first
+        let address = GroupAddress(name)
+        if case .id(let id) = address, let exact = candidates.first(where: { $0.id == id }) { return exact }
+        let byName = candidates.filter { $0.roster.name.sameName(as: name) }
+        if byName.count == 1 { return byName[0] }
+        guard byName.isEmpty else { throw .ambiguousName(name.description, byName.map(\.id)) }
+        if case .idPrefix(let prefix) = address {
+            let byID = candidates.filter { $0.id.hex.hasPrefix(prefix) }
+            if byID.count == 1 { return byID[0] }
+            if byID.count > 1 { throw .ambiguousName(name.description, byID.map(\.id)) }
+        }
+        throw .unknownGroup(name.description)
     }
 
     /// Refuses a new group whose name a joined group already has.

@@ -4,6 +4,8 @@ public enum GroupRuleError: Error, Equatable, Sendable, CustomStringConvertible 
     case invalidName(String)
     case unknownGroup(String)
     case nameClash(String)
+    /// This user is in more than one group of that name (or id prefix).
+    case ambiguousName(String, [GroupID])
     case authorNotMember
     case onlyCreatorRemoves
     case alreadyMember(DeviceFingerprint)
@@ -22,6 +24,10 @@ public enum GroupRuleError: Error, Equatable, Sendable, CustomStringConvertible 
         case .invalidName(let reason): reason
         case .unknownGroup(let name): "there is no group \(name); see natter group list"
         case .nameClash(let name): "a group called \(name) already exists; choose another name"
+        case .ambiguousName(let name, let ids):
+            "\(ids.count) of your groups are called \(name); write the one you mean by its id: "
+                + ids.sorted().map { "#" + $0.hex.prefix(GroupAddress.shortestPrefix) }.joined(separator: " or ")
+                + " (natter group list shows each group's id)"
         case .authorNotMember: "you are not a member of this group; ask a member to add you"
         case .onlyCreatorRemoves: "only the group's creator can remove members; anyone can leave with natter group leave"
         case .alreadyMember(let member): "\(member.compact.prefix(8)) is already a member"

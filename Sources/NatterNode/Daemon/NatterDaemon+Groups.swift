@@ -331,14 +331,9 @@ extension NatterDaemon {
         try groupRule { () throws(GroupRuleError) in try groups.book.group(named: written) }
     }
 
-    /// A group by name, joined or not (history stays readable after leaving).
+    /// A group by name or id, joined or not (history stays readable after leaving).
     private func knownGroup(_ written: String) throws(APIFailure) -> GroupMembership {
-        if let joined = try? joinedGroup(written) { return joined }
-        let name = try groupRule { () throws(GroupRuleError) in try GroupName(written) }
-        guard let found = groups.book.memberships.values.first(where: { $0.roster.name.sameName(as: name) }) else {
-            throw APIFailure(GroupRuleError.unknownGroup(name.description))
-        }
-        return found
+        try groupRule { () throws(GroupRuleError) in try groups.book.anyGroup(named: written) }
     }
 
     private func newHeader(group: GroupID) -> (GroupMessageHeader, UInt64) {

@@ -6,7 +6,7 @@ extension APIFailure {
     init(_ error: GroupRuleError) {
         switch error {
         case .unknownGroup: self.init(status: 404, message: error.description)
-        case .nameClash: self.init(status: 409, message: error.description)
+        case .nameClash, .ambiguousName: self.init(status: 409, message: error.description)
         case .authorNotMember, .onlyCreatorRemoves: self.init(status: 403, message: error.description)
         default: self.init(status: 400, message: error.description)
         }

@@ -1,12 +1,17 @@
 import ArgumentParser
 import NatterAPI
+import NatterCore
 import NatterTerminal
 
 /// `natter group …`: groups are written `#Name` (quote it in the shell).
 struct Group: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create, change, leave and list group conversations.",
-        discussion: "Send to a group with natter send '#Name' TEXT; read it with natter history '#Name' or natter chat '#Name'.",
+        discussion: """
+            Send to a group with natter send '#Name' TEXT; read it with natter history '#Name' or natter chat '#Name'. \
+            When two of your groups have the same name (each made by someone else), write the one you mean as '#' \
+            and its id, or the id's first 8 digits or more: natter group list shows it beside the name.
+            """,
         subcommands: [Create.self, Add.self, Remove.self, Leave.self, List.self])
 
     struct Create: ParsableCommand {
@@ -59,21 +64,26 @@ struct Group: ParsableCommand {
         @Flag(help: "One JSON object per line.") var json = false
 
         func run() throws {
-            for group in try instance.client.groups() {
+            let groups = try instance.client.groups()
+            let names = groups.map { $0.name.lowercased() }
+            for group in groups {
                 if json {
                     try printJSON(group)
                 } else {
-                    print(Group.describe(group))
+                    print(Group.describe(group, withID: names.filter { $0 == group.name.lowercased() }.count > 1))
                 }
             }
         }
     }
 
-    /// "#Lunch: Alice (creator), Bob, Carol (offline)".
-    static func describe(_ group: GroupView) -> String {
+    /// "#Lunch: Alice (creator), Bob, Carol (offline)"; with its id,
+    /// "#Lunch (#1bcd32cd): …", when another group has the same name, so
+    /// the user can write the one they mean.
+    static func describe(_ group: GroupView, withID: Bool = false) -> String {
         let members = group.members.map { member in
             TerminalText.neutralised(member.name) + (member.fingerprint == group.creator ? " (creator)" : "") + (member.online ? "" : " (offline)")
         }
-        return "#\(TerminalText.neutralised(group.name)): \(members.joined(separator: ", "))\(group.joined ? "" : " — you are not a member")"
+        let id = withID ? " (#\(group.id.prefix(GroupAddress.shortestPrefix)))" : ""
+        return "#\(TerminalText.neutralised(group.name))\(id): \(members.joined(separator: ", "))\(group.joined ? "" : " — you are not a member")"
     }
 }

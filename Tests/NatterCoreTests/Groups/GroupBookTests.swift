@@ -17,7 +17,40 @@ struct GroupBookTests {
         #expect(throws: GroupRuleError.nameClash("#LUNCH")) { try book.checkNewName(GroupName("#LUNCH")) }
         #expect(throws: Never.self) { try book.checkNewName(GroupName("#Team")) }
         book.start(try membership(3, "LUNCH", members: [bob, carol]))
-        #expect(throws: GroupRuleError.nameClash("#Lunch")) { try book.group(named: "#Lunch") }
+        #expect(throws: GroupRuleError.ambiguousName("#Lunch", [groupID(1), groupID(3)])) { try book.group(named: "#Lunch") }
+    }
+
+    @Test func twoGroupsOfOneNameAreToldApartByTheirIds() throws {
+        var book = GroupBook(me: bob)
+        book.start(try membership(0x1b, "Lunch", members: [alice, bob]))
+        book.start(try membership(0x77, "lunch", members: [bob, carol]))
+        let error = #expect(throws: GroupRuleError.self) { try book.group(named: "#Lunch") }
+        #expect(error?.description == "2 of your groups are called #Lunch; write the one you mean by its id: #1b1b1b1b or #77777777 (natter group list shows each group's id)")
+        #expect(try book.group(named: "#1b1b1b1b").id == groupID(0x1b), "a prefix of 8 digits")
+        #expect(try book.group(named: "#" + groupID(0x77).hex.uppercased()).id == groupID(0x77), "the whole id, any case")
+        #expect(throws: GroupRuleError.unknownGroup("#1b1b1b1")) { try book.group(named: "#1b1b1b1") }
+    }
+
+    @Test func aWholeIdMeansItsGroupEvenIfAnotherIsNamedSo() throws {
+        var book = GroupBook(me: bob)
+        book.start(try membership(0x1b, "Lunch", members: [alice, bob]))
+        book.start(try membership(2, groupID(0x1b).hex, members: [bob, carol]))
+        #expect(try book.group(named: "#" + groupID(0x1b).hex).id == groupID(0x1b))
+        // A shorter prefix is a name first: a group may be called #cafebabe.
+        book.start(try membership(3, "1b1b1b1b", members: [bob, carol]))
+        #expect(try book.group(named: "#1b1b1b1b").id == groupID(3))
+    }
+
+    @Test func historyFindsALeftGroupAfterTheJoinedOnes() throws {
+        var book = GroupBook(me: bob)
+        book.start(try membership(1, "Lunch", members: [alice, carol]))
+        #expect(throws: GroupRuleError.unknownGroup("#Lunch")) { try book.group(named: "#Lunch") }
+        #expect(try book.anyGroup(named: "#Lunch").id == groupID(1), "left (not a member), still readable")
+        book.start(try membership(2, "Lunch", members: [alice, bob]))
+        #expect(try book.anyGroup(named: "#Lunch").id == groupID(2), "the joined one first")
+        book.start(try membership(3, "Team", members: [carol, dave]))
+        book.start(try membership(4, "Team", members: [alice, dave]))
+        #expect(throws: GroupRuleError.ambiguousName("#Team", [groupID(3), groupID(4)]), "two left ones") { try book.anyGroup(named: "#Team") }
     }
 
     @Test func onlyMembersSpeakAndOnlyWhileIAmOne() throws {

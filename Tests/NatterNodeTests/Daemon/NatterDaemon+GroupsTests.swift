@@ -417,6 +417,35 @@ struct NatterDaemonGroupsTests {
         await stop(alice, bob, carol, dave)
     }
 
+    @Test func twoGroupsOfOneNameAreRefusedByNameAndReachedByTheirIds() async throws {
+        let (alice, bob, carol, dave, lunch) = try await lunch()
+        // Dave makes a #Lunch of his own with Bob: neither can be renamed.
+        var bobMark = await bob.events.mark
+        let davesLunch = try await dave.call("POST", "/v1/groups", GroupCreateRequest(name: "#lunch", members: ["Bob"]), as: GroupView.self)
+        await bob.events.expectEvent(after: bobMark) { if case .group(let view) = $0 { view.id == davesLunch.id } else { false } }
+        let ids = [lunch.id, davesLunch.id].sorted().map { "#" + $0.prefix(8) }
+        await #expect(
+            throws: APICallError(status: 409, message: "2 of your groups are called #Lunch; write the one you mean by its id: \(ids[0]) or \(ids[1]) (natter group list shows each group's id)")
+        ) {
+            _ = try await bob.call("POST", "/v1/groups/Lunch/messages", GroupSendRequest(text: "which?"), as: GroupMessageView.self)
+        }
+        let aliceMark = await alice.events.mark, daveMark = await dave.events.mark
+        bobMark = await bob.events.mark
+        let sent = try await bob.call("POST", "/v1/groups/%23\(davesLunch.id.prefix(8))/messages", GroupSendRequest(text: "to Dave's"), as: GroupMessageView.self)
+        #expect(sent.group == davesLunch.id)
+        await dave.events.expectEvent(after: daveMark) { $0.isGroupMessage("to Dave's") }
+        let window = try await bob.call("POST", "/v1/windows", OpenWindowRequest(peer: "#" + lunch.id), as: WindowView.self)
+        #expect(window.peer == lunch.id)
+        _ = try await bob.call("POST", "/v1/groups/%23\(lunch.id)/messages", GroupSendRequest(text: "to Alice's"), as: GroupMessageView.self)
+        await alice.events.expectEvent(after: aliceMark) { $0.isGroupMessage("to Alice's") }
+        #expect(await alice.events.count(after: aliceMark) { $0.isGroupMessage("to Dave's") } == 0)
+        let history = try await bob.call("GET", "/v1/groups/%23\(davesLunch.id)/messages", as: [GroupMessageView].self)
+        #expect(history.map(\.text).contains("to Dave's") && !history.map(\.text).contains("to Alice's"))
+        _ = try await bob.call("POST", "/v1/groups/%23\(davesLunch.id)/leave", EmptyReply(), as: GroupView.self)
+        #expect(try await bob.call("POST", "/v1/groups/Lunch/messages", GroupSendRequest(text: "one left"), as: GroupMessageView.self).group == lunch.id)
+        await stop(alice, bob, carol, dave)
+    }
+
     @Test func groupsSurviveARestart() async throws {
         let (alice, bob, carol, dave, _) = try await lunch()
         await alice.stop()

@@ -29,11 +29,11 @@ public struct ChatScreen: Sendable {
         let conversationRows = rows - 4  // title, state, separator, input
         let visible = Self.newestScreenLines(of: lines, columns: columns, fitting: conversationRows)
         var frame = "\u{1B}[H\u{1B}[2J"
-        frame += "\u{1B}[1m" + DisplayWidth.tail(of: TerminalText.neutralised(title), fitting: columns) + "\u{1B}[0m\r\n"
+        frame += "\u{1B}[1m" + DisplayWidth.head(of: TerminalText.neutralised(title), fitting: columns) + "\u{1B}[0m\r\n"
         for _ in 0..<(conversationRows - visible.count) { frame += "\r\n" }
         for line in visible { frame += line + "\r\n" }
         let status = notice ?? stateLine ?? ""
-        frame += "\u{1B}[2m" + DisplayWidth.tail(of: TerminalText.neutralised(status), fitting: columns) + "\u{1B}[0m\r\n"
+        frame += "\u{1B}[2m" + DisplayWidth.head(of: TerminalText.neutralised(status), fitting: columns) + "\u{1B}[0m\r\n"
         frame += String(repeating: "─", count: columns) + "\r\n"
         frame += "> " + DisplayWidth.tail(of: TerminalText.neutralised(input), fitting: columns - 3)
         return frame

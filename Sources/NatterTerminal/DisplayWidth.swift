@@ -25,6 +25,23 @@ public enum DisplayWidth {
         return wideRanges.contains { $0.contains(value) } ? 2 : 1
     }
 
+    /// `text` cut to `columns`, keeping its start and ending in "…" when cut:
+    /// a state line or title reads from its start ("Alice is typing… · Bob
+    /// is rea…"), where the names are.
+    public static func head(of text: String, fitting columns: Int) -> String {
+        guard of(text) > columns else { return text }
+        var width = 1  // the "…"
+        var end = text.startIndex
+        while end < text.endIndex {
+            let characterWidth = of(text[end])
+            if width + characterWidth > columns { break }
+            width += characterWidth
+            end = text.index(after: end)
+        }
+        let kept = text[..<end]
+        return String(kept[..<(kept.lastIndex { $0 != " " }.map(kept.index(after:)) ?? kept.startIndex)]) + "…"
+    }
+
     /// The longest suffix of `text` that fits in `columns`, so the end of a
     /// long input line (where the cursor is) stays visible.
     public static func tail(of text: String, fitting columns: Int) -> String {

@@ -76,6 +76,16 @@ struct ChatScreenTests {
         #expect(DisplayWidth.of("你好") == 4)
         #expect(DisplayWidth.wrap("你好你好", columns: 5) == ["你好", "你好"])
         #expect(DisplayWidth.tail(of: "abc你好", fitting: 5) == "c你好")
+        #expect(DisplayWidth.head(of: "abc你好", fitting: 5) == "abc…", "a wide character that does not fit is left out whole")
+        #expect(DisplayWidth.head(of: "abc你好", fitting: 7) == "abc你好")
+    }
+
+    @Test func aLongStateLineKeepsItsStartWhereTheNamesAre() {
+        var screen = ChatScreen(title: "natter — #Lunch")
+        screen.stateLine = "Alice is typing… · Bob is reading your message"
+        let frame = screen.render(columns: 24, rows: 10)
+        #expect(frame.contains("Alice is typing… · Bob…"))
+        #expect(!frame.contains("message"))
     }
 
     @Test func frameShowsTheNewestLinesTheStateAndTheInput() {

@@ -59,6 +59,33 @@ public struct GroupBook: Sendable {
         if joined.contains(where: { $0.roster.name.sameName(as: name) }) { throw .nameClash(name.description) }
     }
 
+    /// Whether a `created` or `added` change by `author` makes this device
+    /// start `roster.id` from the roster the change carries: the change
+    /// names this device (it is the one created with it, or added), the
+    /// carried roster holds everyone it names and the author, a `created`
+    /// carries its own name and its author as creator, and this device is
+    /// not a member now (a member folds the change onto what it holds, so a
+    /// removed author cannot undo their removal by adding someone). A group
+    /// held already starts again only from a change newer than anything
+    /// held, so a late copy of an old addition cannot undo a removal.
+    public func startsAgain(
+        from change: MembershipChange, carried roster: GroupRoster, by author: DeviceFingerprint, at key: GroupOrderKey
+    ) -> Bool {
+        let named: Set<DeviceFingerprint>
+        switch change {
+        case .created(let name, let members):
+            guard name == roster.name, roster.creator == author, Set(members) == roster.members else { return false }
+            named = Set(members)
+        case .added(let members):
+            named = Set(members)
+        case .removed, .left:
+            return false
+        }
+        guard named.contains(me), named.isSubset(of: roster.members), roster.isMember(author) else { return false }
+        guard let held = memberships[roster.id] else { return true }
+        return !held.roster.isMember(me) && key > (held.entries.last?.key ?? held.baseKey)
+    }
+
     /// Whether `peer` may speak in `group`: this device is a member now, and
     /// `peer` is one at `place`, the frame's place in the agreed order (a
     /// message or change, judged as every member judges it), or now when

@@ -20,8 +20,9 @@ public enum MembershipChange: Hashable, Sendable {
 /// - any member may add colleagues, up to ``GroupLimits/maximumMembers``;
 /// - only the creator may remove someone else, and never themselves (they
 ///   leave, like anyone);
-/// - any member may leave; once the creator has left nobody can remove
-///   others any more, but members still add and leave;
+/// - any member may leave; while the creator is not a member nobody can
+///   remove others (a member may add the creator back), but members still
+///   add and leave;
 /// - a non-member may do nothing;
 /// - an addition or removal names at least one colleague, each once, and is
 ///   refused whole when any of them is already a member (an addition) or

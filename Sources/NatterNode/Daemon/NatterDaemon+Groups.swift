@@ -198,19 +198,7 @@ extension NatterDaemon {
         from peer: DeviceFingerprint
     ) {
         let key = GroupOrderKey(timestamp: header.timestamp, sender: peer, id: header.id)
-        let known = groups.book.membership(header.group)
-        let joins: Bool
-        switch change {
-        case .created, .added:
-            // Only a device that is not a member starts again from the carried
-            // roster (a member folds the change onto what it holds, so a removed
-            // author cannot undo their removal by adding someone), and only
-            // from a change newer than anything held, so a late copy of an old
-            // add cannot undo a removal either.
-            joins = known?.roster.isMember(me) != true && roster.isMember(me) && roster.isMember(peer)
-                && (known.map { key > ($0.entries.last?.key ?? $0.baseKey) } ?? true)
-        default: joins = false
-        }
+        let joins = roster.id == header.group && groups.book.startsAgain(from: change, carried: roster, by: peer, at: key)
         // Judged at its place in the order, as every member judges it.
         let accepted = groups.book.accepts(peer, in: header.group, at: key)
         guard accepted || joins else { return refuseGroupFrame(header.group, header.id, from: peer) }

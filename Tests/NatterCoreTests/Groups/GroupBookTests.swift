@@ -53,6 +53,31 @@ struct GroupBookTests {
         #expect(throws: GroupRuleError.ambiguousName("#Team", [groupID(3), groupID(4)]), "two left ones") { try book.anyGroup(named: "#Team") }
     }
 
+    @Test func aDeviceStartsAGroupOnlyFromAChangeThatNamesItAndCarriesATrueRoster() throws {
+        let book = GroupBook(me: bob)
+        let roster = GroupRoster(id: groupID(1), name: try GroupName("Lunch"), creator: alice, members: [alice, bob, carol])
+        let name = try GroupName("Lunch")
+        #expect(book.startsAgain(from: .created(name: name, members: [alice, bob, carol]), carried: roster, by: alice, at: key(5, alice, id: 1)))
+        #expect(book.startsAgain(from: .added([bob]), carried: roster, by: carol, at: key(5, carol, id: 1)), "any member adds")
+        #expect(!book.startsAgain(from: .added([dave]), carried: roster, by: carol, at: key(5, carol, id: 1)), "a change that does not add this device")
+        #expect(!book.startsAgain(from: .created(name: name, members: [alice, bob, carol]), carried: roster, by: carol, at: key(5, carol, id: 1)), "Carol is not its creator")
+        #expect(!book.startsAgain(from: .created(name: name, members: [alice, bob]), carried: roster, by: alice, at: key(5, alice, id: 1)), "names other members than it carries")
+        #expect(!book.startsAgain(from: .created(name: try GroupName("Team"), members: [alice, bob, carol]), carried: roster, by: alice, at: key(5, alice, id: 1)), "another name")
+        #expect(!book.startsAgain(from: .added([bob]), carried: roster, by: dave, at: key(5, dave, id: 1)), "an author outside the roster")
+        #expect(!book.startsAgain(from: .removed([carol]), carried: roster, by: alice, at: key(5, alice, id: 1)))
+        #expect(!book.startsAgain(from: .left, carried: roster, by: alice, at: key(5, alice, id: 1)))
+    }
+
+    @Test func aGroupHeldAlreadyStartsAgainOnlyForANonMemberAndANewerChange() throws {
+        var book = GroupBook(me: bob)
+        let roster = GroupRoster(id: groupID(1), name: try GroupName("Lunch"), creator: alice, members: [alice, bob, carol])
+        book.start(try membership(1, "Lunch", members: [alice, bob, carol]))
+        #expect(!book.startsAgain(from: .added([bob]), carried: roster, by: carol, at: key(9, carol, id: 9)), "a member folds it instead")
+        _ = book.record(GroupMembership.Entry(key: key(5, alice, id: 5), change: .removed([bob])), in: groupID(1))
+        #expect(!book.startsAgain(from: .added([bob]), carried: roster, by: carol, at: key(4, carol, id: 4)), "a late copy of an older addition")
+        #expect(book.startsAgain(from: .added([bob]), carried: roster, by: carol, at: key(6, carol, id: 6)), "added again after the removal")
+    }
+
     @Test func onlyMembersSpeakAndOnlyWhileIAmOne() throws {
         var book = GroupBook(me: bob)
         book.start(try membership(1, "Lunch", members: [alice, bob, carol]))

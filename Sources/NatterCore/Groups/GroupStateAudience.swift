@@ -22,6 +22,15 @@ public struct GroupStateAudience: Sendable, Equatable {
     }
 
     private var showing: [Window: Set<DeviceFingerprint>] = [:]
+    /// Closed windows, oldest first: a closed window sends nothing more, so
+    /// its entry would stay for the daemon's life without this bound.
+    private var closed: [Window] = []
+
+    /// How many closed windows keep their audience. A receiver forgets a
+    /// closed window's state a minute after it came (its lifetime); 64
+    /// windows closed within a minute is far more than anyone closes, and a
+    /// daemon that runs for months keeps no more than this.
+    public static let closedWindowsKept = 64
 
     public init() {}
 
@@ -34,6 +43,7 @@ public struct GroupStateAudience: Sendable, Equatable {
     ) -> [DeviceFingerprint] {
         guard state == .active else {
             showing[window, default: []].formUnion(allowed)
+            if state == .closedWindow { remember(closed: window) }
             return allowed
         }
         return (showing.removeValue(forKey: window) ?? []).sorted()
@@ -54,6 +64,12 @@ public struct GroupStateAudience: Sendable, Equatable {
             if !told.isEmpty { withdrawn.append((window, told.sorted())) }
         }
         return withdrawn
+    }
+
+    private mutating func remember(closed window: Window) {
+        closed.append(window)
+        guard closed.count > Self.closedWindowsKept else { return }
+        showing[closed.removeFirst()] = nil
     }
 
     /// `member`'s link went down: the receiver cleared everything this user

@@ -41,6 +41,19 @@ struct GroupStateAudienceTests {
         #expect(audience.members(showing: window).isEmpty)
     }
 
+    @Test func aLongRunningDaemonKeepsTheAudienceOfTheLastClosedWindowsOnly() {
+        var audience = GroupStateAudience()
+        let kept = GroupStateAudience.closedWindowsKept
+        for source in 0...UInt32(kept) {
+            let closed = GroupStateAudience.Window(group: groupID(7), source: source)
+            _ = audience.recipients(of: .closedWindow, in: closed, allowed: [bob])
+        }
+        #expect(audience.members(showing: GroupStateAudience.Window(group: groupID(7), source: 0)).isEmpty, "the oldest is forgotten")
+        #expect(audience.members(showing: GroupStateAudience.Window(group: groupID(7), source: 1)) == [bob])
+        #expect(audience.members(showing: GroupStateAudience.Window(group: groupID(7), source: UInt32(kept))) == [bob])
+        #expect(audience.withdraw(isMember: { _, _ in true }, allows: { _, _ in false }).count == kept)
+    }
+
     @Test func aLinkThatWentDownShowsNothingAnyMore() {
         var audience = GroupStateAudience()
         _ = audience.recipients(of: .typing, in: window, allowed: [bob, carol])

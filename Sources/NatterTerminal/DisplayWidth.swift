@@ -38,8 +38,9 @@ public enum DisplayWidth {
             width += characterWidth
             end = text.index(after: end)
         }
-        let kept = text[..<end]
-        return String(kept[..<(kept.lastIndex { $0 != " " }.map(kept.index(after:)) ?? kept.startIndex)]) + "…"
+        var kept = text[..<end]
+        while kept.last == " " { kept = kept.dropLast() }
+        return kept + "…"
     }
 
     /// The longest suffix of `text` that fits in `columns`, so the end of a

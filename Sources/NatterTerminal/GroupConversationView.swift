@@ -4,6 +4,7 @@ public import NatterAPI
 /// conversation in the agreed order, and one state line per member who
 /// shows something ("Alice is typing… · Bob is reading your message").
 public struct GroupConversationView {
+    /// The group's id (32 hex digits), as the window and the events name it.
     public let group: String
     public let groupName: String
     public let ownName: String

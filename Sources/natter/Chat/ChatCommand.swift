@@ -36,7 +36,7 @@ struct Chat: AsyncParsableCommand {
         var conversation: any ChatConversation
         if peer.hasPrefix("#") {
             var group = GroupConversationView(
-                window: window, ownName: status.name, history: try client.groupHistory(window.peerName, limit: Self.historyShown))
+                window: window, ownName: status.name, history: try client.groupHistory("#" + window.peer, limit: Self.historyShown))
             if let view = try client.groups().first(where: { $0.id == window.peer }) { group.start(from: view) }
             conversation = group
         } else {

@@ -18,6 +18,7 @@ extension ConversationView: ChatConversation {
 
 extension GroupConversationView: ChatConversation {
     mutating func submit(_ text: String, with client: LocalAPIClient) throws {
-        apply(try client.sendToGroup(groupName, text: text))
+        // By id: another of the user's groups may have the same name.
+        apply(try client.sendToGroup("#" + group, text: text))
     }
 }

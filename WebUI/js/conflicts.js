@@ -9,7 +9,7 @@ export function offersTrust(conflict) {
 }
 
 /**
- * Redraws the banners. `onTrust(name)` and `onForget(fingerprintPrefix)`
+ * Redraws the banners. `onTrust(name)` and `onForget(fingerprint)`
  * return promises; a failure's sentence is shown in the banner.
  */
 export function renderConflicts(container, conflicts, { onTrust, onForget }) {
@@ -53,7 +53,7 @@ export function renderConflicts(container, conflicts, { onTrust, onForget }) {
     }
     const forget = element("button", "forget", t("forget"));
     forget.type = "button";
-    forget.addEventListener("click", () => report(onForget(conflict.fingerprint.slice(0, 12))));
+    forget.addEventListener("click", () => report(onForget(conflict.fingerprint)));
     actions.append(forget);
     banner.append(actions, problem);
     container.append(banner);

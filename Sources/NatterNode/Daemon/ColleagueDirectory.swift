@@ -165,6 +165,13 @@ struct ColleagueDirectory: Sendable {
     /// else a device in conflict by a prefix of its fingerprint (its name is
     /// not its own, so the name does not find it).
     func resolveForgettable(_ query: String) -> Result<DeviceFingerprint, PeerResolver.Failure> {
+        // A whole fingerprint is the device, whatever a colleague calls herself.
+        let whole = Base32.normalize(query)
+        if let claimant = conflicts.first(where: { $0.claimant.compact == whole })?.claimant,
+            !candidates.contains(where: { $0.fingerprint.compact == whole })
+        {
+            return .success(claimant)
+        }
         let colleague = resolve(query)
         guard case .failure(.noMatch) = colleague else { return colleague }
         let claimants = conflicts.map { PeerResolver.Candidate(fingerprint: $0.claimant, name: $0.name) }

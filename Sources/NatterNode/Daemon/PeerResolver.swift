@@ -4,8 +4,15 @@ public import NatterCore
 /// into one colleague, or an error that lists the candidates.
 ///
 /// Matching goes from most to least specific and stops at the first rule that
-/// matches anyone: the exact name (ignoring case), then a fingerprint prefix,
-/// then a name prefix. So "bob" picks "Bob" even when "Bobby" exists.
+/// matches anyone: a whole fingerprint, then the exact name (ignoring case)
+/// or a fingerprint prefix, then a name prefix. So "bob" picks "Bob" even
+/// when "Bobby" exists.
+///
+/// Names are claims and keys are identities: a colleague may call herself
+/// anything, even another's fingerprint, so a whole fingerprint (what the web
+/// UI and scripts send) always means that device, and a query that is one
+/// colleague's name and another's fingerprint prefix is ambiguous, never a
+/// silent pick.
 public enum PeerResolver {
     public struct Candidate: Sendable, Equatable {
         public let fingerprint: DeviceFingerprint
@@ -36,9 +43,10 @@ public enum PeerResolver {
         let trimmed = query.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { return .failure(.noMatch(query)) }
         let lowered = trimmed.lowercased()
+        let whole = Base32.normalize(trimmed)
         let rules: [(Candidate) -> Bool] = [
-            { $0.name.lowercased() == lowered },
-            { trimmed.count >= 4 && $0.fingerprint.matches(prefix: trimmed) },
+            { $0.fingerprint.compact == whole },
+            { $0.name.lowercased() == lowered || (trimmed.count >= 4 && $0.fingerprint.matches(prefix: trimmed)) },
             { $0.name.lowercased().hasPrefix(lowered) },
         ]
         for rule in rules {

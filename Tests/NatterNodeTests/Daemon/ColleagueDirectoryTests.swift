@@ -117,6 +117,25 @@ struct ColleagueDirectoryTests {
         #expect(directory.conflicts == [ColleagueDirectory.Conflict(name: "bob", claimant: mallory, holder: me, isOwnName: true, trustable: false)])
     }
 
+    @Test func aWholeFingerprintMeansItsDeviceEvenWhenAColleagueIsNamedSo() throws {
+        // Eve calls herself by Bob's fingerprint, Frank by Mallory's (Mallory
+        // being a conflict under "Bob").
+        let eve = DeviceFingerprint(bytes: [UInt8](repeating: 0xE0, count: 32))
+        let frank = DeviceFingerprint(bytes: [UInt8](repeating: 0xF0, count: 32))
+        let directory = ColleagueDirectory(
+            ownFingerprint: me, ownName: "Alice",
+            remembered: [
+                KnownPeer(fingerprint: bob, displayName: "Bob", lastSeen: 1, shareState: nil),
+                KnownPeer(fingerprint: eve, displayName: bob.compact, lastSeen: 1, shareState: nil),
+                KnownPeer(fingerprint: frank, displayName: mallory.compact, lastSeen: 1, shareState: nil),
+                KnownPeer(fingerprint: mallory, displayName: "Bob", lastSeen: 2, shareState: nil),
+            ], pins: pins([("Bob", bob), (bob.compact, eve), (mallory.compact, frank)]))
+        #expect(try directory.resolve(bob.compact).get() == bob)
+        #expect(try directory.resolve(bob.compact.lowercased()).get() == bob)
+        #expect(directory.conflicts.map(\.claimant) == [mallory])
+        #expect(try directory.resolveForgettable(mallory.compact).get() == mallory, "the conflict, not Frank")
+    }
+
     @Test func anImpostorRememberedFromAnEarlierRunIsAConflictAndCanBeForgotten() throws {
         var directory = ColleagueDirectory(
             ownFingerprint: me, ownName: "Alice",
@@ -129,6 +148,7 @@ struct ColleagueDirectoryTests {
         #expect(directory.resolve(String(mallory.compact.prefix(8))) == .failure(.noMatch(String(mallory.compact.prefix(8)))))
         #expect(try directory.resolveForgettable(String(mallory.compact.prefix(12))).get() == mallory)
         #expect(try directory.resolveForgettable("Bob").get() == bob, "a name still means the colleague")
+        #expect(try directory.resolveForgettable(mallory.compact).get() == mallory, "the web UI's Forget sends the whole fingerprint")
         directory.forget(mallory)
         #expect(directory.conflicts.isEmpty && directory.candidates.map(\.fingerprint) == [bob])
     }

@@ -32,6 +32,20 @@ struct PeerResolverTests {
         #expect(failure.description.contains("Bobby ("))
     }
 
+    @Test func aWholeFingerprintMeansItsDeviceWhateverAnotherCallsHerself() throws {
+        let mallory = Self.candidate(0x40, bob.fingerprint.compact)
+        #expect(try PeerResolver.resolve(bob.fingerprint.compact, among: [bob, mallory]).get() == bob)
+        #expect(try PeerResolver.resolve(bob.fingerprint.compact.lowercased(), among: [mallory, bob]).get() == bob)
+    }
+
+    @Test func aNameThatIsAnotherColleaguesFingerprintPrefixIsAmbiguous() {
+        let prefix = String(bob.fingerprint.compact.prefix(8))
+        let mallory = Self.candidate(0x40, prefix)
+        #expect(throws: PeerResolver.Failure.ambiguous(prefix, [bob, mallory].sorted { $0.name < $1.name })) {
+            try PeerResolver.resolve(prefix, among: [bob, mallory]).get()
+        }
+    }
+
     @Test func unknownIsAClearError() {
         #expect(throws: PeerResolver.Failure.noMatch("carol")) { try PeerResolver.resolve("carol", among: [bob]).get() }
         #expect(throws: PeerResolver.Failure.noMatch(" ")) { try PeerResolver.resolve(" ", among: [bob]).get() }

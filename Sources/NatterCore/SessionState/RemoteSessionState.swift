@@ -30,6 +30,16 @@ public struct RemoteSessionState: Sendable {
     /// went `active`, so a reordered older event cannot resurrect it.
     private var latestSequence: [UInt32: UInt64] = [:]
     private var latestMessageSequence: UInt64 = 0
+    /// The highest sequence of a forgotten source: an event from a source
+    /// not tracked must be newer (one counter numbers all of a sender's
+    /// events, so anything older was sent before what was forgotten).
+    private var forgottenUpTo: UInt64 = 0
+
+    /// How many of a colleague's windows are tracked. A person has a few (a
+    /// terminal, some browser tabs); a peer that makes up window ids must not
+    /// grow this for as long as the daemon runs, so beyond it the source
+    /// whose latest event is oldest is forgotten, with what it showed.
+    public static let maximumSources = 64
 
     public init(timings: SessionStateTimings = SessionStateTimings()) {
         self.timings = timings
@@ -45,12 +55,17 @@ public struct RemoteSessionState: Sendable {
     /// - Returns: false when it was dropped as stale.
     @discardableResult
     public mutating func apply(_ state: SessionState, source: UInt32, sequence: UInt64, at now: MonotonicInstant) -> Bool {
-        guard sequence > latestMessageSequence, sequence > latestSequence[source, default: 0] else { return false }
+        guard sequence > latestMessageSequence, sequence > latestSequence[source] ?? forgottenUpTo else { return false }
         latestSequence[source] = sequence
         if state == .active {
             sources[source] = nil
         } else {
             sources[source] = SourceState(state: state, sequence: sequence, expires: now + timings.lifetime(of: state))
+        }
+        if latestSequence.count > Self.maximumSources, let oldest = latestSequence.min(by: { $0.value < $1.value }) {
+            latestSequence[oldest.key] = nil
+            sources[oldest.key] = nil
+            forgottenUpTo = max(forgottenUpTo, oldest.value)
         }
         return true
     }

@@ -18,6 +18,26 @@ struct ReceiverTests {
         #expect(remote.shown == .pausedTyping)
     }
 
+    @Test func aPeerThatMakesUpWindowsIsTrackedForItsLatestOnesOnly() {
+        var remote = RemoteSessionState()
+        let count = RemoteSessionState.maximumSources
+        remote.apply(.reading, source: 0, sequence: 1, at: at(0))
+        var applied = 0
+        for window in 1...UInt32(count) where remote.apply(.closedWindow, source: window, sequence: UInt64(window) + 1, at: at(0)) {
+            applied += 1
+        }
+        #expect(applied == count)
+        // Window 0, the oldest, is forgotten with its "reading".
+        #expect(remote.shown == .closedWindow)
+        let lateCopy = remote.apply(.typing, source: 0, sequence: 1, at: at(0))
+        #expect(!lateCopy, "its late copy stays forgotten")
+        let unknownOlder = remote.apply(.typing, source: 999, sequence: 1, at: at(0))
+        #expect(!unknownOlder, "an unknown window older than what was forgotten")
+        let newer = remote.apply(.typing, source: 0, sequence: UInt64(count) + 2, at: at(0))
+        #expect(newer, "a new event from it counts again")
+        #expect(remote.shown == .typing)
+    }
+
     @Test func theMessageClearsTypingAtOnce() {
         var remote = RemoteSessionState()
         remote.apply(.typing, source: 1, sequence: 10, at: at(0))

@@ -84,6 +84,8 @@ function showColleagues() {
 
 function setGroups(list) {
   page.groups = new Map(list.map((group) => [group.id, group]));
+  // A group this user is no longer in is not listed, so nothing could clear its count.
+  for (const group of list) if (!group.joined) page.unread.delete(groupKey(group.id));
   // Removed from the open group (or left it elsewhere): its window goes.
   const open = page.conversation;
   if (open?.isGroup && !page.groups.get(open.group.id)?.joined) closeConversation();
@@ -410,6 +412,7 @@ function onEvent(kind, data) {
       if (page.conversation?.key === key) page.conversation.apply(kind, data);
       if (kind !== "groupMessage" || data.kind === "change" || data.direction !== "incoming") break;
       if (data.group) {
+        if (page.groups.get(data.group)?.joined === false) break; // sent before this user's removal: no count to clear
         const titled = { ...data, peerName: t("groupNotificationTitle", data.authorName, data.groupName) };
         received(titled, key, () => openGroup(data.group));
       } else {

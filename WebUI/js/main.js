@@ -1,6 +1,6 @@
 // The page: wires the daemon's API and event stream to the views and the
 // browser's events to the open conversation's detectors.
-import { api, onExpired, subscribe, SessionExpired } from "./api.js";
+import { api, APIError, onExpired, subscribe, SessionExpired } from "./api.js";
 import { renderColleagues, presenceText } from "./colleagues.js";
 import { renderConflicts } from "./conflicts.js";
 import { Conversation } from "./conversation.js";
@@ -151,7 +151,15 @@ async function enter(key, make) {
   try {
     await conversation.open();
   } catch (error) {
-    reportDown(error);
+    if (error instanceof APIError) {
+      // The daemon refused (a group left in another window, say): say why,
+      // and let the lists catch up, which closes a window that has no group.
+      $("send-error").textContent = error.message;
+      $("send-error").hidden = false;
+      if (conversation.isGroup) refreshGroups().catch(reportDown);
+    } else {
+      reportDown(error);
+    }
   }
   if (page.conversation !== conversation) return;
   // Typed while the window was being opened: report it now.
@@ -333,6 +341,7 @@ async function send() {
     if (error instanceof SessionExpired) return;
     $("send-error").textContent = t("sendFailed", error.message);
     $("send-error").hidden = false;
+    if (conversation.isGroup && error instanceof APIError && error.status === 404) refreshGroups().catch(reportDown);
   }
 }
 

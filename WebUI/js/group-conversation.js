@@ -96,7 +96,8 @@ export class GroupConversation extends Conversation {
       meta.append(element("span", "message-author", outgoing ? t("you") : message.authorName), time);
       item.append(meta, element("div", "message-text", message.text));
       if (outgoing) {
-        const all = (message.delivered ?? 0) >= (message.recipients ?? 0);
+        // "delivered to 0 of 0" (everyone else left) reached nobody: not shown as delivered.
+        const all = (message.recipients ?? 0) > 0 && (message.delivered ?? 0) >= message.recipients;
         item.append(element("div", "delivery group-delivery" + (all ? " delivery-delivered" : ""), groupDeliveryText(message)));
       }
     }

@@ -16,9 +16,9 @@ public enum GroupAddress: Equatable, Sendable {
 
     public init(_ name: GroupName) {
         let text = name.text.lowercased()
-        if let id = GroupID(hex: text), text.count == 2 * GroupID.byteCount {
+        if let id = GroupID(hex: text) {
             self = .id(id)
-        } else if text.count >= Self.shortestPrefix, text.count < 2 * GroupID.byteCount, text.allSatisfy(\.isHexDigit) {
+        } else if text.count >= Self.shortestPrefix, text.allSatisfy(\.isHexDigit) {
             self = .idPrefix(text)
         } else {
             self = .name
